@@ -1,0 +1,84 @@
+// Dependency rules of docs/architecture.md (DESIGN.md's package map), enforced in `pnpm lint`.
+// Each published package may import only the workspace packages listed here.
+const allowed = {
+  tokenizer: [],
+  backend: [],
+  nn: [],
+  embeddings: ['nn'],
+  attention: ['nn', 'embeddings'],
+  model: ['nn', 'embeddings', 'attention'],
+  train: ['nn'],
+  interpret: ['nn', 'model'],
+  // Private test helpers: they start backends for the suites, so they may use `backend`.
+  'test-utils': ['nn', 'backend'],
+};
+const all = Object.keys(allowed);
+const testFile = '\\.(test|bench)\\.ts$|/bench/';
+
+const packageRules = all.map((name) => {
+  const forbidden = all.filter((other) => other !== name && !allowed[name].includes(other));
+  return {
+    name: `${name}-imports`,
+    comment: `@tformer/${name} may import only: ${allowed[name].join(', ') || 'no workspace package'}`,
+    severity: 'error',
+    from: { path: `^packages/${name}/src/`, pathNot: testFile },
+    to: { path: `^packages/(${forbidden.filter((f) => f !== 'test-utils').join('|')})/` },
+  };
+});
+
+module.exports = {
+  forbidden: [
+    ...packageRules,
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'packages-never-import-apps',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'test-utils-only-in-tests',
+      comment: '@tformer/test-utils is private: published code must not import it',
+      severity: 'error',
+      from: { path: '^packages/(?!test-utils/)[^/]+/src/', pathNot: testFile },
+      to: { path: '^packages/test-utils/' },
+    },
+    {
+      name: 'tokenizer-has-no-tfjs',
+      severity: 'error',
+      from: { path: '^packages/tokenizer/' },
+      to: { path: '@tensorflow' },
+    },
+    {
+      name: 'only-backend-registers-backends',
+      comment: 'backend packages are imported by @tformer/backend alone',
+      severity: 'error',
+      from: { path: '^(packages|apps)/', pathNot: '^packages/backend/' },
+      to: { path: '@tensorflow/tfjs-(backend-|node)' },
+    },
+    {
+      name: 'no-deep-imports-into-packages',
+      comment: 'import a workspace package by its name, never by a relative path into its src',
+      severity: 'error',
+      from: { path: '^(packages|apps)/([^/]+)/' },
+      to: { path: '^(packages|apps)/([^/]+)/', pathNot: ['^$1/$2/', '^packages/[^/]+/src/index\\.ts$'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules|\\.turbo)/' },
+    tsConfig: { fileName: 'tsconfig.source.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'types', 'default'],
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

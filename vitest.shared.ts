@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * One vitest config for every workspace project. `@tformer/*` resolves to the package's
+ * `src/index.ts`, so `pnpm test` never needs a prior build and always tests the source.
+ */
+export const sharedConfig = defineConfig({
+  resolve: {
+    alias: [{ find: /^@tformer\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` }],
+  },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // tfjs keeps one global engine per process: isolate files in their own forks.
+    pool: 'forks',
+  },
+});
