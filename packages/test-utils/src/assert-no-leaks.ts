@@ -10,7 +10,9 @@ export async function assertNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
   const result = await fn();
   const after = tf.memory().numTensors;
   if (after !== before) {
-    throw new Error(`tensor leak: numTensors ${before} before, ${after} after (${after - before} leaked)`);
+    throw new Error(
+      `tensor leak: numTensors ${before} before, ${after} after (${after - before} leaked)`,
+    );
   }
   return result;
 }

@@ -25,7 +25,8 @@ export function expectTensorsClose(
   }
   const a = flatten(actual);
   const e = flatten(expected);
-  if (a.length !== e.length) throw new Error(`size mismatch: actual ${a.length} vs expected ${e.length}`);
+  if (a.length !== e.length)
+    throw new Error(`size mismatch: actual ${a.length} vs expected ${e.length}`);
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < a.length; i++) {

@@ -2,7 +2,11 @@
  * Central finite differences ∂f/∂x_i ≈ (f(x + h·e_i) − f(x − h·e_i)) / 2h, evaluated in float64.
  * `f` must not keep `x`: it is mutated in place and restored.
  */
-export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h = 1e-5): Float64Array {
+export function numericGradient(
+  f: (x: Float64Array) => number,
+  x: Float64Array,
+  h = 1e-5,
+): Float64Array {
   const grad = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const saved = x[i]!;

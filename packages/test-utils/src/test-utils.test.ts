@@ -4,6 +4,7 @@ import {
   assertNoLeaks,
   describeWithBackends,
   expectTensorsClose,
+  extractTsBlocks,
   numericGradient,
   refLayerNorm,
   refMatMul,
@@ -61,4 +62,9 @@ it('numericGradient recovers the analytic gradient of a cubic', () => {
   const x = new Float64Array([0.5, -1.25, 2]);
   const grad = numericGradient((v) => v.reduce((s, xi) => s + xi ** 3, 0), x);
   grad.forEach((g, i) => expect(g).toBeCloseTo(3 * x[i]! ** 2, 6));
+});
+
+it('extractTsBlocks finds only ts fences, in order', () => {
+  const md = '# x\n```ts\nconst a = 1;\n```\n```bash\nls\n```\n```ts\nconst b = 2;\n```\n';
+  expect(extractTsBlocks(md)).toEqual(['const a = 1;\n', 'const b = 2;\n']);
 });

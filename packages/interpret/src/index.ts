@@ -1,0 +1,2 @@
+export { type AttentionRolloutOptions, attentionRollout } from './attention-rollout.js';
+export { InterpretError } from './errors.js';

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DECODER_LM_PRESETS,
+  decoderLMParameterCount,
+  ModelConfigError,
+  resolveDecoderLMConfig,
+} from './index.js';
+
+describe('decoderLMParameterCount', () => {
+  it("counts nanoGPT's shakespeare-char model as nanoGPT does: 10.65M", () => {
+    // Per block without biases: 2 LayerNorm gains (2·384) + qkv and proj (4·384²) + MLP (8·384²).
+    // 6 blocks = 10,621,440; + wte 65·384 = 24,960; + ln_f 384 → 10,646,784.
+    const count = decoderLMParameterCount(DECODER_LM_PRESETS.shakespeareChar, {
+      includePositions: false,
+    });
+    expect(count).toBe(10_646_784);
+    expect((count / 1e6).toFixed(2)).toBe('10.65');
+    expect(decoderLMParameterCount(DECODER_LM_PRESETS.shakespeareChar)).toBe(
+      10_646_784 + 256 * 384,
+    );
+  });
+
+  it('counts biases, untied heads, GQA and SwiGLU from their shapes', () => {
+    const base = {
+      vocabSize: 10,
+      blockSize: 4,
+      numLayers: 1,
+      numHeads: 2,
+      dModel: 4,
+      dFF: 8,
+    } as const;
+    // Attention 4·16 + biases 4·4; FFN 2·32 + 8 + 4; 2 LayerNorms 2·8; final 8; wte 40; wpe 16.
+    expect(decoderLMParameterCount({ ...base, bias: true })).toBe(80 + 76 + 16 + 8 + 40 + 16);
+    expect(decoderLMParameterCount({ ...base, bias: false, tieEmbeddings: false })).toBe(
+      64 + 64 + 8 + 4 + 40 + 40 + 16,
+    );
+    // One KV head of size 2: k and v shrink from 4×4 to 4×2 each.
+    expect(decoderLMParameterCount({ ...base, bias: false, numKeyValueHeads: 1 })).toBe(
+      decoderLMParameterCount({ ...base, bias: false }) - 2 * 4 * 2,
+    );
+    // SwiGLU adds a third d×dFF matrix; RoPE has no position table.
+    expect(
+      decoderLMParameterCount({ ...base, bias: false, activation: 'swiglu', position: 'rope' }),
+    ).toBe(decoderLMParameterCount({ ...base, bias: false }) + 4 * 8 - 16);
+  });
+});
+
+describe('resolveDecoderLMConfig', () => {
+  it('fills GPT-2 defaults', () => {
+    const c = resolveDecoderLMConfig(DECODER_LM_PRESETS.baby);
+    expect(c).toMatchObject({
+      dFF: 512,
+      numKeyValueHeads: 4,
+      activation: 'gelu',
+      tieEmbeddings: true,
+      bias: false,
+    });
+  });
+
+  it.each([
+    [{ dModel: 100, numHeads: 3 }, /dModel: 100 is not divisible by numHeads 3/],
+    [
+      { numKeyValueHeads: 3 },
+      /numKeyValueHeads: numHeads 4 is not a multiple of numKeyValueHeads 3/,
+    ],
+    [{ vocabSize: 0 }, /vocabSize: expected a positive integer, got 0/],
+    [{ blockSize: 1.5 }, /blockSize: expected a positive integer, got 1.5/],
+    [{ dropout: 1 }, /dropout: expected a rate in \[0, 1\), got 1/],
+    [{ dModel: 12, numHeads: 4, position: 'rope' as const }, /rope needs an even head size, got 3/],
+  ])('rejects %o with a typed error naming the field', (patch, message) => {
+    const attempt = () => resolveDecoderLMConfig({ ...DECODER_LM_PRESETS.baby, ...patch });
+    expect(attempt).toThrow(ModelConfigError);
+    expect(attempt).toThrow(message);
+  });
+});

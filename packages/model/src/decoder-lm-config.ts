@@ -1,0 +1,134 @@
+import { ModelConfigError } from './errors.js';
+
+/** Configuration of a GPT-style decoder-only language model. */
+export interface DecoderLMConfig {
+  vocabSize: number;
+  /** Context length: the largest number of positions the model attends over. */
+  blockSize: number;
+  numLayers: number;
+  numHeads: number;
+  /** Model width d_model (nanoGPT's n_embd). */
+  dModel: number;
+  /** Key/value heads for grouped-query attention; `numHeads` (the default) is plain MHA. */
+  numKeyValueHeads?: number;
+  /** FFN inner width; 4·dModel by default as in GPT-2. */
+  dFF?: number;
+  activation?: 'relu' | 'gelu' | 'swiglu';
+  /** Learned absolute positions (GPT-2) or rotary (no position parameters). */
+  position?: 'learned' | 'rope';
+  /** Biases in linear layers and LayerNorms (nanoGPT's `bias`). */
+  bias?: boolean;
+  /** Output projection shares the token embedding matrix. */
+  tieEmbeddings?: boolean;
+  dropout?: number;
+}
+
+/**
+ * nanoGPT presets. `shakespeareChar` is `config/train_shakespeare_char.py` (6×6×384, ctx 256,
+ * dropout 0.2, no bias); `baby` is the 4×4×128 ctx-64 configuration of nanoGPT's README for CPUs.
+ */
+export const DECODER_LM_PRESETS = {
+  shakespeareChar: {
+    vocabSize: 65,
+    blockSize: 256,
+    numLayers: 6,
+    numHeads: 6,
+    dModel: 384,
+    dropout: 0.2,
+    bias: false,
+  },
+  baby: {
+    vocabSize: 65,
+    blockSize: 64,
+    numLayers: 4,
+    numHeads: 4,
+    dModel: 128,
+    dropout: 0,
+    bias: false,
+  },
+} as const satisfies Record<string, DecoderLMConfig>;
+
+/** The config with every optional field filled by its default. */
+export type ResolvedDecoderLMConfig = Required<DecoderLMConfig>;
+
+/**
+ * Fills defaults and checks every constraint a working model needs, throwing a
+ * {@link ModelConfigError} that names the field (e.g. `dModel 100 is not divisible by numHeads 3`).
+ */
+export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoderLMConfig {
+  const resolved: ResolvedDecoderLMConfig = {
+    numKeyValueHeads: config.numHeads,
+    dFF: 4 * config.dModel,
+    activation: 'gelu',
+    position: 'learned',
+    bias: true,
+    tieEmbeddings: true,
+    dropout: 0,
+    ...config,
+  };
+  for (const field of [
+    'vocabSize',
+    'blockSize',
+    'numLayers',
+    'numHeads',
+    'dModel',
+    'numKeyValueHeads',
+    'dFF',
+  ] as const) {
+    const value = resolved[field];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ModelConfigError(field, `expected a positive integer, got ${value}`);
+    }
+  }
+  if (resolved.dModel % resolved.numHeads !== 0) {
+    throw new ModelConfigError(
+      'dModel',
+      `${resolved.dModel} is not divisible by numHeads ${resolved.numHeads}`,
+    );
+  }
+  if (resolved.numHeads % resolved.numKeyValueHeads !== 0) {
+    throw new ModelConfigError(
+      'numKeyValueHeads',
+      `numHeads ${resolved.numHeads} is not a multiple of numKeyValueHeads ${resolved.numKeyValueHeads}`,
+    );
+  }
+  if (resolved.position === 'rope' && (resolved.dModel / resolved.numHeads) % 2 !== 0) {
+    throw new ModelConfigError(
+      'position',
+      `rope needs an even head size, got ${resolved.dModel / resolved.numHeads}`,
+    );
+  }
+  if (!(resolved.dropout >= 0 && resolved.dropout < 1)) {
+    throw new ModelConfigError('dropout', `expected a rate in [0, 1), got ${resolved.dropout}`);
+  }
+  return resolved;
+}
+
+/**
+ * Parameter count of a {@link DecoderLMConfig} in closed form. With `includePositions: false` it
+ * counts as nanoGPT's `get_num_params()` does (position embeddings left out), so the
+ * `shakespeareChar` preset gives 10,646,784 — the "10.65M" nanoGPT prints.
+ */
+export function decoderLMParameterCount(
+  config: DecoderLMConfig,
+  { includePositions = true } = {},
+): number {
+  const c = resolveDecoderLMConfig(config);
+  const d = c.dModel;
+  const headSize = d / c.numHeads;
+  const kvWidth = c.numKeyValueHeads * headSize;
+  const b = c.bias ? 1 : 0;
+  // query and output projections are d×d; keys and values are d×kvWidth each.
+  const attention = 2 * d * d + 2 * d * kvWidth + b * (2 * d + 2 * kvWidth);
+  // SwiGLU has a gate and an up projection into dFF, then one down projection.
+  const ffn =
+    c.activation === 'swiglu'
+      ? 3 * d * c.dFF + b * (2 * c.dFF + d)
+      : 2 * d * c.dFF + b * (c.dFF + d);
+  const layerNorm = d * (1 + b);
+  const block = attention + ffn + 2 * layerNorm;
+  const embeddings = c.vocabSize * d;
+  const head = c.tieEmbeddings ? 0 : d * c.vocabSize + b * c.vocabSize;
+  const positions = c.position === 'learned' && includePositions ? c.blockSize * d : 0;
+  return c.numLayers * block + layerNorm + embeddings + head + positions;
+}
