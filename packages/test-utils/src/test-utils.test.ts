@@ -61,7 +61,7 @@ it('expectTensorsClose reports the first offending index', () => {
 it('numericGradient recovers the analytic gradient of a cubic', () => {
   const x = new Float64Array([0.5, -1.25, 2]);
   const grad = numericGradient((v) => v.reduce((s, xi) => s + xi ** 3, 0), x);
-  grad.forEach((g, i) => expect(g).toBeCloseTo(3 * x[i]! ** 2, 6));
+  for (const [i, g] of grad.entries()) expect(g).toBeCloseTo(3 * x[i]! ** 2, 6);
 });
 
 it('extractTsBlocks finds only ts fences, in order', () => {
