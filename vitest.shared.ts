@@ -17,5 +17,8 @@ export const sharedConfig = defineConfig({
     hookTimeout: 120_000,
     // tfjs keeps one global engine per process: isolate files in their own forks.
     pool: 'forks',
+    // The JSON report feeds scripts/test-summary.mjs, which sums every package into one line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/report.json' },
   },
 });
