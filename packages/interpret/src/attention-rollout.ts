@@ -51,7 +51,7 @@ export function attentionRollout(
       const mixed = tf.add(tf.mul(fused, 1 - residualWeight), tf.mul(eye, residualWeight));
       const layer = tf.div(mixed, tf.sum(mixed, -1, true)) as tf.Tensor3D; // rows sum to 1
       // Later layers act on the result of earlier ones: R ← A_l · R.
-      rollout = rollout ? tf.matMul(layer, rollout) : layer;
+      rollout = rollout ? (tf.matMul(layer, rollout) as tf.Tensor3D) : layer;
     }
     return rollout!;
   });
