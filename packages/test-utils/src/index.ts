@@ -4,3 +4,13 @@ export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
 export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
+export {
+  numericGradients,
+  randomFloats,
+  refActivations,
+  refDense,
+  refDot,
+  refErf,
+  refRmsNorm,
+  refSwiGlu,
+} from './nn-reference.js';
