@@ -1,0 +1,61 @@
+/** Machine-readable reason carried by every {@link TokenizerError}. */
+export type TokenizerErrorCode =
+  | 'invalid-input'
+  | 'invalid-json'
+  | 'invalid-format'
+  | 'unknown-token'
+  | 'duplicate-rank'
+  | 'id-out-of-range'
+  | 'disallowed-special'
+  | 'unsupported';
+
+/**
+ * The one error type raised by this package for bad input, bad files and bad ids.
+ *
+ * @param code - what went wrong, see {@link TokenizerErrorCode}.
+ * @param message - a sentence naming what and where (file, line, field, id or text offset).
+ * @param where - the location as data: e.g. `{ line: 12 }`, `{ field: 'model.merges', index: 3 }`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   tokenizer.decode([1e9]);
+ * } catch (e) {
+ *   if (e instanceof TokenizerError && e.code === 'id-out-of-range') console.log(e.where);
+ * }
+ * ```
+ */
+export class TokenizerError extends Error {
+  override readonly name = 'TokenizerError';
+  readonly code: TokenizerErrorCode;
+  readonly where: Readonly<Record<string, string | number>>;
+
+  constructor(
+    code: TokenizerErrorCode,
+    message: string,
+    where: Readonly<Record<string, string | number>> = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.where = where;
+  }
+}
+
+/** Raises `invalid-input` unless `text` is a string; `what` names the argument. */
+export function assertString(text: unknown, what: string): asserts text is string {
+  if (typeof text !== 'string') {
+    const got = text === null ? 'null' : typeof text;
+    throw new TokenizerError('invalid-input', `${what} must be a string, got ${got}`, { what });
+  }
+}
+
+/** Parses JSON text, raising `invalid-json` with the source name on failure. */
+export function parseJson(text: string, source: string): unknown {
+  assertString(text, source);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new TokenizerError('invalid-json', `${source}: malformed JSON (${detail})`, { source });
+  }
+}

@@ -1,0 +1,29 @@
+export { BaseTokenizer, type SpecialTokenConfig } from './base-tokenizer.js';
+export type { BertNormalization } from './bert-pre-tokenizer.js';
+export { BpeTrainer, type BpeTrainerOptions } from './bpe-trainer.js';
+export { BytePairTokenizer, type BytePairTokenizerOptions } from './byte-pair-tokenizer.js';
+export { BYTE_TO_CHAR, CHAR_TO_BYTE } from './bytes.js';
+export {
+  CharTokenizer,
+  type CharTokenizerOptions,
+  type UnknownCharPolicy,
+} from './char-tokenizer.js';
+export { TokenizerError, type TokenizerErrorCode } from './errors.js';
+export {
+  CL100K_PATTERN,
+  fromOnigurumaPattern,
+  GPT2_PATTERN,
+  O200K_PATTERN,
+  pretokenize,
+} from './pretokenize.js';
+export type { BpeTables, JsTiktokenRanks } from './rank-files.js';
+export type {
+  BatchEncoding,
+  BatchOptions,
+  EncodeOptions,
+  Encoding,
+  Offset,
+  Tokenizer,
+} from './tokenizer.js';
+export { type WordPieceOptions, WordPieceTokenizer } from './word-piece-tokenizer.js';
+export { WordPieceTrainer, type WordPieceTrainerOptions } from './word-piece-trainer.js';
