@@ -4,6 +4,8 @@ export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
 export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
+export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';
+export { type RefAdamState, refAdamStep } from './reference-adamw.js';
 export {
   numericGradients,
   randomFloats,

@@ -1,0 +1,51 @@
+/**
+ * An argument of a public function that is not what it must be: the message names the argument
+ * and the expected vs actual value or shape, so a bad call fails loudly instead of training on
+ * garbage.
+ */
+export class InvalidArgumentError extends Error {
+  override readonly name = 'InvalidArgumentError';
+  constructor(
+    /** The argument, as the caller wrote it (`labels`, `options.warmupSteps`). */
+    readonly argument: string,
+    /** What it must be. */
+    readonly expected: string,
+    /** What it was. */
+    readonly actual: string,
+  ) {
+    super(`${argument}: expected ${expected}, got ${actual}`);
+  }
+}
+
+/**
+ * The training loss became NaN or ±Infinity. The Trainer throws it before the update of that
+ * step is applied and before any checkpoint is written, so the weights in memory and the last
+ * checkpoint on disk are both from the last finite step.
+ */
+export class NonFiniteLossError extends Error {
+  override readonly name = 'NonFiniteLossError';
+  constructor(
+    /** The step whose loss was not finite (1-based, the step that would have been taken). */
+    readonly step: number,
+    /** The loss value (NaN, Infinity or -Infinity). */
+    readonly loss: number,
+  ) {
+    super(
+      `loss is ${loss} at step ${step}: training stopped; weights and the last checkpoint are ` +
+        `those of step ${step - 1}`,
+    );
+  }
+}
+
+/** A checkpoint that cannot be written or read back: the path and the reason. */
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+  constructor(
+    /** The checkpoint directory or file. */
+    readonly path: string,
+    /** What went wrong. */
+    readonly reason: string,
+  ) {
+    super(`checkpoint '${path}': ${reason}`);
+  }
+}

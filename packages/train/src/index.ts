@@ -1,0 +1,16 @@
+export { Adam } from './adam.js';
+export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
+export { binaryCrossEntropyWithLogits } from './binary-cross-entropy.js';
+export { type BleuOptions, type BleuResult, corpusBleu, tokenize13a } from './bleu.js';
+export { countCorrect, macroF1, perplexity } from './classification-metrics.js';
+export { clipByGlobalNorm } from './clip-by-global-norm.js';
+export { ConstantSchedule } from './constant-schedule.js';
+export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
+export { type DistillationOptions, distillationLoss } from './distillation-loss.js';
+export { CheckpointError, InvalidArgumentError, NonFiniteLossError } from './errors.js';
+export { GradientAccumulator } from './gradient-accumulator.js';
+export { type KlDivergenceOptions, klDivergence } from './kl-divergence.js';
+export { type NoamOptions, NoamSchedule } from './noam-schedule.js';
+export type { Optimizer } from './optimizer.js';
+export { type LearningRateSchedule, type ScheduleConfig, scheduleFromConfig } from './schedule.js';
+export { type WarmupCosineOptions, WarmupCosineSchedule } from './warmup-cosine-schedule.js';

@@ -1,0 +1,24 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * What the Trainer needs of an optimizer: an update from gradients at a learning rate, and its
+ * state (moments and step count) for checkpoints.
+ */
+export interface Optimizer {
+  /** Updates taken so far (the `t` of bias correction). */
+  readonly iterations: number;
+  /**
+   * Applies one update. `grads` is keyed by the engine name of each variable (`variable.name`), as
+   * `tf.variableGrads` returns it; parameters without a gradient are left unchanged.
+   */
+  step(grads: tf.NamedTensorMap, learningRate: number): void;
+  /** The optimizer's state tensors by stable name (references: do not dispose). */
+  stateDict(): Map<string, tf.Tensor>;
+  /** Copies state tensors in (the caller keeps ownership of `state`) and sets `iterations`. */
+  loadStateDict(
+    state: Map<string, tf.Tensor> | Record<string, tf.Tensor>,
+    iterations: number,
+  ): void;
+  /** Frees the state tensors. */
+  dispose(): void;
+}
