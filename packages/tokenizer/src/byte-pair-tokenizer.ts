@@ -195,15 +195,7 @@ export class BytePairTokenizer extends BaseTokenizer {
 
   /** Ids → the concatenated token bytes. Raises `id-out-of-range` for an unknown id. */
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
-    let length = 0;
-    for (let i = 0; i < ids.length; i++) length += this.bytesOf(ids, i).length;
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const b = this.bytesOf(ids, i);
-      for (let j = 0; j < b.length; j++) out[at++] = b.charCodeAt(j);
-    }
-    return out;
+    return this.bytesFrom(ids, 0);
   }
 
   /** Ids → text; bytes that do not form valid UTF-8 become U+FFFD. */
@@ -213,13 +205,22 @@ export class BytePairTokenizer extends BaseTokenizer {
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       const t = this.core.textOf(id) ?? this.specialById.get(id);
-      if (t === undefined) {
-        const rest = Array.prototype.slice.call(ids, i) as number[];
-        return text + fallbackDecoder.decode(this.decodeBytes(rest));
-      }
+      if (t === undefined) return text + fallbackDecoder.decode(this.bytesFrom(ids, i));
       text += t;
     }
     return text;
+  }
+
+  private bytesFrom(ids: ArrayLike<number>, from: number): Uint8Array {
+    let length = 0;
+    for (let i = from; i < ids.length; i++) length += this.bytesOf(ids, i).length;
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (let i = from; i < ids.length; i++) {
+      const b = this.bytesOf(ids, i);
+      for (let j = 0; j < b.length; j++) out[at++] = b.charCodeAt(j);
+    }
+    return out;
   }
 
   private bytesOf(ids: ArrayLike<number>, i: number): string {
