@@ -9,7 +9,11 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  */
 export const sharedConfig = defineConfig({
   resolve: {
-    alias: [{ find: /^@tformer\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` }],
+    alias: [
+      // The one shared library that lives among the apps (it prints, reads files, picks backends).
+      { find: /^@tformer\/app-kit$/, replacement: `${root}apps/app-kit/src/index.ts` },
+      { find: /^@tformer\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+    ],
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

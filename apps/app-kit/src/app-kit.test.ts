@@ -1,0 +1,106 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createProgress,
+  DataFileError,
+  RunDir,
+  runCli,
+  UsageError,
+  writeFileAtomic,
+} from './index.js';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'app-kit-'));
+
+describe('writeFileAtomic', () => {
+  it('replaces the file whole and leaves no temporary file behind', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'a.json');
+    await writeFile(file, 'old');
+    await writeFileAtomic(file, 'new');
+    expect(await readFile(file, 'utf8')).toBe('new');
+    expect(await readdir(dir)).toEqual(['a.json']);
+  });
+
+  it('keeps the old file when the write cannot happen', async () => {
+    const dir = await tempDir();
+    await expect(writeFileAtomic(join(dir, 'missing', 'a.json'), 'x')).rejects.toThrow(/ENOENT/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('runCli', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it('prints a data-file error as one line naming file and line, exit code 2', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await runCli(async () => {
+      throw new DataFileError('train.tsv', 'expected label<TAB>text, found no tab', 7);
+    });
+    expect(stderr).toHaveBeenCalledWith(
+      'error: train.tsv:7: expected label<TAB>text, found no tab\n',
+    );
+    expect(process.exitCode).toBe(2);
+  });
+
+  it('treats usage errors the same way and lets bugs through with their stack', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await runCli(async () => {
+      throw new UsageError('--steps: expected an integer ≥ 1');
+    });
+    expect(process.exitCode).toBe(2);
+    await expect(
+      runCli(async () => {
+        throw new TypeError('a bug');
+      }),
+    ).rejects.toThrow('a bug');
+  });
+});
+
+describe('createProgress', () => {
+  it('writes plain lines with step, loss, tokens/s and ETA when not on a terminal', () => {
+    const stream = new PassThrough() as unknown as NodeJS.WriteStream;
+    const lines: string[] = [];
+    (stream as unknown as PassThrough).on('data', (chunk) => lines.push(String(chunk)));
+    const progress = createProgress({ label: 'train', total: 4, stream, every: 2 });
+    for (let step = 1; step <= 4; step++)
+      progress.update(step, { loss: 2.5 / step, tokensPerSecond: 1000 });
+    progress.stop();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^train 2\/4 {2}loss 1\.2500 {2}1000 tok\/s {2}eta \d+s\n$/);
+    expect(lines[1]).toMatch(/^train 4\/4 {2}loss 0\.6250/);
+  });
+});
+
+describe('RunDir', () => {
+  it('round-trips config, appends metrics and draws the loss curve as SVG', async () => {
+    const run = await new RunDir(join(await tempDir(), 'run')).create();
+    await run.writeConfig({ model: 'tiny' });
+    expect(await run.readConfig()).toEqual({ model: 'tiny' });
+    for (const [step, loss] of [
+      [0, 4.2],
+      [10, 3.1],
+      [20, 2.4],
+    ] as const) {
+      await run.appendMetrics({ step, split: 'train', loss });
+    }
+    await run.appendMetrics({ step: 20, split: 'val', loss: 2.6 });
+    expect((await run.readMetrics()).map((m) => m.loss)).toEqual([4.2, 3.1, 2.4, 2.6]);
+    const svg = await readFile(await run.writeLossPlot('tiny run'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('tiny run');
+    expect(svg).toMatch(/<path[^>]*d="M/); // the drawn lines
+    expect(svg).toContain('val');
+  });
+
+  it('names the file when a run directory has no config', async () => {
+    const run = new RunDir(await tempDir());
+    await expect(run.readConfig()).rejects.toThrow(DataFileError);
+    await expect(run.readConfig()).rejects.toThrow(/config\.json: no config\.json here/);
+  });
+});

@@ -1,0 +1,81 @@
+import { type BackendSelection, formatBackendInfo, selectBackendFromArgs } from '@tformer/backend';
+import { type Command, Option } from 'commander';
+import { UsageError } from './run-cli.js';
+
+/** The options every app shares. */
+export interface CommonOptions {
+  backend?: string;
+  wasmThreads?: string;
+  seed: number;
+  out: string;
+}
+
+/**
+ * Adds `--backend`, `--wasm-threads`, `--seed` and `--out` to a command. The backend flags fall
+ * back to `TFORMER_BACKEND` / `TFORMER_WASM_THREADS`, then `auto` (see `@tformer/backend`).
+ */
+export function addCommonOptions(command: Command, defaultOut: string): Command {
+  return command
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'auto | cpu | wasm | node | node-gpu | webgpu (default: $TFORMER_BACKEND or auto)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--wasm-threads <n>',
+        'threads for the wasm backend (default: $TFORMER_WASM_THREADS or 1)',
+      ),
+    )
+    .option(
+      '--seed <n>',
+      'random seed: same seed, same run on the same backend',
+      parseInteger('--seed', 0),
+      1337,
+    )
+    .option(
+      '--out <dir>',
+      'run directory (config, checkpoints, metrics.jsonl, loss.svg)',
+      defaultOut,
+    );
+}
+
+/** Starts the backend the options ask for and prints which one runs, and why, before anything else. */
+export async function startBackend(
+  options: Pick<CommonOptions, 'backend' | 'wasmThreads'>,
+): Promise<BackendSelection> {
+  const argv = [
+    ...(options.backend ? ['--backend', options.backend] : []),
+    ...(options.wasmThreads ? ['--wasm-threads', options.wasmThreads] : []),
+  ];
+  const { selection } = await selectBackendFromArgs(argv);
+  process.stdout.write(`${formatBackendInfo(selection.info)}\n  chosen: ${selection.reason}\n`);
+  for (const t of selection.tried) process.stdout.write(`  skipped ${t.name}: ${t.error}\n`);
+  return selection;
+}
+
+/** A commander parser for an integer flag with a lower bound, failing with a {@link UsageError}. */
+export function parseInteger(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${flag}: expected an integer ≥ ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+/** A commander parser for a number flag in a range, failing with a {@link UsageError}. */
+export function parseNumber(
+  flag: string,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new UsageError(`${flag}: expected a number in [${min}, ${max}], got '${value}'`);
+    }
+    return n;
+  };
+}

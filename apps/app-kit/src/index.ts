@@ -1,0 +1,18 @@
+export { writeFileAtomic } from './atomic-write.js';
+export {
+  addCommonOptions,
+  type CommonOptions,
+  parseInteger,
+  parseNumber,
+  startBackend,
+} from './common-options.js';
+export { DataFileError } from './data-file-error.js';
+export { type LossPoint, renderLossSvg } from './loss-plot.js';
+export {
+  createProgress,
+  type Progress,
+  type ProgressFields,
+  type ProgressOptions,
+} from './progress.js';
+export { runCli, UsageError } from './run-cli.js';
+export { type MetricRecord, RunDir } from './run-dir.js';
