@@ -1,4 +1,15 @@
-/** A backend that was asked for by name and could not start, with the reason and the fix. */
+/**
+ * A backend that was asked for by name and could not start, with the reason and the fix.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await selectBackend('node');
+ * } catch (error) {
+ *   if (error instanceof BackendUnavailableError) console.error(error.reason, error.hint);
+ * }
+ * ```
+ */
 export class BackendUnavailableError extends Error {
   override readonly name = 'BackendUnavailableError';
   constructor(
@@ -13,13 +24,37 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-/** A backend choice that is not one of the known names. */
+/** A backend choice that is not one of the known names (from code, a flag or `TFORMER_BACKEND`). */
 export class UnknownBackendError extends Error {
   override readonly name = 'UnknownBackendError';
   constructor(
+    /** What was given. */
     readonly choice: string,
+    /** The names that are accepted. */
     readonly known: readonly string[],
+    /** Where the choice came from, e.g. `--backend` or `TFORMER_BACKEND`. */
+    readonly source = 'backend',
   ) {
-    super(`unknown backend '${choice}': expected one of ${known.join(', ')}`);
+    super(`unknown ${source} '${choice}': expected one of ${known.join(', ')}`);
   }
+}
+
+/** An option of {@link selectBackend} or a CLI flag with a value outside its range. */
+export class InvalidBackendOptionError extends Error {
+  override readonly name = 'InvalidBackendOptionError';
+  constructor(
+    /** The option, e.g. `wasmThreads`. */
+    readonly option: string,
+    /** What it accepts. */
+    readonly expected: string,
+    /** What it got. */
+    readonly actual: unknown,
+  ) {
+    super(`invalid ${option}: expected ${expected}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

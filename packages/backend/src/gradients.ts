@@ -1,10 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { isNode } from './runtime.js';
+
 let registered: Promise<void> | undefined;
 
 /**
- * tfjs-core's Node bundle registers no gradient functions, so `tf.grad` fails with "gradient
- * function not found" unless something registers them. Every backend start goes through here.
+ * Registers tfjs-core's gradient functions, which its Node bundle leaves out (`tf.grad` otherwise
+ * fails with "gradient function not found for Neg"). {@link selectBackend} calls it; call it
+ * yourself only if you set a backend some other way. Idempotent.
+ *
+ * @example
+ * ```ts
+ * await ensureGradients();
+ * const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2]));
+ * ```
  */
 export function ensureGradients(): Promise<void> {
-  registered ??= import('@tensorflow/tfjs-core/dist/register_all_gradients.js').then(() => undefined);
+  registered ??= import('./register-gradients.js')
+    .catch(async (error: unknown) => {
+      // Only when running this package's TypeScript source in plain Node (tsx): tfjs-core's ESM
+      // dist cannot load there, so make the same bundle the build ships and load that.
+      const code = (error as { code?: string }).code ?? '';
+      if (!isNode() || !/^ERR_(UNSUPPORTED_DIR_IMPORT|MODULE_NOT_FOUND)$/.test(code)) throw error;
+      const script = new URL('../scripts/bundle-gradients.mjs', import.meta.url);
+      const { bundleGradients } = (await import(/* @vite-ignore */ script.href)) as {
+        bundleGradients(outDir: string): Promise<string>;
+      };
+      const { pathToFileURL } = await import('node:url');
+      const cache = new URL('../node_modules/.cache/tformer-gradients/', import.meta.url);
+      const { fileURLToPath } = await import('node:url');
+      await import(/* @vite-ignore */ pathToFileURL(await bundleGradients(fileURLToPath(cache))).href);
+    })
+    .then(() => {
+      if (!tf.getGradient('Neg')) throw new Error('tfjs-core gradients did not register (no gradient for Neg)');
+    });
   return registered;
 }

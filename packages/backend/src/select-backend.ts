@@ -1,60 +1,74 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, UnknownBackendError } from './errors.js';
+import { type BackendInfo, describeBackend, recordStart } from './describe.js';
+import {
+  BackendUnavailableError,
+  errorMessage,
+  InvalidBackendOptionError,
+  UnknownBackendError,
+} from './errors.js';
 import { ensureGradients } from './gradients.js';
+import { AUTO_ORDER, BACKEND_CHOICES, type BackendChoice, type BackendName, isBackendChoice, TFJS_NAMES } from './names.js';
+import { isNode } from './runtime.js';
 import { startWasm } from './wasm.js';
 
-/** The backends this package can start. */
-export const BACKEND_NAMES = ['cpu', 'wasm'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendChoice = BackendName | 'auto';
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** wasm threads; default 1 in Node (tfjs has no threaded wasm there), cores/2 up to 4 in isolated pages. */
+  wasmThreads?: number;
+  /** URL prefix where a browser app serves `@tensorflow/tfjs-backend-wasm/dist/*.wasm`. */
+  wasmPaths?: string;
+  /** Node only: Dawn options for webgpu (default: Dawn's default backend, then `backend=opengl`). */
+  dawnOptions?: string[];
+  /** Let `auto` take a software WebGPU adapter (llvmpipe). Default false: it is slower than wasm. */
+  autoAllowsSoftwareWebgpu?: boolean;
+  /** Order for `auto` to try (default {@link AUTO_ORDER}). */
+  autoOrder?: readonly BackendName[];
+}
 
-/** Which backend runs, why it was chosen, and what was tried before it. */
+/** Which backend runs, why it was chosen, what was tried before it, and what it runs on. */
 export interface BackendSelection {
   name: BackendName;
   reason: string;
   tried: { name: BackendName; error: string }[];
+  info: BackendInfo;
 }
 
-const starters: Record<BackendName, () => Promise<void>> = {
-  cpu: async () => {
-    await import('@tensorflow/tfjs-backend-cpu');
-    if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
-  },
-  wasm: startWasm,
-};
-
-/** Order that `auto` tries: fastest first, plain JS last because it always starts. */
-const AUTO_ORDER: readonly BackendName[] = ['wasm', 'cpu'];
-
 /**
- * Starts a tfjs backend and makes it the active one. An explicit name that cannot start throws
- * {@link BackendUnavailableError}; only `auto` falls back, and it reports every failure it skipped.
+ * Starts a tfjs backend, makes it the active one and registers tfjs-core's gradients. An explicit
+ * name that cannot start throws {@link BackendUnavailableError} saying why and how to fix it: it
+ * never falls back. `auto` tries {@link AUTO_ORDER} and reports each backend it skipped and why.
  *
  * @example
  * ```ts
- * const { name, reason } = await selectBackend('auto');
+ * const { name, reason, tried } = await selectBackend('auto');
+ * console.log(name, reason, tried.map((t) => `${t.name}: ${t.error}`));
  * ```
  */
-export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendSelection> {
-  if (choice !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(choice)) {
-    throw new UnknownBackendError(choice, ['auto', ...BACKEND_NAMES]);
+export async function selectBackend(
+  choice: BackendChoice = 'auto',
+  opts: SelectBackendOptions = {},
+): Promise<BackendSelection> {
+  if (typeof choice !== 'string' || !isBackendChoice(choice)) {
+    throw new UnknownBackendError(String(choice), BACKEND_CHOICES);
   }
+  validate(opts);
   await ensureGradients();
   if (choice !== 'auto') {
-    try {
-      await starters[choice]();
-    } catch (error) {
-      throw new BackendUnavailableError(choice, errorMessage(error));
-    }
-    await tf.ready();
-    return { name: choice, reason: 'requested by name', tried: [] };
+    await start(choice, opts, true);
+    return { name: choice, reason: 'requested by name', tried: [], info: describeBackend() };
   }
+  const order = opts.autoOrder ?? AUTO_ORDER;
   const tried: BackendSelection['tried'] = [];
-  for (const name of AUTO_ORDER) {
+  for (const name of order) {
     try {
-      await starters[name]();
-      await tf.ready();
-      return { name, reason: `auto: first of ${AUTO_ORDER.join(' > ')} that started`, tried };
+      await start(name, opts, false);
+      const skipped = tried.length ? ` (skipped ${tried.map((t) => t.name).join(', ')})` : '';
+      return {
+        name,
+        reason: `auto: first of ${order.join(' > ')} that started${skipped}`,
+        tried,
+        info: describeBackend(),
+      };
     } catch (error) {
       tried.push({ name, error: errorMessage(error) });
     }
@@ -62,6 +76,72 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
   throw new BackendUnavailableError('auto', tried.map((t) => `${t.name}: ${t.error}`).join('; '));
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+async function start(name: BackendName, opts: SelectBackendOptions, byName: boolean): Promise<void> {
+  try {
+    await startOne(name, opts, byName);
+    await tf.ready();
+  } catch (error) {
+    if (error instanceof BackendUnavailableError || error instanceof InvalidBackendOptionError) throw error;
+    throw new BackendUnavailableError(name, errorMessage(error));
+  }
+}
+
+async function startOne(name: BackendName, opts: SelectBackendOptions, byName: boolean): Promise<void> {
+  const tfjsBackend = TFJS_NAMES[name];
+  switch (name) {
+    case 'cpu': {
+      await import('@tensorflow/tfjs-backend-cpu');
+      if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') returned false");
+      recordStart({ backend: name, tfjsBackend, threads: 1, details: {} });
+      return;
+    }
+    case 'wasm': {
+      const w = await startWasm({ threads: opts.wasmThreads, wasmPaths: opts.wasmPaths });
+      recordStart({ backend: name, tfjsBackend, threads: w.threads, simd: w.simd, details: { binaries: w.wasmDir } });
+      return;
+    }
+    case 'node':
+    case 'node-gpu': {
+      if (!isNode()) {
+        throw new BackendUnavailableError(name, 'tfjs-node runs only in Node.js', "use 'webgpu' or 'wasm' in browsers");
+      }
+      const { startNode } = await import('./node.js');
+      const n = await startNode(name);
+      recordStart({
+        backend: name,
+        tfjsBackend,
+        libtensorflow: n.libtensorflow,
+        details: { package: `${n.package}@${n.packageVersion}` },
+      });
+      return;
+    }
+    case 'webgpu': {
+      const { startWebgpu } = await import('./webgpu.js');
+      const g = await startWebgpu({ allowSoftware: byName || Boolean(opts.autoAllowsSoftwareWebgpu), dawnOptions: opts.dawnOptions });
+      recordStart({
+        backend: name,
+        tfjsBackend,
+        adapter: g.adapter,
+        software: g.software,
+        details: g.dawnOptions ? { dawn: g.dawnOptions.join(' ') || 'default' } : {},
+      });
+      return;
+    }
+    case 'webgl': {
+      const { startWebgl } = await import('./webgl.js');
+      const w = await startWebgl();
+      recordStart({ backend: name, tfjsBackend, adapter: `WebGL ${w.webglVersion}`, details: {} });
+      return;
+    }
+  }
+}
+
+function validate(opts: SelectBackendOptions): void {
+  const t = opts.wasmThreads;
+  if (t !== undefined && (!Number.isInteger(t) || t < 1)) throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', t);
+  for (const n of opts.autoOrder ?? []) {
+    if (!(BACKEND_CHOICES as readonly string[]).includes(n) || (n as string) === 'auto') {
+      throw new UnknownBackendError(String(n), BACKEND_CHOICES.slice(1), 'autoOrder entry');
+    }
+  }
 }

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError, errorMessage } from './errors.js';
+import { importOptional, isMissingModule, isNode, loadedNative } from './runtime.js';
+
+/** What the webgpu backend runs on once started. */
+export interface WebgpuInfo {
+  /** Adapter name as the driver reports it, e.g. `llvmpipe (OpenGL 4.5 Mesa 22.3.6)`. */
+  adapter: string;
+  /** True for CPU-emulated adapters (llvmpipe, lavapipe, SwiftShader, WARP). */
+  software: boolean;
+  /** In Node, the Dawn options that found the adapter (e.g. `backend=opengl`). */
+  dawnOptions?: string[];
+}
+
+export interface WebgpuOptions {
+  /** Accept a software adapter. `selectBackend('webgpu')` accepts one; `auto` does not. */
+  allowSoftware: boolean;
+  /** Node only: Dawn options to use instead of trying Dawn's default, then OpenGL. */
+  dawnOptions?: string[];
+}
+
+interface AdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+}
+interface GpuLike {
+  requestAdapter(options?: Record<string, unknown>): Promise<AdapterLike | null>;
+}
+
+const SOFTWARE = /llvmpipe|lavapipe|swiftshader|softpipe|basic render|warp/i;
+
+/** Names an adapter and says whether it is a CPU emulation. */
+export function describeAdapter(adapter: AdapterLike): { adapter: string; software: boolean } {
+  const i = adapter.info ?? {};
+  const name = [i.vendor, i.architecture, i.device, i.description].filter((s) => s?.trim()).join(' / ');
+  return { adapter: name || 'unnamed adapter', software: Boolean(i.isFallbackAdapter) || SOFTWARE.test(name) };
+}
+
+/**
+ * Starts tfjs-backend-webgpu. Browsers: through `navigator.gpu`. Node: through the `webgpu` package
+ * (Dawn), trying Dawn's default backend (Vulkan/Metal/D3D12) and then OpenGL in compatibility mode
+ * with `EGL_PLATFORM=surfaceless`, which on machines without a GPU gives Mesa's llvmpipe.
+ */
+export async function startWebgpu(opts: WebgpuOptions): Promise<WebgpuInfo> {
+  const found = isNode() ? await nodeAdapter(opts.dawnOptions) : await browserAdapter();
+  const named = describeAdapter(found.adapter);
+  if (named.software && !opts.allowSoftware) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      `only a software adapter (${named.adapter}), slower than wasm on this kind of machine`,
+      "ask for 'webgpu' by name to use it anyway",
+    );
+  }
+  installNavigatorGpu(found.gpu);
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    if (isMissingModule(error, '@tensorflow/tfjs-backend-webgpu')) {
+      throw new BackendUnavailableError(
+        'webgpu',
+        '@tensorflow/tfjs-backend-webgpu is not installed',
+        `pnpm add @tensorflow/tfjs-backend-webgpu@${tf.version_core}`,
+      );
+    }
+    throw error;
+  }
+  if (!tf.findBackendFactory('webgpu')) {
+    // Imported earlier, before navigator.gpu existed: tfjs-backend-webgpu registers only if it did.
+    throw new BackendUnavailableError(
+      'webgpu',
+      '@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register',
+      'let @tformer/backend import it (do not import @tensorflow/tfjs-backend-webgpu yourself)',
+    );
+  }
+  if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') returned false");
+  return { ...named, ...(found.dawnOptions ? { dawnOptions: found.dawnOptions } : {}) };
+}
+
+async function browserAdapter(): Promise<{ gpu: GpuLike; adapter: AdapterLike; dawnOptions?: string[] }> {
+  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+  if (!gpu) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      'this browser has no WebGPU (navigator.gpu is undefined; it also needs a secure context: https or localhost)',
+      "use a browser with WebGPU (Chrome/Edge 113+, Safari 26+, Firefox 141+ on Windows) or 'wasm'",
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new BackendUnavailableError('webgpu', 'navigator.gpu.requestAdapter() returned null (GPU blocklisted or disabled)');
+  return { gpu, adapter };
+}
+
+async function nodeAdapter(
+  dawnOptions?: string[],
+): Promise<{ gpu: GpuLike; adapter: AdapterLike; dawnOptions: string[] }> {
+  let dawn: { create(options: string[]): GpuLike; globals: Record<string, unknown> };
+  try {
+    dawn = await importOptional('webgpu');
+  } catch (error) {
+    if (isMissingModule(error, 'webgpu')) {
+      throw new BackendUnavailableError(
+        'webgpu',
+        "WebGPU in Node needs the 'webgpu' package (Dawn), which is not installed",
+        'pnpm add webgpu@0.6.2',
+      );
+    }
+    throw new BackendUnavailableError('webgpu', `the 'webgpu' package (Dawn) failed to load: ${errorMessage(error)}`);
+  }
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    process.env.EGL_PLATFORM ??= 'surfaceless'; // Mesa's EGL without a window system
+  }
+  for (const [key, value] of Object.entries(dawn.globals)) {
+    if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+  }
+  const attempts: [string[], Record<string, unknown>][] = dawnOptions
+    ? [[dawnOptions, dawnOptions.includes('backend=opengl') ? { featureLevel: 'compatibility' } : {}]]
+    : [
+        [[], {}],
+        [['backend=opengl'], { featureLevel: 'compatibility' }],
+      ];
+  const failures: string[] = [];
+  for (const [options, request] of attempts) {
+    try {
+      if (options.includes('backend=opengl')) {
+        const { preloadLibtensorflow } = await import('./node.js');
+        await preloadLibtensorflow(); // libtensorflow loaded after Mesa's OpenGL segfaults
+        loadedNative.mesaOpenGl = true;
+      }
+      const raw = dawn.create(options);
+      // What tfjs-backend-webgpu uses of navigator.gpu, with the adapter request this Dawn needs.
+      const gpu = {
+        requestAdapter: (o?: Record<string, unknown>) => raw.requestAdapter({ ...o, ...request }),
+        getPreferredCanvasFormat: () => 'rgba8unorm',
+      };
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (adapter) return { gpu, adapter, dawnOptions: options };
+      failures.push(`Dawn [${options.join(' ') || 'default'}]: no adapter`);
+    } catch (error) {
+      failures.push(`Dawn [${options.join(' ') || 'default'}]: ${errorMessage(error)}`);
+    }
+  }
+  throw new BackendUnavailableError(
+    'webgpu',
+    `no WebGPU adapter (${failures.join('; ')})`,
+    'install a Vulkan driver, or for a software adapter the Mesa EGL/OpenGL packages: ' +
+      'apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 (scripts/setup-backends.sh does this)',
+  );
+}
+
+/** tfjs-backend-webgpu looks for `navigator.gpu` when imported and when its backend is made. */
+function installNavigatorGpu(gpu: GpuLike): void {
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator?.gpu === gpu) return;
+  if (g.navigator === undefined) {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  } else if (!isNode()) {
+    return; // a browser's own navigator.gpu
+  } else {
+    Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  }
+}
