@@ -69,3 +69,16 @@ export const FIXED_CORPUS: readonly string[] = [
   '\u0000\u0001\u001f control \u007f chars',
   '<|endoftext|> looks special but is text',
 ];
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `String.prototype.isWellFormed` (ES2024, not in this project's `lib`). */
+export function isWellFormed(s: string): boolean {
+  LONE_SURROGATE.lastIndex = 0;
+  return !LONE_SURROGATE.test(s);
+}
+
+/** `String.prototype.toWellFormed`: lone surrogates → U+FFFD. */
+export function toWellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, '\ufffd');
+}
