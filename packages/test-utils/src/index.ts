@@ -2,6 +2,7 @@ export { assertNoLeaks } from './assert-no-leaks.js';
 export { describeWithBackends, testBackends } from './describe-with-backends.js';
 export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
+export { type RefAttentionInput, refAttention } from './attention-reference.js';
 export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
 export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';

@@ -1,0 +1,3 @@
+import { register } from 'node:module';
+
+register('./extensionless.mjs', import.meta.url);

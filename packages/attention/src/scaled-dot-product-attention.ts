@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type KernelDims, memoryEfficientAttention, plainAttention } from './attention-kernels.js';
+import { AttentionArgumentError, AttentionShapeError } from './errors.js';
+import { planMask } from './mask-plan.js';
+
+export interface AttentionOptions {
+  /**
+   * Bool/int (non-zero = may attend) or float additive (0 = keep, ≤ -1e9 or -Infinity = masked)
+   * mask: `[B, S]` key padding, or `[B|1, H|1, T|1, S]`. Combined with `causal` and `window`.
+   */
+  mask?: tf.Tensor;
+  /** Query at position p sees keys at positions ≤ p. Default false. */
+  causal?: boolean;
+  /** Local attention: keys within `window` positions (one-sided when `causal`). */
+  window?: number;
+  /** Absolute position of query 0 for `causal`/`window`. Default `S - T` (cached decoding). */
+  queryOffset?: number;
+  /** Multiplies q·kᵀ. Default 1/√dk. */
+  scale?: number;
+  /** Dropout rate on the attention probabilities. Default 0. Not with `memoryEfficient`. */
+  dropout?: number;
+  /** Seed of the dropout masks; the same seed drops the same entries. Default random. */
+  seed?: number;
+  /**
+   * Chunk over keys with an online softmax (memory O(T·chunk) instead of O(T·S)) and recompute
+   * in the backward pass. `true` uses chunks of 128 keys.
+   */
+  memoryEfficient?: boolean | { chunkSize: number };
+  /** Also return the attention probabilities `[B, H, T, S]` (plain path only). */
+  returnAttentionWeights?: boolean;
+}
+
+export interface AttentionResult {
+  /** `[B, H, T, dv]` */
+  output: tf.Tensor4D;
+  /** `[B, H, T, S]`, before dropout; rows of fully masked queries are zero. Not differentiable. */
+  weights: tf.Tensor4D;
+}
+
+const DEFAULT_CHUNK = 128;
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v over heads (Vaswani et al. 2017, eq. 1), with grouped key/value
+ * heads (Ainslie et al. 2023): `query [B, H, T, dk]`, `key [B, Hkv, S, dk]`, `value
+ * [B, Hkv, S, dv]` with H a multiple of Hkv. A query with every key masked gets zeros, never NaN.
+ * Gradients flow to query, key and value (not to the mask). The caller owns what is returned.
+ *
+ * @example
+ * ```ts
+ * const out = scaledDotProductAttention(q, k, v, { causal: true }); // [B, H, T, dv]
+ * ```
+ */
+export function scaledDotProductAttention(
+  query: tf.Tensor,
+  key: tf.Tensor,
+  value: tf.Tensor,
+  options: AttentionOptions & { returnAttentionWeights: true },
+): AttentionResult;
+export function scaledDotProductAttention(
+  query: tf.Tensor,
+  key: tf.Tensor,
+  value: tf.Tensor,
+  options?: AttentionOptions,
+): tf.Tensor4D;
+export function scaledDotProductAttention(
+  query: tf.Tensor,
+  key: tf.Tensor,
+  value: tf.Tensor,
+  options: AttentionOptions = {},
+): tf.Tensor4D | AttentionResult {
+  const dims = attentionDims(query, key, value);
+  const { scale = 1 / Math.sqrt(dims.dk), dropout = 0, memoryEfficient = false } = options;
+  if (!Number.isFinite(scale))
+    throw new AttentionArgumentError('options.scale', 'a finite number', scale);
+  if (!(dropout >= 0 && dropout < 1))
+    throw new AttentionArgumentError('options.dropout', 'a rate in [0, 1)', dropout);
+  const chunkSize =
+    memoryEfficient === true ? DEFAULT_CHUNK : memoryEfficient ? memoryEfficient.chunkSize : 0;
+  if (memoryEfficient) {
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+      throw new AttentionArgumentError(
+        'options.memoryEfficient.chunkSize',
+        'a positive integer',
+        chunkSize,
+      );
+    }
+    if (dropout > 0)
+      throw new AttentionArgumentError('options.dropout', '0 with memoryEfficient', dropout);
+    if (options.returnAttentionWeights) {
+      throw new AttentionArgumentError(
+        'options.returnAttentionWeights',
+        'false with memoryEfficient',
+        true,
+      );
+    }
+  }
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const result = tf.tidy(() => {
+    const kernel = { plan: planMask(dims, options), scale, dropout, seed };
+    const [q, k, v] = [query, key, value] as tf.Tensor4D[];
+    if (memoryEfficient)
+      return { output: memoryEfficientAttention(q!, k!, v!, dims, kernel, chunkSize) };
+    return plainAttention(q!, k!, v!, dims, kernel, options.returnAttentionWeights === true);
+  });
+  return result.weights ? (result as AttentionResult) : result.output;
+}
+
+/** Checks the three shapes against each other and names the first that does not fit. */
+export function attentionDims(query: tf.Tensor, key: tf.Tensor, value: tf.Tensor): KernelDims {
+  for (const [name, t] of [
+    ['query', query],
+    ['key', key],
+    ['value', value],
+  ] as const) {
+    if (t.dtype !== 'float32')
+      throw new AttentionArgumentError(`${name}.dtype`, "'float32'", t.dtype);
+  }
+  if (query.rank !== 4) throw new AttentionShapeError('query', '[B, H, T, dk]', query.shape);
+  const [B, H, T, dk] = query.shape as [number, number, number, number];
+  const Hkv = key.shape[1] ?? 0;
+  if (key.rank !== 4 || key.shape[0] !== B || key.shape[3] !== dk || Hkv < 1 || H % Hkv !== 0) {
+    throw new AttentionShapeError(
+      'key',
+      `[B, Hkv, S, dk] with B = ${B}, Hkv dividing H = ${H}, dk = ${dk}`,
+      key.shape,
+    );
+  }
+  const S = key.shape[2]!;
+  if (value.rank !== 4 || value.shape[0] !== B || value.shape[1] !== Hkv || value.shape[2] !== S) {
+    throw new AttentionShapeError(
+      'value',
+      `[B, Hkv, S, dv] = [${B}, ${Hkv}, ${S}, dv]`,
+      value.shape,
+    );
+  }
+  return { B, H, Hkv, T, S, dk, dv: value.shape[3]! };
+}
