@@ -67,7 +67,10 @@ module.exports = {
       comment: 'import a workspace package by its name, never by a relative path into its src',
       severity: 'error',
       from: { path: '^(packages|apps)/([^/]+)/' },
-      to: { path: '^(packages|apps)/([^/]+)/', pathNot: ['^$1/$2/', '^packages/[^/]+/src/index\\.ts$'] },
+      to: {
+        path: '^(packages|apps)/([^/]+)/',
+        pathNot: ['^$1/$2/', '^packages/[^/]+/src/index\\.ts$'],
+      },
     },
   ],
   options: {

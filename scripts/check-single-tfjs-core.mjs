@@ -2,7 +2,7 @@
 // Two copies of @tensorflow/tfjs-core mean two engines: a backend registered in one is invisible to
 // the other and tensors silently stop working. Fail when the workspace resolves more than one copy,
 // and when a package imports a workspace package it does not declare.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -15,8 +15,10 @@ const fail = (msg) => {
 const store = join(root, 'node_modules/.pnpm');
 const copies = readdirSync(store).filter((d) => d.startsWith('@tensorflow+tfjs-core@'));
 const versions = new Set(copies.map((d) => d.split('@')[2].split('_')[0]));
-if (versions.size !== 1) fail(`expected one @tensorflow/tfjs-core version, found: ${[...versions].join(', ')}`);
-else console.log(`✓ one @tensorflow/tfjs-core: ${[...versions][0]} (${copies.length} install dir(s))`);
+if (versions.size !== 1)
+  fail(`expected one @tensorflow/tfjs-core version, found: ${[...versions].join(', ')}`);
+else
+  console.log(`✓ one @tensorflow/tfjs-core: ${[...versions][0]} (${copies.length} install dir(s))`);
 
 // Every `@tformer/x` import in a package's non-test source must be declared in its dependencies.
 for (const group of ['packages', 'apps']) {
@@ -37,7 +39,8 @@ for (const group of ['packages', 'apps']) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/from\s+'(@tformer\/[a-z0-9-]+|@tensorflow\/[a-z0-9-]+)'/g)) {
         if (m[1] === pkg.name) continue;
-        if (!declared.has(m[1])) fail(`${file.slice(root.length)} imports ${m[1]}, not in ${pkg.name}'s dependencies`);
+        if (!declared.has(m[1]))
+          fail(`${file.slice(root.length)} imports ${m[1]}, not in ${pkg.name}'s dependencies`);
       }
     }
   }

@@ -3,7 +3,7 @@
 // would publish (publint, attw), packs it, installs the tarballs into an empty project outside the
 // workspace with npm, and imports every package there with plain Node.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,13 +12,22 @@ const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: 'in
 const capture = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, encoding: 'utf8' });
 
 const packages = readdirSync(join(root, 'packages'))
-  .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(root, 'packages', dir),
+    pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
+  }))
   .filter(({ pkg }) => !pkg.private)
   // `pnpm release:check @tformer/nn …` checks only the named packages.
   .filter(({ pkg }) => process.argv.length <= 2 || process.argv.slice(2).includes(pkg.name));
 console.log(`release check: ${packages.map(({ pkg }) => pkg.name).join(', ')}`);
 
-run('pnpm', ['turbo', 'run', 'build', ...packages.flatMap(({ pkg }) => ['--filter', pkg.name]), '--output-logs=errors-only']);
+run('pnpm', [
+  'turbo',
+  'run',
+  'build',
+  ...packages.flatMap(({ pkg }) => ['--filter', pkg.name]),
+  '--output-logs=errors-only',
+]);
 
 const work = mkdtempSync(join(tmpdir(), 'tformer-release-'));
 const tarballs = {};
@@ -27,15 +36,24 @@ try {
     // publint packs with pnpm, so it sees exactly the files and the workspace:-free manifest users get.
     run('pnpm', ['exec', 'publint', '--strict', '--pack', 'pnpm'], dir);
     // ESM-only packages: attw's esm-only profile checks node16 ESM and bundler resolution.
-    run('pnpm', ['exec', 'attw', '--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped'], dir);
-    const out = capture('pnpm', ['pack', '--pack-destination', work], dir).trim().split('\n').at(-1);
+    run(
+      'pnpm',
+      ['exec', 'attw', '--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped'],
+      dir,
+    );
+    const out = capture('pnpm', ['pack', '--pack-destination', work], dir)
+      .trim()
+      .split('\n')
+      .at(-1);
     tarballs[pkg.name] = out.startsWith('/') ? out : join(work, out);
   }
 
   const consumer = join(work, 'consumer');
   run('mkdir', ['-p', consumer]);
   const tfjs = '4.22.0';
-  const deps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
+  const deps = Object.fromEntries(
+    Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]),
+  );
   writeFileSync(
     join(consumer, 'package.json'),
     JSON.stringify(
@@ -54,11 +72,21 @@ try {
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
 
   for (const name of Object.keys(tarballs)) {
-    const exports = capture('node', ['--input-type=module', '-e', `const m = await import('${name}'); console.log(Object.keys(m).sort().join(', '))`], consumer).trim();
+    const exports = capture(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import('${name}'); console.log(Object.keys(m).sort().join(', '))`,
+      ],
+      consumer,
+    ).trim();
     if (!exports) throw new Error(`${name}: imported but exports nothing`);
     console.log(`✓ import('${name}') in plain Node: ${exports}`);
   }
-  console.log(`release check passed: ${Object.keys(tarballs).length} packages packed, installed and imported`);
+  console.log(
+    `release check passed: ${Object.keys(tarballs).length} packages packed, installed and imported`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One closing line for the whole workspace, from the JSON report each package's vitest run writes
 // (vitest.shared.ts): "N passed, N failed, N skipped". Exits 1 when anything failed or nothing ran.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -17,7 +17,9 @@ for (const group of ['packages', 'apps']) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     skipped += report.numPendingTests + report.numTodoTests;
-    console.log(`${`${group}/${name}`.padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`);
+    console.log(
+      `${`${group}/${name}`.padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`,
+    );
   }
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

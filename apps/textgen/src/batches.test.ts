@@ -26,6 +26,8 @@ describe('BatchStream', () => {
   });
 
   it('rejects a corpus shorter than a window, naming the sizes', () => {
-    expect(() => new BatchStream(tokens.subarray(0, 8), 1, 8, 1)).toThrow('need more than blockSize 8 tokens to draw a window, got 8');
+    expect(() => new BatchStream(tokens.subarray(0, 8), 1, 8, 1)).toThrow(
+      'need more than blockSize 8 tokens to draw a window, got 8',
+    );
   });
 });

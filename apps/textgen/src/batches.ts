@@ -31,7 +31,9 @@ export class BatchStream {
     private readonly seed: number,
   ) {
     if (tokens.length <= blockSize) {
-      throw new RangeError(`tokens: need more than blockSize ${blockSize} tokens to draw a window, got ${tokens.length}`);
+      throw new RangeError(
+        `tokens: need more than blockSize ${blockSize} tokens to draw a window, got ${tokens.length}`,
+      );
     }
     this.rng = createRng(seed);
   }
@@ -54,7 +56,8 @@ export class BatchStream {
   }
 
   restore(state: BatchStreamState): void {
-    if (state.seed !== this.seed) throw new RangeError(`state.seed: expected ${this.seed}, got ${state.seed}`);
+    if (state.seed !== this.seed)
+      throw new RangeError(`state.seed: expected ${this.seed}, got ${state.seed}`);
     this.rng = createRng(this.seed);
     for (let i = 0; i < state.batchesDrawn * this.batchSize; i++) this.drawOffset();
     this.drawn = state.batchesDrawn;

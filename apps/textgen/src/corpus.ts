@@ -28,8 +28,13 @@ const DEFAULT_LIB_FILES = [
 /** Reads `--data` if given, else the default corpus; bad files are {@link DataFileError}s. */
 export async function loadCorpus(dataPath: string | undefined, minChars: number): Promise<Corpus> {
   if (dataPath === undefined) {
-    const libDir = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'lib');
-    const texts = await Promise.all(DEFAULT_LIB_FILES.map((f) => readFile(join(libDir, f), 'utf8')));
+    const libDir = join(
+      dirname(createRequire(import.meta.url).resolve('typescript/package.json')),
+      'lib',
+    );
+    const texts = await Promise.all(
+      DEFAULT_LIB_FILES.map((f) => readFile(join(libDir, f), 'utf8')),
+    );
     // Drop the licence header each file repeats: it would dominate what the model memorises.
     const text = texts.map((t) => t.replace(/^\/\*![\s\S]*?\*\/\s*/, '')).join('\n');
     return { text, source: `typescript/lib (${DEFAULT_LIB_FILES.length} lib.*.d.ts files)` };
@@ -42,11 +47,18 @@ export async function loadCorpus(dataPath: string | undefined, minChars: number)
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const line = bytes.subarray(0, nul).toString('utf8').split('\n').length;
-    throw new DataFileError(dataPath, 'contains a NUL byte: this looks like a binary file, not text', line);
+    throw new DataFileError(
+      dataPath,
+      'contains a NUL byte: this looks like a binary file, not text',
+      line,
+    );
   }
   const text = bytes.toString('utf8');
   if (text.length < minChars) {
-    throw new DataFileError(dataPath, `only ${text.length} characters; need at least ${minChars} to train and validate`);
+    throw new DataFileError(
+      dataPath,
+      `only ${text.length} characters; need at least ${minChars} to train and validate`,
+    );
   }
   return { text, source: dataPath };
 }
