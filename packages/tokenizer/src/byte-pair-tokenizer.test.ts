@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FIXED_CORPUS, isWellFormed, load } from '../test/fixtures.js';
-import { BytePairTokenizer, CL100K_PATTERN, pretokenize, TokenizerError } from './index.js';
+import {
+  BytePairTokenizer,
+  CL100K_PATTERN,
+  fromOnigurumaPattern,
+  pretokenize,
+  TokenizerError,
+} from './index.js';
 
 const ENCODINGS = ['gpt2', 'cl100k_base'] as const;
 const allowText = { disallowedSpecial: [] } as const;
@@ -158,5 +164,15 @@ describe('BytePairTokenizer details', () => {
           special: { tokens: { '<s>': 1 } },
         }),
     ).toThrow(/reuses id 1/);
+  });
+});
+
+describe('fromOnigurumaPattern', () => {
+  it('turns tiktoken/HF patterns into the JS translations js-tiktoken uses', () => {
+    const onig =
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+|\\++";
+    expect(fromOnigurumaPattern(onig)).toBe(
+      `${CL100K_PATTERN.split('|[^')[0]}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+|\\++`,
+    );
   });
 });

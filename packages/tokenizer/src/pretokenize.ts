@@ -57,5 +57,6 @@ export function pretokenize(text: string, pattern: string = GPT2_PATTERN): strin
 export function fromOnigurumaPattern(pattern: string): string {
   return pattern
     .replace("(?i:'s|'t|'re|'ve|'m|'ll|'d)", CONTRACTIONS)
-    .replace(/(?<!\\)([?*+}])\+/g, '$1');
+    .replace(/(\{\d+(?:,\d*)?\})\+/g, '$1')
+    .replace(/(?<!\\)([?*+])\+/g, '$1');
 }
