@@ -1,3 +1,13 @@
+export {
+  ACTIVATIONS,
+  type ActivationName,
+  activation,
+  gelu,
+  geluTanh,
+  identity,
+  relu,
+  silu,
+} from './activations.js';
 export { Dense, type DenseOptions } from './dense.js';
 export {
   ArgumentError,
@@ -21,6 +31,18 @@ export {
   uniform,
   zeros,
 } from './initializers.js';
+export {
+  Dropout,
+  type DropoutOptions,
+  FeedForward,
+  type FeedForwardOptions,
+  LayerNorm,
+  type LayerNormOptions,
+  RMSNorm,
+  type RMSNormOptions,
+  SwiGLU,
+  type SwiGLUOptions,
+} from './layers.js';
 export { linear, matMul2d } from './linear.js';
 export {
   type AddParameterOptions,
@@ -30,4 +52,21 @@ export {
   type StateDict,
 } from './module.js';
 export { createRng, type Rng, type RngOption, resolveRng } from './rng.js';
+export {
+  type DecodedSafetensors,
+  type DecodedTensor,
+  decodeSafetensors,
+  encodeSafetensors,
+  f16ToF32,
+  f32ToBf16,
+  f32ToF16,
+  loadSafetensors,
+  MAX_HEADER_BYTES,
+  type SafetensorsDtype,
+  type SafetensorsWriteDtype,
+  type StateDictToSafetensorsOptions,
+  safetensorsToStateDict,
+  stateDictToSafetensors,
+  type TensorToEncode,
+} from './safetensors.js';
 export { assertInt, assertLastDim, assertRank, assertShape } from './shape.js';

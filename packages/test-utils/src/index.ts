@@ -17,3 +17,4 @@ export {
   refRmsNorm,
   refSwiGlu,
 } from './nn-reference.js';
+export { type LayerCheck, checkLayer } from './grad-check.js';

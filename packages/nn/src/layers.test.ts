@@ -1,0 +1,241 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  assertNoLeaks,
+  checkLayer,
+  describeWithBackends,
+  expectTensorsClose,
+  randomFloats,
+  refActivations,
+  refDense,
+  refLayerNorm,
+  refRmsNorm,
+  refSwiGlu,
+} from '@tformer/test-utils';
+import { expect, it } from 'vitest';
+import {
+  ArgumentError,
+  activation,
+  createRng,
+  Dropout,
+  FeedForward,
+  gelu,
+  geluTanh,
+  LayerNorm,
+  RMSNorm,
+  relu,
+  ShapeError,
+  SwiGLU,
+  silu,
+} from './index.js';
+
+const SHAPES: [number[]][] = [[[1, 1, 8]], [[2, 5, 8]], [[3, 8]]];
+const rowsOf = (shape: number[]) => shape.slice(0, -1).reduce((a, b) => a * b, 1);
+
+/** Non-trivial gamma/beta so the reference exercises them. */
+function randomize(v: tf.Variable | undefined, seed: number, offset = 0): void {
+  v?.assign(
+    tf.tensor(
+      Float32Array.from(randomFloats(v.size, seed), (x) => x + offset),
+      v.shape,
+    ),
+  );
+}
+
+describeWithBackends('activations', () => {
+  const fns = { relu, gelu, gelu_tanh: geluTanh, silu } as const;
+  for (const [name, fn] of Object.entries(fns) as [
+    keyof typeof fns,
+    (x: tf.Tensor) => tf.Tensor,
+  ][]) {
+    it(`${name}: forward and gradient match float64`, async () => {
+      // Keep relu's inputs away from the kink at 0, where finite differences are undefined.
+      const values = randomFloats(2 * 3 * 7, 3, 3).map((v) =>
+        name === 'relu' && Math.abs(v) < 0.05 ? 0.5 : v,
+      );
+      await checkLayer({
+        forward: ([x]) => fn(x!),
+        reference: ([x]) => x!.map(refActivations[name]),
+        inputs: [{ values, shape: [2, 3, 7] }],
+      });
+      expect(activation(name)).toBe(fn);
+    });
+  }
+
+  it('unknown activation names raise ArgumentError', () => {
+    expect(() => activation('tanh' as never)).toThrow(ArgumentError);
+  });
+});
+
+describeWithBackends('LayerNorm and RMSNorm', () => {
+  it.each(SHAPES)('LayerNorm on %j matches float64 in value and gradient', async (shape) => {
+    const dim = shape.at(-1)!;
+    const ln = new LayerNorm({ dim });
+    randomize(ln.gamma, 5, 1);
+    randomize(ln.beta, 6);
+    await checkLayer({
+      forward: ([x]) => ln.apply(x!),
+      reference: ([x, g, b]) => refLayerNorm(x!, rowsOf(shape), dim, 1e-6, g, b),
+      inputs: [{ values: randomFloats(rowsOf(shape) * dim, 7, 2), shape }],
+      variables: [ln.gamma!, ln.beta!],
+      forwardTolerance: { atol: 1e-4 },
+    });
+    ln.dispose();
+  });
+
+  it('LayerNorm without scale/center has no parameters; eps is an option', async () => {
+    const ln = new LayerNorm({ dim: 4, scale: false, center: false, eps: 1e-3 });
+    expect(ln.parameterCount()).toBe(0);
+    await checkLayer({
+      forward: ([x]) => ln.apply(x!),
+      reference: ([x]) => refLayerNorm(x!, 2, 4, 1e-3),
+      inputs: [{ values: randomFloats(8, 9, 0.1), shape: [2, 4] }],
+      forwardTolerance: { atol: 1e-4 },
+    });
+    expect(new LayerNorm({ dim: 4 }).eps).toBe(1e-6);
+  });
+
+  it.each(SHAPES)('RMSNorm on %j matches float64 in value and gradient', async (shape) => {
+    const dim = shape.at(-1)!;
+    const norm = new RMSNorm({ dim });
+    randomize(norm.gamma, 8, 1);
+    await checkLayer({
+      forward: ([x]) => norm.apply(x!),
+      reference: ([x, g]) => refRmsNorm(x!, rowsOf(shape), dim, 1e-6, g),
+      inputs: [{ values: randomFloats(rowsOf(shape) * dim, 10, 2), shape }],
+      variables: [norm.gamma],
+      forwardTolerance: { atol: 1e-4 },
+    });
+    norm.dispose();
+  });
+
+  it('wrong last dimension raises ShapeError naming x and both shapes', () => {
+    const ln = new LayerNorm({ dim: 8 });
+    const x = tf.zeros([2, 4]);
+    expect(() => ln.apply(x)).toThrow(ShapeError);
+    expect(() => new RMSNorm({ dim: 8 }).apply(x)).toThrow(
+      'x: expected last dimension 8, got [2, 4]',
+    );
+    expect(() => new LayerNorm({ dim: 8, eps: 0 })).toThrow('eps: expected a number > 0, got 0');
+    x.dispose();
+  });
+});
+
+describeWithBackends('Dropout', () => {
+  it('is the identity in eval mode and at rate 0', async () => {
+    const x = tf.tensor(Float32Array.from(randomFloats(24, 1)), [2, 3, 4]);
+    await assertNoLeaks(() => {
+      const drop = new Dropout({ rate: 0.5, rng: 1 }).eval();
+      const y = drop.apply(x);
+      expectTensorsClose(y, x.dataSync(), { atol: 0, rtol: 0 });
+      const z = new Dropout({ rate: 0, rng: 1 }).apply(x);
+      expectTensorsClose(z, x.dataSync(), { atol: 0, rtol: 0 });
+      tf.dispose([y, z]);
+    });
+    x.dispose();
+  });
+
+  it('zeroes about `rate` of the elements and scales the rest by 1/(1-rate)', () => {
+    const x = tf.ones([100, 100]);
+    const y = new Dropout({ rate: 0.3, rng: 2 }).apply(x);
+    const v = y.dataSync();
+    const zeros = v.filter((e) => e === 0).length;
+    expect(zeros / v.length).toBeGreaterThan(0.28);
+    expect(zeros / v.length).toBeLessThan(0.32);
+    expect(v.every((e) => e === 0 || Math.abs(e - 1 / 0.7) < 1e-6)).toBe(true);
+    tf.dispose([x, y]);
+  });
+
+  it('same seed → same masks (also across calls); different seed → different', () => {
+    const x = tf.ones([64]);
+    const masks = (seed: number) => {
+      const d = new Dropout({ rate: 0.5, rng: createRng(seed) });
+      return [0, 1].map(() => {
+        const y = d.apply(x);
+        const v = Array.from(y.dataSync());
+        y.dispose();
+        return v;
+      });
+    };
+    const [a1, a2] = masks(7);
+    const [b1, b2] = masks(7);
+    const [c1] = masks(8);
+    expect(a1).toEqual(b1);
+    expect(a2).toEqual(b2);
+    expect(a1).not.toEqual(a2);
+    expect(a1).not.toEqual(c1);
+    x.dispose();
+  });
+
+  it('gradient is the mask', async () => {
+    const x = tf.tensor(Float32Array.from(randomFloats(32, 3)), [4, 8]);
+    await assertNoLeaks(() => {
+      const d1 = new Dropout({ rate: 0.25, rng: 9 });
+      const d2 = new Dropout({ rate: 0.25, rng: 9 });
+      const g = tf.grad((t: tf.Tensor) => tf.sum(d1.apply(t)))(x);
+      const mask = tf.tidy(() => d2.apply(tf.onesLike(x)));
+      expectTensorsClose(g, mask.dataSync(), { atol: 0, rtol: 0 });
+      tf.dispose([g, mask]);
+    });
+    x.dispose();
+  });
+
+  it('rejects rates outside [0, 1)', () => {
+    expect(() => new Dropout({ rate: 1 })).toThrow('rate: expected a number in [0, 1), got 1');
+    expect(() => new Dropout({ rate: -0.1 })).toThrow(ArgumentError);
+  });
+});
+
+describeWithBackends('FeedForward and SwiGLU', () => {
+  it.each(SHAPES)(
+    'FeedForward (gelu) on %j matches float64 in value and gradient',
+    async (shape) => {
+      const d = shape.at(-1)!;
+      const h = 12;
+      const ffn = new FeedForward({ dModel: d, hiddenDim: h, activation: 'gelu', rng: 3 });
+      randomize(ffn.up.bias, 11);
+      randomize(ffn.down.bias, 12);
+      const rows = rowsOf(shape);
+      await checkLayer({
+        forward: ([x]) => ffn.apply(x!),
+        reference: ([x, w1, b1, w2, b2]) =>
+          refDense(refDense(x!, w1!, b1, rows, d, h).map(refActivations.gelu), w2!, b2, rows, h, d),
+        inputs: [{ values: randomFloats(rows * d, 13), shape }],
+        variables: [ffn.up.kernel, ffn.up.bias!, ffn.down.kernel, ffn.down.bias!],
+      });
+      expect(ffn.namedParameters().map(([n]) => n)).toEqual([
+        'up.kernel',
+        'up.bias',
+        'down.kernel',
+        'down.bias',
+      ]);
+      ffn.dispose();
+    },
+  );
+
+  it.each(SHAPES)('SwiGLU on %j matches float64 in value and gradient', async (shape) => {
+    const d = shape.at(-1)!;
+    const h = 12;
+    const ffn = new SwiGLU({ dModel: d, hiddenDim: h, rng: 4 });
+    const rows = rowsOf(shape);
+    await checkLayer({
+      forward: ([x]) => ffn.apply(x!),
+      reference: ([x, wg, wu, wd]) => refSwiGlu(x!, wg!, wu!, wd!, rows, d, h),
+      inputs: [{ values: randomFloats(rows * d, 14), shape }],
+      variables: [ffn.gate.kernel, ffn.up.kernel, ffn.down.kernel],
+    });
+    expect(ffn.parameterCount()).toBe(3 * d * h);
+    ffn.dispose();
+  });
+
+  it('FeedForward dropout follows train/eval', () => {
+    const ffn = new FeedForward({ dModel: 4, hiddenDim: 8, dropout: 0.5, rng: 1 });
+    const x = tf.ones([2, 4]);
+    ffn.eval();
+    const a = ffn.apply(x);
+    const b = ffn.apply(x);
+    expectTensorsClose(a, b.dataSync(), { atol: 0, rtol: 0 });
+    expect(ffn.dropout.training).toBe(false);
+    tf.dispose([a, b, x]);
+    ffn.dispose();
+  });
+});

@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type ActivationName, activation } from './activations.js';
+import { Dense } from './dense.js';
+import { ArgumentError } from './errors.js';
+import type { Initializer } from './initializers.js';
+import { Module } from './module.js';
+import { type Rng, type RngOption, resolveRng } from './rng.js';
+import { assertInt, assertLastDim } from './shape.js';
+
+export interface LayerNormOptions {
+  /** Size of the normalised (last) axis. */
+  dim: number;
+  /** Added to the variance; default 1e-6, as in the Keras Transformer block. */
+  eps?: number;
+  /** Learn a gain `gamma` (default true). */
+  scale?: boolean;
+  /** Learn a bias `beta` (default true). */
+  center?: boolean;
+}
+
+/**
+ * Layer normalisation over the last axis: (x − mean) / √(var + eps) · gamma + beta, with the
+ * biased variance (parameters `gamma` `[dim]`, `beta` `[dim]`).
+ */
+export class LayerNorm extends Module {
+  readonly dim: number;
+  readonly eps: number;
+  readonly gamma: tf.Variable | undefined;
+  readonly beta: tf.Variable | undefined;
+
+  constructor(options: LayerNormOptions) {
+    super();
+    assertInt(options.dim, 'dim');
+    this.dim = options.dim;
+    this.eps = checkEps(options.eps ?? 1e-6);
+    this.gamma =
+      (options.scale ?? true) ? this.addParameter('gamma', tf.ones([this.dim])) : undefined;
+    this.beta =
+      (options.center ?? true) ? this.addParameter('beta', tf.zeros([this.dim])) : undefined;
+  }
+
+  /** `[..., dim]` → `[..., dim]`. */
+  apply(x: tf.Tensor): tf.Tensor {
+    assertLastDim(x, this.dim, 'x');
+    return tf.tidy(() => {
+      const centered = tf.sub(x, tf.mean(x, -1, true));
+      const variance = tf.mean(tf.square(centered), -1, true);
+      let y = tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps)));
+      if (this.gamma) y = tf.mul(y, this.gamma);
+      if (this.beta) y = tf.add(y, this.beta);
+      return y;
+    });
+  }
+}
+
+export interface RMSNormOptions {
+  /** Size of the normalised (last) axis. */
+  dim: number;
+  /** Added to the mean square; default 1e-6. */
+  eps?: number;
+}
+
+/** RMS normalisation over the last axis: x / √(mean(x²) + eps) · gamma (parameter `gamma`). */
+export class RMSNorm extends Module {
+  readonly dim: number;
+  readonly eps: number;
+  readonly gamma: tf.Variable;
+
+  constructor(options: RMSNormOptions) {
+    super();
+    assertInt(options.dim, 'dim');
+    this.dim = options.dim;
+    this.eps = checkEps(options.eps ?? 1e-6);
+    this.gamma = this.addParameter('gamma', tf.ones([this.dim]));
+  }
+
+  /** `[..., dim]` → `[..., dim]`. */
+  apply(x: tf.Tensor): tf.Tensor {
+    assertLastDim(x, this.dim, 'x');
+    return tf.tidy(() => {
+      const meanSquare = tf.mean(tf.square(x), -1, true);
+      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.eps))), this.gamma);
+    });
+  }
+}
+
+export interface DropoutOptions {
+  /** Probability of zeroing an element, in [0, 1). */
+  rate: number;
+  /** Generator (or seed) for the masks; default: a random seed. */
+  rng?: RngOption;
+}
+
+/**
+ * Inverted dropout: in training mode each element is zeroed with probability `rate` and the
+ * others scaled by 1/(1 − rate); in eval mode (or with rate 0) the identity. Masks are drawn from
+ * its seeded {@link Rng} on the host, so the same seed gives the same masks on every backend
+ * (each call advances the generator). The result is always a new tensor owned by the caller.
+ */
+export class Dropout extends Module {
+  readonly rate: number;
+  readonly rng: Rng;
+
+  constructor(options: DropoutOptions) {
+    super();
+    const { rate } = options;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new ArgumentError('rate', rate, 'a number in [0, 1)');
+    }
+    this.rate = rate;
+    this.rng = resolveRng(options.rng);
+  }
+
+  apply(x: tf.Tensor): tf.Tensor {
+    if (!this.training || this.rate === 0) return tf.clone(x);
+    const scale = 1 / (1 - this.rate);
+    const n = x.size;
+    const mask = new Float32Array(n);
+    // keep ⇔ u ≥ rate, with u uniform in [0, 1) from 32 random bits.
+    const threshold = this.rate * 4294967296;
+    for (let i = 0; i < n; i++) mask[i] = this.rng.nextUint32() >= threshold ? scale : 0;
+    return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
+  }
+}
+
+function checkEps(eps: number): number {
+  if (typeof eps !== 'number' || !(eps > 0)) throw new ArgumentError('eps', eps, 'a number > 0');
+  return eps;
+}
+
+interface FeedForwardBase {
+  /** Model width (input and output size). */
+  dModel: number;
+  /** Inner width (the paper's d_ff). */
+  hiddenDim: number;
+  /** Biases on the projections (default: true for FeedForward, false for SwiGLU). */
+  useBias?: boolean;
+  /** Initializer of the inner projections' kernels (default Glorot uniform). */
+  kernelInitializer?: Initializer;
+  /**
+   * Initializer of the output projection's kernel, e.g. `scaledResidualNormal(numLayers)` as
+   * GPT-2 (default: `kernelInitializer`).
+   */
+  outputInitializer?: Initializer;
+  /** Generator (or seed) for the initial values; default: a random seed. */
+  rng?: RngOption;
+}
+
+export interface FeedForwardOptions extends FeedForwardBase {
+  /** Default `relu`, as in the paper. */
+  activation?: ActivationName;
+  /** Dropout rate after the activation (default 0). */
+  dropout?: number;
+}
+
+/**
+ * The Transformer's position-wise feed-forward network: down(dropout(act(up(x)))), children `up`
+ * `[dModel, hiddenDim]` and `down` `[hiddenDim, dModel]`.
+ */
+export class FeedForward extends Module {
+  readonly up: Dense;
+  readonly down: Dense;
+  readonly dropout: Dropout;
+  readonly activation: ActivationName;
+
+  constructor(options: FeedForwardOptions) {
+    super();
+    const rng = resolveRng(options.rng);
+    const { dModel, hiddenDim, useBias = true, kernelInitializer } = options;
+    this.activation = options.activation ?? 'relu';
+    activation(this.activation); // validates the name
+    this.up = this.addModule(
+      'up',
+      new Dense({
+        inputDim: dModel,
+        outputDim: hiddenDim,
+        useBias,
+        kernelInitializer,
+        rng: rng.fork(),
+      }),
+    );
+    this.down = this.addModule(
+      'down',
+      new Dense({
+        inputDim: hiddenDim,
+        outputDim: dModel,
+        useBias,
+        kernelInitializer: options.outputInitializer ?? kernelInitializer,
+        rng: rng.fork(),
+      }),
+    );
+    this.dropout = this.addModule(
+      'dropout',
+      new Dropout({ rate: options.dropout ?? 0, rng: rng.fork() }),
+    );
+  }
+
+  /** `[..., dModel]` → `[..., dModel]`. */
+  apply(x: tf.Tensor): tf.Tensor {
+    const act = activation(this.activation);
+    return tf.tidy(() => this.down.apply(this.dropout.apply(act(this.up.apply(x)))));
+  }
+}
+
+export type SwiGLUOptions = FeedForwardBase;
+
+/**
+ * The SwiGLU feed-forward (Shazeer 2020, as in LLaMA): down(silu(gate(x)) ⊙ up(x)), children
+ * `gate` and `up` `[dModel, hiddenDim]`, `down` `[hiddenDim, dModel]`, no biases by default.
+ */
+export class SwiGLU extends Module {
+  readonly gate: Dense;
+  readonly up: Dense;
+  readonly down: Dense;
+
+  constructor(options: SwiGLUOptions) {
+    super();
+    const rng = resolveRng(options.rng);
+    const { dModel, hiddenDim, useBias = false, kernelInitializer } = options;
+    const inner = (name: string) =>
+      this.addModule(
+        name,
+        new Dense({
+          inputDim: dModel,
+          outputDim: hiddenDim,
+          useBias,
+          kernelInitializer,
+          rng: rng.fork(),
+        }),
+      );
+    this.gate = inner('gate');
+    this.up = inner('up');
+    this.down = this.addModule(
+      'down',
+      new Dense({
+        inputDim: hiddenDim,
+        outputDim: dModel,
+        useBias,
+        kernelInitializer: options.outputInitializer ?? kernelInitializer,
+        rng: rng.fork(),
+      }),
+    );
+  }
+
+  /** `[..., dModel]` → `[..., dModel]`. */
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const g = this.gate.apply(x);
+      return this.down.apply(tf.mul(tf.mul(g, tf.sigmoid(g)), this.up.apply(x)));
+    });
+  }
+}
