@@ -2,6 +2,7 @@ export { Adam } from './adam.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { binaryCrossEntropyWithLogits } from './binary-cross-entropy.js';
 export { type BleuOptions, type BleuResult, corpusBleu, tokenize13a } from './bleu.js';
+export type { CheckpointStore } from './checkpoint-store.js';
 export { countCorrect, macroF1, perplexity } from './classification-metrics.js';
 export { clipByGlobalNorm } from './clip-by-global-norm.js';
 export { ConstantSchedule } from './constant-schedule.js';
@@ -10,7 +11,26 @@ export { type DistillationOptions, distillationLoss } from './distillation-loss.
 export { CheckpointError, InvalidArgumentError, NonFiniteLossError } from './errors.js';
 export { GradientAccumulator } from './gradient-accumulator.js';
 export { type KlDivergenceOptions, klDivergence } from './kl-divergence.js';
+export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 export { type NoamOptions, NoamSchedule } from './noam-schedule.js';
 export type { Optimizer } from './optimizer.js';
+export {
+  formatEval,
+  formatStep,
+  type ProgressLoggerOptions,
+  progressLogger,
+} from './progress-logger.js';
 export { type LearningRateSchedule, type ScheduleConfig, scheduleFromConfig } from './schedule.js';
+export { Trainer } from './trainer.js';
+export type {
+  DataSource,
+  EvalMetrics,
+  Json,
+  LossFunction,
+  Resumable,
+  StepMetrics,
+  TrainerCallbacks,
+  TrainerOptions,
+  TrainerState,
+} from './trainer-types.js';
 export { type WarmupCosineOptions, WarmupCosineSchedule } from './warmup-cosine-schedule.js';

@@ -1,0 +1,107 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Module } from '@tformer/nn';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { Optimizer } from './optimizer.js';
+import type { LearningRateSchedule } from './schedule.js';
+
+/** A JSON value: what positions, RNG states and configs must be to go into `trainer.json`. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Something whose position can be saved and restored exactly: a data source, a random generator.
+ * `restore(state())` must put it back where it was.
+ */
+export interface Resumable {
+  state(): Json;
+  restore(state: Json): void;
+}
+
+/**
+ * Batches with a serialisable position, so that a resumed run sees the same batches as an
+ * uninterrupted one. The Trainer disposes the tensors of every batch it takes (`tf.dispose`).
+ */
+export interface DataSource<B> extends Resumable {
+  next(): B | Promise<B>;
+}
+
+/** The loss of a batch, computed inside the Trainer's gradient scope: return a scalar. */
+export type LossFunction<M extends Module, B> = (model: M, batch: B) => tf.Scalar;
+
+/** Metrics of one training step. */
+export interface StepMetrics {
+  /** Steps completed, this one included (1-based). */
+  step: number;
+  /** Mean training loss over the step's micro-batches. */
+  loss: number;
+  /** exp(loss), meaningful when the loss is a mean cross-entropy in nats. */
+  perplexity: number;
+  /** The learning rate this step used. */
+  learningRate: number;
+  /** Global gradient norm before clipping (only with `clipNorm`). */
+  gradNorm?: number;
+  /** Tokens per second of this step (only with `countTokens`). */
+  tokensPerSecond?: number;
+  /** Wall time of this step, ms. */
+  milliseconds: number;
+}
+
+/** Metrics of one evaluation. */
+export interface EvalMetrics {
+  /** The training step after which it ran. */
+  step: number;
+  /** Mean loss over the evaluation batches. */
+  loss: number;
+  /** exp(loss). */
+  perplexity: number;
+  /** Correct / counted over all evaluation batches (only with `countCorrect`). */
+  accuracy?: number;
+}
+
+/** Hooks called by the Trainer; each may be async (the Trainer awaits it). */
+export interface TrainerCallbacks {
+  onStep?(metrics: StepMetrics): void | Promise<void>;
+  onEval?(metrics: EvalMetrics): void | Promise<void>;
+  onCheckpoint?(info: { step: number }): void | Promise<void>;
+}
+
+/** Options of the {@link Trainer}. */
+export interface TrainerOptions<M extends Module, B> {
+  model: M;
+  loss: LossFunction<M, B>;
+  optimizer: Optimizer;
+  schedule: LearningRateSchedule;
+  data: DataSource<B>;
+  /** Evaluation batches; each evaluation restarts them from the position they had at construction. */
+  evalData?: DataSource<B>;
+  /** Evaluate every this many steps (needs `evalData`). Default: never during `fit`. */
+  evalEvery?: number;
+  /** Batches per evaluation. Default 1. */
+  evalBatches?: number;
+  /** Correct and counted predictions of a batch, for accuracy in evaluations. */
+  countCorrect?: (model: M, batch: B) => Promise<{ correct: number; total: number }>;
+  /** Tokens in a batch, for tokens/s. */
+  countTokens?: (batch: B) => number;
+  /** Micro-batches whose gradients are averaged per optimizer step. Default 1. */
+  accumulationSteps?: number;
+  /** Clip the global gradient norm to this value. Default: no clipping. */
+  clipNorm?: number;
+  /** A generator used by the model or the loss (dropout), saved in checkpoints. */
+  rng?: Resumable;
+  /** Where and how often to checkpoint; `fit` also checkpoints when it ends. */
+  checkpoint?: { store: CheckpointStore; every?: number };
+  /** Anything to record in `trainer.json` (hyper-parameters, model config). */
+  config?: Json;
+  callbacks?: TrainerCallbacks[];
+}
+
+/** The contents of `trainer.json`. */
+export interface TrainerState {
+  format: 'tformer-trainer';
+  version: 1;
+  step: number;
+  optimizerIterations: number;
+  data: Json;
+  rng: Json;
+  schedule: Json;
+  config: Json;
+}

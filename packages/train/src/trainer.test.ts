@@ -1,0 +1,248 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Dense, Module, safetensorsToStateDict } from '@tformer/nn';
+import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AdamW } from './adamw.js';
+import { countCorrect } from './classification-metrics.js';
+import { crossEntropy } from './cross-entropy.js';
+import { DirectoryCheckpointStore } from './directory-checkpoint-store.js';
+import { NonFiniteLossError } from './errors.js';
+import { MemoryCheckpointStore } from './memory-checkpoint-store.js';
+import { Trainer } from './trainer.js';
+import type { DataSource, Json, Resumable, StepMetrics, TrainerOptions } from './trainer-types.js';
+import { WarmupCosineSchedule } from './warmup-cosine-schedule.js';
+
+const [IN, HIDDEN, CLASSES, BATCH] = [4, 8, 3, 6];
+
+class TinyClassifier extends Module {
+  readonly hidden: Dense;
+  readonly out: Dense;
+  constructor(seed: number) {
+    super();
+    this.hidden = this.addModule(
+      'hidden',
+      new Dense({ inputDim: IN, outputDim: HIDDEN, rng: seed }),
+    );
+    this.out = this.addModule(
+      'out',
+      new Dense({ inputDim: HIDDEN, outputDim: CLASSES, rng: seed + 1 }),
+    );
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    return this.out.apply(tf.relu(this.hidden.apply(x)));
+  }
+}
+
+/** A deterministic LCG with a saveable state, standing in for a dropout generator. */
+class Lcg implements Resumable {
+  constructor(private s: number) {}
+  next(): number {
+    this.s = (this.s * 1664525 + 1013904223) >>> 0;
+    return this.s / 2 ** 32;
+  }
+  state(): Json {
+    return this.s;
+  }
+  restore(state: Json): void {
+    this.s = state as number;
+  }
+}
+
+type Batch = { x: tf.Tensor2D; y: tf.Tensor1D };
+
+/** Batch i is a pure function of i: points whose class is the arg-max of three fixed projections. */
+class SyntheticData implements DataSource<Batch> {
+  private position = 0;
+  constructor(private readonly offset = 0) {}
+  next(): Batch {
+    const rng = new Lcg(this.offset + 7919 * ++this.position);
+    const x = Array.from({ length: BATCH * IN }, () => rng.next() * 2 - 1);
+    const y = Array.from({ length: BATCH }, (_, b) => {
+      const r = x.slice(b * IN, b * IN + IN);
+      const scores = [r[0]! + r[1]!, r[2]! - r[0]!, r[3]! - r[1]!];
+      return scores.indexOf(Math.max(...scores));
+    });
+    return { x: tf.tensor2d(x, [BATCH, IN]), y: tf.tensor1d(y, 'int32') };
+  }
+  state(): Json {
+    return { position: this.position };
+  }
+  restore(state: Json): void {
+    this.position = (state as { position: number }).position;
+  }
+}
+
+/** Trainer options for a fresh model; the loss adds noise from `rng` as dropout would. */
+function setup(
+  seed: number,
+  extra: Partial<TrainerOptions<TinyClassifier, Batch>> = {},
+  poisoned = () => false,
+) {
+  const model = new TinyClassifier(seed);
+  const rng = new Lcg(12345);
+  const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0.01 });
+  const trainer = new Trainer<TinyClassifier, Batch>({
+    model,
+    optimizer,
+    schedule: new WarmupCosineSchedule({ peakLearningRate: 0.05, warmupSteps: 2, totalSteps: 40 }),
+    data: new SyntheticData(),
+    rng,
+    loss: (m, b) => {
+      const noise = tf.mul(
+        tf.tensor2d(
+          Array.from({ length: BATCH * IN }, () => rng.next() - 0.5),
+          [BATCH, IN],
+        ),
+        0.1,
+      );
+      const loss = crossEntropy(m.apply(tf.add(b.x, noise)), b.y, { labelSmoothing: 0.1 });
+      return poisoned() ? tf.mul(loss, Number.NaN) : loss;
+    },
+    clipNorm: 1,
+    ...extra,
+  });
+  const dispose = () => {
+    trainer.dispose();
+    optimizer.dispose();
+    model.dispose();
+  };
+  return { model, optimizer, trainer, dispose };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tformer-train-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describeWithBackends('Trainer', (backend) => {
+  it('learns a separable problem and reports loss, perplexity, accuracy, tokens/s and callbacks', async () => {
+    const steps: StepMetrics[] = [];
+    const evals: number[] = [];
+    const { trainer, dispose } = setup(1, {
+      evalData: new SyntheticData(10_000),
+      evalBatches: 4,
+      evalEvery: 20,
+      countTokens: (b) => b.y.size,
+      countCorrect: (m, b) => {
+        const logits = m.apply(b.x);
+        return countCorrect(logits, b.y).finally(() => logits.dispose());
+      },
+      callbacks: [
+        { onStep: (m) => void steps.push(m), onEval: (m) => void evals.push(m.accuracy!) },
+      ],
+    });
+    const before = await trainer.evaluate();
+    await trainer.fit(40);
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(steps[0]!.learningRate).toBeCloseTo(0.025, 12); // warmup 1/2 of the peak
+    expect(steps[5]!.tokensPerSecond).toBeGreaterThan(0);
+    expect(steps[5]!.gradNorm).toBeGreaterThan(0);
+    expect(steps[5]!.perplexity).toBeCloseTo(Math.exp(steps[5]!.loss), 10);
+    const after = await trainer.evaluate();
+    expect(after.loss).toBeLessThan(before.loss * 0.75);
+    expect(after.accuracy).toBeGreaterThan(0.8);
+    expect(evals).toHaveLength(4); // before, @20, @40, after
+    dispose();
+  });
+
+  it('keeps the number of tensors flat over 200 steps (accumulation, clipping, eval, checkpoints)', async () => {
+    const { trainer, dispose } = setup(2, {
+      accumulationSteps: 2,
+      evalData: new SyntheticData(10_000),
+      evalEvery: 50,
+      checkpoint: { store: new MemoryCheckpointStore(), every: 50 },
+    });
+    await trainer.fit(1); // the accumulator allocates its buffers on the first step
+    await assertNoLeaks(() => trainer.fit(200));
+    expect(trainer.step).toBe(200);
+    dispose();
+  });
+
+  it('resumes from a checkpoint directory with the same losses as an uninterrupted run', async () => {
+    const record = (losses: number[]) => [{ onStep: (m: StepMetrics) => void losses.push(m.loss) }];
+    const uninterrupted: number[] = [];
+    const reference = setup(3, { accumulationSteps: 2, callbacks: record(uninterrupted) });
+    await reference.trainer.fit(8);
+    reference.dispose();
+
+    const path = join(dir, `resume-${backend}`, 'ckpt');
+    const first: number[] = [];
+    const a = setup(3, {
+      accumulationSteps: 2,
+      callbacks: record(first),
+      checkpoint: { store: new DirectoryCheckpointStore(path) },
+    });
+    await a.trainer.fit(4); // checkpoints at the end
+    a.dispose();
+    // A fresh process: different initial weights, fresh optimizer, data and RNG at their start.
+    const resumedLosses: number[] = [];
+    const b = setup(99, {
+      accumulationSteps: 2,
+      callbacks: record(resumedLosses),
+      checkpoint: { store: new DirectoryCheckpointStore(path) },
+    });
+    expect(await b.trainer.resume()).toBe(4);
+    expect(b.optimizer.iterations).toBe(4);
+    await b.trainer.fit(8);
+    b.dispose();
+    expect([...first, ...resumedLosses]).toEqual(uninterrupted);
+
+    expect((await readdir(path)).sort()).toEqual([
+      'model.safetensors',
+      'optimizer.safetensors',
+      'trainer.json',
+    ]);
+    const state = JSON.parse(await readFile(join(path, 'trainer.json'), 'utf8'));
+    expect(state).toMatchObject({
+      format: 'tformer-trainer',
+      step: 8,
+      optimizerIterations: 8,
+      data: { position: 16 },
+    });
+    expect(state.schedule).toEqual({
+      kind: 'warmup-cosine',
+      peakLearningRate: 0.05,
+      warmupSteps: 2,
+      totalSteps: 40,
+      minLearningRate: 0,
+    });
+    const moments = safetensorsToStateDict(
+      new Uint8Array(await readFile(join(path, 'optimizer.safetensors'))),
+    ).state;
+    expect(Object.keys(moments).sort()).toEqual([
+      'm.hidden.bias',
+      'm.hidden.kernel',
+      'm.out.bias',
+      'm.out.kernel',
+      'v.hidden.bias',
+      'v.hidden.kernel',
+      'v.out.bias',
+      'v.out.kernel',
+    ]);
+    tf.dispose(moments);
+  });
+
+  it('stops on a NaN loss with a typed error, leaving the weights and the last checkpoint untouched', async () => {
+    let poison = false;
+    const store = new MemoryCheckpointStore();
+    const { model, trainer, dispose } = setup(4, { checkpoint: { store, every: 3 } }, () => poison);
+    await trainer.fit(3);
+    const saved = await store.load();
+    const weights = model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
+    poison = true;
+    const error = await trainer.fit(6).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    expect((error as NonFiniteLossError).step).toBe(4);
+    expect((error as Error).message).toMatch(/loss is NaN at step 4/);
+    expect(trainer.step).toBe(3);
+    expect(model.namedParameters().map(([, v]) => Array.from(v.dataSync()))).toEqual(weights);
+    expect(await store.load()).toEqual(saved);
+    dispose();
+  });
+});
