@@ -9,7 +9,7 @@ import { AdamW } from './adamw.js';
 import { countCorrect } from './classification-metrics.js';
 import { crossEntropy } from './cross-entropy.js';
 import { DirectoryCheckpointStore } from './directory-checkpoint-store.js';
-import { NonFiniteLossError } from './errors.js';
+import { CheckpointError, NonFiniteLossError } from './errors.js';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 import { Trainer } from './trainer.js';
 import type { DataSource, Json, Resumable, StepMetrics, TrainerOptions } from './trainer-types.js';
@@ -226,6 +226,31 @@ describeWithBackends('Trainer', (backend) => {
       'v.out.kernel',
     ]);
     tf.dispose(moments);
+  });
+
+  it('checkpoints once per due step, resumes nothing from an empty store, and rejects foreign checkpoints', async () => {
+    const store = new MemoryCheckpointStore();
+    const saves: number[] = [];
+    const { trainer, dispose } = setup(5, {
+      checkpoint: { store, every: 3 },
+      callbacks: [{ onCheckpoint: ({ step }) => void saves.push(step) }],
+    });
+    expect(await trainer.resume()).toBeUndefined();
+    await trainer.fit(7);
+    expect(saves).toEqual([3, 6, 7]);
+    const files = (await store.load())!;
+    files['trainer.json'] = new TextEncoder().encode(
+      JSON.stringify({ format: 'other', version: 3 }),
+    );
+    await store.save(files);
+    await expect(trainer.resume()).rejects.toThrow(CheckpointError);
+    await expect(trainer.resume()).rejects.toThrow(
+      /expected format 'tformer-trainer' version 1, got 'other' version 3/,
+    );
+    expect(() => setup(6, { accumulationSteps: 0 })).toThrow(
+      /options.accumulationSteps: expected an integer ≥ 1, got 0/,
+    );
+    dispose();
   });
 
   it('stops on a NaN loss with a typed error, leaving the weights and the last checkpoint untouched', async () => {

@@ -50,6 +50,8 @@ export class Trainer<M extends Module, B> {
   private readonly accumulator = new GradientAccumulator();
   private readonly evalStart: Json | undefined;
   private completed = 0;
+  /** The step of the last checkpoint written or loaded, so `fit` does not write it twice. */
+  private savedStep: number | undefined;
 
   constructor(options: TrainerOptions<M, B>) {
     checkInteger('options.accumulationSteps', options.accumulationSteps ?? 1, 1);
@@ -78,7 +80,8 @@ export class Trainer<M extends Module, B> {
       if (evalData && evalEvery && this.completed % evalEvery === 0) await this.evaluate();
       if (checkpoint?.every && this.completed % checkpoint.every === 0) await this.saveCheckpoint();
     }
-    if (checkpoint && this.completed > 0) await this.saveCheckpoint();
+    if (checkpoint && this.completed > 0 && this.savedStep !== this.completed)
+      await this.saveCheckpoint();
   }
 
   /** One optimizer step over `accumulationSteps` micro-batches; returns its metrics. */
@@ -202,6 +205,7 @@ export class Trainer<M extends Module, B> {
       [OPTIMIZER_FILE]: await stateDictToSafetensors(Object.fromEntries(optimizer.stateDict())),
       [STATE_FILE]: new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`),
     });
+    this.savedStep = this.completed;
     for (const callback of this.options.callbacks ?? [])
       await callback.onCheckpoint?.({ step: this.completed });
   }
@@ -240,6 +244,7 @@ export class Trainer<M extends Module, B> {
     if (rng) rng.restore(state.rng);
     this.schedule = scheduleFromConfig(state.schedule as unknown as ScheduleConfig);
     this.completed = state.step;
+    this.savedStep = state.step;
     return state.step;
   }
 
