@@ -1,4 +1,5 @@
 export { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } from './errors.js';
+export { KVCache, type KVCacheConfig, type KVCacheOptions } from './kv-cache.js';
 export {
   causalMask,
   combineMasks,
@@ -6,6 +7,12 @@ export {
   paddingMask,
   slidingWindowMask,
 } from './masks.js';
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionCall,
+  type MultiHeadAttentionConfig,
+  type MultiHeadAttentionOptions,
+} from './multi-head-attention.js';
 export {
   type AttentionOptions,
   type AttentionResult,

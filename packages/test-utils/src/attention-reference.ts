@@ -79,3 +79,84 @@ export function refAttention(x: RefAttentionInput): {
   }
   return { output, weights };
 }
+
+/** A projection's parameters: kernel `[in, out]` row-major and optional bias `[out]`. */
+export interface RefProjection {
+  kernel: ArrayLike<number>;
+  bias?: ArrayLike<number>;
+}
+
+export interface RefMultiHeadInput extends Omit<RefAttentionInput, 'q' | 'k' | 'v' | 'dk' | 'dv'> {
+  /** Inputs `[B, T, inputDim]`, `[B, S, keyInputDim]`, `[B, S, valueInputDim]`. */
+  query: ArrayLike<number>;
+  key: ArrayLike<number>;
+  value: ArrayLike<number>;
+  inputDim: number;
+  keyInputDim: number;
+  valueInputDim: number;
+  keyDim: number;
+  valueDim: number;
+  outputDim: number;
+  projections: {
+    query: RefProjection;
+    key: RefProjection;
+    value: RefProjection;
+    output: RefProjection;
+  };
+}
+
+/**
+ * Multi-head attention with its four projections: heads are contiguous slices of the projected
+ * features (head h of the query projection is features h·keyDim … (h+1)·keyDim − 1). Returns the
+ * output `[B, T, outputDim]` and the probabilities `[B, H, T, S]`.
+ */
+export function refMultiHeadAttention(x: RefMultiHeadInput): {
+  output: Float64Array;
+  weights: Float64Array;
+} {
+  const { B, T, S, H, Hkv, keyDim: dk, valueDim: dv, projections: p } = x;
+  const q = toHeads(project(x.query, p.query, B * T, x.inputDim, H * dk), B, T, H, dk);
+  const k = toHeads(project(x.key, p.key, B * S, x.keyInputDim, Hkv * dk), B, S, Hkv, dk);
+  const v = toHeads(project(x.value, p.value, B * S, x.valueInputDim, Hkv * dv), B, S, Hkv, dv);
+  const attended = refAttention({ ...x, q, k, v, dk, dv });
+  // [B, H, T, dv] → [B, T, H·dv]
+  const merged = new Float64Array(B * T * H * dv);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let t = 0; t < T; t++)
+        for (let d = 0; d < dv; d++)
+          merged[((b * T + t) * H + h) * dv + d] = attended.output[((b * H + h) * T + t) * dv + d]!;
+  return {
+    output: project(merged, p.output, B * T, H * dv, x.outputDim),
+    weights: attended.weights,
+  };
+}
+
+function project(
+  x: ArrayLike<number>,
+  p: RefProjection,
+  rows: number,
+  inDim: number,
+  outDim: number,
+): Float64Array {
+  const out = new Float64Array(rows * outDim);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outDim; o++) {
+      let acc = p.bias ? p.bias[o]! : 0;
+      for (let i = 0; i < inDim; i++) acc += x[r * inDim + i]! * p.kernel[i * outDim + o]!;
+      out[r * outDim + o] = acc;
+    }
+  }
+  return out;
+}
+
+/** `[B, L, heads·d]` → `[B, heads, L, d]`. */
+function toHeads(x: Float64Array, B: number, L: number, heads: number, d: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let b = 0; b < B; b++)
+    for (let l = 0; l < L; l++)
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < d; i++)
+          out[((b * heads + h) * L + l) * d + i] = x[((b * L + l) * heads + h) * d + i]!;
+  return out;
+}

@@ -2,7 +2,13 @@ export { assertNoLeaks } from './assert-no-leaks.js';
 export { describeWithBackends, testBackends } from './describe-with-backends.js';
 export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
-export { type RefAttentionInput, refAttention } from './attention-reference.js';
+export {
+  type RefAttentionInput,
+  type RefMultiHeadInput,
+  type RefProjection,
+  refAttention,
+  refMultiHeadAttention,
+} from './attention-reference.js';
 export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
 export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
+import { expect, it } from 'vitest';
+import { AttentionShapeError, KVCacheOverflowError } from './errors.js';
+import { KVCache } from './kv-cache.js';
+import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
+
+describeWithBackends('KVCache', () => {
+  it('appends along the position axis and holds two tensors however many steps run', async () => {
+    await assertNoLeaks(() => {
+      const cache = new KVCache();
+      const keys = tf.randomNormal([2, 3, 40, 4]);
+      const values = tf.randomNormal([2, 3, 40, 5]);
+      const base = tf.memory().numTensors;
+      for (let t = 0; t < 40; t++) {
+        tf.tidy(() =>
+          cache.update(
+            tf.slice(keys, [0, 0, t, 0], [2, 3, 1, 4]),
+            tf.slice(values, [0, 0, t, 0], [2, 3, 1, 5]),
+          ),
+        );
+        expect(tf.memory().numTensors).toBe(base + 2);
+      }
+      expect(cache.length).toBe(40);
+      expectTensorsClose(cache.keys!, keys, { atol: 0, rtol: 0 });
+      expectTensorsClose(cache.values!, values, { atol: 0, rtol: 0 });
+      cache.reset();
+      expect(cache.length).toBe(0);
+      tf.dispose([keys, values]);
+    });
+  });
+
+  it('cached single-query attention equals the last rows of full causal attention', () => {
+    tf.tidy(() => {
+      const [q, k, v] = [
+        tf.randomNormal([1, 4, 6, 3]),
+        tf.randomNormal([1, 2, 6, 3]),
+        tf.randomNormal([1, 2, 6, 2]),
+      ];
+      const full = scaledDotProductAttention(q, k, v, { causal: true });
+      const cache = new KVCache();
+      for (let t = 0; t < 6; t++) {
+        const { keys, values } = cache.update(
+          tf.slice(k, [0, 0, t, 0], [1, 2, 1, 3]),
+          tf.slice(v, [0, 0, t, 0], [1, 2, 1, 2]),
+        );
+        const step = scaledDotProductAttention(
+          tf.slice(q, [0, 0, t, 0], [1, 4, 1, 3]),
+          keys,
+          values,
+          { causal: true },
+        );
+        expectTensorsClose(step, tf.slice(full, [0, 0, t, 0], [1, 4, 1, 2]), { atol: 1e-6 });
+      }
+      cache.dispose();
+    });
+  });
+
+  it('rejects mismatched shapes and growth past maxLength with typed errors', () => {
+    tf.tidy(() => {
+      const cache = new KVCache({ maxLength: 3 });
+      cache.update(tf.zeros([1, 2, 2, 4]), tf.zeros([1, 2, 2, 5]));
+      expect(() => cache.update(tf.zeros([1, 3, 1, 4]), tf.zeros([1, 3, 1, 5]))).toThrow(
+        /key: expected shape \[B, Hkv, t, dk\] = \[1, 2, t, 4\], got \[1, 3, 1, 4\]/,
+      );
+      expect(() => cache.update(tf.zeros([1, 2, 1, 4]), tf.zeros([1, 2, 1, 6]))).toThrow(
+        AttentionShapeError,
+      );
+      expect(() => cache.update(tf.zeros([1, 2, 2, 4]), tf.zeros([1, 2, 2, 5]))).toThrow(
+        KVCacheOverflowError,
+      );
+      expect(() => cache.update(tf.zeros([1, 2, 2, 4]), tf.zeros([1, 2, 2, 5]))).toThrow(
+        /at most maxLength = 3 positions, got 4/,
+      );
+      expect(cache.length).toBe(2);
+      expect(KVCache.fromConfig(cache.getConfig()).maxLength).toBe(3);
+      cache.dispose();
+    });
+  });
+});

@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } from './errors.js';
+
+export interface KVCacheOptions {
+  /** Most positions it may hold; growing past it throws {@link KVCacheOverflowError}. */
+  maxLength?: number;
+}
+
+export interface KVCacheConfig {
+  maxLength: number | null;
+}
+
+/**
+ * The keys and values of the positions decoded so far, for one attention layer, so that each
+ * decoding step projects only its new tokens: `update` appends `[B, Hkv, t, d]` along the
+ * position axis and returns everything cached, `[B, Hkv, length, d]`, which the step attends to.
+ *
+ * Storage: tfjs tensors are immutable, so a preallocated `[B, Hkv, maxLength, d]` buffer would
+ * still be copied whole to write one position. Appending with `tf.concat` copies the same bytes
+ * and holds only what is used; the previous tensors are disposed at once, so the cache holds
+ * exactly two tensors however many steps run. The cached tensors are kept (`tf.keep`), survive
+ * enclosing `tf.tidy` scopes, belong to the cache and stay valid until the next `update`,
+ * `reset` or `dispose`.
+ *
+ * @example
+ * ```ts
+ * const cache = new KVCache({ maxLength: 64 });
+ * const { keys, values } = cache.update(kStep, vStep); // [B, Hkv, cache.length, d]
+ * cache.dispose();
+ * ```
+ */
+export class KVCache {
+  readonly maxLength: number | undefined;
+  #keys: tf.Tensor4D | undefined;
+  #values: tf.Tensor4D | undefined;
+
+  constructor(options: KVCacheOptions = {}) {
+    const { maxLength } = options;
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 1)) {
+      throw new AttentionArgumentError('maxLength', 'a positive integer', maxLength);
+    }
+    this.maxLength = maxLength;
+  }
+
+  /** Number of cached positions. */
+  get length(): number {
+    return this.#keys?.shape[2] ?? 0;
+  }
+
+  /** The cached keys `[B, Hkv, length, dk]`, or undefined while empty. Owned by the cache. */
+  get keys(): tf.Tensor4D | undefined {
+    return this.#keys;
+  }
+
+  /** The cached values `[B, Hkv, length, dv]`, or undefined while empty. Owned by the cache. */
+  get values(): tf.Tensor4D | undefined {
+    return this.#values;
+  }
+
+  /**
+   * Appends `key [B, Hkv, t, dk]` and `value [B, Hkv, t, dv]` and returns all cached keys and
+   * values. Does not take ownership of its arguments.
+   */
+  update(key: tf.Tensor, value: tf.Tensor): { keys: tf.Tensor4D; values: tf.Tensor4D } {
+    this.#check(key, value);
+    const requested = this.length + key.shape[2]!;
+    if (this.maxLength !== undefined && requested > this.maxLength) {
+      throw new KVCacheOverflowError(this.maxLength, requested);
+    }
+    const [oldKeys, oldValues] = [this.#keys, this.#values];
+    this.#keys = tf.keep(oldKeys ? tf.concat([oldKeys, key], 2) : tf.clone(key)) as tf.Tensor4D; // [B, Hkv, L, dk]
+    this.#values = tf.keep(
+      oldValues ? tf.concat([oldValues, value], 2) : tf.clone(value),
+    ) as tf.Tensor4D; // [B, Hkv, L, dv]
+    oldKeys?.dispose();
+    oldValues?.dispose();
+    return { keys: this.#keys, values: this.#values };
+  }
+
+  /** Forgets every position (disposing the tensors); the cache can be reused. */
+  reset(): void {
+    this.#keys?.dispose();
+    this.#values?.dispose();
+    this.#keys = undefined;
+    this.#values = undefined;
+  }
+
+  /** Same as {@link KVCache.reset}: frees the cached tensors. */
+  dispose(): void {
+    this.reset();
+  }
+
+  getConfig(): KVCacheConfig {
+    return { maxLength: this.maxLength ?? null };
+  }
+
+  static fromConfig(config: KVCacheConfig): KVCache {
+    return new KVCache({ maxLength: config.maxLength ?? undefined });
+  }
+
+  #check(key: tf.Tensor, value: tf.Tensor): void {
+    const cached = this.#keys;
+    const [b, h, , dk] = cached?.shape ?? key.shape;
+    if (
+      key.rank !== 4 ||
+      (cached && (key.shape[0] !== b || key.shape[1] !== h || key.shape[3] !== dk))
+    ) {
+      throw new AttentionShapeError(
+        'key',
+        cached ? `[B, Hkv, t, dk] = [${b}, ${h}, t, ${dk}]` : '[B, Hkv, t, dk]',
+        key.shape,
+      );
+    }
+    const dv = this.#values?.shape[3] ?? value.shape[3];
+    if (
+      value.rank !== 4 ||
+      value.shape[0] !== key.shape[0] ||
+      value.shape[1] !== key.shape[1] ||
+      value.shape[2] !== key.shape[2] ||
+      value.shape[3] !== dv
+    ) {
+      throw new AttentionShapeError(
+        'value',
+        `[B, Hkv, t, dv] = [${key.shape[0]}, ${key.shape[1]}, ${key.shape[2]}, ${dv}]`,
+        value.shape,
+      );
+    }
+  }
+}

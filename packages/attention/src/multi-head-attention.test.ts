@@ -1,0 +1,358 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  assertNoLeaks,
+  describeWithBackends,
+  expectTensorsClose,
+  numericGradient,
+  type RefMultiHeadInput,
+  refMultiHeadAttention,
+} from '@tformer/test-utils';
+import { expect, it } from 'vitest';
+import { AttentionArgumentError, AttentionShapeError } from './errors.js';
+import { KVCache } from './kv-cache.js';
+import { paddingMask } from './masks.js';
+import { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return out;
+}
+
+/** The layer's current parameters as the reference's projections. */
+function projections(mha: MultiHeadAttention): RefMultiHeadInput['projections'] {
+  const read = (d: MultiHeadAttention['query']) => ({
+    kernel: d.kernel.dataSync(),
+    bias: d.bias?.dataSync(),
+  });
+  return {
+    query: read(mha.query),
+    key: read(mha.key),
+    value: read(mha.value),
+    output: read(mha.output),
+  };
+}
+
+function reference(
+  mha: MultiHeadAttention,
+  query: Float32Array,
+  kv: Float32Array,
+  B: number,
+  T: number,
+  S: number,
+  extra: Partial<RefMultiHeadInput> = {},
+) {
+  const c = mha.config;
+  return refMultiHeadAttention({
+    query,
+    key: kv,
+    value: kv,
+    B,
+    T,
+    S,
+    H: c.numHeads,
+    Hkv: c.numKeyValueHeads,
+    inputDim: c.inputDim,
+    keyInputDim: c.keyInputDim,
+    valueInputDim: c.valueInputDim,
+    keyDim: c.keyDim,
+    valueDim: c.valueDim,
+    outputDim: c.outputDim,
+    window: c.window,
+    projections: projections(mha),
+    ...extra,
+  });
+}
+
+interface Case {
+  name: string;
+  options: MultiHeadAttentionOptions;
+  B: number;
+  T: number;
+  /** Key/value length for cross-attention; self-attention when absent. */
+  S?: number;
+  causal?: boolean;
+  lengths?: number[];
+}
+
+const CASES: Case[] = [
+  {
+    name: 'self-attention, causal, key padding',
+    options: { numHeads: 2, keyDim: 3, inputDim: 5, rng: 1 },
+    B: 2,
+    T: 4,
+    causal: true,
+    lengths: [4, 2],
+  },
+  {
+    name: 'cross-attention S ≠ T, other dims, no bias',
+    options: {
+      numHeads: 3,
+      keyDim: 2,
+      valueDim: 4,
+      inputDim: 5,
+      keyInputDim: 6,
+      outputDim: 7,
+      useBias: false,
+      rng: 2,
+    },
+    B: 2,
+    T: 3,
+    S: 6,
+  },
+  {
+    name: 'GQA with a causal window',
+    options: { numHeads: 4, numKeyValueHeads: 2, keyDim: 2, inputDim: 6, window: 2, rng: 3 },
+    B: 1,
+    T: 5,
+    causal: true,
+  },
+  {
+    name: 'MQA, T = 1 cross-attention',
+    options: { numHeads: 2, numKeyValueHeads: 1, keyDim: 3, inputDim: 4, rng: 4 },
+    B: 2,
+    T: 1,
+    S: 3,
+  },
+  {
+    name: 'memory-efficient path',
+    options: { numHeads: 2, keyDim: 3, inputDim: 4, memoryEfficient: { chunkSize: 2 }, rng: 5 },
+    B: 2,
+    T: 5,
+    causal: true,
+    lengths: [5, 3],
+  },
+];
+
+describeWithBackends('MultiHeadAttention', () => {
+  for (const c of CASES) {
+    it(`matches the float64 reference: ${c.name}`, () => {
+      const mha = new MultiHeadAttention(c.options);
+      const cfg = mha.config;
+      const S = c.S ?? c.T;
+      const x = random(c.B * c.T * cfg.inputDim, 7);
+      const kv = c.S === undefined ? x : random(c.B * S * cfg.keyInputDim, 8);
+      const ref = reference(mha, x, kv, c.B, c.T, S, {
+        causal: c.causal,
+        allowed: c.lengths ? (b, _h, _i, j) => j < c.lengths![b]! : undefined,
+      });
+      tf.tidy(() => {
+        const query = tf.tensor3d(x, [c.B, c.T, cfg.inputDim]);
+        const value = c.S === undefined ? undefined : tf.tensor3d(kv, [c.B, S, cfg.keyInputDim]);
+        const mask = c.lengths ? paddingMask(c.lengths, S) : undefined;
+        const call = { value, mask, causal: c.causal };
+        const out = mha.apply(query, call);
+        expect(out.shape).toEqual([c.B, c.T, cfg.outputDim]);
+        expectTensorsClose(out, ref.output, { atol: 1e-5 });
+        if (!cfg.memoryEfficient) {
+          const { output, weights } = mha.apply(query, { ...call, returnAttentionWeights: true });
+          expectTensorsClose(output, ref.output, { atol: 1e-5 });
+          expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
+        }
+      });
+      mha.dispose();
+    });
+  }
+
+  it('parameter and input gradients match finite differences of the float64 reference', () => {
+    const mha = new MultiHeadAttention({
+      numHeads: 2,
+      numKeyValueHeads: 1,
+      keyDim: 2,
+      valueDim: 3,
+      inputDim: 3,
+      rng: 11,
+    });
+    const [B, T] = [2, 3];
+    const x = random(B * T * 3, 12);
+    const upstream = random(B * T * 3, 13);
+    const named = mha.namedParameters();
+    expect(named.map(([n]) => n)).toEqual([
+      'query.kernel',
+      'query.bias',
+      'key.kernel',
+      'key.bias',
+      'value.kernel',
+      'value.bias',
+      'output.kernel',
+      'output.bias',
+    ]);
+    const sizes = named.map(([, v]) => v.size);
+    const flat = Float64Array.from([...named.flatMap(([, v]) => Array.from(v.dataSync())), ...x]);
+    const loss = (theta: Float64Array) => {
+      let offset = 0;
+      const take = (n: number) => theta.subarray(offset, (offset += n));
+      const [qk, qb, kk, kb, vk, vb, ok, ob] = sizes.map(take);
+      const input = take(x.length);
+      const out = reference(mha, Float32Array.from(input), Float32Array.from(input), B, T, T, {
+        causal: true,
+        projections: {
+          query: { kernel: qk!, bias: qb },
+          key: { kernel: kk!, bias: kb },
+          value: { kernel: vk!, bias: vb },
+          output: { kernel: ok!, bias: ob },
+        },
+        query: input,
+        key: input,
+        value: input,
+      }).output;
+      return out.reduce((s, o, i) => s + o * upstream[i]!, 0);
+    };
+    const numeric = numericGradient(loss, flat, 1e-5);
+    tf.tidy(() => {
+      const input = tf.tensor3d(x, [B, T, 3]);
+      const w = tf.tensor3d(upstream, [B, T, 3]);
+      const f = () => tf.sum(tf.mul(mha.apply(input, { causal: true }), w)) as tf.Scalar;
+      const { grads } = tf.variableGrads(f);
+      const inputGrad = tf.grad((inp: tf.Tensor) =>
+        tf.sum(tf.mul(mha.apply(inp, { causal: true }), w)),
+      )(input);
+      const analytic = [
+        ...named.flatMap(([, v]) => Array.from(grads[v.name]!.dataSync())),
+        ...inputGrad.dataSync(),
+      ];
+      expectTensorsClose(analytic, numeric, { atol: 2e-4, rtol: 1e-3 });
+    });
+    mha.dispose();
+  });
+
+  for (const memoryEfficient of [false, { chunkSize: 3 }] as const) {
+    it(`cached decoding equals full recomputation at every position (GQA, window; memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
+      const mha = new MultiHeadAttention({
+        numHeads: 4,
+        numKeyValueHeads: 2,
+        keyDim: 3,
+        inputDim: 8,
+        window: 4,
+        memoryEfficient,
+        rng: 21,
+      });
+      const [B, T] = [2, 9];
+      const x = tf.tensor3d(random(B * T * 8, 22), [B, T, 8]);
+      const full = mha.apply(x, { causal: true }); // [B, T, 8]
+      await assertNoLeaks(() => {
+        const cache = new KVCache({ maxLength: T });
+        let start = 0;
+        // A 3-token prefill, then one token at a time.
+        for (const len of [3, 1, 1, 1, 1, 1, 1]) {
+          const before = tf.memory().numTensors;
+          const out = tf.tidy(() =>
+            mha.apply(tf.slice(x, [0, start, 0], [B, len, 8]), { causal: true, cache }),
+          );
+          // Only the step's output is new; after the first step the cache replaces its two tensors.
+          expect(tf.memory().numTensors - before).toBe(start === 0 ? 3 : 1);
+          tf.tidy(() =>
+            expectTensorsClose(out, tf.slice(full, [0, start, 0], [B, len, 8]), { atol: 1e-5 }),
+          );
+          out.dispose();
+          start += len;
+          expect(cache.length).toBe(start);
+        }
+        cache.dispose();
+      });
+      tf.dispose([x, full]);
+      mha.dispose();
+    });
+  }
+
+  it('getConfig / fromConfig round-trip; a loaded state dict reproduces the output', () => {
+    const mha = new MultiHeadAttention({
+      numHeads: 2,
+      numKeyValueHeads: 1,
+      keyDim: 3,
+      inputDim: 4,
+      window: 3,
+      dropout: 0.1,
+      rng: 31,
+    });
+    const config = mha.getConfig();
+    expect(JSON.parse(JSON.stringify(config))).toEqual(config);
+    const copy = MultiHeadAttention.fromConfig(config, 99);
+    expect(copy.getConfig()).toEqual(config);
+    copy.loadStateDict(mha.stateDict());
+    mha.eval();
+    copy.eval();
+    tf.tidy(() => {
+      const x = tf.tensor3d(random(2 * 5 * 4, 32), [2, 5, 4]);
+      expectTensorsClose(copy.apply(x, { causal: true }), mha.apply(x, { causal: true }), {
+        atol: 0,
+        rtol: 0,
+      });
+    });
+    expect(mha.parameterCount()).toBe(4 * 6 + 6 + 2 * (4 * 3 + 3) + 6 * 4 + 4);
+    mha.dispose();
+    copy.dispose();
+  });
+
+  it('attention dropout: active only in training mode, seeded by the layer rng', () => {
+    const make = () =>
+      new MultiHeadAttention({ numHeads: 2, keyDim: 4, inputDim: 4, dropout: 0.5, rng: 41 });
+    const [a, b] = [make(), make()];
+    tf.tidy(() => {
+      const x = tf.tensor3d(random(1 * 6 * 4, 42), [1, 6, 4]);
+      const trainA = a.apply(x);
+      expectTensorsClose(b.apply(x), trainA, { atol: 0, rtol: 0 });
+      expect(a.apply(x).arraySync()).not.toEqual(trainA.arraySync());
+      a.eval();
+      const evalOut = a.apply(x);
+      expectTensorsClose(a.apply(x), evalOut, { atol: 0, rtol: 0 });
+      expect(evalOut.arraySync()).not.toEqual(trainA.arraySync());
+    });
+    a.dispose();
+    b.dispose();
+  });
+
+  it('forward and backward leave no tensors behind', async () => {
+    const mha = new MultiHeadAttention({
+      numHeads: 2,
+      keyDim: 2,
+      inputDim: 4,
+      dropout: 0.2,
+      rng: 51,
+    });
+    const x = tf.tensor3d(random(2 * 3 * 4, 52), [2, 3, 4]);
+    await assertNoLeaks(() => {
+      mha.apply(x, { causal: true }).dispose();
+      const { output, weights } = mha.apply(x, { returnAttentionWeights: true });
+      tf.dispose([output, weights]);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(mha.apply(x, { causal: true })) as tf.Scalar,
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    x.dispose();
+    mha.dispose();
+  });
+
+  it('bad arguments raise typed errors naming the argument and both shapes', () => {
+    expect(
+      () => new MultiHeadAttention({ numHeads: 4, numKeyValueHeads: 3, keyDim: 2, inputDim: 4 }),
+    ).toThrow(/numKeyValueHeads: expected a divisor of numHeads = 4, got 3/);
+    expect(() => new MultiHeadAttention({ numHeads: 0, keyDim: 2, inputDim: 4 })).toThrow(
+      AttentionArgumentError,
+    );
+    const mha = new MultiHeadAttention({
+      numHeads: 2,
+      keyDim: 2,
+      inputDim: 4,
+      keyInputDim: 3,
+      rng: 61,
+    });
+    tf.tidy(() => {
+      expect(() => mha.apply(tf.zeros([2, 3, 5]))).toThrow(
+        /query: expected shape \[B, T, 4\], got \[2, 3, 5\]/,
+      );
+      expect(() => mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([1, 5, 3]) })).toThrow(
+        /key: expected shape \[2, S, 3\], got \[1, 5, 3\]/,
+      );
+      expect(() =>
+        mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), key: tf.zeros([2, 4, 3]) }),
+      ).toThrow(AttentionShapeError);
+      expect(() =>
+        mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), cache: new KVCache() }),
+      ).toThrow(/call.cache/);
+    });
+    mha.dispose();
+  });
+});

@@ -1,0 +1,228 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Dense, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
+import { AttentionArgumentError, AttentionShapeError } from './errors.js';
+import type { KVCache } from './kv-cache.js';
+import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product-attention.js';
+
+export interface MultiHeadAttentionConfig {
+  /** Query heads H. */
+  numHeads: number;
+  /** Per-head size of queries and keys. */
+  keyDim: number;
+  /** Per-head size of values. Default `keyDim`. */
+  valueDim?: number;
+  /** Last axis of the query input. */
+  inputDim: number;
+  /** Last axis of the key input (cross-attention memory). Default `inputDim`. */
+  keyInputDim?: number;
+  /** Last axis of the value input. Default `keyInputDim`. */
+  valueInputDim?: number;
+  /** Last axis of the output. Default `inputDim`. */
+  outputDim?: number;
+  /** Biases on the four projections. Default true. */
+  useBias?: boolean;
+  /** Dropout rate on the attention probabilities, in training mode. Default 0. */
+  dropout?: number;
+  /** Key/value heads Hkv dividing H: H (default) is MHA, 1 is MQA, between is GQA. */
+  numKeyValueHeads?: number;
+  /** Sliding-window (local) attention: each query sees keys within `window` positions. */
+  window?: number;
+  /** Chunked online-softmax attention (see `scaledDotProductAttention`). Default false. */
+  memoryEfficient?: boolean | { chunkSize: number };
+}
+
+export interface MultiHeadAttentionOptions extends MultiHeadAttentionConfig {
+  /** Generator (or seed) for the initial weights and the dropout masks. */
+  rng?: RngOption;
+}
+
+export interface MultiHeadAttentionCall {
+  /** Key input `[B, S, keyInputDim]`. Default `value`. */
+  key?: tf.Tensor;
+  /** Value input `[B, S, valueInputDim]`. Default `query` (self-attention). */
+  value?: tf.Tensor;
+  /** `[B, S]` key padding or `[B|1, H|1, T|1, S]` mask (see `scaledDotProductAttention`). */
+  mask?: tf.Tensor;
+  /** Causal self-attention (decoder). Default false. */
+  causal?: boolean;
+  /** Self-attention only: appends this step's keys/values and attends to all cached ones. */
+  cache?: KVCache;
+  /** Also return the attention probabilities `[B, H, T, S]` (for interpretability). */
+  returnAttentionWeights?: boolean;
+}
+
+/**
+ * Multi-head attention (Vaswani et al. 2017, §3.2.2, arXiv:1706.03762): projects query, key and
+ * value with `Dense` layers (`query`, `key`, `value`), attends per head with
+ * `scaledDotProductAttention`, and projects the concatenated heads (`output`). Self-attention
+ * (`value` omitted) or cross-attention (key/value length S ≠ T); grouped-query attention
+ * (Ainslie et al. 2023) when `numKeyValueHeads` < `numHeads`; sliding-window attention with
+ * `window`; incremental decoding with a {@link KVCache}.
+ *
+ * Arguments: see {@link MultiHeadAttentionOptions}. Call arguments: `apply(query [B, T,
+ * inputDim], { key, value, mask, causal, cache, returnAttentionWeights })` → `[B, T, outputDim]`
+ * (and the weights `[B, H, T, S]` when asked).
+ *
+ * @example
+ * ```ts
+ * const mha = new MultiHeadAttention({ numHeads: 4, keyDim: 8, inputDim: 32, rng: 0 });
+ * const y = mha.apply(x, { causal: true }); // x [B, T, 32] → y [B, T, 32]
+ * ```
+ */
+export class MultiHeadAttention extends Module {
+  readonly config: Required<Omit<MultiHeadAttentionConfig, 'window'>> & {
+    window: number | undefined;
+  };
+  readonly query: Dense;
+  readonly key: Dense;
+  readonly value: Dense;
+  readonly output: Dense;
+  readonly #rng: Rng;
+
+  constructor(options: MultiHeadAttentionOptions) {
+    super();
+    const { numHeads, keyDim, inputDim } = options;
+    for (const [name, v] of Object.entries({ numHeads, keyDim, inputDim })) positiveInt(name, v);
+    const keyInputDim = options.keyInputDim ?? inputDim;
+    this.config = {
+      numHeads,
+      keyDim,
+      valueDim: options.valueDim ?? keyDim,
+      inputDim,
+      keyInputDim,
+      valueInputDim: options.valueInputDim ?? keyInputDim,
+      outputDim: options.outputDim ?? inputDim,
+      useBias: options.useBias ?? true,
+      dropout: options.dropout ?? 0,
+      numKeyValueHeads: options.numKeyValueHeads ?? numHeads,
+      window: options.window,
+      memoryEfficient: options.memoryEfficient ?? false,
+    };
+    const c = this.config;
+    for (const name of [
+      'valueDim',
+      'keyInputDim',
+      'valueInputDim',
+      'outputDim',
+      'numKeyValueHeads',
+    ] as const) {
+      positiveInt(name, c[name]);
+    }
+    if (numHeads % c.numKeyValueHeads !== 0) {
+      throw new AttentionArgumentError(
+        'numKeyValueHeads',
+        `a divisor of numHeads = ${numHeads}`,
+        c.numKeyValueHeads,
+      );
+    }
+    if (!(c.dropout >= 0 && c.dropout < 1))
+      throw new AttentionArgumentError('dropout', 'a rate in [0, 1)', c.dropout);
+    if (c.window !== undefined) positiveInt('window', c.window);
+    this.#rng = resolveRng(options.rng);
+    const dense = (name: string, inDim: number, outDim: number) =>
+      this.addModule(
+        name,
+        new Dense({
+          inputDim: inDim,
+          outputDim: outDim,
+          useBias: c.useBias,
+          rng: this.#rng.fork(),
+        }),
+      );
+    const kvHeads = c.numKeyValueHeads;
+    this.query = dense('query', inputDim, numHeads * keyDim);
+    this.key = dense('key', keyInputDim, kvHeads * keyDim);
+    this.value = dense('value', c.valueInputDim, kvHeads * c.valueDim);
+    this.output = dense('output', numHeads * c.valueDim, c.outputDim);
+  }
+
+  apply(
+    query: tf.Tensor,
+    call: MultiHeadAttentionCall & { returnAttentionWeights: true },
+  ): { output: tf.Tensor3D; weights: tf.Tensor4D };
+  apply(query: tf.Tensor, call?: MultiHeadAttentionCall): tf.Tensor3D;
+  apply(
+    query: tf.Tensor,
+    call: MultiHeadAttentionCall = {},
+  ): tf.Tensor3D | { output: tf.Tensor3D; weights: tf.Tensor4D } {
+    const c = this.config;
+    const selfAttention = call.value === undefined && call.key === undefined;
+    const value = call.value ?? query;
+    const key = call.key ?? value;
+    checkInput('query', query, c.inputDim);
+    const [B, T] = query.shape as [number, number, number];
+    checkInput('key', key, c.keyInputDim, B);
+    checkInput('value', value, c.valueInputDim, B, key.shape[1]);
+    if (call.cache && !selfAttention) {
+      throw new AttentionArgumentError(
+        'call.cache',
+        'self-attention (no key/value inputs)',
+        'cross-attention',
+      );
+    }
+    const dropout = this.training ? c.dropout : 0;
+    const seed = dropout > 0 ? this.#rng.nextUint32() : 0;
+    const result = tf.tidy(() => {
+      const S = key.shape[1]!;
+      const q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.keyDim); // [B, H, T, dk]
+      let k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.keyDim); // [B, Hkv, S, dk]
+      let v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueDim); // [B, Hkv, S, dv]
+      if (call.cache) ({ keys: k, values: v } = call.cache.update(k, v)); // [B, Hkv, cached + S, d]
+      const attended = scaledDotProductAttention(q, k, v, {
+        mask: call.mask,
+        causal: call.causal,
+        window: c.window,
+        dropout,
+        seed,
+        memoryEfficient: c.memoryEfficient,
+        returnAttentionWeights: call.returnAttentionWeights === true,
+      }) as tf.Tensor4D | AttentionResult;
+      const heads = attended instanceof tf.Tensor ? attended : attended.output;
+      const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, c.numHeads * c.valueDim]); // [B, T, H·dv]
+      const output = this.output.apply(merged) as tf.Tensor3D; // [B, T, outputDim]
+      return attended instanceof tf.Tensor ? { output } : { output, weights: attended.weights };
+    });
+    return call.returnAttentionWeights
+      ? (result as { output: tf.Tensor3D; weights: tf.Tensor4D })
+      : result.output;
+  }
+
+  getConfig(): MultiHeadAttentionConfig {
+    const { window, ...rest } = this.config;
+    return window === undefined ? { ...rest } : { ...rest, window };
+  }
+
+  static fromConfig(config: MultiHeadAttentionConfig, rng?: RngOption): MultiHeadAttention {
+    return new MultiHeadAttention({ ...config, rng });
+  }
+}
+
+/** `[B, L, heads·d]` → `[B, heads, L, d]`. */
+function splitHeads(x: tf.Tensor, B: number, L: number, heads: number, d: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [B, L, heads, d]), [0, 2, 1, 3]); // [B, L, heads, d] → [B, heads, L, d]
+}
+
+function checkInput(
+  name: string,
+  x: tf.Tensor,
+  dim: number,
+  batch?: number,
+  length?: number,
+): void {
+  const ok =
+    x.rank === 3 &&
+    x.shape[2] === dim &&
+    (batch === undefined || x.shape[0] === batch) &&
+    (length === undefined || x.shape[1] === length);
+  if (!ok)
+    throw new AttentionShapeError(
+      name,
+      `[${batch ?? 'B'}, ${length ?? (name === 'query' ? 'T' : 'S')}, ${dim}]`,
+      x.shape,
+    );
+}
+
+function positiveInt(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1)
+    throw new AttentionArgumentError(name, 'a positive integer', value);
+}
