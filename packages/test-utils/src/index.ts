@@ -13,6 +13,7 @@ export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
 export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';
 export { type RefAdamState, refAdamStep } from './reference-adamw.js';
+export { type LayerCheck, checkLayer } from './grad-check.js';
 export {
   numericGradients,
   randomFloats,
@@ -24,3 +25,4 @@ export {
   refSwiGlu,
 } from './nn-reference.js';
 export { type LayerCheck, checkLayer } from './grad-check.js';
+export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
