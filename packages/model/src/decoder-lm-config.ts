@@ -1,3 +1,8 @@
+import {
+  type BlockConfig,
+  type FeedForwardActivation,
+  resolveBlockConfig,
+} from './block-config.js';
 import { ModelConfigError } from './errors.js';
 
 /** Configuration of a GPT-style decoder-only language model. */
@@ -13,7 +18,8 @@ export interface DecoderLMConfig {
   numKeyValueHeads?: number;
   /** FFN inner width; 4·dModel by default as in GPT-2. */
   dFF?: number;
-  activation?: 'relu' | 'gelu' | 'swiglu';
+  /** Default `gelu` (nanoGPT); `gelu_tanh` is GPT-2's approximation (`gelu_new`). */
+  activation?: FeedForwardActivation;
   /** Learned absolute positions (GPT-2) or rotary (no position parameters). */
   position?: 'learned' | 'rope';
   /** Biases in linear layers and LayerNorms (nanoGPT's `bias`). */
@@ -21,6 +27,8 @@ export interface DecoderLMConfig {
   /** Output projection shares the token embedding matrix. */
   tieEmbeddings?: boolean;
   dropout?: number;
+  /** LayerNorm epsilon; default 1e-5 as GPT-2 and nanoGPT. */
+  layerNormEps?: number;
 }
 
 /**
@@ -64,6 +72,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     bias: true,
     tieEmbeddings: true,
     dropout: 0,
+    layerNormEps: 1e-5,
     ...config,
   };
   for (const field of [
@@ -80,16 +89,10 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
       throw new ModelConfigError(field, `expected a positive integer, got ${value}`);
     }
   }
-  if (resolved.dModel % resolved.numHeads !== 0) {
+  if (resolved.position !== 'learned' && resolved.position !== 'rope') {
     throw new ModelConfigError(
-      'dModel',
-      `${resolved.dModel} is not divisible by numHeads ${resolved.numHeads}`,
-    );
-  }
-  if (resolved.numHeads % resolved.numKeyValueHeads !== 0) {
-    throw new ModelConfigError(
-      'numKeyValueHeads',
-      `numHeads ${resolved.numHeads} is not a multiple of numKeyValueHeads ${resolved.numKeyValueHeads}`,
+      'position',
+      `expected 'learned' or 'rope', got '${resolved.position}'`,
     );
   }
   if (resolved.position === 'rope' && (resolved.dModel / resolved.numHeads) % 2 !== 0) {
@@ -98,10 +101,24 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
       `rope needs an even head size, got ${resolved.dModel / resolved.numHeads}`,
     );
   }
-  if (!(resolved.dropout >= 0 && resolved.dropout < 1)) {
-    throw new ModelConfigError('dropout', `expected a rate in [0, 1), got ${resolved.dropout}`);
-  }
+  resolveBlockConfig(decoderLMBlockConfig(resolved));
   return resolved;
+}
+
+/** The configuration of each block of a {@link DecoderLMConfig}: pre-LN, causal, GPT-2 style. */
+export function decoderLMBlockConfig(c: ResolvedDecoderLMConfig): BlockConfig {
+  return {
+    dModel: c.dModel,
+    numHeads: c.numHeads,
+    numKeyValueHeads: c.numKeyValueHeads,
+    dFF: c.dFF,
+    activation: c.activation,
+    dropout: c.dropout,
+    preNorm: true,
+    bias: c.bias,
+    layerNormEps: c.layerNormEps,
+    rope: c.position === 'rope',
+  };
 }
 
 /**

@@ -26,3 +26,5 @@ export {
 } from './nn-reference.js';
 export { type LayerCheck, checkLayer } from './grad-check.js';
 export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
+export { type RefBlockInput, type RefBlockWeights, type RefGpt2Weights, refGpt2Forward, refTransformerBlock } from './reference-transformer.js';
+export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';

@@ -1,3 +1,0 @@
-import { register } from 'node:module';
-
-register('./extensionless.mjs', import.meta.url);

@@ -1,0 +1,87 @@
+import { ModelConfigError } from './errors.js';
+
+/** Activation of the feed-forward network; `swiglu` swaps the FFN for a gated SwiGLU one. */
+export type FeedForwardActivation = 'relu' | 'gelu' | 'gelu_tanh' | 'swiglu';
+
+/** Configuration shared by {@link TransformerBlock} and {@link DecoderBlock}. */
+export interface BlockConfig {
+  dModel: number;
+  numHeads: number;
+  /** Key/value heads (grouped-query attention); default `numHeads`. */
+  numKeyValueHeads?: number;
+  /** Inner width of the FFN (the paper's d_ff); default 4·dModel. */
+  dFF?: number;
+  /** Default `relu`, as in the paper. */
+  activation?: FeedForwardActivation;
+  /** Dropout on each sub-layer's output and on the attention probabilities; default 0. */
+  dropout?: number;
+  /**
+   * false (default): post-LN as in the paper, `x = LN(x + sublayer(x))`. true: pre-LN as in GPT-2,
+   * `x = x + sublayer(LN(x))`; a pre-LN stack needs a final LayerNorm (the owning model adds it).
+   */
+  preNorm?: boolean;
+  /** Biases in the projections and LayerNorms (default true). */
+  bias?: boolean;
+  /** LayerNorm epsilon (default 1e-6, as the Keras Transformer block; GPT-2 uses 1e-5). */
+  layerNormEps?: number;
+  /** Rotary positions on self-attention queries and keys (default false). */
+  rope?: boolean;
+}
+
+export type ResolvedBlockConfig = Required<BlockConfig>;
+
+/** Fills defaults and checks the constraints, throwing {@link ModelConfigError} naming the field. */
+export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
+  const c: ResolvedBlockConfig = {
+    numKeyValueHeads: config.numHeads,
+    dFF: 4 * config.dModel,
+    activation: 'relu',
+    dropout: 0,
+    preNorm: false,
+    bias: true,
+    layerNormEps: 1e-6,
+    rope: false,
+    ...config,
+  };
+  for (const field of ['dModel', 'numHeads', 'numKeyValueHeads', 'dFF'] as const) {
+    checkPositiveInt(field, c[field]);
+  }
+  if (c.dModel % c.numHeads !== 0) {
+    throw new ModelConfigError('dModel', `${c.dModel} is not divisible by numHeads ${c.numHeads}`);
+  }
+  if (c.numHeads % c.numKeyValueHeads !== 0) {
+    throw new ModelConfigError(
+      'numKeyValueHeads',
+      `numHeads ${c.numHeads} is not a multiple of numKeyValueHeads ${c.numKeyValueHeads}`,
+    );
+  }
+  if (c.rope && (c.dModel / c.numHeads) % 2 !== 0) {
+    throw new ModelConfigError(
+      'rope',
+      `rope needs an even head size, got ${c.dModel / c.numHeads}`,
+    );
+  }
+  checkRate('dropout', c.dropout);
+  if (!['relu', 'gelu', 'gelu_tanh', 'swiglu'].includes(c.activation)) {
+    throw new ModelConfigError(
+      'activation',
+      `expected one of relu, gelu, gelu_tanh, swiglu, got '${c.activation}'`,
+    );
+  }
+  if (!(c.layerNormEps > 0)) {
+    throw new ModelConfigError('layerNormEps', `expected a number > 0, got ${c.layerNormEps}`);
+  }
+  return c;
+}
+
+export function checkPositiveInt(field: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new ModelConfigError(field, `expected a positive integer, got ${value}`);
+  }
+}
+
+export function checkRate(field: string, value: number): void {
+  if (!(value >= 0 && value < 1)) {
+    throw new ModelConfigError(field, `expected a rate in [0, 1), got ${value}`);
+  }
+}

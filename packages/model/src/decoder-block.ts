@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Dropout, type FeedForward, LayerNorm, Module, resolveRng, type SwiGLU } from '@tformer/nn';
+import { type BlockConfig, type ResolvedBlockConfig, resolveBlockConfig } from './block-config.js';
+import { makeFeedForward } from './feed-forward.js';
+import type { LayerCache } from './kv-cache.js';
+import { TransformerAttention } from './transformer-attention.js';
+import type { BlockInit } from './transformer-block.js';
+
+export interface DecoderBlockCall {
+  /** Encoder output `[B, S, dModel]` that cross-attention reads. */
+  memory: tf.Tensor;
+  /** Key mask `[B, S]` over the memory (non-zero = a real source token). */
+  memoryMask?: tf.Tensor;
+  /** Key mask `[B, T]` over the target (padding); the causal mask is always applied. */
+  mask?: tf.Tensor;
+  /** Self-attention keys/values of earlier target positions, extended in place. */
+  cache?: LayerCache;
+}
+
+/**
+ * The Transformer's decoder layer (Vaswani et al. 2017, §3.1): masked self-attention, then
+ * attention over the encoder output, then the FFN, each with dropout, a residual connection and
+ * a LayerNorm (post-LN by default, pre-LN with `preNorm`). Children: `selfAttn`, `ln1`,
+ * `crossAttn`, `ln2`, `ffn`, `ln3`.
+ *
+ * Arguments: {@link BlockConfig} plus initializers and `rng`.
+ * Call: `apply(y [B, T, dModel], { memory [B, S, dModel], memoryMask, mask, cache })` →
+ * `[B, T, dModel]`.
+ *
+ * @example
+ * ```ts
+ * const block = new DecoderBlock({ dModel: 32, numHeads: 4, rng: 0 });
+ * const out = block.apply(y, { memory: encoded }); // [B, T, 32]
+ * ```
+ */
+export class DecoderBlock extends Module {
+  readonly config: ResolvedBlockConfig;
+  readonly selfAttn: TransformerAttention;
+  readonly ln1: LayerNorm;
+  readonly crossAttn: TransformerAttention;
+  readonly ln2: LayerNorm;
+  readonly ffn: FeedForward | SwiGLU;
+  readonly ln3: LayerNorm;
+  readonly dropout: Dropout;
+
+  constructor(options: BlockConfig & BlockInit) {
+    super();
+    const { kernelInitializer, outputInitializer, rng: rngOption, ...config } = options;
+    const c = resolveBlockConfig(config);
+    this.config = c;
+    const rng = resolveRng(rngOption);
+    const init = { kernelInitializer, outputInitializer };
+    const norm = () => new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias });
+    this.selfAttn = this.addModule(
+      'selfAttn',
+      new TransformerAttention({ ...c, ...init, rng: rng.fork() }),
+    );
+    this.ln1 = this.addModule('ln1', norm());
+    // Cross-attention positions are the encoder's: no rotary there.
+    this.crossAttn = this.addModule(
+      'crossAttn',
+      new TransformerAttention({ ...c, rope: false, ...init, rng: rng.fork() }),
+    );
+    this.ln2 = this.addModule('ln2', norm());
+    this.ffn = this.addModule('ffn', makeFeedForward(c, rng.fork(), init));
+    this.ln3 = this.addModule('ln3', norm());
+    this.dropout = this.addModule('dropout', new Dropout({ rate: c.dropout, rng: rng.fork() }));
+  }
+
+  apply(y: tf.Tensor, call: DecoderBlockCall): tf.Tensor {
+    return tf.tidy(() => {
+      const sublayers: ((h: tf.Tensor) => tf.Tensor)[] = [
+        (h) => this.selfAttn.apply(h, { causal: true, mask: call.mask, cache: call.cache }),
+        (h) => this.crossAttn.apply(h, { memory: call.memory, mask: call.memoryMask }),
+        (h) => this.ffn.apply(h),
+      ];
+      const norms = [this.ln1, this.ln2, this.ln3];
+      let h = y;
+      sublayers.forEach((sublayer, i) => {
+        const norm = norms[i]!;
+        h = this.config.preNorm
+          ? tf.add(h, this.dropout.apply(sublayer(norm.apply(h))))
+          : norm.apply(tf.add(h, this.dropout.apply(sublayer(h))));
+      });
+      return h;
+    });
+  }
+
+  getConfig(): ResolvedBlockConfig {
+    return { ...this.config };
+  }
+
+  static fromConfig(config: BlockConfig, init: BlockInit = {}): DecoderBlock {
+    return new DecoderBlock({ ...config, ...init });
+  }
+}

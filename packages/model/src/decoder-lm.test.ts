@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  assertNoLeaks,
+  describeWithBackends,
+  expectTensorsClose,
+  maxAbsDiff,
+  numericGradient,
+  randomFloats,
+  randomizeParameters,
+  refGpt2Forward,
+} from '@tformer/test-utils';
+import { expect, it } from 'vitest';
+import { decoderLMStateToGPT2 } from './gpt2-names.js';
+import {
+  DECODER_LM_PRESETS,
+  DecoderLM,
+  type DecoderLMConfig,
+  decoderLMParameterCount,
+  ModelArgumentError,
+} from './index.js';
+
+describeWithBackends('DecoderLM.parameterCount', () => {
+  it("is nanoGPT's 10.65M for the real shakespeare-char model", () => {
+    const model = new DecoderLM(DECODER_LM_PRESETS.shakespeareChar, { rng: 0 });
+    const positions = 256 * 384;
+    expect(model.parameterCount() - positions).toBe(
+      decoderLMParameterCount(DECODER_LM_PRESETS.shakespeareChar, { includePositions: false }),
+    );
+    expect(((model.parameterCount() - positions) / 1e6).toFixed(2)).toBe('10.65');
+    model.dispose();
+  });
+
+  const tiny = { vocabSize: 11, blockSize: 8, numLayers: 2, numHeads: 4, dModel: 16 } as const;
+  it.each<DecoderLMConfig>([
+    DECODER_LM_PRESETS.baby,
+    { ...tiny, bias: true },
+    { ...tiny, bias: false, tieEmbeddings: false },
+    { ...tiny, numKeyValueHeads: 2, activation: 'swiglu', dFF: 24 },
+    { ...tiny, position: 'rope', activation: 'relu' },
+  ])('equals the closed form for %o', (config) => {
+    const model = new DecoderLM(config, { rng: 1 });
+    expect(model.parameterCount()).toBe(decoderLMParameterCount(config));
+    model.dispose();
+  });
+}, ['cpu']);
+
+const dims = { V: 7, C: 8, H: 2, L: 2, P: 6 };
+const gpt2Config: DecoderLMConfig = {
+  vocabSize: dims.V,
+  blockSize: dims.P,
+  numLayers: dims.L,
+  numHeads: dims.H,
+  dModel: dims.C,
+  activation: 'gelu_tanh',
+  bias: true,
+};
+
+describeWithBackends('DecoderLM', () => {
+  const ids = [
+    [1, 4, 6, 0, 2],
+    [3, 3, 5, 1, 6],
+  ];
+
+  it('matches a float64 GPT-2 forward pass from the same weights, without leaks', async () => {
+    const model = new DecoderLM(gpt2Config, { rng: 2 });
+    randomizeParameters(model, 40);
+    const { state, created } = decoderLMStateToGPT2(model.stateDict(), model.config);
+    const weights = Object.fromEntries(
+      Object.entries(state).map(([n, t]) => [n, Float64Array.from(t.dataSync())]),
+    );
+    tf.dispose(created);
+    const expected = refGpt2Forward(ids, weights, dims);
+    const input = tf.tensor2d(ids, undefined, 'int32');
+    await assertNoLeaks(() => {
+      const logits = model.apply(input);
+      expect(logits.shape).toEqual([2, 5, dims.V]);
+      expectTensorsClose(logits, expected, { atol: 1e-4, rtol: 1e-4 });
+      logits.dispose();
+    });
+    input.dispose();
+    model.dispose();
+  });
+
+  it('has the gradient of the float64 reference for the tied embedding, without leaks', async () => {
+    const model = new DecoderLM({ ...gpt2Config, numLayers: 1 }, { rng: 3 });
+    randomizeParameters(model, 50);
+    const { state, created } = decoderLMStateToGPT2(model.stateDict(), model.config);
+    const weights = Object.fromEntries(
+      Object.entries(state).map(([n, t]) => [n, Float64Array.from(t.dataSync())]),
+    );
+    tf.dispose(created);
+    const r = randomFloats(2 * 5 * dims.V, 9);
+    const numeric = numericGradient(
+      (wte) => {
+        const out = refGpt2Forward(ids, { ...weights, 'wte.weight': wte }, { ...dims, L: 1 });
+        return out.reduce((s, v, i) => s + v * r[i]!, 0);
+      },
+      weights['wte.weight']!,
+      1e-6,
+    );
+    const input = tf.tensor2d(ids, undefined, 'int32');
+    const rt = tf.tensor(Float32Array.from(r), [2, 5, dims.V]);
+    await assertNoLeaks(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(model.apply(input), rt)) as tf.Scalar,
+        [model.wte.table],
+      );
+      expectTensorsClose(grads[model.wte.table.name]!, numeric, { atol: 2e-3, rtol: 2e-3 });
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    tf.dispose([input, rt]);
+    model.dispose();
+  });
+
+  it('gives the same logits with a KV cache, one position at a time', async () => {
+    for (const position of ['learned', 'rope'] as const) {
+      const model = new DecoderLM({ ...gpt2Config, position }, { rng: 4 });
+      model.eval();
+      const { KVCache } = await import('./index.js');
+      const input = tf.tensor2d(ids, undefined, 'int32');
+      await assertNoLeaks(() => {
+        const full = model.apply(input);
+        const cache = new KVCache(dims.L);
+        const steps = [0, 1, 2, 3, 4].map((t) =>
+          tf.tidy(() => model.apply(tf.slice(input, [0, t], [2, 1]), { cache })),
+        );
+        const stepped = tf.concat(steps, 1);
+        expect(maxAbsDiff(full, stepped)).toBeLessThan(1e-4);
+        tf.dispose([full, stepped, ...steps]);
+        cache.dispose();
+      });
+      input.dispose();
+      model.dispose();
+    }
+  });
+
+  it('rejects more positions than blockSize and non-int32 ids, naming the argument', () => {
+    const model = new DecoderLM(gpt2Config, { rng: 5 });
+    const long = tf.zeros([1, 7], 'int32');
+    const float = tf.zeros([1, 2]);
+    expect(() => model.apply(long)).toThrow(ModelArgumentError);
+    expect(() => model.apply(long)).toThrow('ids: expected at most blockSize 6 positions, got 7');
+    expect(() => model.apply(float)).toThrow(/ids: expected an int32 tensor \[B, T\]/);
+    tf.dispose([long, float]);
+    model.dispose();
+  });
+
+  it('round-trips its config', () => {
+    const model = new DecoderLM(gpt2Config, { rng: 6 });
+    const copy = DecoderLM.fromConfig(model.getConfig());
+    expect(copy.getConfig()).toEqual(model.getConfig());
+    expect(copy.parameterCount()).toBe(model.parameterCount());
+    model.dispose();
+    copy.dispose();
+  });
+});

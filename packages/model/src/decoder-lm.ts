@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  Dense,
+  Dropout,
+  LayerNorm,
+  Module,
+  ModuleList,
+  normal,
+  type RngOption,
+  resolveRng,
+  scaledResidualNormal,
+} from '@tformer/nn';
+import {
+  type DecoderLMConfig,
+  decoderLMBlockConfig,
+  type ResolvedDecoderLMConfig,
+  resolveDecoderLMConfig,
+} from './decoder-lm-config.js';
+import { Embedding } from './embedding.js';
+import { ModelArgumentError } from './errors.js';
+import type { KVCache } from './kv-cache.js';
+import { TransformerBlock } from './transformer-block.js';
+
+export interface DecoderLMCall {
+  /** Keys/values of earlier positions; the new ids continue after `cache.length`. */
+  cache?: KVCache;
+  /**
+   * Absolute positions `[B, T]` int32 (default `cache.length + 0 … T−1` for every row). Batched
+   * generation with left padding passes each row's own positions.
+   */
+  positions?: tf.Tensor2D;
+  /** Key mask `[B, S]` over every position attended (cached and new), non-zero = real token. */
+  mask?: tf.Tensor;
+}
+
+/**
+ * A GPT-style decoder-only language model (Radford et al. 2019; nanoGPT's `GPT`): token
+ * embedding (+ learned positions, or RoPE in attention) → dropout → N pre-LN causal
+ * {@link TransformerBlock}s → final LayerNorm → logits, with the output projection tied to the
+ * token embedding by default. GPT-2 initialisation: Normal(0, 0.02), residual projections scaled
+ * by 1/√(2N). Parameters: `wte.table`, `wpe.table`, `blocks.N.*`, `lnF.*`, `head.*` (untied only).
+ *
+ * Arguments: {@link DecoderLMConfig} and an optional `rng` (seed) for the initial weights.
+ * Call: `apply(ids [B, T] int32, { cache, positions, mask })` → logits `[B, T, vocabSize]`.
+ *
+ * @example
+ * ```ts
+ * const model = new DecoderLM(DECODER_LM_PRESETS.baby, { rng: 0 });
+ * const logits = model.apply(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')); // [1, 3, 65]
+ * ```
+ */
+export class DecoderLM extends Module {
+  readonly config: ResolvedDecoderLMConfig;
+  readonly wte: Embedding;
+  readonly wpe: Embedding | undefined;
+  readonly drop: Dropout;
+  readonly blocks: ModuleList<TransformerBlock>;
+  readonly lnF: LayerNorm;
+  readonly head: Dense | undefined;
+
+  constructor(config: DecoderLMConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
+    super();
+    const c = resolveDecoderLMConfig(config);
+    this.config = c;
+    const rng = resolveRng(rngOption);
+    const init = normal({ stddev: 0.02 });
+    this.wte = this.addModule(
+      'wte',
+      new Embedding({
+        inputDim: c.vocabSize,
+        outputDim: c.dModel,
+        initializer: init,
+        rng: rng.fork(),
+      }),
+    );
+    this.wpe =
+      c.position === 'learned'
+        ? this.addModule(
+            'wpe',
+            new Embedding({
+              inputDim: c.blockSize,
+              outputDim: c.dModel,
+              initializer: init,
+              rng: rng.fork(),
+            }),
+          )
+        : undefined;
+    this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
+    const blockConfig = decoderLMBlockConfig(c);
+    this.blocks = this.addModule(
+      'blocks',
+      new ModuleList(
+        Array.from(
+          { length: c.numLayers },
+          () =>
+            new TransformerBlock({
+              ...blockConfig,
+              kernelInitializer: init,
+              outputInitializer: scaledResidualNormal(c.numLayers),
+              rng: rng.fork(),
+            }),
+        ),
+      ),
+    );
+    this.lnF = this.addModule(
+      'lnF',
+      new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias }),
+    );
+    this.head = c.tieEmbeddings
+      ? undefined
+      : this.addModule(
+          'head',
+          new Dense({
+            inputDim: c.dModel,
+            outputDim: c.vocabSize,
+            useBias: c.bias,
+            kernelInitializer: init,
+            rng: rng.fork(),
+          }),
+        );
+  }
+
+  /** Logits `[B, T, vocabSize]` for ids `[B, T]`. */
+  apply(ids: tf.Tensor, call: DecoderLMCall = {}): tf.Tensor {
+    return tf.tidy(() => this.logits(this.hidden(ids, call)));
+  }
+
+  /** The final hidden states `[B, T, dModel]` (after the last LayerNorm). */
+  hidden(ids: tf.Tensor, call: DecoderLMCall = {}): tf.Tensor {
+    if (ids.rank !== 2 || ids.dtype !== 'int32') {
+      throw new ModelArgumentError('ids', 'an int32 tensor [B, T]', `${ids.dtype} [${ids.shape}]`);
+    }
+    const T = ids.shape[1]!;
+    const past = call.cache?.length ?? 0;
+    if (past + T > this.config.blockSize) {
+      throw new ModelArgumentError(
+        'ids',
+        `at most blockSize ${this.config.blockSize} positions`,
+        past > 0 ? `${past} cached + ${T} new` : T,
+      );
+    }
+    return tf.tidy(() => {
+      const positions =
+        call.positions ?? (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D); // [1, T]
+      let x = this.wte.apply(ids); // [B, T, C]
+      if (this.wpe) x = tf.add(x, this.wpe.apply(positions)); // [B|1, T, C] broadcasts over B
+      x = this.drop.apply(x);
+      const rope = this.config.position === 'rope' ? positions : undefined;
+      [...this.blocks].forEach((block, i) => {
+        x = block.apply(x, {
+          causal: true,
+          mask: call.mask,
+          positions: rope,
+          cache: call.cache?.layers[i],
+        });
+      });
+      return this.lnF.apply(x);
+    });
+  }
+
+  /** Hidden states `[..., dModel]` → logits `[..., vocabSize]` (tied or separate head). */
+  logits(h: tf.Tensor): tf.Tensor {
+    return this.head ? this.head.apply(h) : this.wte.project(h);
+  }
+
+  getConfig(): ResolvedDecoderLMConfig {
+    return { ...this.config };
+  }
+
+  static fromConfig(config: DecoderLMConfig, options: { rng?: RngOption } = {}): DecoderLM {
+    return new DecoderLM(config, options);
+  }
+}

@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { scaledDotProductAttention } from '@tformer/attention';
+import { Dense, type Initializer, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
+import { ModelConfigError } from './errors.js';
+import type { LayerCache } from './kv-cache.js';
+import { applyRotary } from './rotary.js';
+
+export interface TransformerAttentionConfig {
+  dModel: number;
+  numHeads: number;
+  /** Key/value heads (grouped-query attention); default `numHeads`. */
+  numKeyValueHeads?: number;
+  /** Biases on the four projections (default true). */
+  bias?: boolean;
+  /** Dropout on the attention probabilities (default 0). */
+  dropout?: number;
+  /** Rotate queries and keys by their positions (RoPE); default false. */
+  rope?: boolean;
+}
+
+export interface TransformerAttentionOptions extends TransformerAttentionConfig {
+  /** Initializer of the q, k, v kernels (default Glorot uniform). */
+  kernelInitializer?: Initializer;
+  /** Initializer of the output kernel (default `kernelInitializer`). */
+  outputInitializer?: Initializer;
+  rng?: RngOption;
+}
+
+export interface TransformerAttentionCall {
+  /** Cross-attention: keys and values come from this `[B, S, dModel]` (the encoder output). */
+  memory?: tf.Tensor;
+  /** Each query sees only keys at earlier or equal positions. */
+  causal?: boolean;
+  /** Key mask `[B, S]` (non-zero = may attend) or any mask `scaledDotProductAttention` takes. */
+  mask?: tf.Tensor;
+  /** Positions `[B|1, T]` int32 for RoPE (default `cacheLength … cacheLength + T − 1`). */
+  positions?: tf.Tensor2D;
+  /** Self-attention only: keys/values of earlier positions, extended in place by this call. */
+  cache?: LayerCache;
+}
+
+/**
+ * Multi-head attention with its four projections (Vaswani et al. 2017, §3.2.2): children `query`,
+ * `key`, `value` (`[dModel, H·hs]`, `[dModel, Hkv·hs]`) and `output` (`[dModel, dModel]`).
+ * Self-attention by default; cross-attention when called with `memory`. The attention itself is
+ * `@tformer/attention`'s `scaledDotProductAttention`.
+ *
+ * Arguments: `dModel`, `numHeads`, `numKeyValueHeads`, `bias`, `dropout`, `rope`.
+ * Call: `apply(x [B, T, dModel], { memory, causal, mask, positions, cache })` → `[B, T, dModel]`.
+ *
+ * @example
+ * ```ts
+ * const attn = new TransformerAttention({ dModel: 16, numHeads: 4, rng: 0 });
+ * const y = attn.apply(x, { causal: true }); // [B, T, 16]
+ * ```
+ */
+export class TransformerAttention extends Module {
+  readonly config: Required<TransformerAttentionConfig>;
+  readonly headSize: number;
+  readonly query: Dense;
+  readonly key: Dense;
+  readonly value: Dense;
+  readonly output: Dense;
+  readonly #rng: Rng;
+
+  constructor(options: TransformerAttentionOptions) {
+    super();
+    const { dModel, numHeads } = options;
+    this.config = {
+      dModel,
+      numHeads,
+      numKeyValueHeads: options.numKeyValueHeads ?? numHeads,
+      bias: options.bias ?? true,
+      dropout: options.dropout ?? 0,
+      rope: options.rope ?? false,
+    };
+    if (dModel % numHeads !== 0) {
+      throw new ModelConfigError('dModel', `${dModel} is not divisible by numHeads ${numHeads}`);
+    }
+    const kvHeads = this.config.numKeyValueHeads;
+    if (numHeads % kvHeads !== 0) {
+      throw new ModelConfigError(
+        'numKeyValueHeads',
+        `numHeads ${numHeads} is not a multiple of numKeyValueHeads ${kvHeads}`,
+      );
+    }
+    this.headSize = dModel / numHeads;
+    const rng = resolveRng(options.rng);
+    const dense = (name: string, outputDim: number, init?: Initializer) =>
+      this.addModule(
+        name,
+        new Dense({
+          inputDim: dModel,
+          outputDim,
+          useBias: this.config.bias,
+          kernelInitializer: init,
+          rng: rng.fork(),
+        }),
+      );
+    this.query = dense('query', dModel, options.kernelInitializer);
+    this.key = dense('key', kvHeads * this.headSize, options.kernelInitializer);
+    this.value = dense('value', kvHeads * this.headSize, options.kernelInitializer);
+    this.output = dense('output', dModel, options.outputInitializer ?? options.kernelInitializer);
+    this.#rng = rng.fork();
+  }
+
+  apply(x: tf.Tensor, call: TransformerAttentionCall = {}): tf.Tensor {
+    const [B, T, C] = x.shape as [number, number, number];
+    const { numHeads, numKeyValueHeads, dropout } = this.config;
+    const hs = this.headSize;
+    const seed = this.training && dropout > 0 ? this.#rng.nextUint32() : 0;
+    return tf.tidy(() => {
+      const source = call.memory ?? x;
+      const S = source.shape[1]!;
+      // [B, T, H·hs] → [B, T, H, hs] → [B, H, T, hs]: heads become a batch axis for attention.
+      const heads = (t: tf.Tensor, n: number, len: number) =>
+        tf.transpose(tf.reshape(t, [B, len, n, hs]), [0, 2, 1, 3]) as tf.Tensor4D;
+      let q = heads(this.query.apply(x), numHeads, T); // [B, H, T, hs]
+      let k = heads(this.key.apply(source), numKeyValueHeads, S); // [B, Hkv, S, hs]
+      const v = heads(this.value.apply(source), numKeyValueHeads, S); // [B, Hkv, S, hs]
+      if (this.config.rope) {
+        const past = call.cache?.key?.shape[2] ?? 0;
+        const positions =
+          call.positions ??
+          (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D);
+        q = applyRotary(q, positions);
+        k = applyRotary(k, positions);
+      }
+      let keys = k;
+      let values = v;
+      if (call.cache) {
+        // Append this call's keys/values to the cache: [B, Hkv, S_past + T, hs].
+        const { key: pastK, value: pastV } = call.cache;
+        keys = pastK ? tf.concat([pastK, k], 2) : k;
+        values = pastV ? tf.concat([pastV, v], 2) : v;
+        pastK?.dispose();
+        pastV?.dispose();
+        call.cache.key = tf.keep(keys);
+        call.cache.value = tf.keep(values);
+      }
+      const y = scaledDotProductAttention(q, keys, values, {
+        causal: call.causal ?? false,
+        mask: call.mask,
+        dropout: seed ? dropout : 0,
+        seed,
+      }); // [B, H, T, hs]
+      // [B, H, T, hs] → [B, T, H, hs] → [B, T, C]: heads side by side again.
+      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, C]);
+      return this.output.apply(merged);
+    });
+  }
+}
