@@ -267,7 +267,7 @@ describeWithBackends('positions', () => {
     // 12 heads: the 8-head slopes, then slopes 1, 3, 5, 7 of 16 heads: 2^-0.5, 2^-1.5, …
     const twelve = alibiSlopes(12);
     expect(twelve.slice(0, 8)).toEqual(alibiSlopes(8));
-    twelve.slice(8).forEach((m, i) => expect(m).toBeCloseTo(2 ** -(0.5 + i), 12));
+    for (const [i, m] of twelve.slice(8).entries()) expect(m).toBeCloseTo(2 ** -(0.5 + i), 12);
     expect(alibiSlopes(1)).toEqual([2 ** -8]);
   });
 

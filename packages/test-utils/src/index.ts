@@ -14,6 +14,10 @@ export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
 export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';
 export { type RefAdamState, refAdamStep } from './reference-adamw.js';
 export { type LayerCheck, checkLayer } from './grad-check.js';
+export { type LayerCheck, checkLayer } from './grad-check.js';
+export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
+export { type RefBlockInput, type RefBlockWeights, type RefGpt2Weights, refGpt2Forward, refTransformerBlock } from './reference-transformer.js';
+export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
 export {
   numericGradients,
   randomFloats,
@@ -26,5 +30,3 @@ export {
 } from './nn-reference.js';
 export { type LayerCheck, checkLayer } from './grad-check.js';
 export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
-export { type RefBlockInput, type RefBlockWeights, type RefGpt2Weights, refGpt2Forward, refTransformerBlock } from './reference-transformer.js';
-export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
