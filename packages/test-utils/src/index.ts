@@ -1,5 +1,10 @@
 export { assertNoLeaks } from './assert-no-leaks.js';
-export { describeWithBackends, testBackends } from './describe-with-backends.js';
+export {
+  describeOnEveryBackend,
+  describeWithBackends,
+  requiredBackends,
+  testBackends,
+} from './describe-with-backends.js';
 export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
 export {
@@ -13,11 +18,6 @@ export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
 export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';
 export { type RefAdamState, refAdamStep } from './reference-adamw.js';
-export { type LayerCheck, checkLayer } from './grad-check.js';
-export { type LayerCheck, checkLayer } from './grad-check.js';
-export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
-export { type RefBlockInput, type RefBlockWeights, type RefGpt2Weights, refGpt2Forward, refTransformerBlock } from './reference-transformer.js';
-export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
 export {
   numericGradients,
   randomFloats,
@@ -29,4 +29,6 @@ export {
   refSwiGlu,
 } from './nn-reference.js';
 export { type LayerCheck, checkLayer } from './grad-check.js';
+export { type RefBlockInput, type RefBlockWeights, type RefGpt2Weights, refGpt2Forward, refTransformerBlock } from './reference-transformer.js';
+export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
 export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
