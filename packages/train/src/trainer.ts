@@ -101,6 +101,7 @@ export class Trainer<M extends Module, B> {
     const params = model.trainableParameters();
     let lossSum = 0;
     let tokens = 0;
+    let single: tf.NamedTensorMap | undefined;
     this.accumulator.reset();
     for (let micro = 0; micro < accumulationSteps; micro++) {
       const batch = await data.next();
@@ -114,10 +115,14 @@ export class Trainer<M extends Module, B> {
         throw new NonFiniteLossError(stepNumber, lossValue);
       }
       lossSum += lossValue;
-      this.accumulator.add(grads);
-      tf.dispose(grads);
+      if (accumulationSteps === 1) {
+        single = grads; // one micro-batch: its gradients are the mean, no copy needed
+      } else {
+        this.accumulator.add(grads);
+        tf.dispose(grads);
+      }
     }
-    let grads = this.accumulator.mean();
+    let grads = single ?? this.accumulator.mean();
     let gradNorm: number | undefined;
     if (clipNorm !== undefined) {
       const clipped = clipByGlobalNorm(grads, clipNorm);
