@@ -21,8 +21,20 @@ export {
   ModelArgumentError,
   ModelConfigError,
 } from './errors.js';
+export {
+  type GenerateOptions,
+  type GenerationStep,
+  generate,
+  generateStream,
+} from './generate.js';
 export { KVCache, type LayerCache } from './kv-cache.js';
 export { applyRotary } from './rotary.js';
+export {
+  argmax,
+  checkSamplingOptions,
+  type SamplingOptions,
+  samplingDistribution,
+} from './sampling.js';
 export {
   TransformerAttention,
   type TransformerAttentionCall,

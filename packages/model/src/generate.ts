@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng } from '@tformer/nn';
+import type { DecoderLM } from './decoder-lm.js';
+import { ModelArgumentError } from './errors.js';
+import { KVCache } from './kv-cache.js';
+import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  /** How many tokens to add at most (per row). */
+  maxNewTokens: number;
+  /** Generation of a row ends after it emits one of these (the stop token is kept). */
+  stopTokens?: readonly number[];
+  /** Seed of the sampling generator: the same seed gives the same tokens. Default random. */
+  seed?: number;
+  /** Reuse keys/values of earlier positions (default true); false recomputes every step. */
+  useCache?: boolean;
+  /** Id used to left-pad shorter prompts of a batch (default 0); padding is masked out. */
+  padTokenId?: number;
+}
+
+/** One step of {@link generateStream}: the token each row emitted (-1 once a row has stopped). */
+export interface GenerationStep {
+  step: number;
+  tokens: number[];
+  /** Rows that have emitted a stop token (at this step or before). */
+  done: boolean[];
+}
+
+/**
+ * Autoregressive generation from a {@link DecoderLM}, streamed one step at a time. `prompts` is a
+ * batch of token-id prompts of any lengths: shorter ones are left-padded, the padding is masked
+ * out of attention and each row's positions start at its first real token, so a row gives the
+ * same tokens in a batch as alone. With the KV cache (default) each step runs the model on one
+ * new position; once the context is full (`blockSize`) it falls back to recomputing the last
+ * `blockSize` tokens, as nanoGPT's `generate` crops. Tensors are freed at every step.
+ *
+ * @example
+ * ```ts
+ * for await (const { tokens } of generateStream(model, [[1, 2, 3]], { maxNewTokens: 10 })) {
+ *   process.stdout.write(String(tokens[0]));
+ * }
+ * ```
+ */
+export async function* generateStream(
+  model: DecoderLM,
+  prompts: readonly (readonly number[])[],
+  options: GenerateOptions,
+): AsyncGenerator<GenerationStep> {
+  const { maxNewTokens, stopTokens = [], useCache = true, padTokenId = 0 } = options;
+  checkGenerateArguments(model, prompts, options);
+  checkSamplingOptions(options);
+  const rng = createRng(options.seed);
+  const width = Math.max(...prompts.map((p) => p.length));
+  const pads = prompts.map((p) => width - p.length);
+  // Rows are left-padded so every row's next token sits in the last column.
+  const rows = prompts.map((p, b) => [...Array<number>(pads[b]!).fill(padTokenId), ...p]);
+  const history = prompts.map((p) => [...p]);
+  const done = prompts.map(() => false);
+  const stops = new Set(stopTokens);
+  const wasTraining = model.training;
+  model.eval();
+  const cache = useCache ? new KVCache(model.config.numLayers) : undefined;
+  let cached = 0; // columns of `rows` already in the cache
+  try {
+    for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
+      const total = rows[0]!.length;
+      let logits: Float32Array;
+      if (cache && total <= model.config.blockSize) {
+        logits = await nextLogits(model, rows, pads, cached, total, cache);
+        cached = total;
+      } else {
+        cache?.dispose();
+        cached = 0;
+        const start = Math.max(0, total - model.config.blockSize);
+        logits = await nextLogits(model, rows, pads, start, total);
+      }
+      const V = model.config.vocabSize;
+      const tokens = rows.map((_, b) => {
+        if (done[b]) return -1;
+        const token = chooseToken(logits.subarray(b * V, (b + 1) * V), history[b]!, options, rng);
+        history[b]!.push(token);
+        if (stops.has(token)) done[b] = true;
+        return token;
+      });
+      // A finished row keeps growing with padding so the batch stays rectangular.
+      rows.forEach((row, b) => {
+        row.push(tokens[b]! < 0 ? padTokenId : tokens[b]!);
+      });
+      yield { step, tokens, done: [...done] };
+    }
+  } finally {
+    cache?.dispose();
+    model.train(wasTraining);
+  }
+}
+
+/** All new tokens per row (stop tokens included), collected from {@link generateStream}. */
+export async function generate(
+  model: DecoderLM,
+  prompts: readonly (readonly number[])[],
+  options: GenerateOptions,
+): Promise<number[][]> {
+  const out = prompts.map((): number[] => []);
+  for await (const { tokens } of generateStream(model, prompts, options)) {
+    tokens.forEach((t, b) => {
+      if (t >= 0) out[b]!.push(t);
+    });
+  }
+  return out;
+}
+
+/**
+ * Logits `[B·V]` of the last column, running columns `from … to−1` of `rows` (all earlier ones
+ * being in `cache`, if given). Padding columns are masked and positions count real tokens only.
+ */
+async function nextLogits(
+  model: DecoderLM,
+  rows: number[][],
+  pads: number[],
+  from: number,
+  to: number,
+  cache?: KVCache,
+): Promise<Float32Array> {
+  const B = rows.length;
+  const T = to - from;
+  const first = cache ? 0 : from; // the first column attention sees
+  const S = to - first;
+  const ids = rows.flatMap((row) => row.slice(from, to));
+  // Real tokens of row b start at column pads[b]; earlier columns are padding. A row's first
+  // real token seen is position 0 (as nanoGPT's cropped window restarts at 0).
+  const positions = rows.flatMap((_, b) =>
+    Array.from({ length: T }, (_, t) => Math.max(0, from + t - Math.max(pads[b]!, first))),
+  );
+  const mask = rows.flatMap((_, b) =>
+    Array.from({ length: S }, (_, j) => (first + j >= pads[b]! ? 1 : 0)),
+  );
+  const logits = tf.tidy(() => {
+    const h = model.hidden(tf.tensor2d(ids, [B, T], 'int32'), {
+      cache,
+      positions: tf.tensor2d(positions, [B, T], 'int32'),
+      mask: pads.some((p) => p > 0) ? tf.tensor2d(mask, [B, S], 'int32') : undefined,
+    }); // [B, T, C]
+    const last = tf.slice(h, [0, T - 1, 0], [B, 1, -1]); // [B, 1, C]
+    return model.logits(last); // [B, 1, V]
+  });
+  const data = (await logits.data()) as Float32Array;
+  logits.dispose();
+  return data;
+}
+
+function checkGenerateArguments(
+  model: DecoderLM,
+  prompts: readonly (readonly number[])[],
+  { maxNewTokens }: GenerateOptions,
+): void {
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
+    throw new ModelArgumentError('maxNewTokens', 'an integer ≥ 0', maxNewTokens);
+  }
+  if (prompts.length === 0) throw new ModelArgumentError('prompts', 'at least one prompt', 0);
+  const V = model.config.vocabSize;
+  prompts.forEach((p, b) => {
+    if (p.length === 0) throw new ModelArgumentError(`prompts[${b}]`, 'at least one token', 0);
+    const bad = p.find((t) => !Number.isInteger(t) || t < 0 || t >= V);
+    if (bad !== undefined) {
+      throw new ModelArgumentError(`prompts[${b}]`, `token ids in [0, ${V})`, bad);
+    }
+  });
+}
