@@ -16,10 +16,12 @@ import { AdamW, type AdamWOptions } from './adamw.js';
  * ```
  */
 export class Adam extends AdamW {
+  protected override readonly decoupled: boolean = false;
+
   constructor(
     parameters: ReadonlyArray<readonly [string, tf.Variable]>,
     options: AdamWOptions = {},
   ) {
-    super(parameters, options, false);
+    super(parameters, { ...options, weightDecay: options.weightDecay ?? 0 });
   }
 }

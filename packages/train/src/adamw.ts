@@ -73,17 +73,17 @@ export class AdamW implements Optimizer {
   private readonly slots: Slot[];
   private readonly byEngineName = new Map<string, Slot>();
   private t = 0;
+  /** Decoupled decay (AdamW) rather than decay added to the gradient as L2 ({@link Adam}). */
+  protected readonly decoupled: boolean = true;
 
   constructor(
     parameters: ReadonlyArray<readonly [string, tf.Variable]>,
     options: AdamWOptions = {},
-    /** Decoupled decay (AdamW) or decay added to the gradient as L2 (Adam); set by subclasses. */
-    private readonly decoupled = true,
   ) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? (decoupled ? 0.01 : 0);
+    this.weightDecay = options.weightDecay ?? 0.01;
     checkNumber('options.beta1', this.beta1, { min: 0, max: 1 });
     checkNumber('options.beta2', this.beta2, { min: 0, max: 1 });
     checkNumber('options.epsilon', this.epsilon, { min: 0 });

@@ -77,7 +77,10 @@ export interface TrainerOptions<M extends Module, B> {
   evalEvery?: number;
   /** Batches per evaluation. Default 1. */
   evalBatches?: number;
-  /** Correct and counted predictions of a batch, for accuracy in evaluations. */
+  /**
+   * Correct and counted predictions of a batch, for accuracy in evaluations (it runs its own
+   * forward pass, e.g. with the `countCorrect` function on the logits).
+   */
   countCorrect?: (model: M, batch: B) => Promise<{ correct: number; total: number }>;
   /** Tokens in a batch, for tokens/s. */
   countTokens?: (batch: B) => number;

@@ -31,6 +31,10 @@ const STATE_FILE = 'trainer.json';
  *   schedule, so `resume()` followed by training gives the same losses as never stopping (on the
  *   same backend).
  *
+ * @param options the model, loss, optimizer, schedule and data (required); evaluation data and
+ *   cadence, accuracy and token counters, accumulation, clipping, RNG, checkpoint store and
+ *   cadence, callbacks (optional): see {@link TrainerOptions}.
+ *
  * @example
  * ```ts
  * const trainer = new Trainer({
