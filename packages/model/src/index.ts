@@ -27,7 +27,13 @@ export {
   generate,
   generateStream,
 } from './generate.js';
+export {
+  assertGPT2Compatible,
+  decoderLMStateToGPT2,
+  gpt2StateToDecoderLM,
+} from './gpt2-names.js';
 export { KVCache, type LayerCache } from './kv-cache.js';
+export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
 export { applyRotary } from './rotary.js';
 export {
   argmax,
@@ -35,6 +41,18 @@ export {
   type SamplingOptions,
   samplingDistribution,
 } from './sampling.js';
+export {
+  CONFIG_FILE,
+  compareState,
+  decodeModel,
+  encodeModel,
+  loadModel,
+  type Naming,
+  type SavedConfig,
+  type SaveOptions,
+  saveModel,
+  WEIGHTS_FILE,
+} from './save-load.js';
 export {
   TransformerAttention,
   type TransformerAttentionCall,
