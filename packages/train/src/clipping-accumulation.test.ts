@@ -42,11 +42,12 @@ describeWithBackends('clipping and accumulation', () => {
       }
     });
     expect(accumulator.count).toBe(1);
-    expect(() => accumulator.add({ w: tf.tensor1d([1, 2]) })).toThrow(
+    const partial = { w: tf.tensor1d([1, 2]) };
+    expect(() => accumulator.add(partial)).toThrow(
       /grads: expected the names of the first micro-batch/,
     );
     expect(() => new GradientAccumulator().mean()).toThrow(/at least one add/);
     accumulator.dispose();
-    tf.dispose(micro);
+    tf.dispose([micro, partial]);
   });
 });

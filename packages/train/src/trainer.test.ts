@@ -7,6 +7,7 @@ import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { countCorrect } from './classification-metrics.js';
+import { ConstantSchedule } from './constant-schedule.js';
 import { crossEntropy } from './cross-entropy.js';
 import { DirectoryCheckpointStore } from './directory-checkpoint-store.js';
 import { CheckpointError, NonFiniteLossError } from './errors.js';
@@ -180,15 +181,24 @@ describeWithBackends('Trainer', (backend) => {
       accumulationSteps: 2,
       callbacks: record(first),
       checkpoint: { store: new DirectoryCheckpointStore(path) },
+      config: { note: 'kept in trainer.json' },
     });
     await a.trainer.fit(4); // checkpoints at the end
     a.dispose();
+    const saved = JSON.parse(await readFile(join(path, 'trainer.json'), 'utf8'));
+    expect(saved).toMatchObject({
+      step: 4,
+      config: { note: 'kept in trainer.json' },
+      rng: expect.any(Number),
+    });
     // A fresh process: different initial weights, fresh optimizer, data and RNG at their start.
     const resumedLosses: number[] = [];
+    // Its schedule differs too: resume() must bring back the checkpoint's.
     const b = setup(99, {
       accumulationSteps: 2,
       callbacks: record(resumedLosses),
       checkpoint: { store: new DirectoryCheckpointStore(path) },
+      schedule: new ConstantSchedule(0.5),
     });
     expect(await b.trainer.resume()).toBe(4);
     expect(b.optimizer.iterations).toBe(4);
@@ -204,6 +214,7 @@ describeWithBackends('Trainer', (backend) => {
     const state = JSON.parse(await readFile(join(path, 'trainer.json'), 'utf8'));
     expect(state).toMatchObject({
       format: 'tformer-trainer',
+      config: null, // the resumed trainer was given none
       step: 8,
       optimizerIterations: 8,
       data: { position: 16 },
