@@ -13,6 +13,8 @@ export const sharedConfig = defineConfig({
       // The one shared library that lives among the apps (it prints, reads files, picks backends).
       { find: /^@tformer\/app-kit$/, replacement: `${root}apps/app-kit/src/index.ts` },
       { find: /^@tformer\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+      // Subpath entries, e.g. `@tformer/train/node` → packages/train/src/node.ts.
+      { find: /^@tformer\/([a-z0-9-]+)\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/$2.ts` },
     ],
   },
   test: {
