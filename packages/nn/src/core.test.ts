@@ -286,9 +286,13 @@ describeWithBackends('Dense and linear', () => {
     },
   );
 
-  it('matMul2d equals tf.matMul in value and gradient', async () => {
-    const a = tf.tensor2d(Float32Array.from(randomFloats(6 * 4, 31)), [6, 4], 'float32');
-    const b = tf.tensor2d(Float32Array.from(randomFloats(4 * 3, 32)), [4, 3], 'float32');
+  // [6, 4]·[4, 3] takes dB = Aᵀ·dY; [8, 6]·[6, 2] takes dB = (dYᵀ·A)ᵀ (fewer elements to transpose).
+  it.each([
+    [6, 4, 3],
+    [8, 6, 2],
+  ])('matMul2d [%i, %i]·[%i, …] equals tf.matMul in value and gradient', async (m, k, n) => {
+    const a = tf.tensor2d(Float32Array.from(randomFloats(m * k, 31)), [m, k], 'float32');
+    const b = tf.tensor2d(Float32Array.from(randomFloats(k * n, 32)), [k, n], 'float32');
     await assertNoLeaks(() => {
       const f = (x: tf.Tensor, y: tf.Tensor) =>
         tf.sum(tf.square(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D)));

@@ -43,7 +43,7 @@ export {
   SwiGLU,
   type SwiGLUOptions,
 } from './layers.js';
-export { linear, matMul2d } from './linear.js';
+export { linear, matMul2d, matMul2dBias } from './linear.js';
 export {
   type AddParameterOptions,
   type LoadStateDictOptions,

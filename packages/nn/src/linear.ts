@@ -1,7 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from './errors.js';
 
-let fastMatMul: ((a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) | undefined;
+type Fn2 = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+type Fn3 = (a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D;
+let fastMatMul: Fn2 | undefined;
+let fastMatMulBias: Fn3 | undefined;
+
+/**
+ * The gradients of `A·B` for `A` `[m, k]`, `B` `[k, n]` and upstream `dY` `[m, n]` as plain,
+ * non-transposed rank-2 products with explicit transposes: dA = dY·Bᵀ, and dB = Aᵀ·dY or
+ * (dYᵀ·A)ᵀ, whichever transposes fewer elements (an explicit transpose is a memory-bound copy,
+ * and for a wide A it costs about as much as the product on wasm).
+ */
+function productGrads(a: tf.Tensor2D, b: tf.Tensor2D, dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const dB =
+    m * n + k * n < m * k
+      ? tf.transpose(tf.matMul(tf.transpose(dy), a))
+      : tf.matMul(tf.transpose(a), dy);
+  return [tf.matMul(dy, tf.transpose(b)), dB as tf.Tensor2D];
+}
 
 /**
  * `a · b` for rank-2 `a` `[m, k]` and `b` `[k, n]`, with a custom gradient made of explicit
@@ -12,6 +31,45 @@ let fastMatMul: ((a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) | undefined;
  * values are those of `tf.matMul(a, b)`.
  */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  checkOperands(a, b);
+  fastMatMul ??= tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.matMul(x, w),
+      gradFunc: (dy, saved) =>
+        productGrads(saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D, dy as tf.Tensor2D),
+    };
+  }) as unknown as Fn2;
+  return fastMatMul(a, b);
+}
+
+/**
+ * `a · b + bias` (bias `[n]`), with {@link matMul2d}'s gradient and the bias gradient as the
+ * rank-2 product ones`[1, m]`·dY: tfjs' own (a sum over axis 0) transposes dY first.
+ */
+export function matMul2dBias(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  checkOperands(a, b);
+  if (bias.rank !== 1 || bias.shape[0] !== b.shape[1]) {
+    throw new ShapeError('bias', [b.shape[1]], bias.shape, `b is [${b.shape.join(', ')}]`);
+  }
+  fastMatMulBias ??= tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, c, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.add(tf.matMul(x, w), c),
+      gradFunc: (dy, saved) => {
+        const g = dy as tf.Tensor2D;
+        const [dA, dB] = productGrads(saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D, g);
+        const dBias = tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]), g), [g.shape[1]]);
+        return [dA, dB, dBias];
+      },
+    };
+  }) as unknown as Fn3;
+  return fastMatMulBias(a, b, bias);
+}
+
+function checkOperands(a: tf.Tensor, b: tf.Tensor): void {
   if (a.rank !== 2) throw new ShapeError('a', 'rank 2', a.shape);
   if (b.rank !== 2) throw new ShapeError('b', 'rank 2', b.shape);
   if (a.shape[1] !== b.shape[0]) {
@@ -21,21 +79,6 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
       a.shape,
     );
   }
-  fastMatMul ??= tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: tf.matMul(x, w),
-      gradFunc: (dy, saved) => {
-        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [
-          tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)),
-          tf.matMul(tf.transpose(xs), dy as tf.Tensor2D),
-        ];
-      },
-    };
-  }) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-  return fastMatMul(a, b);
 }
 
 /**
@@ -57,10 +100,11 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Te
     throw new ShapeError('bias', [outDim], bias.shape, `kernel is [${inDim}, ${outDim}]`);
   }
   return tf.tidy(() => {
-    const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
-    let y: tf.Tensor = matMul2d(x2, kernel as tf.Tensor2D);
-    if (bias !== undefined) y = tf.add(y, bias);
-    return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
+    const y =
+      bias === undefined
+        ? matMul2d(x2, kernel as tf.Tensor2D)
+        : matMul2dBias(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
   });
 }
