@@ -105,6 +105,20 @@ export class AdamW implements Optimizer {
     return this.t;
   }
 
+  /** Name, β₁, β₂, ε, λ, decay kind and the decayed parameters (the filter itself is code). */
+  getConfig(): Record<string, string | number | boolean | string[]> {
+    const { beta1, beta2, epsilon, weightDecay } = this;
+    return {
+      name: this.decoupled ? 'AdamW' : 'Adam', // not constructor.name: minifiers rename classes
+      beta1,
+      beta2,
+      epsilon,
+      weightDecay,
+      decoupledDecay: this.decoupled,
+      decayedParameters: this.decayedParameterNames(),
+    };
+  }
+
   /** Dotted names of the parameters that weight decay applies to. */
   decayedParameterNames(): string[] {
     return this.slots.filter((s) => s.decays).map((s) => s.name);

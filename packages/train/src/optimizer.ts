@@ -19,6 +19,8 @@ export interface Optimizer {
     state: Map<string, tf.Tensor> | Record<string, tf.Tensor>,
     iterations: number,
   ): void;
+  /** Hyper-parameters, recorded in `trainer.json` so a checkpoint says how it was trained. */
+  getConfig(): Record<string, string | number | boolean | string[]>;
   /** Frees the state tensors. */
   dispose(): void;
 }

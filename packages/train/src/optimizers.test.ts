@@ -78,6 +78,11 @@ describeWithBackends('AdamW and Adam vs the float64 reference', () => {
       refAdamStep(refKernel, raw[0]!, t, { lr: 0.05, weightDecay: 0.1, decoupled: false });
     }
     expectTensorsClose(params[0]![1], refKernel.param, { atol: 1e-6 });
+    expect(optimizer.getConfig()).toMatchObject({
+      name: 'Adam',
+      weightDecay: 0.1,
+      decoupledDecay: false,
+    });
     optimizer.dispose();
     tf.dispose(params.map(([, v]) => v));
   });

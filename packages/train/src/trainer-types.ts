@@ -106,5 +106,6 @@ export interface TrainerState {
   data: Json;
   rng: Json;
   schedule: Json;
+  optimizer: Json;
   config: Json;
 }

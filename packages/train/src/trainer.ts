@@ -207,6 +207,7 @@ export class Trainer<M extends Module, B> {
       data: data.state(),
       rng: rng ? rng.state() : null,
       schedule: this.schedule.getConfig() as unknown as Json,
+      optimizer: optimizer.getConfig(),
       config: config ?? null,
     };
     await checkpoint.store.save({
