@@ -53,10 +53,12 @@ export class DirectoryCheckpointStore implements CheckpointStore {
       await writeDurably(join(staging, `${name}.partial`), bytes);
       await rename(join(staging, `${name}.partial`), join(staging, name));
     }
+    await syncDirectory(staging);
     const previous = `${this.path}.old-${id}`;
     const hadPrevious = await exists(this.path);
     if (hadPrevious) await rename(this.path, previous);
     await rename(staging, this.path);
+    await syncDirectory(parent); // make the swap itself durable before deleting the old copy
     if (hadPrevious) await rm(previous, { recursive: true, force: true });
   }
 
@@ -107,6 +109,17 @@ async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
   try {
     await handle.writeFile(bytes);
     await handle.sync(); // the rename must never publish a file whose bytes are not on disk yet
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flushes a directory's entries (the renames in it); a no-op where the OS refuses (Windows). */
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync().catch(() => undefined);
   } finally {
     await handle.close();
   }
