@@ -4,7 +4,7 @@
  * Forward plus the two gradient products (dA = dY·Bᵀ, dB = Aᵀ·dY), medians of 5.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../backend/src/index.js';
+import { selectBackend } from '@tformer/backend';
 
 const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';
 await selectBackend(backend);

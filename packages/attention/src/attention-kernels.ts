@@ -48,39 +48,53 @@ export function plainAttention(
     const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
     const masks = new HeadMasks(options.plan, dims);
     const structural = masks.structural(0, S);
-    const probs: tf.Tensor[] = [];
-    const dropped: tf.Tensor[] = [];
-    const outs = forEachHead(dims, (i, b, h, j) => {
-      const { bias, keep } = masks.forHead(b, h, 0, S, structural);
-      let scores = tf.matMul(heads.q[i]!, heads.kT[j]!); // [T, S]
-      if (bias) scores = tf.add(scores, bias);
-      let p = tf.softmax(scores);
-      if (keep) p = tf.mul(p, keep); // a fully masked row becomes zeros, not a uniform row
-      probs.push(p);
-      const pd = options.dropout > 0 ? dropout(p, options.dropout, options.seed + i) : p;
-      dropped.push(pd);
-      return tf.matMul(pd, heads.v[j]!); // [T, dv]
-    });
+    // One tidy per head frees its scores as soon as its probabilities exist.
+    const perHead = forEachHead(dims, (i, b, h, j) =>
+      tf.tidy(() => {
+        const { bias, keep } = masks.forHead(b, h, 0, S, structural);
+        let scores = tf.matMul(heads.q[i]!, heads.kT[j]!); // [T, S]
+        if (bias) scores = tf.add(scores, bias);
+        let p = tf.softmax(scores);
+        if (keep) p = tf.mul(p, keep); // a fully masked row becomes zeros, not a uniform row
+        const pd = options.dropout > 0 ? dropout(p, options.dropout, options.seed + i) : p;
+        return { p, pd, out: tf.matMul(pd, heads.v[j]!) }; // out [T, dv]
+      }),
+    );
+    masks.dispose();
+    const probs = perHead.map((x) => x.p);
     if (wantWeights) weights = tf.keep(tf.reshape(tf.concat(probs, 0), [B, H, T, S])); // [B, H, T, S]
-    save([qIn!, kIn!, vIn!, ...probs, ...dropped]);
-    const value = tf.reshape(tf.concat(outs, 0), [B, H, T, dv]); // [B, H, T, dv]
+    save([qIn!, kIn!, vIn!, ...probs, ...perHead.map((x) => x.pd)]);
+    const value = tf.reshape(
+      tf.concat(
+        perHead.map((x) => x.out),
+        0,
+      ),
+      [B, H, T, dv],
+    ); // [B, H, T, dv]
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [qS, kS, vS] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const n = B * H;
-      const p = saved.slice(3, 3 + n) as tf.Tensor[];
-      const pd = saved.slice(3 + n, 3 + 2 * n) as tf.Tensor[];
+      const p = saved.slice(3, 3 + n);
+      const pd = saved.slice(3 + n, 3 + 2 * n);
       const g = splitHeads(qS, kS, vS, dims, options.scale);
       const dOut = splitBlocks(dy, n, T, dv);
       const dK: tf.Tensor[][] = g.k.map(() => []);
       const dV: tf.Tensor[][] = g.v.map(() => []);
       const dQ = forEachHead(dims, (i, _b, _h, j) => {
-        dV[j]!.push(tf.matMul(tf.transpose(pd[i]!), dOut[i]!)); // [S, dv]
-        let dP = tf.matMul(dOut[i]!, g.vT[j]!); // [T, S]
-        if (options.dropout > 0) dP = tf.mul(dP, tf.divNoNan(pd[i]!, p[i]!)); // the dropout factor
-        // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P))
-        const dS = tf.mul(p[i]!, tf.sub(dP, tf.sum(tf.mul(dP, p[i]!), 1, true))); // [T, S]
-        dK[j]!.push(tf.matMul(tf.transpose(dS), g.q[i]!)); // [S, dk]; q is pre-scaled
-        return tf.mul(tf.matMul(dS, g.k[j]!), options.scale); // [T, dk]
+        const grads = tf.tidy(() => {
+          let dP = tf.matMul(dOut[i]!, g.vT[j]!); // [T, S]
+          if (options.dropout > 0) dP = tf.mul(dP, tf.divNoNan(pd[i]!, p[i]!)); // the dropout factor
+          // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P))
+          const dS = tf.mul(p[i]!, tf.sub(dP, tf.sum(tf.mul(dP, p[i]!), 1, true))); // [T, S]
+          return {
+            dV: tf.matMul(tf.transpose(pd[i]!), dOut[i]!), // [S, dv]
+            dK: tf.matMul(tf.transpose(dS), g.q[i]!), // [S, dk]; q is pre-scaled
+            dQ: tf.mul(tf.matMul(dS, g.k[j]!), options.scale), // [T, dk]
+          };
+        });
+        dV[j]!.push(grads.dV);
+        dK[j]!.push(grads.dK);
+        return grads.dQ;
       });
       return mergeGradients(dQ, dK, dV, dims);
     };
@@ -97,8 +111,9 @@ export function plainAttention(
 /**
  * FlashAttention's recurrence (Dao et al. 2022, arXiv:2205.14135) over key chunks of `chunkSize`:
  * a running row max m, normaliser l and unnormalised output o per head, so no `[T, S]` tensor
- * exists, only `[T, chunkSize]`. The backward pass keeps only the output and the row
- * log-sum-exp L and recomputes each chunk's probabilities as exp(s − L).
+ * exists, only `[T, chunkSize]` (each chunk's are freed before the next). The backward pass
+ * keeps only the output and the row log-sum-exp L and recomputes each chunk's probabilities as
+ * exp(s − L). Chunks that causal / window masking hides from every query are skipped.
  */
 export function memoryEfficientAttention(
   q: tf.Tensor4D,
@@ -108,7 +123,7 @@ export function memoryEfficientAttention(
   options: KernelOptions,
   chunkSize: number,
 ): tf.Tensor4D {
-  const { B, H, T, S, dv } = dims;
+  const { B, H, T, S, dk, dv } = dims;
   const chunks: Array<[number, number]> = [];
   for (let start = 0; start < S; start += chunkSize)
     chunks.push([start, Math.min(chunkSize, S - start)]);
@@ -116,81 +131,95 @@ export function memoryEfficientAttention(
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
     const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
-    const kvChunks = chunkKeys(heads, chunks);
+    const kv = chunkKeys(heads, chunks);
     const masks = new HeadMasks(options.plan, dims);
-    const m: tf.Tensor[] = [];
-    const l: tf.Tensor[] = [];
-    const o: tf.Tensor[] = [];
+    const state: Array<{ m: tf.Tensor; l: tf.Tensor; o: tf.Tensor } | undefined> = [];
     chunks.forEach(([start, count], c) => {
+      if (masks.hidesChunk(start, count)) return;
       const structural = masks.structural(start, count);
       forEachHead(dims, (i, b, h, j) => {
-        const { bias, keep } = masks.forHead(b, h, start, count, structural);
-        let scores = tf.matMul(heads.q[i]!, kvChunks.kT[j]![c]!); // [T, C]
-        if (bias) scores = tf.add(scores, bias);
-        const chunkMax = tf.max(scores, 1, true); // [T, 1]
-        const mNew = c === 0 ? chunkMax : tf.maximum(m[i]!, chunkMax);
-        let p = tf.exp(tf.sub(scores, mNew)); // [T, C]
-        if (keep) p = tf.mul(p, keep);
-        const pv = tf.matMul(p, kvChunks.v[j]![c]!); // [T, dv]
-        if (c === 0) {
-          l[i] = tf.sum(p, 1, true);
-          o[i] = pv;
-        } else {
-          const alpha = tf.exp(tf.sub(m[i]!, mNew)); // rescales what earlier chunks accumulated
-          l[i] = tf.add(tf.mul(l[i]!, alpha), tf.sum(p, 1, true));
-          o[i] = tf.add(tf.mul(o[i]!, alpha), pv);
-        }
-        m[i] = mNew as tf.Tensor;
-        return undefined;
+        const prev = state[i];
+        state[i] = tf.tidy(() => {
+          const { bias, keep } = masks.forHead(b, h, start, count, structural);
+          let scores = tf.matMul(heads.q[i]!, kv.kT[j]![c]!); // [T, C]
+          if (bias) scores = tf.add(scores, bias);
+          const chunkMax = tf.max(scores, 1, true); // [T, 1]
+          const m = prev ? tf.maximum(prev.m, chunkMax) : chunkMax;
+          let p = tf.exp(tf.sub(scores, m)); // [T, C]
+          if (keep) p = tf.mul(p, keep);
+          const pv = tf.matMul(p, kv.v[j]![c]!); // [T, dv]
+          if (!prev) return { m, l: tf.sum(p, 1, true), o: pv };
+          const alpha = tf.exp(tf.sub(prev.m, m)); // rescales what earlier chunks accumulated
+          return {
+            m,
+            l: tf.add(tf.mul(prev.l, alpha), tf.sum(p, 1, true)),
+            o: tf.add(tf.mul(prev.o, alpha), pv),
+          };
+        });
+        if (prev) tf.dispose([prev.m, prev.l, prev.o]);
       });
+      structural?.dispose();
     });
-    // A fully masked row has l = 0: its output is 0 and its L is huge so exp(s − L) = 0.
-    const outs = o.map((oi, i) => tf.divNoNan(oi, l[i]!));
-    const lse = l.map((li, i) =>
-      tf.where(tf.greater(li, 0), tf.add(m[i]!, tf.log(li)), tf.fill(li.shape, 1e30)),
+    masks.dispose();
+    // A row that saw no key has l = 0 (or no state at all): output 0, and L huge so exp(s − L) = 0.
+    const outs = forEachHead(dims, (i) =>
+      state[i] ? tf.divNoNan(state[i]!.o, state[i]!.l) : tf.zeros([T, dv]),
     );
+    const lse = forEachHead(dims, (i) => {
+      const st = state[i];
+      if (!st) return tf.fill([T, 1], 1e30);
+      return tf.where(tf.greater(st.l, 0), tf.add(st.m, tf.log(st.l)), tf.fill([T, 1], 1e30));
+    });
     const value = tf.reshape(tf.concat(outs, 0), [B, H, T, dv]); // [B, H, T, dv]
-    save([qIn!, kIn!, vIn!, value, tf.concat(lse, 0)]);
+    // The mask is saved too: a mask made inside the differentiated function is gone by backprop.
+    const mask = options.plan.mask;
+    save([qIn!, kIn!, vIn!, value, tf.concat(lse, 0), ...(mask ? [mask] : [])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [qS, kS, vS, out, lseS] = saved as [
+      const [qS, kS, vS, out, lseS, maskS] = saved as [
         tf.Tensor4D,
         tf.Tensor4D,
         tf.Tensor4D,
         tf.Tensor4D,
         tf.Tensor,
+        tf.Tensor4D?,
       ];
       const n = B * H;
       const g = splitHeads(qS, kS, vS, dims, options.scale);
-      const gc = chunkKeys(g, chunks);
-      const gMasks = new HeadMasks(options.plan, dims);
+      const gkv = chunkKeys(g, chunks);
+      const gMasks = new HeadMasks({ ...options.plan, mask: maskS }, dims);
       const dOut = splitBlocks(dy, n, T, dv);
       const outH = splitBlocks(out, n, T, dv);
       const L = splitBlocks(lseS, n, T, 1);
       const D = dOut.map((d, i) => tf.sum(tf.mul(d, outH[i]!), 1, true)); // [T, 1] rowsum(dO ⊙ O)
-      const dQ: tf.Tensor[] = [];
-      const dKc: tf.Tensor[][] = g.k.map(() => []);
-      const dVc: tf.Tensor[][] = g.v.map(() => []);
+      const dQ: tf.Tensor[] = forEachHead(dims, () => tf.zeros([T, dk]));
+      const dKc: tf.Tensor[][] = g.k.map(() => chunks.map(([, count]) => tf.zeros([count, dk])));
+      const dVc: tf.Tensor[][] = g.v.map(() => chunks.map(([, count]) => tf.zeros([count, dv])));
       chunks.forEach(([start, count], c) => {
+        if (gMasks.hidesChunk(start, count)) return;
         const structural = gMasks.structural(start, count);
         forEachHead(dims, (i, b, h, j) => {
-          const { bias, keep } = gMasks.forHead(b, h, start, count, structural);
-          let scores = tf.matMul(g.q[i]!, gc.kT[j]![c]!); // [T, C]
-          if (bias) scores = tf.add(scores, bias);
-          let p = tf.exp(tf.sub(scores, L[i]!)); // [T, C], the forward's probabilities
-          if (keep) p = tf.mul(p, keep);
-          const dV = tf.matMul(tf.transpose(p), dOut[i]!); // [C, dv]
-          const dP = tf.matMul(dOut[i]!, tf.transpose(gc.v[j]![c]!)); // [T, C]
-          const dS = tf.mul(p, tf.sub(dP, D[i]!)); // [T, C]
-          const dK = tf.matMul(tf.transpose(dS), g.q[i]!); // [C, dk]
-          const dQi = tf.mul(tf.matMul(dS, gc.k[j]![c]!), options.scale); // [T, dk]
-          dQ[i] = c === 0 ? dQi : tf.add(dQ[i]!, dQi);
-          dKc[j]![c] = dKc[j]![c] ? tf.add(dKc[j]![c]!, dK) : dK;
-          dVc[j]![c] = dVc[j]![c] ? tf.add(dVc[j]![c]!, dV) : dV;
-          return undefined;
+          const next = tf.tidy(() => {
+            const { bias, keep } = gMasks.forHead(b, h, start, count, structural);
+            let scores = tf.matMul(g.q[i]!, gkv.kT[j]![c]!); // [T, C]
+            if (bias) scores = tf.add(scores, bias);
+            let p = tf.exp(tf.sub(scores, L[i]!)); // [T, C], the forward's probabilities
+            if (keep) p = tf.mul(p, keep);
+            const dP = tf.matMul(dOut[i]!, tf.transpose(gkv.v[j]![c]!)); // [T, C]
+            const dS = tf.mul(p, tf.sub(dP, D[i]!)); // [T, C]
+            return {
+              dV: tf.add(dVc[j]![c]!, tf.matMul(tf.transpose(p), dOut[i]!)), // [C, dv]
+              dK: tf.add(dKc[j]![c]!, tf.matMul(tf.transpose(dS), g.q[i]!)), // [C, dk]
+              dQ: tf.add(dQ[i]!, tf.mul(tf.matMul(dS, gkv.k[j]![c]!), options.scale)), // [T, dk]
+            };
+          });
+          tf.dispose([dVc[j]![c]!, dKc[j]![c]!, dQ[i]!]);
+          [dVc[j]![c], dKc[j]![c], dQ[i]] = [next.dV, next.dK, next.dQ];
         });
+        structural?.dispose();
       });
-      const dK = dKc.map((parts) => [tf.concat(parts, 0) as tf.Tensor]);
-      const dV = dVc.map((parts) => [tf.concat(parts, 0) as tf.Tensor]);
+      gMasks.dispose();
+      const dK = dKc.map((parts) => [tf.concat(parts, 0)]);
+      const dV = dVc.map((parts) => [tf.concat(parts, 0)]);
       return mergeGradients(dQ, dK, dV, dims);
     };
     return { value, gradFunc };

@@ -63,7 +63,10 @@ export function planMask(
   return { causal, window, queryOffset, mask: mask4 };
 }
 
-/** Per-(batch, head) rank-2 views of the user mask, gathered once and reused for every key chunk. */
+/**
+ * Per-(batch, head) rank-2 views of the user mask, gathered once and reused for every key chunk
+ * (kept across the kernels' per-head `tf.tidy` scopes; {@link HeadMasks.dispose} frees them).
+ */
 export class HeadMasks {
   private readonly blocks = new Map<number, tf.Tensor>();
   private readonly flat: tf.Tensor | undefined;
@@ -81,7 +84,7 @@ export class HeadMasks {
       const values = this.additive
         ? tf.maximum(mask, MASKED)
         : tf.cast(tf.notEqual(mask, 0), 'float32');
-      this.flat = tf.reshape(values, [bm * hm, tm * s]); // [Bm·Hm, Tm·S]
+      this.flat = tf.keep(tf.reshape(values, [bm * hm, tm * s])); // [Bm·Hm, Tm·S]
     }
   }
 
@@ -104,7 +107,7 @@ export class HeadMasks {
       const row = (bm === 1 ? 0 : b) * hm + (hm === 1 ? 0 : h);
       let block = this.blocks.get(row);
       if (!block) {
-        block = tf.reshape(tf.gather(this.flat, [row], 0), [tm, s]); // [Tm, S]
+        block = tf.keep(tf.reshape(tf.gather(this.flat, [row], 0), [tm, s])); // [Tm, S]
         this.blocks.set(row, block);
       }
       const chunk = keyCount === s ? block : tf.slice(block, [0, keyStart], [tm, keyCount]); // [Tm, C]
@@ -119,6 +122,25 @@ export class HeadMasks {
     if (!keep) return { bias: undefined, keep: undefined };
     const keepBias = tf.mul(tf.sub(keep, 1), -MASKED) as tf.Tensor; // 0 where kept, MASKED where not
     return { bias: additive ? tf.add(additive, keepBias) : keepBias, keep };
+  }
+
+  /**
+   * True when causal / window masking hides keys `keyStart … keyStart + count − 1` from every
+   * query, so that a chunked kernel can skip them (they would contribute exact zeros).
+   */
+  hidesChunk(keyStart: number, keyCount: number): boolean {
+    const { causal, window, queryOffset } = this.plan;
+    const [firstQuery, lastQuery] = [queryOffset, queryOffset + this.dims.T - 1];
+    const [firstKey, lastKey] = [keyStart, keyStart + keyCount - 1];
+    if (causal && firstKey > lastQuery) return true;
+    if (window === undefined) return false;
+    return firstQuery - lastKey >= window || (!causal && firstKey - lastQuery >= window);
+  }
+
+  dispose(): void {
+    this.flat?.dispose();
+    for (const block of this.blocks.values()) block.dispose();
+    this.blocks.clear();
   }
 
   /** The causal / window part for keys `keyStart …`, shared by all heads: 0/1 `[T, C]` or undefined. */

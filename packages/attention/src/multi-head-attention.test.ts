@@ -256,6 +256,35 @@ describeWithBackends('MultiHeadAttention', () => {
     });
   }
 
+  it('memory-efficient MHA gives the plain gradients, with the mask built inside the loss', () => {
+    const options = { numHeads: 2, numKeyValueHeads: 1, keyDim: 3, inputDim: 4 };
+    const plain = new MultiHeadAttention({ ...options, rng: 71 });
+    const chunked = new MultiHeadAttention({
+      ...options,
+      memoryEfficient: { chunkSize: 2 },
+      rng: 72,
+    });
+    chunked.loadStateDict(plain.stateDict());
+    tf.tidy(() => {
+      const x = tf.tensor3d(random(2 * 5 * 4, 73), [2, 5, 4]);
+      const grads = (mha: MultiHeadAttention) => {
+        const { grads } = tf.variableGrads(
+          () =>
+            tf.sum(
+              tf.square(mha.apply(x, { causal: true, mask: paddingMask([5, 3], 5) })),
+            ) as tf.Scalar,
+          mha.trainableParameters(),
+        );
+        return mha.parameters().map((v) => grads[v.name]!);
+      };
+      const expected = grads(plain);
+      for (const [i, g] of grads(chunked).entries())
+        expectTensorsClose(g, expected[i]!, { atol: 1e-5 });
+    });
+    plain.dispose();
+    chunked.dispose();
+  });
+
   it('getConfig / fromConfig round-trip; a loaded state dict reproduces the output', () => {
     const mha = new MultiHeadAttention({
       numHeads: 2,

@@ -265,21 +265,33 @@ describeWithBackends('scaledDotProductAttention', () => {
     });
   }
 
-  it('memory-efficient gradients equal the plain path (GQA, window, padding, ragged chunks)', () => {
-    const dims = { B: 2, H: 4, Hkv: 2, T: 7, S: 11, dk: 5, dv: 3 };
-    const { tensors } = inputs(dims, 19);
-    tf.tidy(() => {
-      const w = tf.tensor4d(random(2 * 4 * 7 * 3, 23), [2, 4, 7, 3]);
-      const base: AttentionOptions = { causal: true, window: 5, mask: paddingMask([11, 6], 11) };
-      const grad = (options: AttentionOptions) =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { ...base, ...options }), w)),
-        )([...tensors()]);
-      const plain = grad({});
-      const chunked = grad({ memoryEfficient: { chunkSize: 4 } });
-      for (const [i, g] of plain.entries()) expectTensorsClose(chunked[i]!, g, { atol: 1e-5 });
+  for (const [label, base, chunkSize] of [
+    [
+      'GQA, window, padding, ragged chunks',
+      () => ({ causal: true, window: 5, mask: paddingMask([11, 6], 11) }),
+      4,
+    ],
+    [
+      'chunks hidden by a causal window are skipped',
+      () => ({ causal: true, window: 2, queryOffset: 4 }),
+      2,
+    ],
+  ] as const) {
+    it(`memory-efficient gradients equal the plain path (${label})`, () => {
+      const dims = { B: 2, H: 4, Hkv: 2, T: 7, S: 11, dk: 5, dv: 3 };
+      const { tensors } = inputs(dims, 19);
+      tf.tidy(() => {
+        const w = tf.tensor4d(random(2 * 4 * 7 * 3, 23), [2, 4, 7, 3]);
+        const grad = (options: AttentionOptions) =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { ...base(), ...options }), w)),
+          )([...tensors()]);
+        const plain = grad({});
+        const chunked = grad({ memoryEfficient: { chunkSize } });
+        for (const [i, g] of plain.entries()) expectTensorsClose(chunked[i]!, g, { atol: 1e-5 });
+      });
     });
-  });
+  }
 
   it('dropout is seeded, inverted, and its gradient matches finite differences', () => {
     const dims = { B: 1, H: 2, Hkv: 2, T: 3, S: 4, dk: 3, dv: 2 };
