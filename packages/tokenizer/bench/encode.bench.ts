@@ -30,23 +30,27 @@ interface Impl {
   readonly decode: (ids: number[]) => string;
 }
 
-/** Median seconds of `f`, after one warm-up call whose result is returned. */
-function time<T>(f: () => T): { seconds: number; result: T } {
-  let t = performance.now();
-  const result = f();
-  const first = (performance.now() - t) / 1000;
-  const runs: number[] = [];
-  let spent = 0;
-  const maxRuns = quick ? 1 : 5;
-  while (runs.length < maxRuns && (runs.length === 0 || spent < (first > 2 ? 0 : 1.5))) {
-    t = performance.now();
-    f();
-    const s = (performance.now() - t) / 1000;
-    runs.push(s);
-    spent += s;
+/**
+ * Times every function on the same input in interleaved rounds (so load changes hit all of them
+ * alike) after one warm-up call each; returns the median seconds and the warm-up result of each.
+ */
+function timeAll<T>(fs: Array<() => T>): Array<{ seconds: number; result: T }> {
+  const results = fs.map((f) => f());
+  const samples: number[][] = fs.map(() => []);
+  const rounds = quick ? 1 : 5;
+  const started = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    fs.forEach((f, i) => {
+      const t = performance.now();
+      f();
+      samples[i]!.push((performance.now() - t) / 1000);
+    });
+    if (r >= 2 && performance.now() - started > 60_000) break;
   }
-  runs.sort((a, b) => a - b);
-  return { seconds: runs[runs.length >> 1]!, result };
+  return samples.map((s, i) => {
+    s.sort((a, b) => a - b);
+    return { seconds: s[s.length >> 1]!, result: results[i]! };
+  });
 }
 
 function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -90,10 +94,10 @@ function throughputTables(): string[] {
     const impls = implementations(encoding);
     for (const { name, text } of inputs) {
       const mb = new TextEncoder().encode(text).length / (1 << 20);
-      const enc = impls.map((impl) => time(() => impl.encode(text)));
+      const enc = timeAll(impls.map((impl) => () => impl.encode(text)));
       const ids = enc[0]!.result;
       const idsOk = enc.map((e) => (same(e.result, ids) ? '' : ' ✗ids'));
-      const dec = impls.map((impl) => time(() => impl.decode(ids)));
+      const dec = timeAll(impls.map((impl) => () => impl.decode(ids)));
       const textOk = dec.map((d) => (d.result === dec[1]!.result ? '' : ' ✗text'));
       const mbs = enc.map((e) => mb / e.seconds);
       const tps = dec.map((d) => ids.length / d.seconds / 1e6);
@@ -155,9 +159,10 @@ function training(): string[] {
     return [`BPE training: skipped, ${SHAKESPEARE} not present.`];
   }
   const text = readFileSync(SHAKESPEARE, 'utf8');
-  const { seconds, result } = time(() =>
-    new BpeTrainer({ vocabSize: 4096, specialTokens: ['<|endoftext|>'] }).train(text),
-  );
+  const [run] = timeAll([
+    () => new BpeTrainer({ vocabSize: 4096, specialTokens: ['<|endoftext|>'] }).train(text),
+  ]);
+  const { seconds, result } = run!;
   return [
     `BPE training, Tiny Shakespeare (${fmt(text.length / 1e6, 2)} MB) to ${result.vocabSize} tokens ` +
       `(byte level, GPT-2 split, min frequency 2): **${fmt(seconds, 2)} s** (median).`,
@@ -170,7 +175,7 @@ const lines = [
   '',
   `Date: 2026-11-28. Machine: ${cpus().length} vCPU ${cpus()[0]?.model.includes('Xeon') ? 'Xeon' : (cpus()[0]?.model ?? '')}, ` +
     `Node ${process.versions.node}. Command: \`pnpm --filter @tformer/tokenizer bench\`. Each cell is the ` +
-    'median of up to 5 timed runs after a warm-up; inputs are generated locally (bench/corpus.ts): ' +
+    'median of 5 timed runs after a warm-up, the four libraries interleaved round by round; inputs are generated locally (bench/corpus.ts): ' +
     'English prose from a word list, code (TypeScript lib .d.ts files), CJK, emoji-heavy with ZWJ ' +
     'sequences. @huggingface/tokenizers loads the tokenizer.json this package writes.',
   '',

@@ -3,7 +3,7 @@ import { TokenizerError } from './errors.js';
 
 const NONE = 0x7fffffff;
 const SMALL_PIECE = 48;
-const CACHE_LIMIT = 1 << 16;
+const CACHE_LIMIT = 1 << 17;
 const CACHEABLE_LENGTH = 64;
 const TWO_32 = 4294967296;
 
@@ -28,6 +28,7 @@ export class BpeCore {
   readonly ignoreMerges: boolean;
   /** The pair table as triples in priority order, for serialisation. */
   readonly mergeList: ReadonlyArray<readonly [number, number, number]>;
+  /** Tokens by text (tiktoken mode only), never evicted. */
   private readonly textToId = new Map<string, number>();
   private readonly tokenText: Array<string | undefined>;
   private readonly byteIds = new Int32Array(256).fill(-1);
@@ -36,7 +37,12 @@ export class BpeCore {
   private readonly pairPriority: Int32Array;
   private readonly pairResult: Int32Array;
   private readonly mask: number;
-  private readonly cache = new Map<string, number[]>();
+  /**
+   * piece → one id or several: starts as a copy of `textToId` so one lookup serves both whole-token
+   * pieces and cached merges; rebuilt from `textToId` after `CACHE_LIMIT` additions.
+   */
+  private cache = new Map<string, number | number[]>();
+  private cacheAdds = 0;
   private sIds = new Int32Array(SMALL_PIECE);
   private sRank = new Int32Array(SMALL_PIECE);
   private sRes = new Int32Array(SMALL_PIECE);
@@ -62,9 +68,10 @@ export class BpeCore {
       if (t.length === 1) this.byteIds[t.charCodeAt(0)] = id;
       const text = byteStringToText(t);
       this.tokenText[id] = text;
-      if (text !== undefined) this.textToId.set(text, id);
+      if (text !== undefined && ignoreMerges) this.textToId.set(text, id);
     }
     this.byteStringToId = byId;
+    this.cache = new Map(this.textToId);
     const merges = source.merges ?? derivePairs(tokens, byId);
     this.mergeList = merges;
     let cap = 16;
@@ -96,16 +103,10 @@ export class BpeCore {
 
   /** Appends the ids of one pre-tokenized piece to `out`. */
   encodePiece(piece: string, out: number[]): void {
-    if (this.ignoreMerges) {
-      const id = this.textToId.get(piece);
-      if (id !== undefined) {
-        out.push(id);
-        return;
-      }
-    }
     const cached = this.cache.get(piece);
     if (cached !== undefined) {
-      for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
+      if (typeof cached === 'number') out.push(cached);
+      else for (let i = 0; i < cached.length; i++) out.push(cached[i]!);
       return;
     }
     const bytes = utf8ByteString(piece);
@@ -115,8 +116,11 @@ export class BpeCore {
     else if (bytes.length <= SMALL_PIECE) this.mergeSmall(bytes, out);
     else this.mergeLarge(bytes, out);
     if (piece.length <= CACHEABLE_LENGTH) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(piece, out.slice(start));
+      if (++this.cacheAdds > CACHE_LIMIT) {
+        this.cache = new Map(this.textToId);
+        this.cacheAdds = 0;
+      }
+      this.cache.set(piece, out.length - start === 1 ? out[start]! : out.slice(start));
     }
   }
 
