@@ -1,9 +1,12 @@
+import { Tiktoken } from 'js-tiktoken/lite';
 import { describe, expect, it } from 'vitest';
 import { FIXED_CORPUS, isWellFormed, load } from '../test/fixtures.js';
 import {
   BytePairTokenizer,
   CL100K_PATTERN,
   fromOnigurumaPattern,
+  GPT2_PATTERN,
+  O200K_PATTERN,
   pretokenize,
   TokenizerError,
 } from './index.js';
@@ -174,5 +177,26 @@ describe('fromOnigurumaPattern', () => {
     expect(fromOnigurumaPattern(onig)).toBe(
       `${CL100K_PATTERN.split('|[^')[0]}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+|\\++`,
     );
+  });
+});
+
+describe('exported split patterns', () => {
+  it('are the js-tiktoken patterns, and o200k matches js-tiktoken on the fixed corpus', async () => {
+    const ranks = {
+      gpt2: (await import('js-tiktoken/ranks/gpt2')).default,
+      cl100k: (await import('js-tiktoken/ranks/cl100k_base')).default,
+      o200k: (await import('js-tiktoken/ranks/o200k_base')).default,
+    };
+    const asJs = (p: string) => p.replace(/\((?!\?)/g, '(?:');
+    expect(asJs(ranks.gpt2.pat_str)).toBe(GPT2_PATTERN);
+    expect(asJs(ranks.cl100k.pat_str)).toBe(CL100K_PATTERN);
+    expect(asJs(ranks.o200k.pat_str)).toBe(O200K_PATTERN);
+    const ours = BytePairTokenizer.fromJsTiktokenRanks(ranks.o200k);
+    const ref = new Tiktoken(ranks.o200k);
+    for (const s of FIXED_CORPUS) {
+      expect(ours.encode(s, { disallowedSpecial: [] }), JSON.stringify(s)).toEqual(
+        ref.encode(s, [], []),
+      );
+    }
   });
 });
