@@ -14,7 +14,7 @@ export interface Rng {
   uniform(low?: number, high?: number): number;
   /** A normal sample (Box–Muller). */
   normal(mean?: number, stddev?: number): number;
-  /** `n` uniform floats in [low, high). */
+  /** `n` float32 uniform values in [low, high). */
   uniformArray(n: number, low?: number, high?: number): Float32Array;
   /** `n` normal floats. */
   normalArray(n: number, mean?: number, stddev?: number): Float32Array;
@@ -93,8 +93,13 @@ class Xoshiro128 implements Rng {
 
   uniformArray(n: number, low = 0, high = 1): Float32Array {
     const out = new Float32Array(n);
-    const scale = (high - low) / TWO_POW_32;
-    for (let i = 0; i < n; i++) out[i] = low + scale * this.nextUint32();
+    // 24 random bits: u·2⁻²⁴ is exact in float32 and ≤ 1 − 2⁻²⁴, so rounding to float32 cannot
+    // reach `high` (32 bits could: −1 + 2·(1 − 2⁻³²) rounds to 1).
+    const scale = (high - low) / 16777216;
+    for (let i = 0; i < n; i++) {
+      const v = Math.fround(low + scale * (this.nextUint32() >>> 8));
+      out[i] = v < high ? v : low;
+    }
     return out;
   }
 
