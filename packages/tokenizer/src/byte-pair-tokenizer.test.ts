@@ -107,10 +107,14 @@ describe('BytePairTokenizer details', () => {
     }
   });
 
-  it('rejects non-string input', () => {
+  it('rejects non-string input and non-array ids', () => {
     for (const bad of [undefined, null, 42, ['a'], { text: 'a' }]) {
       expect(() => ours.encode(bad as unknown as string)).toThrow(TokenizerError);
     }
+    for (const bad of [undefined, null, 'abc', 7]) {
+      expect(() => ours.decode(bad as unknown as number[])).toThrow(/ids must be an array/);
+    }
+    expect(ours.decode(new Uint32Array([15339, 1917]))).toBe('hello world');
   });
 
   it('gives char offsets that cover each token, sharing a char split across tokens', () => {

@@ -1,7 +1,7 @@
 import { BaseTokenizer, type SpecialTokenConfig } from './base-tokenizer.js';
 import { BpeCore } from './bpe-core.js';
 import { byteStringToUnicode, unicodeToByteString, utf8ByteString } from './bytes.js';
-import { TokenizerError } from './errors.js';
+import { assertIds, TokenizerError } from './errors.js';
 import { bpeFromHfJson, bpeToHfJson } from './hf-bpe-json.js';
 import { GPT2_PATTERN } from './pretokenize.js';
 import {
@@ -195,11 +195,13 @@ export class BytePairTokenizer extends BaseTokenizer {
 
   /** Ids → the concatenated token bytes. Raises `id-out-of-range` for an unknown id. */
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
+    assertIds(ids);
     return this.bytesFrom(ids, 0);
   }
 
   /** Ids → text; bytes that do not form valid UTF-8 become U+FFFD. */
   decode(ids: ArrayLike<number>): string {
+    assertIds(ids);
     let text = '';
     const n = ids.length;
     for (let i = 0; i < n; i++) {

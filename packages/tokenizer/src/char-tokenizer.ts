@@ -1,5 +1,5 @@
 import { BaseTokenizer, type SpecialTokenConfig } from './base-tokenizer.js';
-import { assertString, TokenizerError } from './errors.js';
+import { assertIds, assertString, TokenizerError } from './errors.js';
 import { readHfRoot } from './hf-common.js';
 
 /**
@@ -146,6 +146,7 @@ export class CharTokenizer extends BaseTokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
+    assertIds(ids);
     let out = '';
     for (let i = 0; i < ids.length; i++) {
       const t = this.idToToken(ids[i]!);

@@ -59,3 +59,13 @@ export function parseJson(text: string, source: string): unknown {
     throw new TokenizerError('invalid-json', `${source}: malformed JSON (${detail})`, { source });
   }
 }
+
+/** Raises `invalid-input` unless `ids` is an array or typed array. */
+export function assertIds(ids: unknown): asserts ids is ArrayLike<number> {
+  if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView))) {
+    const got = ids === null ? 'null' : typeof ids;
+    throw new TokenizerError('invalid-input', `ids must be an array of numbers, got ${got}`, {
+      what: 'ids',
+    });
+  }
+}

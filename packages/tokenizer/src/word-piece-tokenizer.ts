@@ -1,6 +1,6 @@
 import { BaseTokenizer } from './base-tokenizer.js';
 import { type BertNormalization, bertWords } from './bert-pre-tokenizer.js';
-import { TokenizerError } from './errors.js';
+import { assertIds, TokenizerError } from './errors.js';
 import {
   addedTokensOf,
   expectObject,
@@ -230,6 +230,7 @@ export class WordPieceTokenizer extends BaseTokenizer {
 
   /** Ids → text: tokens joined by spaces with `##` continuations glued back. */
   decode(ids: ArrayLike<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    assertIds(ids);
     const parts: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const t = this.tokens[ids[i]!];
