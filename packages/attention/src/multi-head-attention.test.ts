@@ -5,7 +5,9 @@ import {
   expectTensorsClose,
   numericGradient,
   type RefMultiHeadInput,
+  refAlibi,
   refMultiHeadAttention,
+  refRope,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
@@ -155,6 +157,61 @@ describeWithBackends('MultiHeadAttention', () => {
     });
   }
 
+  it('position: rope matches the float64 reference (RoPE on queries and keys, GQA, causal)', () => {
+    const mha = new MultiHeadAttention({
+      numHeads: 4,
+      numKeyValueHeads: 2,
+      keyDim: 4,
+      inputDim: 6,
+      position: 'rope',
+      maxLength: 16,
+      rng: 81,
+    });
+    const [B, T] = [2, 5];
+    const x = random(B * T * 6, 82);
+    const ref = reference(mha, x, x, B, T, T, {
+      causal: true,
+      rotate: (h, shape, offset) => refRope(h, shape, offset, 'half'),
+    });
+    tf.tidy(() =>
+      expectTensorsClose(mha.apply(tf.tensor3d(x, [B, T, 6]), { causal: true }), ref.output, {
+        atol: 1e-5,
+      }),
+    );
+    expect(mha.namedParameters().length).toBe(8); // RoPE adds no parameters
+    mha.dispose();
+  });
+
+  it('position: alibi matches the float64 reference, combined with key padding', () => {
+    const mha = new MultiHeadAttention({
+      numHeads: 4,
+      keyDim: 2,
+      inputDim: 4,
+      position: 'alibi',
+      rng: 83,
+    });
+    const [B, T] = [2, 4];
+    const x = random(B * T * 4, 84);
+    const bias = refAlibi(mha.alibi!.slopes, T, T, 0);
+    const lengths = [4, 3];
+    const ref = reference(mha, x, x, B, T, T, {
+      causal: true,
+      bias: (_b, h, i, j) => bias[(h * T + i) * T + j]!,
+      allowed: (b, _h, _i, j) => j < lengths[b]!,
+    });
+    tf.tidy(() => {
+      const out = mha.apply(tf.tensor3d(x, [B, T, 4]), {
+        causal: true,
+        mask: paddingMask(lengths, T),
+      });
+      expectTensorsClose(out, ref.output, { atol: 1e-5 });
+      expect(() =>
+        mha.apply(tf.tensor3d(x, [B, T, 4]), { mask: tf.ones([B, T + 1], 'bool') }),
+      ).toThrow(AttentionShapeError);
+    });
+    mha.dispose();
+  });
+
   it('parameter and input gradients match finite differences of the float64 reference', () => {
     const mha = new MultiHeadAttention({
       numHeads: 2,
@@ -217,15 +274,22 @@ describeWithBackends('MultiHeadAttention', () => {
     mha.dispose();
   });
 
-  for (const memoryEfficient of [false, { chunkSize: 3 }] as const) {
-    it(`cached decoding equals full recomputation at every position (GQA, window; memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
+  for (const [memoryEfficient, position] of [
+    [false, 'none'],
+    [{ chunkSize: 3 }, 'none'],
+    [false, 'rope'],
+    [{ chunkSize: 3 }, 'alibi'],
+  ] as const) {
+    it(`cached decoding equals full recomputation at every position (GQA, window, position ${position}; memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
       const mha = new MultiHeadAttention({
         numHeads: 4,
         numKeyValueHeads: 2,
-        keyDim: 3,
+        keyDim: 4,
         inputDim: 8,
         window: 4,
         memoryEfficient,
+        position,
+        maxLength: 16,
         rng: 21,
       });
       const [B, T] = [2, 9];
@@ -358,6 +422,10 @@ describeWithBackends('MultiHeadAttention', () => {
     expect(
       () => new MultiHeadAttention({ numHeads: 4, numKeyValueHeads: 3, keyDim: 2, inputDim: 4 }),
     ).toThrow(/numKeyValueHeads: expected a divisor of numHeads = 4, got 3/);
+    expect(
+      () =>
+        new MultiHeadAttention({ numHeads: 2, keyDim: 2, inputDim: 4, position: 'xpos' as 'rope' }),
+    ).toThrow(/position: expected 'none', 'rope' or 'alibi', got 'xpos'/);
     expect(() => new MultiHeadAttention({ numHeads: 0, keyDim: 2, inputDim: 4 })).toThrow(
       AttentionArgumentError,
     );
@@ -381,6 +449,18 @@ describeWithBackends('MultiHeadAttention', () => {
       expect(() =>
         mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), cache: new KVCache() }),
       ).toThrow(/call.cache/);
+      const rope = new MultiHeadAttention({
+        numHeads: 2,
+        keyDim: 2,
+        inputDim: 4,
+        keyInputDim: 3,
+        position: 'rope',
+        rng: 62,
+      });
+      expect(() => rope.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]) })).toThrow(
+        /position: expected 'none' for cross-attention, got 'rope'/,
+      );
+      rope.dispose();
     });
     mha.dispose();
   });

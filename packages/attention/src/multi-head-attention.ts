@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { AlibiBias, RotaryEmbedding } from '@tformer/embeddings';
 import { Dense, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
+import { planMask } from './mask-plan.js';
+import { combineMasks } from './masks.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
 export interface MultiHeadAttentionConfig {
@@ -29,6 +32,16 @@ export interface MultiHeadAttentionConfig {
   window?: number;
   /** Chunked online-softmax attention (see `scaledDotProductAttention`). Default false. */
   memoryEfficient?: boolean | { chunkSize: number };
+  /**
+   * Positions inside attention (self-attention only): `rope` rotates queries and keys (Su et al.
+   * 2021, `RotaryEmbedding` of @tformer/embeddings, `half` pairing), `alibi` adds the ALiBi bias
+   * (Press et al. 2022). Default `none` (positions come from the embeddings).
+   */
+  position?: 'none' | 'rope' | 'alibi';
+  /** Most positions RoPE supports (its cos/sin tables). Default 2048. */
+  maxLength?: number;
+  /** RoPE's θ base. Default 10000. */
+  ropeBase?: number;
 }
 
 export interface MultiHeadAttentionOptions extends MultiHeadAttentionConfig {
@@ -77,6 +90,8 @@ export class MultiHeadAttention extends Module {
   readonly key: Dense;
   readonly value: Dense;
   readonly output: Dense;
+  readonly rotary: RotaryEmbedding | undefined;
+  readonly alibi: AlibiBias | undefined;
   readonly #rng: Rng;
 
   constructor(options: MultiHeadAttentionOptions) {
@@ -97,6 +112,9 @@ export class MultiHeadAttention extends Module {
       numKeyValueHeads: options.numKeyValueHeads ?? numHeads,
       window: options.window,
       memoryEfficient: options.memoryEfficient ?? false,
+      position: options.position ?? 'none',
+      maxLength: options.maxLength ?? 2048,
+      ropeBase: options.ropeBase ?? 10000,
     };
     const c = this.config;
     for (const name of [
@@ -118,6 +136,9 @@ export class MultiHeadAttention extends Module {
     if (!(c.dropout >= 0 && c.dropout < 1))
       throw new AttentionArgumentError('dropout', 'a rate in [0, 1)', c.dropout);
     if (c.window !== undefined) positiveInt('window', c.window);
+    if (!['none', 'rope', 'alibi'].includes(c.position)) {
+      throw new AttentionArgumentError('position', "'none', 'rope' or 'alibi'", c.position);
+    }
     this.#rng = resolveRng(options.rng);
     const dense = (name: string, inDim: number, outDim: number) =>
       this.addModule(
@@ -134,6 +155,16 @@ export class MultiHeadAttention extends Module {
     this.key = dense('key', keyInputDim, kvHeads * keyDim);
     this.value = dense('value', c.valueInputDim, kvHeads * c.valueDim);
     this.output = dense('output', numHeads * c.valueDim, c.outputDim);
+    // Neither has parameters: registering them keeps the module tree complete without new names.
+    this.rotary =
+      c.position === 'rope'
+        ? this.addModule(
+            'rotary',
+            new RotaryEmbedding({ headDim: keyDim, maxLength: c.maxLength, base: c.ropeBase }),
+          )
+        : undefined;
+    this.alibi =
+      c.position === 'alibi' ? this.addModule('alibi', new AlibiBias({ numHeads })) : undefined;
   }
 
   apply(
@@ -160,16 +191,35 @@ export class MultiHeadAttention extends Module {
         'cross-attention',
       );
     }
+    if (c.position !== 'none' && !selfAttention) {
+      throw new AttentionArgumentError('position', "'none' for cross-attention", c.position);
+    }
     const dropout = this.training ? c.dropout : 0;
     const seed = dropout > 0 ? this.#rng.nextUint32() : 0;
     const result = tf.tidy(() => {
       const S = key.shape[1]!;
-      const q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.keyDim); // [B, H, T, dk]
+      let q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.keyDim); // [B, H, T, dk]
       let k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.keyDim); // [B, Hkv, S, dk]
       let v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueDim); // [B, Hkv, S, dv]
+      // Position of the first new token: what the cache held before this step.
+      const offset = call.cache?.length ?? 0;
+      if (this.rotary) {
+        q = this.rotary.apply(q, offset) as tf.Tensor4D; // [B, H, T, dk]
+        k = this.rotary.apply(k, offset) as tf.Tensor4D; // [B, Hkv, S, dk]
+      }
       if (call.cache) ({ keys: k, values: v } = call.cache.update(k, v)); // [B, Hkv, cached + S, d]
+      let mask = call.mask;
+      if (this.alibi) {
+        const keys = k.shape[2]!;
+        const bias = this.alibi.bias(T, keys); // [1, H, T, cached + S], queries last
+        // Validate the user mask first so that a bad one gets a typed error, not a broadcast error.
+        const user =
+          mask &&
+          planMask({ B, H: c.numHeads, Hkv: c.numKeyValueHeads, T, S: keys }, { mask }).mask;
+        mask = user ? combineMasks(bias, user) : bias;
+      }
       const attended = scaledDotProductAttention(q, k, v, {
-        mask: call.mask,
+        mask,
         causal: call.causal,
         window: c.window,
         dropout,

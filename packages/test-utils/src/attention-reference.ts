@@ -103,6 +103,15 @@ export interface RefMultiHeadInput extends Omit<RefAttentionInput, 'q' | 'k' | '
     value: RefProjection;
     output: RefProjection;
   };
+  /**
+   * Position encoding applied to the projected heads `[B, heads, L, d]` before attention (e.g.
+   * RoPE): queries start at position `queryOffset` (default S - T), keys at 0.
+   */
+  rotate?: (
+    x: Float64Array,
+    shape: [number, number, number, number],
+    offset: number,
+  ) => Float64Array;
 }
 
 /**
@@ -115,8 +124,12 @@ export function refMultiHeadAttention(x: RefMultiHeadInput): {
   weights: Float64Array;
 } {
   const { B, T, S, H, Hkv, keyDim: dk, valueDim: dv, projections: p } = x;
-  const q = toHeads(project(x.query, p.query, B * T, x.inputDim, H * dk), B, T, H, dk);
-  const k = toHeads(project(x.key, p.key, B * S, x.keyInputDim, Hkv * dk), B, S, Hkv, dk);
+  let q = toHeads(project(x.query, p.query, B * T, x.inputDim, H * dk), B, T, H, dk);
+  let k = toHeads(project(x.key, p.key, B * S, x.keyInputDim, Hkv * dk), B, S, Hkv, dk);
+  if (x.rotate) {
+    q = x.rotate(q, [B, H, T, dk], x.queryOffset ?? S - T);
+    k = x.rotate(k, [B, Hkv, S, dk], 0);
+  }
   const v = toHeads(project(x.value, p.value, B * S, x.valueInputDim, Hkv * dv), B, S, Hkv, dv);
   const attended = refAttention({ ...x, q, k, v, dk, dv });
   // [B, H, T, dv] → [B, T, H·dv]
