@@ -19,6 +19,15 @@ export interface WebgpuOptions {
   dawnOptions?: string[];
 }
 
+interface Found {
+  gpu: GpuLike;
+  adapter: AdapterLike;
+  dawnOptions?: string[];
+  /** The Dawn instance, referenced for the life of the process. */
+  instance?: unknown;
+}
+let found: Found | undefined;
+
 interface AdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
 }
@@ -41,7 +50,9 @@ export function describeAdapter(adapter: AdapterLike): { adapter: string; softwa
  * with `EGL_PLATFORM=surfaceless`, which on machines without a GPU gives Mesa's llvmpipe.
  */
 export async function startWebgpu(opts: WebgpuOptions): Promise<WebgpuInfo> {
-  const found = isNode() ? await nodeAdapter(opts.dawnOptions) : await browserAdapter();
+  // One GPU instance per process: the backend's device belongs to it, and a Dawn instance that is
+  // garbage-collected takes its devices down with it.
+  found ??= isNode() ? await nodeAdapter(opts.dawnOptions) : await browserAdapter();
   const named = describeAdapter(found.adapter);
   if (named.software && !opts.allowSoftware) {
     throw new BackendUnavailableError(
@@ -75,7 +86,7 @@ export async function startWebgpu(opts: WebgpuOptions): Promise<WebgpuInfo> {
   return { ...named, ...(found.dawnOptions ? { dawnOptions: found.dawnOptions } : {}) };
 }
 
-async function browserAdapter(): Promise<{ gpu: GpuLike; adapter: AdapterLike; dawnOptions?: string[] }> {
+async function browserAdapter(): Promise<Found> {
   const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (!gpu) {
     throw new BackendUnavailableError(
@@ -89,9 +100,7 @@ async function browserAdapter(): Promise<{ gpu: GpuLike; adapter: AdapterLike; d
   return { gpu, adapter };
 }
 
-async function nodeAdapter(
-  dawnOptions?: string[],
-): Promise<{ gpu: GpuLike; adapter: AdapterLike; dawnOptions: string[] }> {
+async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
   let dawn: { create(options: string[]): GpuLike; globals: Record<string, unknown> };
   try {
     dawn = await importOptional('webgpu');
@@ -132,7 +141,7 @@ async function nodeAdapter(
         getPreferredCanvasFormat: () => 'rgba8unorm',
       };
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-      if (adapter) return { gpu, adapter, dawnOptions: options };
+      if (adapter) return { gpu, adapter, dawnOptions: options, instance: raw };
       failures.push(`Dawn [${options.join(' ') || 'default'}]: no adapter`);
     } catch (error) {
       failures.push(`Dawn [${options.join(' ') || 'default'}]: ${errorMessage(error)}`);

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The package as published, built by the same script as `pnpm build`, into a scratch directory
+// inside node_modules/ so that its `@tensorflow/*` imports resolve as they would for a user.
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+const out = join(pkg, 'node_modules', '.cache', 'tformer-backend-built');
+
+const ESM_CHECK = `
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from './index.js';
+const { name } = await selectBackend(process.argv[2]);
+const x = tf.tensor2d([[1, -2], [3, 0.5]]);
+const w = tf.tensor2d([[0.5, 1], [-1, 2]]);
+const [gx, gw] = tf.grads((a, b) => tf.sum(tf.square(tf.matMul(a, b))))([x, w]);
+const gs = tf.grad((a) => tf.sum(tf.mul(tf.softmax(a), tf.tensor1d([1, 0, 0]))))(tf.tensor1d([0, 0, 0]));
+console.log(JSON.stringify({ name, gx: Array.from(await gx.data()), gw: Array.from(await gw.data()), gs: Array.from(await gs.data()) }));
+`;
+
+const CJS_CHECK = `
+const tf = require('@tensorflow/tfjs-core');
+const { selectBackend } = require('./index.js');
+selectBackend(process.argv[2]).then(async ({ name }) => {
+  const g = tf.grad((a) => tf.sum(tf.square(a)))(tf.tensor1d([1, -2, 3]));
+  console.log(JSON.stringify({ name, g: Array.from(await g.data()) }));
+});
+`;
+
+function run(file: string, backend: string): Record<string, unknown> {
+  const stdout = execFileSync(process.execPath, [join(out, file), backend], { encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+describe('the built package in plain Node (not vitest)', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(pkg, 'scripts', 'build.mjs'), out], { stdio: 'pipe', timeout: 180_000 });
+    writeFileSync(join(out, 'check.mjs'), ESM_CHECK);
+    writeFileSync(join(out, 'check.cjs'), CJS_CHECK);
+  });
+
+  it('ships the gradient registrations as one self-contained module', () => {
+    const bundle = readFileSync(join(out, 'register-gradients.js'), 'utf8');
+    expect(bundle).not.toMatch(/^\s*(import|export)\b.*from\s+['"]\.{1,2}\//m); // no relative imports left
+    expect(bundle).toMatch(/kernelName: "?Neg"?,/);
+    expect(bundle).toMatch(/registerGradient\(/);
+  });
+
+  it.each(['cpu', 'wasm'])('ESM: computes matMul and softmax gradients on %s', (backend) => {
+    const r = run('check.mjs', backend);
+    expect(r.name).toBe(backend);
+    // y = x·w; d sum(y²)/dx = 2y·wᵀ, d/dw = xᵀ·2y with y = [[2.5, -3], [1, 4]]
+    expect(r.gx).toEqual([-3.5, -17, 9, 14]);
+    expect(r.gw).toEqual([11, 18, -9, 16]);
+    // d softmax(a)_0 / da at a = 0: p0(δ - p) = [2/9, -1/9, -1/9]
+    for (const [got, want] of (r.gs as number[]).map((v, i) => [v, [2 / 9, -1 / 9, -1 / 9][i]!])) {
+      expect(got).toBeCloseTo(want!, 6);
+    }
+  });
+
+  it('CJS: require() of the ESM build (Node ≥ 20.19) computes a gradient', () => {
+    expect(run('check.cjs', 'cpu')).toEqual({ name: 'cpu', g: [2, -4, 6] });
+  });
+});
