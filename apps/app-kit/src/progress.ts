@@ -56,7 +56,7 @@ export function createProgress({
   const started = performance.now();
   return {
     update(step, fields = {}) {
-      if (step % interval !== 0 && step !== total) return;
+      if (step === 0 || (step % interval !== 0 && step !== total)) return;
       const elapsed = (performance.now() - started) / 1000;
       const eta = step > 0 ? (elapsed / step) * (total - step) : 0;
       stream.write(`${label} ${step}/${total}  ${format(fields)}  eta ${Math.round(eta)}s\n`);

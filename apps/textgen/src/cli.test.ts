@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+const work = mkdtempSync(join(tmpdir(), 'textgen-test-'));
+
+/** Runs the CLI from source as a user would, on the wasm backend. */
+function textgen(...args: string[]) {
+  const result = spawnSync(process.execPath, [tsx, cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TFORMER_BACKEND: 'wasm', FORCE_COLOR: '0' },
+    timeout: 240_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+// A small generated corpus: a repeating pattern a tiny model can start to learn in a few steps.
+const corpusFile = join(work, 'corpus.txt');
+writeFileSync(
+  corpusFile,
+  Array.from({ length: 400 }, (_, i) => `line ${i % 7}: the quick brown fox\n`).join(''),
+);
+const tiny = [
+  '--layers',
+  '1',
+  '--heads',
+  '2',
+  '--d-model',
+  '16',
+  '--block-size',
+  '16',
+  '--batch-size',
+  '4',
+  '--sample-tokens',
+  '12',
+  '--eval-batches',
+  '1',
+];
+
+describe('textgen CLI', () => {
+  it('--help lists the commands, the shared flags and examples', () => {
+    const { code, stdout } = textgen('--help');
+    expect(code).toBe(0);
+    for (const text of ['train', 'resume', 'eval', 'generate', 'Examples:'])
+      expect(stdout).toContain(text);
+    const train = textgen('train', '--help');
+    for (const flag of ['--backend', '--seed', '--out', '--data', '--tokenizer', '--steps'])
+      expect(train.stdout).toContain(flag);
+  });
+
+  it('trains, checkpoints, then resumes, evaluates and generates from the run directory', () => {
+    const out = join(work, 'run');
+    const trained = textgen(
+      'train',
+      '--data',
+      corpusFile,
+      '--steps',
+      '4',
+      '--eval-every',
+      '2',
+      '--out',
+      out,
+      ...tiny,
+    );
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/^backend wasm/); // the backend is printed first
+    expect(trained.stdout).toMatch(/validation loss before training: \d+\.\d{4}/);
+    expect(trained.stdout).toMatch(/validation loss after training: \d+\.\d{4}/);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'trainer.json'), 'utf8')).step).toBe(4);
+
+    const resumed = textgen('resume', '--out', out, '--steps', '6');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('resumed at step 4 of 6');
+    const after = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(after.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+
+    const evaluated = textgen('eval', '--out', out);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toMatch(
+      /validation loss \d+\.\d{4} nats\/token, perplexity \d+\.\d{2}/,
+    );
+
+    const generated = textgen(
+      'generate',
+      '--out',
+      out,
+      '--prompt',
+      'line ',
+      '--sample-tokens',
+      '8',
+      '--temperature',
+      '0',
+    );
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toMatch(/\nline .{1,8}\n$/s);
+  });
+
+  const badFiles: [string, string | Buffer, RegExp][] = [
+    ['missing.txt', '', /missing\.txt: no such file/],
+    ['empty.txt', '', /empty\.txt: the file is empty/],
+    ['binary.bin', Buffer.from('ok\nstill ok\n\u0000\u0001'), /binary\.bin:3: contains a NUL byte/],
+    ['short.txt', 'too short', /short\.txt: only 9 characters; need at least 34/],
+  ];
+  it.each(badFiles)(
+    'a bad --data file (%s) gets one line naming it and exit code 2',
+    (name, content, message) => {
+      const file = join(work, name);
+      if (name !== 'missing.txt') writeFileSync(file, content);
+      const { code, stderr } = textgen(
+        'train',
+        '--data',
+        file,
+        '--out',
+        join(work, 'bad'),
+        ...tiny,
+      );
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n')).toHaveLength(1); // no stack trace
+    },
+  );
+
+  it('rejects bad flags and a run directory without a run, with exit code 2', () => {
+    expect(textgen('train', '--steps', '0').stderr).toMatch(
+      /--steps: expected an integer ≥ 1, got '0'/,
+    );
+    const noRun = textgen('resume', '--out', join(work, 'nothing-here'));
+    expect(noRun.code).toBe(2);
+    expect(noRun.stderr).toMatch(/config\.json: no config\.json here/);
+    const badBackend = textgen('eval', '--backend', 'tpu');
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.stderr).toMatch(/tpu/);
+  });
+});

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+import {
+  addCommonOptions,
+  type CommonOptions,
+  parseInteger,
+  parseNumber,
+  RunDir,
+  runCli,
+} from '@tformer/app-kit';
+import { Command, Option } from 'commander';
+import {
+  evalCommand,
+  generateCommand,
+  resumeCommand,
+  type SampleFlags,
+  trainCommand,
+} from './commands.js';
+import type { TextgenConfig } from './config.js';
+import type { TokenizerKind } from './tokenizers.js';
+
+const DEFAULT_OUT = 'runs/textgen';
+
+interface TrainFlags extends CommonOptions, SampleFlags {
+  data?: string;
+  tokenizer: TokenizerKind;
+  vocabSize: number;
+  steps: number;
+  batchSize: number;
+  blockSize: number;
+  layers: number;
+  heads: number;
+  dModel: number;
+  lr: number;
+  evalEvery: number;
+  evalBatches: number;
+}
+
+function addSampleOptions(command: Command): Command {
+  return command
+    .option('--prompt <text>', 'text to continue (default: the start of the validation text)')
+    .option('--sample-tokens <n>', 'tokens to sample', parseInteger('--sample-tokens', 1), 240)
+    .option(
+      '--temperature <t>',
+      'sampling temperature (0: greedy)',
+      parseNumber('--temperature', 0, 10),
+      0.8,
+    )
+    .option('--top-k <k>', 'sample among the k most likely tokens', parseInteger('--top-k', 1))
+    .option(
+      '--top-p <p>',
+      'nucleus sampling: the smallest set with this much probability',
+      parseNumber('--top-p', 0, 1),
+    );
+}
+
+function configFrom(flags: TrainFlags): TextgenConfig {
+  return {
+    app: 'textgen',
+    version: 1,
+    dataPath: flags.data ?? null,
+    corpus: flags.data ?? 'default',
+    tokenizer: { kind: flags.tokenizer, vocabSize: flags.vocabSize },
+    model: {
+      vocabSize: 0, // the tokenizer's, once learned
+      blockSize: flags.blockSize,
+      numLayers: flags.layers,
+      numHeads: flags.heads,
+      dModel: flags.dModel,
+      bias: false,
+      dropout: 0,
+    },
+    train: {
+      steps: flags.steps,
+      batchSize: flags.batchSize,
+      learningRate: flags.lr,
+      minLearningRate: flags.lr / 10,
+      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
+      weightDecay: 0.1,
+      clipNorm: 1,
+      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      evalBatches: flags.evalBatches,
+      seed: flags.seed,
+    },
+  };
+}
+
+const program = new Command('tformer-textgen')
+  .description(
+    'Train a GPT-style language model on text and sample from it, on the backend you pick.',
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  tformer-textgen                               train on the default corpus (TypeScript's lib.*.d.ts)
+  tformer-textgen train --data input.txt --steps 2000 --layers 4 --d-model 128
+  tformer-textgen train --tokenizer bpe --vocab-size 512 --backend wasm
+  tformer-textgen resume --out runs/textgen     continue an interrupted run
+  tformer-textgen eval --out runs/textgen       validation loss of the saved model
+  tformer-textgen generate --prompt "interface " --sample-tokens 400`,
+  );
+
+addSampleOptions(
+  addCommonOptions(
+    program
+      .command('train', { isDefault: true })
+      .description('learn a tokenizer and train a model (default)'),
+    DEFAULT_OUT,
+  ),
+)
+  .option('--data <file>', 'a UTF-8 text file (default: the TypeScript lib files in node_modules)')
+  .addOption(
+    new Option('--tokenizer <kind>', 'char or byte-level BPE')
+      .choices(['char', 'bpe'])
+      .default('char'),
+  )
+  .option('--vocab-size <n>', 'BPE vocabulary size', parseInteger('--vocab-size', 257), 512)
+  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 200)
+  .option('--batch-size <n>', 'windows per step', parseInteger('--batch-size', 1), 16)
+  .option('--block-size <n>', 'context length in tokens', parseInteger('--block-size', 2), 64)
+  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
+  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
+  .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 64)
+  .option(
+    '--lr <rate>',
+    'peak learning rate (warmup, then cosine to a tenth)',
+    parseNumber('--lr', 0, 1),
+    3e-3,
+  )
+  .option(
+    '--eval-every <n>',
+    'evaluate and checkpoint every n steps',
+    parseInteger('--eval-every', 1),
+    50,
+  )
+  .option(
+    '--eval-batches <n>',
+    'validation batches per evaluation',
+    parseInteger('--eval-batches', 1),
+    4,
+  )
+  .action((flags: TrainFlags) =>
+    trainCommand(configFrom(flags), new RunDir(flags.out), flags, flags),
+  );
+
+addCommonOptions(
+  program.command('resume').description('continue a run from its last checkpoint'),
+  DEFAULT_OUT,
+)
+  .option(
+    '--steps <n>',
+    'train to this many steps in all (default: the run’s own)',
+    parseInteger('--steps', 1),
+  )
+  .action((flags: CommonOptions & { steps?: number }) =>
+    resumeCommand(new RunDir(flags.out), flags, flags.steps),
+  );
+
+addCommonOptions(
+  program.command('eval').description("validation loss of a run's saved model"),
+  DEFAULT_OUT,
+).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
+
+addSampleOptions(
+  addCommonOptions(
+    program.command('generate').description("stream text from a run's saved model"),
+    DEFAULT_OUT,
+  ),
+).action((flags: CommonOptions & SampleFlags) =>
+  generateCommand(new RunDir(flags.out), flags, flags),
+);
+
+await runCli(async () => {
+  await program.parseAsync();
+});

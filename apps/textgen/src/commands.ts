@@ -1,0 +1,201 @@
+import { join } from 'node:path';
+import { type RunDir, startBackend, UsageError } from '@tformer/app-kit';
+import { type DecoderLM, loadModel, saveModel } from '@tformer/model';
+import type { TextgenConfig } from './config.js';
+import { loadCorpus } from './corpus.js';
+import { splitTokens, TextgenRun, validationLoss } from './run.js';
+import { type SampleOptions, sample } from './sample.js';
+import { loadTokenizer, saveTokenizer, type TextTokenizer, trainTokenizer } from './tokenizers.js';
+
+const MODEL_DIR = 'model';
+const out = (text: string) => process.stdout.write(text);
+
+/** Options of `train` that are not in {@link TextgenConfig}: how to sample before and after. */
+export interface SampleFlags {
+  sampleTokens: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  prompt?: string;
+}
+
+/** The run's corpus as token ids, split; each split must hold at least one window. */
+async function tokensOf(
+  config: TextgenConfig,
+  tokenizer: TextTokenizer,
+): Promise<{ train: Int32Array; val: Int32Array }> {
+  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.blockSize + 2);
+  const tokens = splitTokens(tokenizer, corpus.text);
+  for (const [split, ids] of Object.entries(tokens)) {
+    if (ids.length <= config.model.blockSize) {
+      throw new UsageError(
+        `${split} split has ${ids.length} tokens, not more than --block-size ${config.model.blockSize}: use more text or a smaller block`,
+      );
+    }
+  }
+  return tokens;
+}
+
+async function prepare(
+  config: TextgenConfig,
+  runDir: RunDir,
+  tokenizer: TextTokenizer,
+): Promise<TextgenRun> {
+  return new TextgenRun(config, runDir, await tokensOf(config, tokenizer));
+}
+
+function sampleOptions(flags: SampleFlags, valText: string, seed: number): SampleOptions {
+  // By default the prompt is the start of the validation text: always in the vocabulary.
+  const prompt = flags.prompt ?? valText.slice(0, 16);
+  return {
+    prompt,
+    tokens: flags.sampleTokens,
+    temperature: flags.temperature,
+    topK: flags.topK,
+    topP: flags.topP,
+    seed,
+  };
+}
+
+/** `train`: learn a tokenizer, train the model, show validation loss and samples before and after. */
+export async function trainCommand(
+  config: TextgenConfig,
+  runDir: RunDir,
+  backend: { backend?: string; wasmThreads?: string },
+  flags: SampleFlags,
+): Promise<void> {
+  await startBackend(backend);
+  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.blockSize + 2);
+  out(`corpus: ${corpus.source}, ${corpus.text.length.toLocaleString('en')} characters\n`);
+  const started = performance.now();
+  const tokenizer = trainTokenizer(config.tokenizer.kind, corpus.text, config.tokenizer.vocabSize);
+  out(
+    `tokenizer: ${config.tokenizer.kind}, ${tokenizer.vocabSize} tokens (${Math.round(performance.now() - started)} ms)\n`,
+  );
+  const resolved: TextgenConfig = {
+    ...config,
+    corpus: corpus.source,
+    model: { ...config.model, vocabSize: tokenizer.vocabSize },
+  };
+  await runDir.create();
+  await runDir.writeConfig(resolved);
+  await saveTokenizer(runDir.path, tokenizer);
+
+  const run = await prepare(resolved, runDir, tokenizer);
+  try {
+    const valText = tokenizer.decode(run.tokens.val.subarray(0, 64));
+    const sampling = sampleOptions(flags, valText, resolved.train.seed);
+    out(
+      `model: DecoderLM ${resolved.model.numLayers}×${resolved.model.numHeads}×${resolved.model.dModel}, context ${resolved.model.blockSize}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
+    );
+    out(
+      `tokens: ${run.tokens.train.length.toLocaleString('en')} train, ${run.tokens.val.length.toLocaleString('en')} validation\n\n`,
+    );
+
+    const before = await run.validationLoss();
+    out(
+      `validation loss before training: ${before.toFixed(4)} nats/token\n--- sample before training ---\n`,
+    );
+    await sample(run.model, tokenizer, sampling, out);
+
+    out(
+      `\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize}×${resolved.model.blockSize} tokens\n`,
+    );
+    const trainStart = performance.now();
+    await run.fit();
+    const seconds = (performance.now() - trainStart) / 1000;
+    const tokensPerSecond =
+      (resolved.train.steps * resolved.train.batchSize * resolved.model.blockSize) / seconds;
+
+    const after = await run.validationLoss();
+    out(
+      `\nvalidation loss after training: ${after.toFixed(4)} nats/token (before: ${before.toFixed(4)}), ${seconds.toFixed(1)} s, ${Math.round(tokensPerSecond)} tokens/s\n--- sample after training ---\n`,
+    );
+    await sample(run.model, tokenizer, sampling, out);
+
+    await saveModel(join(runDir.path, MODEL_DIR), run.model);
+    const plot = await runDir.writeLossPlot(`textgen: ${corpus.source}`);
+    out(
+      `\nrun directory: ${runDir.path} (config.json, tokenizer.json, model/, checkpoints/, metrics.jsonl, ${plot.slice(runDir.path.length + 1)})\n`,
+    );
+  } finally {
+    run.dispose();
+  }
+}
+
+/** `resume`: continue an interrupted run from its last checkpoint, to `steps` (default: the planned total). */
+export async function resumeCommand(
+  runDir: RunDir,
+  backend: { backend?: string; wasmThreads?: string },
+  steps: number | undefined,
+): Promise<void> {
+  await startBackend(backend);
+  const saved = await runDir.readConfig<TextgenConfig>();
+  const config: TextgenConfig =
+    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const tokenizer = await loadTokenizer(runDir.path);
+  const run = await prepare(config, runDir, tokenizer);
+  try {
+    const at = await run.trainer.resume();
+    if (at === undefined)
+      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
+    out(`resumed at step ${at} of ${config.train.steps}\n`);
+    if (steps !== undefined) await runDir.writeConfig(config);
+    await run.fit();
+    out(
+      `validation loss: ${(await run.validationLoss()).toFixed(4)} nats/token at step ${run.trainer.step}\n`,
+    );
+    await saveModel(join(runDir.path, MODEL_DIR), run.model);
+    await runDir.writeLossPlot(`textgen: ${config.corpus}`);
+  } finally {
+    run.dispose();
+  }
+}
+
+async function loadSaved(
+  runDir: RunDir,
+): Promise<{ model: DecoderLM; tokenizer: TextTokenizer; config: TextgenConfig }> {
+  const config = await runDir.readConfig<TextgenConfig>();
+  const tokenizer = await loadTokenizer(runDir.path);
+  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as DecoderLM;
+  return { model, tokenizer, config };
+}
+
+/** `eval`: validation loss and perplexity of the saved model. */
+export async function evalCommand(
+  runDir: RunDir,
+  backend: { backend?: string; wasmThreads?: string },
+): Promise<void> {
+  await startBackend(backend);
+  const { model, tokenizer, config } = await loadSaved(runDir);
+  try {
+    const { val } = await tokensOf(config, tokenizer);
+    const loss = await validationLoss(model, config, val);
+    out(
+      `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.blockSize})\n`,
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `generate`: stream a continuation of a prompt from the saved model. */
+export async function generateCommand(
+  runDir: RunDir,
+  backend: { backend?: string; wasmThreads?: string },
+  flags: SampleFlags & { seed: number },
+): Promise<void> {
+  await startBackend(backend);
+  const { model, tokenizer } = await loadSaved(runDir);
+  try {
+    const options = sampleOptions(flags, '\n', flags.seed);
+    if (tokenizer.encode(options.prompt).length === 0) {
+      throw new UsageError(
+        `--prompt: ${JSON.stringify(options.prompt)} has no token in this model's vocabulary`,
+      );
+    }
+    await sample(model, tokenizer, options, out);
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,29 @@
+import type { DecoderLMConfig } from '@tformer/model';
+import type { TokenizerKind } from './tokenizers.js';
+
+/** Everything a textgen run was made with: written to `config.json`, read back by `resume`. */
+export interface TextgenConfig {
+  app: 'textgen';
+  version: 1;
+  /** `--data` file, or null for the default corpus. */
+  dataPath: string | null;
+  corpus: string;
+  tokenizer: { kind: TokenizerKind; vocabSize: number };
+  /** `vocabSize` is the tokenizer's. */
+  model: DecoderLMConfig;
+  train: {
+    steps: number;
+    batchSize: number;
+    learningRate: number;
+    minLearningRate: number;
+    warmupSteps: number;
+    weightDecay: number;
+    clipNorm: number;
+    evalEvery: number;
+    evalBatches: number;
+    seed: number;
+  };
+}
+
+/** Fraction of the tokens held out for validation (the tail, as nanoGPT). */
+export const VALIDATION_FRACTION = 0.1;
