@@ -1,7 +1,15 @@
 /**
- * Which product layout is fast for attention's per-head products on this machine: rank-3
- * batchMatMul with transposeB, rank-3 after an explicit transpose, or one rank-2 matMul per head.
- * Forward plus the two gradient products (dA = dY·Bᵀ, dB = Aᵀ·dY), medians of 5.
+ * Which product layout is fast for attention's per-head products: q·kᵀ (scores), dS·k (dq) and
+ * dSᵀ·q (dk), for N = B·H heads of [T, hs] with T = S. Medians of 5, ms.
+ *
+ * - batched transposeB: rank-3 `tf.matMul` with transpose flags (what autodiff of a batched
+ *   attention does);
+ * - batched explicit transpose: rank-3 after `tf.transpose`;
+ * - per head, unstack/stack: rank-2 products on `tf.unstack` slices, `tf.stack`ed back;
+ * - per head, as the kernels do: q and k split with `tf.gather` (small), the `[T, S]` tensors
+ *   made per head (never split), explicit rank-2 transposes, small results concatenated.
+ *
+ * Run: pnpm --filter @tformer/attention bench:layouts [-- cpu]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@tformer/backend';
@@ -27,37 +35,44 @@ function time(fn: () => tf.Tensor[], reps = 5): number {
   return median(ms);
 }
 
-const perSlice = (a: tf.Tensor3D, b: tf.Tensor3D) => {
-  const as = tf.unstack(a) as tf.Tensor2D[];
-  const bs = tf.unstack(b) as tf.Tensor2D[];
-  return tf.stack(as.map((x, i) => tf.matMul(x, bs[i]!)));
+const perSlice = (a: tf.Tensor, b: tf.Tensor) => {
+  const bs = tf.unstack(b);
+  return tf.stack(tf.unstack(a).map((x, i) => tf.matMul(x as tf.Tensor2D, bs[i] as tf.Tensor2D)));
 };
 const tr = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]);
+const heads = (x: tf.Tensor, n: number) => {
+  const flat = tf.reshape(x, [n, -1]);
+  return Array.from({ length: n }, (_, i) => tf.reshape(tf.gather(flat, [i], 0), x.shape.slice(1)));
+};
 
-console.log(`backend ${backend}: q·kᵀ then p·v forward+grad products, ms median of 5`);
+console.log(`backend ${backend}: q·kᵀ, dS·k, dSᵀ·q per head, ms median of 5`);
 console.log(
-  '| N=B·H | T=S | hs | batched transposeB | batched explicit transpose | per-head rank-2 |',
+  '| N = B·H | T = S | hs | batched transposeB | batched explicit transpose | per head, unstack/stack | per head, as the kernels |',
 );
+console.log('|---|---|---|---|---|---|---|');
 for (const [n, t, d] of [
   [4, 128, 32],
   [4, 512, 32],
   [64, 128, 32],
 ] as const) {
-  const q = tf.randomNormal([n, t, d]) as tf.Tensor3D;
-  const k = tf.randomNormal([n, t, d]) as tf.Tensor3D;
-  const dy = tf.randomNormal([n, t, t]) as tf.Tensor3D;
-  // scores = q kᵀ; dq = dy k; dk = dyᵀ q
+  const q = tf.randomNormal([n, t, d]);
+  const k = tf.randomNormal([n, t, d]);
+  const dS = tf.randomNormal([n, t, t]);
+  const dSHeads = tf.unstack(dS); // made per head by the kernels, so not part of the timing
   const a = time(() => [
     tf.matMul(q, k, false, true),
-    tf.matMul(dy, k),
-    tf.matMul(dy, q, true, false),
+    tf.matMul(dS, k),
+    tf.matMul(dS, q, true, false),
   ]);
-  const b = time(() => [tf.matMul(q, tr(k)), tf.matMul(dy, k), tf.matMul(tr(dy), q)]);
-  const c = time(() => [
-    perSlice(q, tr(k) as tf.Tensor3D),
-    perSlice(dy, k),
-    perSlice(tr(dy) as tf.Tensor3D, q),
-  ]);
-  console.log(`| ${n} | ${t} | ${d} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${c.toFixed(1)} |`);
-  tf.dispose([q, k, dy]);
+  const b = time(() => [tf.matMul(q, tr(k)), tf.matMul(dS, k), tf.matMul(tr(dS), q)]);
+  const c = time(() => [perSlice(q, tr(k)), perSlice(dS, k), perSlice(tr(dS), q)]);
+  const e = time(() => {
+    const [qs, ks] = [heads(q, n), heads(k, n)];
+    const scores = qs.map((x, i) => tf.matMul(x, tf.transpose(ks[i]!)));
+    const dq = dSHeads.map((x, i) => tf.matMul(x, ks[i]!));
+    const dk = dSHeads.map((x, i) => tf.matMul(tf.transpose(x), qs[i]!));
+    return [...scores, tf.concat(dq, 0), tf.concat(dk, 0)];
+  });
+  console.log(`| ${n} | ${t} | ${d} | ${[a, b, c, e].map((x) => x.toFixed(1)).join(' | ')} |`);
+  tf.dispose([q, k, dS, ...dSHeads]);
 }
