@@ -11,6 +11,8 @@ const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = resolve(pkg, process.argv[2] ?? 'dist');
 rmSync(outDir, { recursive: true, force: true });
 const tsc = createRequire(join(pkg, 'package.json')).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json'), '--outDir', outDir], {
+  stdio: 'inherit',
+});
 rmSync(join(outDir, 'register-gradients.js.map'), { force: true });
 await bundleGradients(outDir);

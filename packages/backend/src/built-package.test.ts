@@ -30,13 +30,19 @@ selectBackend(process.argv[2]).then(async ({ name }) => {
 `;
 
 function run(file: string, backend: string): Record<string, unknown> {
-  const stdout = execFileSync(process.execPath, [join(out, file), backend], { encoding: 'utf8', timeout: 60_000 });
+  const stdout = execFileSync(process.execPath, [join(out, file), backend], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
 describe('the built package in plain Node (not vitest)', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [join(pkg, 'scripts', 'build.mjs'), out], { stdio: 'pipe', timeout: 180_000 });
+    execFileSync(process.execPath, [join(pkg, 'scripts', 'build.mjs'), out], {
+      stdio: 'pipe',
+      timeout: 180_000,
+    });
     writeFileSync(join(out, 'check.mjs'), ESM_CHECK);
     writeFileSync(join(out, 'check.cjs'), CJS_CHECK);
   });

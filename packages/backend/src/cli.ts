@@ -1,6 +1,10 @@
 import { InvalidBackendOptionError, UnknownBackendError } from './errors.js';
 import { BACKEND_CHOICES, type BackendChoice, isBackendChoice } from './names.js';
-import { type BackendSelection, type SelectBackendOptions, selectBackend } from './select-backend.js';
+import {
+  type BackendSelection,
+  type SelectBackendOptions,
+  selectBackend,
+} from './select-backend.js';
 
 /** What the apps' shared backend flags said. */
 export interface BackendArgs {
@@ -38,25 +42,39 @@ export function parseBackendArgs(
   let threads: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     if (flag === '--backend' || flag === '--wasm-threads') {
       const value = inline ?? argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new InvalidBackendOptionError(flag, 'a value', value ?? null);
+      if (value === undefined || value.startsWith('--'))
+        throw new InvalidBackendOptionError(flag, 'a value', value ?? null);
       if (flag === '--backend') backend = value;
       else threads = value;
     } else {
       rest.push(arg);
     }
   }
-  const source: BackendArgs['source'] = backend !== undefined ? '--backend' : env.TFORMER_BACKEND ? 'TFORMER_BACKEND' : 'default';
+  const source: BackendArgs['source'] =
+    backend !== undefined ? '--backend' : env.TFORMER_BACKEND ? 'TFORMER_BACKEND' : 'default';
   const choice = (backend ?? env.TFORMER_BACKEND ?? 'auto').trim();
-  if (!isBackendChoice(choice)) throw new UnknownBackendError(choice, BACKEND_CHOICES, source === 'default' ? 'backend' : source);
+  if (!isBackendChoice(choice))
+    throw new UnknownBackendError(
+      choice,
+      BACKEND_CHOICES,
+      source === 'default' ? 'backend' : source,
+    );
   const threadText = threads ?? env.TFORMER_WASM_THREADS;
   let wasmThreads: number | undefined;
   if (threadText !== undefined && threadText !== '') {
     wasmThreads = Number(threadText);
     if (!Number.isInteger(wasmThreads) || wasmThreads < 1) {
-      throw new InvalidBackendOptionError(threads !== undefined ? '--wasm-threads' : 'TFORMER_WASM_THREADS', 'an integer ≥ 1', threadText);
+      throw new InvalidBackendOptionError(
+        threads !== undefined ? '--wasm-threads' : 'TFORMER_WASM_THREADS',
+        'an integer ≥ 1',
+        threadText,
+      );
     }
   }
   return { choice, source, ...(wasmThreads !== undefined ? { wasmThreads } : {}), rest };
@@ -77,7 +95,11 @@ export async function selectBackendFromArgs(
   opts: SelectBackendOptions = {},
 ): Promise<{ selection: BackendSelection; rest: string[]; args: BackendArgs }> {
   const args = parseBackendArgs(argv, env);
-  const selection = await selectBackend(args.choice, { ...opts, ...(args.wasmThreads ? { wasmThreads: args.wasmThreads } : {}) });
-  if (args.source !== 'default' && selection.reason === 'requested by name') selection.reason = `requested by ${args.source}`;
+  const selection = await selectBackend(args.choice, {
+    ...opts,
+    ...(args.wasmThreads ? { wasmThreads: args.wasmThreads } : {}),
+  });
+  if (args.source !== 'default' && selection.reason === 'requested by name')
+    selection.reason = `requested by ${args.source}`;
   return { selection, rest: args.rest, args };
 }

@@ -29,7 +29,9 @@ export interface BackendInfo {
 const started = new Map<BackendName, Omit<BackendInfo, 'tfjsVersion' | 'runtime'>>();
 
 /** Records what a backend start found out; {@link describeBackend} reports it while it is active. */
-export function recordStart(info: Omit<BackendInfo, 'tfjsVersion' | 'runtime'> & { backend: BackendName }): void {
+export function recordStart(
+  info: Omit<BackendInfo, 'tfjsVersion' | 'runtime'> & { backend: BackendName },
+): void {
   started.set(info.backend, info);
 }
 
@@ -58,7 +60,8 @@ export function formatBackendInfo(info: BackendInfo = describeBackend()): string
   if (info.adapter) parts.push(`adapter ${info.adapter}${info.software ? ' (software)' : ''}`);
   if (info.libtensorflow) parts.push(`libtensorflow ${info.libtensorflow}`);
   if (info.simd !== undefined) parts.push(info.simd ? 'SIMD' : 'no SIMD');
-  if (info.threads !== undefined) parts.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
+  if (info.threads !== undefined)
+    parts.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
   for (const [k, v] of Object.entries(info.details)) parts.push(`${k} ${v}`);
   return `backend ${name} (tfjs-core ${info.tfjsVersion}, ${info.runtime})${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }

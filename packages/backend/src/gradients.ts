@@ -28,10 +28,13 @@ export function ensureGradients(): Promise<void> {
       const { pathToFileURL } = await import('node:url');
       const cache = new URL('../node_modules/.cache/tformer-gradients/', import.meta.url);
       const { fileURLToPath } = await import('node:url');
-      await import(/* @vite-ignore */ pathToFileURL(await bundleGradients(fileURLToPath(cache))).href);
+      await import(
+        /* @vite-ignore */ pathToFileURL(await bundleGradients(fileURLToPath(cache))).href
+      );
     })
     .then(() => {
-      if (!tf.getGradient('Neg')) throw new Error('tfjs-core gradients did not register (no gradient for Neg)');
+      if (!tf.getGradient('Neg'))
+        throw new Error('tfjs-core gradients did not register (no gradient for Neg)');
     });
   return registered;
 }

@@ -16,18 +16,28 @@ export interface NodeInfo {
 }
 
 type Variant = 'node' | 'node-gpu';
-const PACKAGES: Record<Variant, string> = { node: '@tensorflow/tfjs-node', 'node-gpu': '@tensorflow/tfjs-node-gpu' };
+const PACKAGES: Record<Variant, string> = {
+  node: '@tensorflow/tfjs-node',
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+};
 
 /**
  * Where the CUDA devices of this machine show, or why none does. The NVIDIA kernel driver lists
  * one directory per GPU under `/proc/driver/nvidia/gpus`; without it tfjs-node-gpu would run on
  * the CPU build of its kernels, which would be a silent fallback.
  */
-export function findCudaDevices(procDir = '/proc/driver/nvidia/gpus'): { count: number; why: string } {
+export function findCudaDevices(procDir = '/proc/driver/nvidia/gpus'): {
+  count: number;
+  why: string;
+} {
   if (process.platform !== 'linux') {
-    return { count: 0, why: `tfjs-node-gpu 4.22 supports CUDA on Linux only (this is ${process.platform})` };
+    return {
+      count: 0,
+      why: `tfjs-node-gpu 4.22 supports CUDA on Linux only (this is ${process.platform})`,
+    };
   }
-  if (!existsSync(procDir)) return { count: 0, why: `no NVIDIA driver (${procDir} does not exist)` };
+  if (!existsSync(procDir))
+    return { count: 0, why: `no NVIDIA driver (${procDir} does not exist)` };
   const count = readdirSync(procDir).length;
   return { count, why: count ? `${count} CUDA device(s) in ${procDir}` : `${procDir} is empty` };
 }
@@ -37,7 +47,11 @@ export function findCudaDevices(procDir = '/proc/driver/nvidia/gpus'): { count: 
  * the same copy on disk — since a second copy is a second set of kernels and ops that silently
  * diverge. Returns the package's version; throws {@link BackendUnavailableError} on a mismatch.
  */
-export function checkSameTfjsCore(name: string, pkg: string, from: string = import.meta.url): string {
+export function checkSameTfjsCore(
+  name: string,
+  pkg: string,
+  from: string = import.meta.url,
+): string {
   const ours = createRequire(from);
   let pkgJson: string;
   try {
@@ -86,12 +100,20 @@ export function checkSameTfjsCore(name: string, pkg: string, from: string = impo
 export async function startNode(variant: Variant): Promise<NodeInfo> {
   const pkg = PACKAGES[variant];
   if (!isNode()) {
-    throw new BackendUnavailableError(variant, `${pkg} runs only in Node.js`, "use 'webgpu' or 'wasm' in browsers");
+    throw new BackendUnavailableError(
+      variant,
+      `${pkg} runs only in Node.js`,
+      "use 'webgpu' or 'wasm' in browsers",
+    );
   }
   if (variant === 'node-gpu') {
     const cuda = findCudaDevices();
     if (!cuda.count) {
-      throw new BackendUnavailableError(variant, `no CUDA device: ${cuda.why}`, "use 'node' (the CPU build) instead");
+      throw new BackendUnavailableError(
+        variant,
+        `no CUDA device: ${cuda.why}`,
+        "use 'node' (the CPU build) instead",
+      );
     }
   }
   const version = checkSameTfjsCore(variant, pkg);
@@ -109,7 +131,8 @@ export async function startNode(variant: Variant): Promise<NodeInfo> {
     mod = await importOptional(pkg);
   } catch (error) {
     const message = errorMessage(error);
-    if (isMissingModule(error, pkg)) throw new BackendUnavailableError(variant, `${pkg} is not installed`);
+    if (isMissingModule(error, pkg))
+      throw new BackendUnavailableError(variant, `${pkg} is not installed`);
     const addon = /tfjs_binding\.node|libtensorflow/.test(message);
     throw new BackendUnavailableError(
       variant,
@@ -124,9 +147,14 @@ export async function startNode(variant: Variant): Promise<NodeInfo> {
     );
   }
   loadedNative.libtensorflow = true;
-  if (!(await tf.setBackend('tensorflow'))) throw new Error("tf.setBackend('tensorflow') returned false");
+  if (!(await tf.setBackend('tensorflow')))
+    throw new Error("tf.setBackend('tensorflow') returned false");
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-  return { package: pkg, packageVersion: mod.version?.['tfjs-node'] ?? version, libtensorflow: binding?.TF_Version };
+  return {
+    package: pkg,
+    packageVersion: mod.version?.['tfjs-node'] ?? version,
+    libtensorflow: binding?.TF_Version,
+  };
 }
 
 function readJson(file: string): Record<string, unknown> {

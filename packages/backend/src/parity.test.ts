@@ -1,7 +1,12 @@
 // One suite on every backend that starts here, compared with the cpu backend: matmul, softmax,
 // layer norm, attention forward and backward, and a small MLP trained with SGD and Adam.
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNoLeaks, describeOnEveryBackend, expectTensorsClose, type Tolerance } from '@tformer/test-utils';
+import {
+  assertNoLeaks,
+  describeOnEveryBackend,
+  expectTensorsClose,
+  type Tolerance,
+} from '@tformer/test-utils';
 import { beforeAll, expect, it } from 'vitest';
 import { selectBackend } from './index.js';
 
@@ -11,7 +16,8 @@ type Result = Record<string, number[]>;
 function seeded(n: number, seed: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
   let s = seed >>> 0;
-  for (let i = 0; i < n; i++) out[i] = (((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1) * scale;
+  for (let i = 0; i < n; i++)
+    out[i] = (((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1) * scale;
   return out;
 }
 
@@ -42,7 +48,18 @@ function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 
 async function trainMlp(): Promise<Result> {
   const x = tf.tensor2d(seeded(32 * 16, 7), [32, 16]);
   // int32 one-hot then a cast: float32 oneHot returns bit patterns on wasm (FACTS.md)
-  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([...Array(32).keys()].map((i) => (i * 7) % 4), 'int32'), 4), 'float32'));
+  const labels = tf.tidy(() =>
+    tf.cast(
+      tf.oneHot(
+        tf.tensor1d(
+          [...Array(32).keys()].map((i) => (i * 7) % 4),
+          'int32',
+        ),
+        4,
+      ),
+      'float32',
+    ),
+  );
   const init = [
     tf.tensor2d(seeded(16 * 32, 8, 0.3), [16, 32]),
     tf.zeros([32]),
@@ -53,7 +70,10 @@ async function trainMlp(): Promise<Result> {
   tf.dispose(init);
   const [w1, b1, w2, b2] = params as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const loss = () =>
-    tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Scalar;
+    tf.losses.softmaxCrossEntropy(
+      labels,
+      tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2),
+    ) as tf.Scalar;
   const losses: number[] = [];
   const m: tf.Tensor[] = params.map((p) => tf.zerosLike(p));
   const v: tf.Tensor[] = params.map((p) => tf.zerosLike(p));
@@ -74,14 +94,22 @@ async function trainMlp(): Promise<Result> {
         tf.dispose([m[i]!, v[i]!]);
         m[i] = tf.keep(mi);
         v[i] = tf.keep(vi);
-        const update = tf.div(tf.div(mi, 1 - beta1 ** t), tf.add(tf.sqrt(tf.div(vi, 1 - beta2 ** t)), eps));
+        const update = tf.div(
+          tf.div(mi, 1 - beta1 ** t),
+          tf.add(tf.sqrt(tf.div(vi, 1 - beta2 ** t)), eps),
+        );
         p.assign(tf.sub(p, tf.mul(update, lr)));
       });
     });
     tf.dispose([value, ...Object.values(grads)]);
   }
   tf.dispose([x, labels, ...m, ...v]);
-  const out = await read(() => ({ w1: tf.clone(w1), b1: tf.clone(b1), w2: tf.clone(w2), b2: tf.clone(b2) }));
+  const out = await read(() => ({
+    w1: tf.clone(w1),
+    b1: tf.clone(b1),
+    w2: tf.clone(w2),
+    b2: tf.clone(b2),
+  }));
   tf.dispose(params);
   return { ...out, losses };
 }
@@ -90,7 +118,13 @@ async function trainMlp(): Promise<Result> {
 const CASES: Record<string, { tol: Tolerance; run: () => Promise<Result> }> = {
   'matMul [64,48]×[48,32]': {
     tol: { atol: 1e-5, rtol: 1e-5 },
-    run: () => read(() => ({ y: tf.matMul(tf.tensor2d(seeded(64 * 48, 1), [64, 48]), tf.tensor2d(seeded(48 * 32, 2), [48, 32])) })),
+    run: () =>
+      read(() => ({
+        y: tf.matMul(
+          tf.tensor2d(seeded(64 * 48, 1), [64, 48]),
+          tf.tensor2d(seeded(48 * 32, 2), [48, 32]),
+        ),
+      })),
   },
   'softmax [8,50] of logits in ±8': {
     tol: { atol: 1e-6, rtol: 1e-5 },
@@ -100,7 +134,11 @@ const CASES: Record<string, { tol: Tolerance; run: () => Promise<Result> }> = {
     tol: { atol: 1e-5, rtol: 1e-4 },
     run: () =>
       read(() => ({
-        y: layerNorm(tf.tensor2d(seeded(16 * 64, 4, 3), [16, 64]), tf.tensor1d(seeded(64, 5)), tf.tensor1d(seeded(64, 6))),
+        y: layerNorm(
+          tf.tensor2d(seeded(16 * 64, 4, 3), [16, 64]),
+          tf.tensor1d(seeded(64, 5)),
+          tf.tensor1d(seeded(64, 6)),
+        ),
       })),
   },
   'causal attention [2,2,8,16]: forward and gradients': {
@@ -108,7 +146,9 @@ const CASES: Record<string, { tol: Tolerance; run: () => Promise<Result> }> = {
     run: () =>
       read(() => {
         const shape = [2, 2, 8, 16] as [number, number, number, number];
-        const [q, k, v, r] = [11, 12, 13, 14].map((s) => tf.tensor4d(seeded(2 * 2 * 8 * 16, s), shape)) as tf.Tensor4D[];
+        const [q, k, v, r] = [11, 12, 13, 14].map((s) =>
+          tf.tensor4d(seeded(2 * 2 * 8 * 16, s), shape),
+        ) as tf.Tensor4D[];
         const y = attention(q!, k!, v!);
         const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
           tf.sum(tf.mul(attention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), r!));
@@ -125,7 +165,11 @@ const reference: Record<string, Result> = {};
 for (const [name, c] of Object.entries(CASES)) reference[name] = await c.run();
 
 describeOnEveryBackend('parity with cpu', (backend) => {
-  beforeAll(() => expect(tf.getBackend()).toBe(backend === 'node' || backend === 'node-gpu' ? 'tensorflow' : backend));
+  beforeAll(() =>
+    expect(tf.getBackend()).toBe(
+      backend === 'node' || backend === 'node-gpu' ? 'tensorflow' : backend,
+    ),
+  );
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name} (atol ${c.tol.atol}, rtol ${c.tol.rtol})`, async () => {
       const got = await assertNoLeaks(c.run);

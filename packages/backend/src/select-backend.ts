@@ -7,7 +7,14 @@ import {
   UnknownBackendError,
 } from './errors.js';
 import { ensureGradients } from './gradients.js';
-import { AUTO_ORDER, BACKEND_CHOICES, type BackendChoice, type BackendName, isBackendChoice, TFJS_NAMES } from './names.js';
+import {
+  AUTO_ORDER,
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type BackendName,
+  isBackendChoice,
+  TFJS_NAMES,
+} from './names.js';
 import { isNode } from './runtime.js';
 import { startWasm } from './wasm.js';
 
@@ -76,17 +83,26 @@ export async function selectBackend(
   throw new BackendUnavailableError('auto', tried.map((t) => `${t.name}: ${t.error}`).join('; '));
 }
 
-async function start(name: BackendName, opts: SelectBackendOptions, byName: boolean): Promise<void> {
+async function start(
+  name: BackendName,
+  opts: SelectBackendOptions,
+  byName: boolean,
+): Promise<void> {
   try {
     await startOne(name, opts, byName);
     await tf.ready();
   } catch (error) {
-    if (error instanceof BackendUnavailableError || error instanceof InvalidBackendOptionError) throw error;
+    if (error instanceof BackendUnavailableError || error instanceof InvalidBackendOptionError)
+      throw error;
     throw new BackendUnavailableError(name, errorMessage(error));
   }
 }
 
-async function startOne(name: BackendName, opts: SelectBackendOptions, byName: boolean): Promise<void> {
+async function startOne(
+  name: BackendName,
+  opts: SelectBackendOptions,
+  byName: boolean,
+): Promise<void> {
   const tfjsBackend = TFJS_NAMES[name];
   switch (name) {
     case 'cpu': {
@@ -97,13 +113,23 @@ async function startOne(name: BackendName, opts: SelectBackendOptions, byName: b
     }
     case 'wasm': {
       const w = await startWasm({ threads: opts.wasmThreads, wasmPaths: opts.wasmPaths });
-      recordStart({ backend: name, tfjsBackend, threads: w.threads, simd: w.simd, details: { binaries: w.wasmDir } });
+      recordStart({
+        backend: name,
+        tfjsBackend,
+        threads: w.threads,
+        simd: w.simd,
+        details: { binaries: w.wasmDir },
+      });
       return;
     }
     case 'node':
     case 'node-gpu': {
       if (!isNode()) {
-        throw new BackendUnavailableError(name, 'tfjs-node runs only in Node.js', "use 'webgpu' or 'wasm' in browsers");
+        throw new BackendUnavailableError(
+          name,
+          'tfjs-node runs only in Node.js',
+          "use 'webgpu' or 'wasm' in browsers",
+        );
       }
       const { startNode } = await import('./node.js');
       const n = await startNode(name);
@@ -117,7 +143,10 @@ async function startOne(name: BackendName, opts: SelectBackendOptions, byName: b
     }
     case 'webgpu': {
       const { startWebgpu } = await import('./webgpu.js');
-      const g = await startWebgpu({ allowSoftware: byName || Boolean(opts.autoAllowsSoftwareWebgpu), dawnOptions: opts.dawnOptions });
+      const g = await startWebgpu({
+        allowSoftware: byName || Boolean(opts.autoAllowsSoftwareWebgpu),
+        dawnOptions: opts.dawnOptions,
+      });
       recordStart({
         backend: name,
         tfjsBackend,
@@ -138,7 +167,8 @@ async function startOne(name: BackendName, opts: SelectBackendOptions, byName: b
 
 function validate(opts: SelectBackendOptions): void {
   const t = opts.wasmThreads;
-  if (t !== undefined && (!Number.isInteger(t) || t < 1)) throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', t);
+  if (t !== undefined && (!Number.isInteger(t) || t < 1))
+    throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', t);
   for (const n of opts.autoOrder ?? []) {
     if (!(BACKEND_CHOICES as readonly string[]).includes(n) || (n as string) === 'auto') {
       throw new UnknownBackendError(String(n), BACKEND_CHOICES.slice(1), 'autoOrder entry');

@@ -18,7 +18,10 @@ export interface WasmInfo {
  */
 export function defaultWasmThreads(): number {
   if (isNode()) return 1;
-  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  const g = globalThis as {
+    crossOriginIsolated?: boolean;
+    navigator?: { hardwareConcurrency?: number };
+  };
   if (!g.crossOriginIsolated) return 1;
   return Math.max(1, Math.min(4, Math.floor((g.navigator?.hardwareConcurrency ?? 2) / 2)));
 }
@@ -30,7 +33,9 @@ export function defaultWasmThreads(): number {
  * app serves the package's `dist/*.wasm`, e.g. Vite's `?url` imports) or the files sit beside the
  * bundle.
  */
-export async function startWasm(opts: { threads?: number; wasmPaths?: string } = {}): Promise<WasmInfo> {
+export async function startWasm(
+  opts: { threads?: number; wasmPaths?: string } = {},
+): Promise<WasmInfo> {
   const threads = opts.threads ?? defaultWasmThreads();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', threads);

@@ -13,7 +13,11 @@ export async function startWebgl(): Promise<{ webglVersion: number }> {
   }
   await import('@tensorflow/tfjs-backend-webgl');
   if (!(await tf.setBackend('webgl'))) {
-    throw new BackendUnavailableError('webgl', 'the browser gave no WebGL context (disabled or blocklisted GPU)', "use 'wasm'");
+    throw new BackendUnavailableError(
+      'webgl',
+      'the browser gave no WebGL context (disabled or blocklisted GPU)',
+      "use 'wasm'",
+    );
   }
   return { webglVersion: tf.env().getNumber('WEBGL_VERSION') };
 }

@@ -29,7 +29,13 @@ interface Found {
 let found: Found | undefined;
 
 interface AdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
 }
 interface GpuLike {
   requestAdapter(options?: Record<string, unknown>): Promise<AdapterLike | null>;
@@ -40,8 +46,13 @@ const SOFTWARE = /llvmpipe|lavapipe|swiftshader|softpipe|basic render|warp/i;
 /** Names an adapter and says whether it is a CPU emulation. */
 export function describeAdapter(adapter: AdapterLike): { adapter: string; software: boolean } {
   const i = adapter.info ?? {};
-  const name = [i.vendor, i.architecture, i.device, i.description].filter((s) => s?.trim()).join(' / ');
-  return { adapter: name || 'unnamed adapter', software: Boolean(i.isFallbackAdapter) || SOFTWARE.test(name) };
+  const name = [i.vendor, i.architecture, i.device, i.description]
+    .filter((s) => s?.trim())
+    .join(' / ');
+  return {
+    adapter: name || 'unnamed adapter',
+    software: Boolean(i.isFallbackAdapter) || SOFTWARE.test(name),
+  };
 }
 
 /**
@@ -96,7 +107,11 @@ async function browserAdapter(): Promise<Found> {
     );
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new BackendUnavailableError('webgpu', 'navigator.gpu.requestAdapter() returned null (GPU blocklisted or disabled)');
+  if (!adapter)
+    throw new BackendUnavailableError(
+      'webgpu',
+      'navigator.gpu.requestAdapter() returned null (GPU blocklisted or disabled)',
+    );
   return { gpu, adapter };
 }
 
@@ -112,16 +127,25 @@ async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
         'pnpm add webgpu@0.6.2',
       );
     }
-    throw new BackendUnavailableError('webgpu', `the 'webgpu' package (Dawn) failed to load: ${errorMessage(error)}`);
+    throw new BackendUnavailableError(
+      'webgpu',
+      `the 'webgpu' package (Dawn) failed to load: ${errorMessage(error)}`,
+    );
   }
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     process.env.EGL_PLATFORM ??= 'surfaceless'; // Mesa's EGL without a window system
   }
   for (const [key, value] of Object.entries(dawn.globals)) {
-    if (!(key in globalThis)) Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+    if (!(key in globalThis))
+      Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
   }
   const attempts: [string[], Record<string, unknown>][] = dawnOptions
-    ? [[dawnOptions, dawnOptions.includes('backend=opengl') ? { featureLevel: 'compatibility' } : {}]]
+    ? [
+        [
+          dawnOptions,
+          dawnOptions.includes('backend=opengl') ? { featureLevel: 'compatibility' } : {},
+        ],
+      ]
     : [
         [[], {}],
         [['backend=opengl'], { featureLevel: 'compatibility' }],
@@ -160,7 +184,11 @@ function installNavigatorGpu(gpu: GpuLike): void {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator?.gpu === gpu) return;
   if (g.navigator === undefined) {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu },
+      configurable: true,
+      writable: true,
+    });
   } else if (!isNode()) {
     return; // a browser's own navigator.gpu
   } else {

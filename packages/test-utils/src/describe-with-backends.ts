@@ -69,7 +69,10 @@ export function describeOnEveryBackend(
         try {
           await selectBackend(backend);
         } catch (error) {
-          const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+          const reason = (error instanceof Error ? error.message : String(error)).replace(
+            /\s*\n\s*/g,
+            ' ',
+          );
           it.skip(`${backend} skipped: ${reason}`, () => {});
           return;
         }
@@ -85,10 +88,15 @@ export function describeOnEveryBackend(
 function listFromEnv(variable: string): BackendName[] | undefined {
   const text = process.env[variable]?.trim();
   if (!text) return undefined;
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
     if (!(BACKEND_NAMES as readonly string[]).includes(n)) {
-      throw new Error(`${variable}: unknown backend '${n}', expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`);
+      throw new Error(
+        `${variable}: unknown backend '${n}', expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`,
+      );
     }
   }
   return names as BackendName[];
