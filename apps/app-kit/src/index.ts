@@ -7,6 +7,11 @@ export {
   startBackend,
 } from './common-options.js';
 export { DataFileError } from './data-file-error.js';
+export {
+  EpochSampler,
+  type EpochSamplerState,
+  type UniformSource,
+} from './epoch-sampler.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
   createProgress,
@@ -16,3 +21,4 @@ export {
 } from './progress.js';
 export { runCli, UsageError } from './run-cli.js';
 export { type MetricRecord, RunDir } from './run-dir.js';
+export { readTextLines } from './text-lines.js';

@@ -1,0 +1,28 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTextLines } from './text-lines.js';
+
+describe('readTextLines', () => {
+  it('splits on \\n and \\r\\n; a final newline adds no line, inner empty lines stay', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'app-kit-lines-'));
+    const file = join(dir, 'a.txt');
+    await writeFile(file, 'one\r\ntwo\n\nfour\n');
+    expect(await readTextLines(file)).toEqual(['one', 'two', '', 'four']);
+  });
+
+  it('names the file (and the line of a NUL byte) when it cannot be text', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'app-kit-lines-'));
+    await expect(readTextLines(join(dir, 'none.txt'))).rejects.toThrow(/none\.txt: no such file/);
+    await expect(readTextLines(dir)).rejects.toThrow(/: not a regular file/);
+    await writeFile(join(dir, 'empty.txt'), '');
+    await expect(readTextLines(join(dir, 'empty.txt'))).rejects.toThrow(
+      /empty\.txt: the file is empty/,
+    );
+    await writeFile(join(dir, 'bin.txt'), 'a\nb\n\u0000');
+    await expect(readTextLines(join(dir, 'bin.txt'))).rejects.toThrow(
+      /bin\.txt:3: contains a NUL byte/,
+    );
+  });
+});
