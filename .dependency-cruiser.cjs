@@ -69,7 +69,8 @@ module.exports = {
       from: { path: '^(packages|apps)/([^/]+)/' },
       to: {
         path: '^(packages|apps)/([^/]+)/',
-        pathNot: ['^$1/$2/', '^packages/[^/]+/src/index\\.ts$'],
+        // Entry points are what `exports` maps name: src/index.ts and subpath entries (src/node.ts).
+        pathNot: ['^$1/$2/', '^(packages|apps)/[^/]+/src/(index|node)\\.ts$'],
       },
     },
   ],
