@@ -17,6 +17,7 @@ const [B, H, hs] = [1, 4, 32];
 const variants = [
   { name: 'plain', memoryEfficient: false as const },
   { name: 'memory-efficient, chunk 128', memoryEfficient: { chunkSize: 128 } },
+  { name: 'memory-efficient, chunk 256', memoryEfficient: { chunkSize: 256 } },
   { name: 'memory-efficient, chunk 512', memoryEfficient: { chunkSize: 512 } },
 ];
 

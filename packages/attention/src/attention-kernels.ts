@@ -46,12 +46,13 @@ export function plainAttention(
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
     const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
-    const masks = new HeadMasks(options.plan, dims);
-    const structural = masks.structural(0, S);
+    const masks = new HeadMasks(options.plan);
+    const whole = { rowStart: 0, rowCount: T, keyStart: 0, keyCount: S };
+    const structural = masks.structural(whole);
     // One tidy per head frees its scores as soon as its probabilities exist.
     const perHead = forEachHead(dims, (i, b, h, j) =>
       tf.tidy(() => {
-        const { bias, keep } = masks.forHead(b, h, 0, S, structural);
+        const { bias, keep } = masks.forHead(b, h, whole, structural);
         let scores = tf.matMul(heads.q[i]!, heads.kT[j]!); // [T, S]
         if (bias) scores = tf.add(scores, bias);
         let p = tf.softmax(scores);
@@ -109,11 +110,12 @@ export function plainAttention(
 }
 
 /**
- * FlashAttention's recurrence (Dao et al. 2022, arXiv:2205.14135) over key chunks of `chunkSize`:
- * a running row max m, normaliser l and unnormalised output o per head, so no `[T, S]` tensor
- * exists, only `[T, chunkSize]` (each chunk's are freed before the next). The backward pass
- * keeps only the output and the row log-sum-exp L and recomputes each chunk's probabilities as
- * exp(s − L). Chunks that causal / window masking hides from every query are skipped.
+ * FlashAttention's recurrence (Dao et al. 2022, arXiv:2205.14135) on tiles of `chunkSize`
+ * queries × `chunkSize` keys: per head and query block a running row max m, normaliser l and
+ * unnormalised output o, so no `[T, S]` tensor exists, only `[chunk, chunk]` ones (each tile's are
+ * freed before the next). The backward pass keeps only the output and the row log-sum-exp L and
+ * recomputes each tile's probabilities as exp(s − L). Tiles that causal / window masking hides
+ * entirely are skipped, which halves the work of causal attention.
  */
 export function memoryEfficientAttention(
   q: tf.Tensor4D,
@@ -124,32 +126,40 @@ export function memoryEfficientAttention(
   chunkSize: number,
 ): tf.Tensor4D {
   const { B, H, T, S, dk, dv } = dims;
-  const chunks: Array<[number, number]> = [];
-  for (let start = 0; start < S; start += chunkSize)
-    chunks.push([start, Math.min(chunkSize, S - start)]);
+  const keyChunks = ranges(S, chunkSize);
+  const rowBlocks = ranges(T, chunkSize);
+  const tiles = rowBlocks.flatMap(([rowStart, rowCount], r) =>
+    keyChunks.map(([keyStart, keyCount], c) => ({
+      r,
+      c,
+      tile: { rowStart, rowCount, keyStart, keyCount },
+    })),
+  );
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
     const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
-    const kv = chunkKeys(heads, chunks);
-    const masks = new HeadMasks(options.plan, dims);
-    const state: Array<{ m: tf.Tensor; l: tf.Tensor; o: tf.Tensor } | undefined> = [];
-    chunks.forEach(([start, count], c) => {
-      if (masks.hidesChunk(start, count)) return;
-      const structural = masks.structural(start, count);
+    const qb = heads.q.map((x) => cutRows(x, rowBlocks)); // [head][block] → [R, dk]
+    const kv = chunkKeys(heads, keyChunks);
+    const masks = new HeadMasks(options.plan);
+    type State = { m: tf.Tensor; l: tf.Tensor; o: tf.Tensor };
+    const state: Array<Array<State | undefined>> = qb.map(() => []);
+    for (const { r, c, tile } of tiles) {
+      if (masks.hides(tile)) continue;
+      const structural = masks.structural(tile);
       forEachHead(dims, (i, b, h, j) => {
-        const prev = state[i];
-        state[i] = tf.tidy(() => {
-          const { bias, keep } = masks.forHead(b, h, start, count, structural);
-          let scores = tf.matMul(heads.q[i]!, kv.kT[j]![c]!); // [T, C]
+        const prev = state[i]![r];
+        state[i]![r] = tf.tidy(() => {
+          const { bias, keep } = masks.forHead(b, h, tile, structural);
+          let scores = tf.matMul(qb[i]![r]!, kv.kT[j]![c]!); // [R, C]
           if (bias) scores = tf.add(scores, bias);
-          const chunkMax = tf.max(scores, 1, true); // [T, 1]
+          const chunkMax = tf.max(scores, 1, true); // [R, 1]
           const m = prev ? tf.maximum(prev.m, chunkMax) : chunkMax;
-          let p = tf.exp(tf.sub(scores, m)); // [T, C]
+          let p = tf.exp(tf.sub(scores, m)); // [R, C]
           if (keep) p = tf.mul(p, keep);
-          const pv = tf.matMul(p, kv.v[j]![c]!); // [T, dv]
+          const pv = tf.matMul(p, kv.v[j]![c]!); // [R, dv]
           if (!prev) return { m, l: tf.sum(p, 1, true), o: pv };
-          const alpha = tf.exp(tf.sub(prev.m, m)); // rescales what earlier chunks accumulated
+          const alpha = tf.exp(tf.sub(prev.m, m)); // rescales what earlier tiles accumulated
           return {
             m,
             l: tf.add(tf.mul(prev.l, alpha), tf.sum(p, 1, true)),
@@ -159,17 +169,21 @@ export function memoryEfficientAttention(
         if (prev) tf.dispose([prev.m, prev.l, prev.o]);
       });
       structural?.dispose();
-    });
+    }
     masks.dispose();
     // A row that saw no key has l = 0 (or no state at all): output 0, and L huge so exp(s − L) = 0.
-    const outs = forEachHead(dims, (i) =>
-      state[i] ? tf.divNoNan(state[i]!.o, state[i]!.l) : tf.zeros([T, dv]),
+    const blockOut = (st: State | undefined, rows: number) =>
+      st ? tf.divNoNan(st.o, st.l) : tf.zeros([rows, dv]);
+    const blockLse = (st: State | undefined, rows: number) =>
+      st
+        ? tf.where(tf.greater(st.l, 0), tf.add(st.m, tf.log(st.l)), tf.fill([rows, 1], 1e30))
+        : tf.fill([rows, 1], 1e30);
+    const outs = state.flatMap((blocks) =>
+      rowBlocks.map(([, rows], r) => blockOut(blocks[r], rows)),
     );
-    const lse = forEachHead(dims, (i) => {
-      const st = state[i];
-      if (!st) return tf.fill([T, 1], 1e30);
-      return tf.where(tf.greater(st.l, 0), tf.add(st.m, tf.log(st.l)), tf.fill([T, 1], 1e30));
-    });
+    const lse = state.flatMap((blocks) =>
+      rowBlocks.map(([, rows], r) => blockLse(blocks[r], rows)),
+    );
     const value = tf.reshape(tf.concat(outs, 0), [B, H, T, dv]); // [B, H, T, dv]
     // The mask is saved too: a mask made inside the differentiated function is gone by backprop.
     const mask = options.plan.mask;
@@ -185,46 +199,69 @@ export function memoryEfficientAttention(
       ];
       const n = B * H;
       const g = splitHeads(qS, kS, vS, dims, options.scale);
-      const gkv = chunkKeys(g, chunks);
-      const gMasks = new HeadMasks({ ...options.plan, mask: maskS }, dims);
-      const dOut = splitBlocks(dy, n, T, dv);
-      const outH = splitBlocks(out, n, T, dv);
-      const L = splitBlocks(lseS, n, T, 1);
-      const D = dOut.map((d, i) => tf.sum(tf.mul(d, outH[i]!), 1, true)); // [T, 1] rowsum(dO ⊙ O)
-      const dQ: tf.Tensor[] = forEachHead(dims, () => tf.zeros([T, dk]));
-      const dKc: tf.Tensor[][] = g.k.map(() => chunks.map(([, count]) => tf.zeros([count, dk])));
-      const dVc: tf.Tensor[][] = g.v.map(() => chunks.map(([, count]) => tf.zeros([count, dv])));
-      chunks.forEach(([start, count], c) => {
-        if (gMasks.hidesChunk(start, count)) return;
-        const structural = gMasks.structural(start, count);
+      const gq = g.q.map((x) => cutRows(x, rowBlocks));
+      const gkv = chunkKeys(g, keyChunks);
+      const gMasks = new HeadMasks({ ...options.plan, mask: maskS });
+      const dOut = splitBlocks(dy, n, T, dv).map((x) => cutRows(x, rowBlocks));
+      const outH = splitBlocks(out, n, T, dv).map((x) => cutRows(x, rowBlocks));
+      const L = splitBlocks(lseS, n, T, 1).map((x) => cutRows(x, rowBlocks));
+      // D = rowsum(dO ⊙ O) `[R, 1]` per head and block: the softmax backward's correction.
+      const D = dOut.map((blocks, i) =>
+        blocks.map((d, r) => tf.sum(tf.mul(d, outH[i]![r]!), 1, true)),
+      );
+      const dQ = gq.map((blocks) => blocks.map((x) => tf.zerosLike(x)));
+      const dKc = g.k.map(() => keyChunks.map(([, count]) => tf.zeros([count, dk])));
+      const dVc = g.v.map(() => keyChunks.map(([, count]) => tf.zeros([count, dv])));
+      for (const { r, c, tile } of tiles) {
+        if (gMasks.hides(tile)) continue;
+        const structural = gMasks.structural(tile);
         forEachHead(dims, (i, b, h, j) => {
           const next = tf.tidy(() => {
-            const { bias, keep } = gMasks.forHead(b, h, start, count, structural);
-            let scores = tf.matMul(g.q[i]!, gkv.kT[j]![c]!); // [T, C]
+            const { bias, keep } = gMasks.forHead(b, h, tile, structural);
+            let scores = tf.matMul(gq[i]![r]!, gkv.kT[j]![c]!); // [R, C]
             if (bias) scores = tf.add(scores, bias);
-            let p = tf.exp(tf.sub(scores, L[i]!)); // [T, C], the forward's probabilities
+            let p = tf.exp(tf.sub(scores, L[i]![r]!)); // [R, C], the forward's probabilities
             if (keep) p = tf.mul(p, keep);
-            const dP = tf.matMul(dOut[i]!, tf.transpose(gkv.v[j]![c]!)); // [T, C]
-            const dS = tf.mul(p, tf.sub(dP, D[i]!)); // [T, C]
+            const dO = dOut[i]![r]!;
+            const dP = tf.matMul(dO, gkv.vT[j]![c]!); // [R, C]
+            const dS = tf.mul(p, tf.sub(dP, D[i]![r]!)); // [R, C]
             return {
-              dV: tf.add(dVc[j]![c]!, tf.matMul(tf.transpose(p), dOut[i]!)), // [C, dv]
-              dK: tf.add(dKc[j]![c]!, tf.matMul(tf.transpose(dS), g.q[i]!)), // [C, dk]
-              dQ: tf.add(dQ[i]!, tf.mul(tf.matMul(dS, gkv.k[j]![c]!), options.scale)), // [T, dk]
+              dV: tf.add(dVc[j]![c]!, tf.matMul(tf.transpose(p), dO)), // [C, dv]
+              dK: tf.add(dKc[j]![c]!, tf.matMul(tf.transpose(dS), gq[i]![r]!)), // [C, dk]; q pre-scaled
+              dQ: tf.add(dQ[i]![r]!, tf.mul(tf.matMul(dS, gkv.k[j]![c]!), options.scale)), // [R, dk]
             };
           });
-          tf.dispose([dVc[j]![c]!, dKc[j]![c]!, dQ[i]!]);
-          [dVc[j]![c], dKc[j]![c], dQ[i]] = [next.dV, next.dK, next.dQ];
+          tf.dispose([dVc[j]![c]!, dKc[j]![c]!, dQ[i]![r]!]);
+          [dVc[j]![c], dKc[j]![c], dQ[i]![r]] = [next.dV, next.dK, next.dQ];
         });
         structural?.dispose();
-      });
+      }
       gMasks.dispose();
-      const dK = dKc.map((parts) => [tf.concat(parts, 0)]);
-      const dV = dVc.map((parts) => [tf.concat(parts, 0)]);
-      return mergeGradients(dQ, dK, dV, dims);
+      const join = (parts: tf.Tensor[]) => (parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
+      return mergeGradients(
+        dQ.map(join),
+        dKc.map((parts) => [join(parts)]),
+        dVc.map((parts) => [join(parts)]),
+        dims,
+      );
     };
     return { value, gradFunc };
   });
   return op(q, k, v) as tf.Tensor4D;
+}
+
+/** `[start, count]` pieces of `length` of at most `size`. */
+function ranges(length: number, size: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let start = 0; start < length; start += size)
+    out.push([start, Math.min(size, length - start)]);
+  return out;
+}
+
+/** Rows of a rank-2 tensor in the given pieces (the tensor itself when there is one piece). */
+function cutRows(x: tf.Tensor, pieces: Array<[number, number]>): tf.Tensor[] {
+  if (pieces.length === 1) return [x];
+  return pieces.map(([start, count]) => tf.slice(x, [start, 0], [count, x.shape[1]!])); // [count, cols]
 }
 
 interface Heads {
@@ -256,14 +293,12 @@ function splitHeads(
   };
 }
 
-/** Per key/value head and key chunk: kᵀ `[dk, C]`, k `[C, dk]` and v `[C, dv]`. */
+/** Per key/value head and key chunk: k `[C, dk]`, kᵀ `[dk, C]`, v `[C, dv]` and vᵀ `[dv, C]`. */
 function chunkKeys(heads: Heads, chunks: Array<[number, number]>) {
-  const cut = (x: tf.Tensor) =>
-    chunks.map(([start, count]) =>
-      chunks.length === 1 ? x : tf.slice(x, [start, 0], [count, x.shape[1]!]),
-    );
-  const k = heads.k.map(cut); // [Hkv·B][chunk] → [C, dk]
-  return { k, kT: k.map((parts) => parts.map((x) => tf.transpose(x))), v: heads.v.map(cut) };
+  const k = heads.k.map((x) => cutRows(x, chunks)); // [Hkv·B][chunk] → [C, dk]
+  const v = heads.v.map((x) => cutRows(x, chunks)); // [Hkv·B][chunk] → [C, dv]
+  const transpose = (parts: tf.Tensor[]) => parts.map((x) => tf.transpose(x));
+  return { k, kT: k.map(transpose), v, vT: v.map(transpose) };
 }
 
 /** `[count, rows, cols]`-shaped data as `count` rank-2 tensors (a view when count is 1). */

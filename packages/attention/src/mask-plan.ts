@@ -72,10 +72,7 @@ export class HeadMasks {
   private readonly flat: tf.Tensor | undefined;
   private readonly additive: boolean;
 
-  constructor(
-    private readonly plan: MaskPlan,
-    private readonly dims: AttentionDims,
-  ) {
+  constructor(private readonly plan: MaskPlan) {
     const mask = plan.mask;
     this.additive = mask?.dtype === 'float32';
     if (mask) {
@@ -89,16 +86,11 @@ export class HeadMasks {
   }
 
   /**
-   * Bias to add to the `[T, C]` scores of head (b, h) for keys `keyStart … keyStart + C - 1`, and
-   * the 0/1 `keep` factor for the probabilities; both undefined when nothing is masked.
+   * Bias to add to the `[R, C]` scores of head (b, h) on a tile (queries `rowStart …`, keys
+   * `keyStart …`), and the 0/1 `keep` factor for the probabilities; both undefined when nothing is
+   * masked. `structural` is {@link HeadMasks.structural} of the same tile.
    */
-  forHead(
-    b: number,
-    h: number,
-    keyStart: number,
-    keyCount: number,
-    structural: tf.Tensor | undefined,
-  ) {
+  forHead(b: number, h: number, tile: Tile, structural: tf.Tensor | undefined) {
     const { mask } = this.plan;
     let keep = structural;
     let additive: tf.Tensor | undefined;
@@ -110,28 +102,33 @@ export class HeadMasks {
         block = tf.keep(tf.reshape(tf.gather(this.flat, [row], 0), [tm, s])); // [Tm, S]
         this.blocks.set(row, block);
       }
-      const chunk = keyCount === s ? block : tf.slice(block, [0, keyStart], [tm, keyCount]); // [Tm, C]
+      const [rowStart, rows] = tm === 1 ? [0, 1] : [tile.rowStart, tile.rowCount];
+      const whole = rows === tm && tile.keyCount === s;
+      const part = whole
+        ? block
+        : tf.slice(block, [rowStart, tile.keyStart], [rows, tile.keyCount]); // [R|1, C]
       if (this.additive) {
-        additive = chunk;
-        const userKeep = tf.cast(tf.greater(chunk, MASKED / 2), 'float32');
+        additive = part;
+        const userKeep = tf.cast(tf.greater(part, MASKED / 2), 'float32');
         keep = keep ? tf.mul(keep, userKeep) : userKeep;
       } else {
-        keep = keep ? tf.mul(keep, chunk) : chunk;
+        keep = keep ? tf.mul(keep, part) : part;
       }
     }
     if (!keep) return { bias: undefined, keep: undefined };
-    const keepBias = tf.mul(tf.sub(keep, 1), -MASKED) as tf.Tensor; // 0 where kept, MASKED where not
+    const keepBias = tf.mul(tf.sub(keep, 1), -MASKED); // 0 where kept, MASKED where not
     return { bias: additive ? tf.add(additive, keepBias) : keepBias, keep };
   }
 
   /**
-   * True when causal / window masking hides keys `keyStart … keyStart + count − 1` from every
-   * query, so that a chunked kernel can skip them (they would contribute exact zeros).
+   * True when causal / window masking hides every key of the tile from every query of it, so a
+   * tiled kernel can skip the tile (it would contribute exact zeros).
    */
-  hidesChunk(keyStart: number, keyCount: number): boolean {
+  hides(tile: Tile): boolean {
     const { causal, window, queryOffset } = this.plan;
-    const [firstQuery, lastQuery] = [queryOffset, queryOffset + this.dims.T - 1];
-    const [firstKey, lastKey] = [keyStart, keyStart + keyCount - 1];
+    const firstQuery = queryOffset + tile.rowStart;
+    const lastQuery = firstQuery + tile.rowCount - 1;
+    const [firstKey, lastKey] = [tile.keyStart, tile.keyStart + tile.keyCount - 1];
     if (causal && firstKey > lastQuery) return true;
     if (window === undefined) return false;
     return firstQuery - lastKey >= window || (!causal && firstKey - lastQuery >= window);
@@ -143,16 +140,29 @@ export class HeadMasks {
     this.blocks.clear();
   }
 
-  /** The causal / window part for keys `keyStart …`, shared by all heads: 0/1 `[T, C]` or undefined. */
-  structural(keyStart: number, keyCount: number): tf.Tensor | undefined {
+  /** The causal / window part of a tile, shared by all heads: 0/1 `[R, C]`, or undefined. */
+  structural(tile: Tile): tf.Tensor | undefined {
     const { causal, window, queryOffset } = this.plan;
     if (!causal && window === undefined) return undefined;
-    const delta = positionDelta(this.dims.T, keyStart, keyCount, queryOffset); // [T, C]
+    const delta = positionDelta(
+      tile.rowCount,
+      tile.keyStart,
+      tile.keyCount,
+      queryOffset + tile.rowStart,
+    ); // [R, C]
     let keep: tf.Tensor = causal ? tf.greaterEqual(delta, 0) : tf.onesLike(delta);
     if (window !== undefined) {
       const near = causal ? tf.less(delta, window) : tf.less(tf.abs(delta), window);
       keep = tf.logicalAnd(tf.cast(keep, 'bool'), near);
     }
-    return tf.cast(keep, 'float32') as tf.Tensor;
+    return tf.cast(keep, 'float32');
   }
+}
+
+/** A block of the score matrix: queries `rowStart … + rowCount − 1`, keys `keyStart … + keyCount − 1`. */
+export interface Tile {
+  rowStart: number;
+  rowCount: number;
+  keyStart: number;
+  keyCount: number;
 }

@@ -22,8 +22,8 @@ export interface AttentionOptions {
   /** Seed of the dropout masks; the same seed drops the same entries. Default random. */
   seed?: number;
   /**
-   * Chunk over keys with an online softmax (memory O(T·chunk) instead of O(T·S)) and recompute
-   * in the backward pass. `true` uses chunks of 128 keys.
+   * Tiles of `chunkSize` queries × `chunkSize` keys with an online softmax (memory O(T) instead
+   * of O(T·S)), recomputed in the backward pass. `true` uses `chunkSize` 256.
    */
   memoryEfficient?: boolean | { chunkSize: number };
   /** Also return the attention probabilities `[B, H, T, S]` (plain path only). */
@@ -37,7 +37,7 @@ export interface AttentionResult {
   weights: tf.Tensor4D;
 }
 
-const DEFAULT_CHUNK = 128;
+const DEFAULT_CHUNK = 256;
 
 /**
  * softmax(q·kᵀ·scale + mask)·v over heads (Vaswani et al. 2017, eq. 1), with grouped key/value
