@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActivationName, activation } from './activations.js';
+import { type ActivationName, activation, silu } from './activations.js';
 import { Dense } from './dense.js';
 import { ArgumentError } from './errors.js';
 import type { Initializer } from './initializers.js';
@@ -166,29 +166,11 @@ export class FeedForward extends Module {
   constructor(options: FeedForwardOptions) {
     super();
     const rng = resolveRng(options.rng);
-    const { dModel, hiddenDim, useBias = true, kernelInitializer } = options;
+    const useBias = options.useBias ?? true;
     this.activation = options.activation ?? 'relu';
     activation(this.activation); // validates the name
-    this.up = this.addModule(
-      'up',
-      new Dense({
-        inputDim: dModel,
-        outputDim: hiddenDim,
-        useBias,
-        kernelInitializer,
-        rng: rng.fork(),
-      }),
-    );
-    this.down = this.addModule(
-      'down',
-      new Dense({
-        inputDim: hiddenDim,
-        outputDim: dModel,
-        useBias,
-        kernelInitializer: options.outputInitializer ?? kernelInitializer,
-        rng: rng.fork(),
-      }),
-    );
+    this.up = this.addModule('up', ffnDense(options, useBias, rng, 'inner'));
+    this.down = this.addModule('down', ffnDense(options, useBias, rng, 'output'));
     this.dropout = this.addModule(
       'dropout',
       new Dropout({ rate: options.dropout ?? 0, rng: rng.fork() }),
@@ -205,6 +187,27 @@ export class FeedForward extends Module {
 export type SwiGLUOptions = FeedForwardBase;
 
 /**
+ * One projection of a feed-forward block, with its own fork of `rng`: `inner` maps dModel →
+ * hiddenDim with `kernelInitializer`; `output` maps back with `outputInitializer` (or the same).
+ */
+function ffnDense(
+  options: FeedForwardBase,
+  useBias: boolean,
+  rng: Rng,
+  role: 'inner' | 'output',
+): Dense {
+  const { dModel, hiddenDim, kernelInitializer, outputInitializer } = options;
+  return new Dense({
+    inputDim: role === 'inner' ? dModel : hiddenDim,
+    outputDim: role === 'inner' ? hiddenDim : dModel,
+    useBias,
+    kernelInitializer:
+      role === 'inner' ? kernelInitializer : (outputInitializer ?? kernelInitializer),
+    rng: rng.fork(),
+  });
+}
+
+/**
  * The SwiGLU feed-forward (Shazeer 2020, as in LLaMA): down(silu(gate(x)) ⊙ up(x)), children
  * `gate` and `up` `[dModel, hiddenDim]`, `down` `[hiddenDim, dModel]`, no biases by default.
  */
@@ -216,37 +219,14 @@ export class SwiGLU extends Module {
   constructor(options: SwiGLUOptions) {
     super();
     const rng = resolveRng(options.rng);
-    const { dModel, hiddenDim, useBias = false, kernelInitializer } = options;
-    const inner = (name: string) =>
-      this.addModule(
-        name,
-        new Dense({
-          inputDim: dModel,
-          outputDim: hiddenDim,
-          useBias,
-          kernelInitializer,
-          rng: rng.fork(),
-        }),
-      );
-    this.gate = inner('gate');
-    this.up = inner('up');
-    this.down = this.addModule(
-      'down',
-      new Dense({
-        inputDim: hiddenDim,
-        outputDim: dModel,
-        useBias,
-        kernelInitializer: options.outputInitializer ?? kernelInitializer,
-        rng: rng.fork(),
-      }),
-    );
+    const useBias = options.useBias ?? false;
+    this.gate = this.addModule('gate', ffnDense(options, useBias, rng, 'inner'));
+    this.up = this.addModule('up', ffnDense(options, useBias, rng, 'inner'));
+    this.down = this.addModule('down', ffnDense(options, useBias, rng, 'output'));
   }
 
   /** `[..., dModel]` → `[..., dModel]`. */
   apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const g = this.gate.apply(x);
-      return this.down.apply(tf.mul(tf.mul(g, tf.sigmoid(g)), this.up.apply(x)));
-    });
+    return tf.tidy(() => this.down.apply(tf.mul(silu(this.gate.apply(x)), this.up.apply(x))));
   }
 }
