@@ -3,7 +3,7 @@ import { type AttentionDims, HeadMasks, type MaskPlan } from './mask-plan.js';
 
 /**
  * The two attention kernels behind `scaledDotProductAttention`, each a `tf.customGrad` op over
- * (q, k, v). Masks are closed over, not inputs: they are constants and get no gradient.
+ * (q, k, v). Masks are not inputs of the ops: they are constants and get no gradient.
  *
  * Why per-head rank-2 products: on wasm, XNNPACK serves only rank-2 non-transposed matMuls; a
  * rank-3 batchMatMul or a transposed operand falls to a scalar loop 10-20x slower (FACTS.md,
