@@ -30,7 +30,6 @@ export class BpeCore {
   readonly mergeList: ReadonlyArray<readonly [number, number, number]>;
   /** Tokens by text (tiktoken mode only), never evicted. */
   private readonly textToId = new Map<string, number>();
-  private readonly tokenText: Array<string | undefined>;
   private readonly byteIds = new Int32Array(256).fill(-1);
   private readonly pairA: Int32Array;
   private readonly pairB: Int32Array;
@@ -60,14 +59,12 @@ export class BpeCore {
     this.tokens = tokens;
     this.ignoreMerges = ignoreMerges;
     const byId = new Map<string, number>();
-    this.tokenText = new Array<string | undefined>(tokens.length);
     for (let id = 0; id < tokens.length; id++) {
       const t = tokens[id];
       if (t === undefined) continue;
       byId.set(t, id);
       if (t.length === 1) this.byteIds[t.charCodeAt(0)] = id;
       const text = byteStringToText(t);
-      this.tokenText[id] = text;
       if (text !== undefined && ignoreMerges) this.textToId.set(text, id);
     }
     this.byteStringToId = byId;
@@ -94,11 +91,6 @@ export class BpeCore {
       this.pairPriority[h] = priority;
       this.pairResult[h] = r;
     }
-  }
-
-  /** Text of a token when its bytes are valid UTF-8 on their own. */
-  textOf(id: number): string | undefined {
-    return this.tokenText[id];
   }
 
   /** Appends the ids of one pre-tokenized piece to `out`. */

@@ -11,6 +11,7 @@ import {
   parseJsTiktokenRanks,
   parseTiktokenRanks,
 } from './rank-files.js';
+import { TokenBytes } from './token-bytes.js';
 
 /** Everything that defines a byte-level BPE tokenizer. */
 export interface BytePairTokenizerOptions extends BpeTables {
@@ -25,7 +26,7 @@ export interface BytePairTokenizerOptions extends BpeTables {
   readonly special?: SpecialTokenConfig;
 }
 
-const fallbackDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Byte-level BPE (GPT-2, r50k, cl100k, o200k): UTF-8 bytes, regex pre-tokenization, rank-based
@@ -51,6 +52,7 @@ export class BytePairTokenizer extends BaseTokenizer {
   private readonly core: BpeCore;
   private readonly regex: RegExp;
   private readonly size: number;
+  private readonly bytes: TokenBytes;
 
   constructor(options: BytePairTokenizerOptions) {
     super(options.special);
@@ -79,6 +81,9 @@ export class BytePairTokenizer extends BaseTokenizer {
     let size = tokens.length;
     for (const id of this.specialTokens.values()) size = Math.max(size, id + 1);
     this.size = size;
+    const all: Array<string | undefined> = tokens.slice();
+    for (const [text, id] of this.specialTokens) all[id] = utf8ByteString(text);
+    this.bytes = new TokenBytes(all);
   }
 
   /**
@@ -196,46 +201,13 @@ export class BytePairTokenizer extends BaseTokenizer {
   /** Ids → the concatenated token bytes. Raises `id-out-of-range` for an unknown id. */
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
     assertIds(ids);
-    return this.bytesFrom(ids, 0);
+    return this.bytes.concat(ids).slice();
   }
 
   /** Ids → text; bytes that do not form valid UTF-8 become U+FFFD. */
   decode(ids: ArrayLike<number>): string {
     assertIds(ids);
-    let text = '';
-    const n = ids.length;
-    for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      const t = this.core.textOf(id) ?? this.specialById.get(id);
-      if (t === undefined) return text + fallbackDecoder.decode(this.bytesFrom(ids, i));
-      text += t;
-    }
-    return text;
-  }
-
-  private bytesFrom(ids: ArrayLike<number>, from: number): Uint8Array {
-    let length = 0;
-    for (let i = from; i < ids.length; i++) length += this.bytesOf(ids, i).length;
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (let i = from; i < ids.length; i++) {
-      const b = this.bytesOf(ids, i);
-      for (let j = 0; j < b.length; j++) out[at++] = b.charCodeAt(j);
-    }
-    return out;
-  }
-
-  private bytesOf(ids: ArrayLike<number>, i: number): string {
-    const id = ids[i]!;
-    const bytes = this.core.tokens[id];
-    if (bytes !== undefined) return bytes;
-    const special = this.specialById.get(id);
-    if (special !== undefined) return utf8ByteString(special);
-    throw new TokenizerError(
-      'id-out-of-range',
-      `decode: id ${String(id)} at index ${i} is not in the vocabulary (size ${this.size})`,
-      { index: i, id: String(id) },
-    );
+    return utf8Decoder.decode(this.bytes.concat(ids));
   }
 
   /** A Hugging Face `tokenizer.json` object; `JSON.stringify` it to save. */
