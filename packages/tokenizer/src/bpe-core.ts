@@ -42,9 +42,9 @@ export class BpeCore {
    */
   private cache = new Map<string, number | number[]>();
   private cacheAdds = 0;
-  private sIds = new Int32Array(SMALL_PIECE);
-  private sRank = new Int32Array(SMALL_PIECE);
-  private sRes = new Int32Array(SMALL_PIECE);
+  private readonly sIds = new Int32Array(SMALL_PIECE);
+  private readonly sRank = new Int32Array(SMALL_PIECE);
+  private readonly sRes = new Int32Array(SMALL_PIECE);
 
   /**
    * @param tokens - id → byte string; with no `merges`, ids are tiktoken ranks.
@@ -64,8 +64,8 @@ export class BpeCore {
       if (t === undefined) continue;
       byId.set(t, id);
       if (t.length === 1) this.byteIds[t.charCodeAt(0)] = id;
-      const text = byteStringToText(t);
-      if (text !== undefined && ignoreMerges) this.textToId.set(text, id);
+      const text = ignoreMerges ? byteStringToText(t) : undefined;
+      if (text !== undefined) this.textToId.set(text, id);
     }
     this.byteStringToId = byId;
     this.cache = new Map(this.textToId);

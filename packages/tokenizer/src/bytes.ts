@@ -80,35 +80,10 @@ export function utf8ByteString(text: string): string {
   return out;
 }
 
-/** Number of UTF-8 bytes the UTF-16 unit at `i` starts (0 for the low half of a pair). */
-export function utf8LengthAt(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c < 0x80) return 1;
-  if (c < 0x800) return 2;
-  if (c >= 0xd800 && c <= 0xdbff) {
-    const d = text.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d <= 0xdfff) return 4;
-  }
-  if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
-    const p = text.charCodeAt(i - 1);
-    if (p >= 0xd800 && p <= 0xdbff) return 0;
-  }
-  return 3;
-}
-
 /** Byte string → Uint8Array. */
-export function byteStringToBytes(s: string): Uint8Array {
+function byteStringToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Uint8Array → byte string. */
-export function bytesToByteString(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
   return out;
 }
 
@@ -130,9 +105,4 @@ export function base64ToByteString(b64: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Byte string → base64. */
-export function byteStringToBase64(s: string): string {
-  return btoa(s);
 }
