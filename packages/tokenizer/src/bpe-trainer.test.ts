@@ -84,6 +84,25 @@ describe('BpeTrainer', () => {
     expect(tok.encode(text).length).toBeLessThan(text.length / 3);
   });
 
+  it('encodes long pieces (heap path) exactly as applying the merges in order', () => {
+    const text = 'lowest newer slowly wider '.repeat(40);
+    const tok = new BpeTrainer({ vocabSize: 300 }).train(text);
+    const word = 'slowlylowestnewerwider'.repeat(6);
+    let symbols = [...new TextEncoder().encode(word)];
+    for (const [a, b, r] of tok.merges) {
+      const next: number[] = [];
+      for (let i = 0; i < symbols.length; i++) {
+        if (symbols[i] === a && symbols[i + 1] === b) {
+          next.push(r);
+          i++;
+        } else next.push(symbols[i]!);
+      }
+      symbols = next;
+    }
+    expect(word.length).toBeGreaterThan(48);
+    expect(tok.encode(word)).toEqual(symbols);
+  });
+
   it('stops at vocabSize and puts special tokens last', () => {
     const tok = new BpeTrainer({ vocabSize: 260, specialTokens: ['<|a|>', '<|b|>'] }).train(
       'the cat sat on the mat with the hat',
