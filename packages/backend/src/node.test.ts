@@ -1,12 +1,21 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from './errors.js';
-import { checkSameTfjsCore, findCudaDevices } from './node.js';
+import { checkSameTfjsCore, findCudaDevices, startNode } from './node.js';
 
 // A throw-away node_modules tree: package.json files are all module resolution reads here.
 const root = mkdtempSync(join(tmpdir(), 'tformer-node-check-'));
@@ -33,14 +42,22 @@ function fakeInstall(dir: string, packages: Record<string, string>): string {
 function withoutNodePath<T>(fn: () => T): T {
   const Module = createRequire(import.meta.url)('node:module') as { _initPaths(): void };
   const saved = process.env.NODE_PATH;
-  delete process.env.NODE_PATH;
-  Module._initPaths();
-  try {
-    return fn();
-  } finally {
+  const restore = () => {
     if (saved !== undefined) process.env.NODE_PATH = saved;
     Module._initPaths();
+  };
+  delete process.env.NODE_PATH;
+  Module._initPaths();
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    restore();
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 describe('checkSameTfjsCore', () => {
@@ -111,5 +128,48 @@ describe('findCudaDevices', () => {
     expect(findCudaDevices(proc)).toEqual({ count: 0, why: `${proc} is empty` });
     mkdirSync(join(proc, '0000:3b:00.0'));
     expect(findCudaDevices(proc).count).toBe(1);
+  });
+});
+
+describe('startNode', () => {
+  it('explains a tfjs-node installed without its native addon, and names the fix', async () => {
+    // tfjs-node as pnpm installs it with its install script off: the package, its dependencies
+    // beside it, no lib/ (the addon) and no deps/ (libtensorflow).
+    const real = realpathSync(
+      createRequire(import.meta.url).resolve('@tensorflow/tfjs-node/package.json'),
+    );
+    const realPkg = dirname(real);
+    const siblings = join(realPkg, '..', '..'); // …/.pnpm/@tensorflow+tfjs-node@…/node_modules
+    const nm = join(root, 'no-addon', 'node_modules');
+    mkdirSync(join(nm, '@tensorflow'), { recursive: true });
+    cpSync(realPkg, join(nm, '@tensorflow', 'tfjs-node'), {
+      recursive: true,
+      filter: (src) =>
+        !(dirname(src) === realPkg && ['lib', 'deps', 'build'].includes(basename(src))),
+    });
+    for (const entry of readdirSync(siblings)) {
+      const scoped = entry.startsWith('@')
+        ? readdirSync(join(siblings, entry)).map((n) => `${entry}/${n}`)
+        : [entry];
+      for (const name of scoped) {
+        if (name === '@tensorflow/tfjs-node') continue;
+        mkdirSync(dirname(join(nm, name)), { recursive: true });
+        symlinkSync(join(siblings, name), join(nm, name));
+      }
+    }
+    symlinkSync(
+      dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/package.json')),
+      join(nm, '@tensorflow', 'tfjs-core'),
+    );
+    const from = pathToFileURL(join(root, 'no-addon', 'app.js')).href;
+    writeFileSync(join(root, 'no-addon', 'app.js'), '');
+    const error = await withoutNodePath(() => startNode('node', from)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toMatch(
+      /^backend 'node' is unavailable: @tensorflow\/tfjs-node is installed without its native addon \(its install script did not run or could not download libtensorflow\): .*tfjs_binding\.node/,
+    );
+    expect((error as BackendUnavailableError).hint).toMatch(
+      /pnpm rebuild @tensorflow\/tfjs-node .*scripts\/setup-backends\.sh --node/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, errorMessage } from './errors.js';
 import { importOptional, isMissingModule, isNode, loadedNative } from './runtime.js';
@@ -96,8 +97,12 @@ export function checkSameTfjsCore(
 /**
  * Starts tfjs-node (`node`) or tfjs-node-gpu (`node-gpu`), imported lazily: both are optional
  * peers whose install downloads libtensorflow. `node-gpu` starts only where a CUDA device is.
+ * `from` is where the package is resolved from (this module; tests point it elsewhere).
  */
-export async function startNode(variant: Variant): Promise<NodeInfo> {
+export async function startNode(
+  variant: Variant,
+  from: string = import.meta.url,
+): Promise<NodeInfo> {
   const pkg = PACKAGES[variant];
   if (!isNode()) {
     throw new BackendUnavailableError(
@@ -116,7 +121,7 @@ export async function startNode(variant: Variant): Promise<NodeInfo> {
       );
     }
   }
-  const version = checkSameTfjsCore(variant, pkg);
+  const version = checkSameTfjsCore(variant, pkg, from);
   if (loadedNative.mesaOpenGl && !loadedNative.libtensorflow) {
     throw new BackendUnavailableError(
       variant,
@@ -128,7 +133,7 @@ export async function startNode(variant: Variant): Promise<NodeInfo> {
   }
   let mod: { version?: Record<string, string> };
   try {
-    mod = await importOptional(pkg);
+    mod = await importOptional(pathToFileURL(createRequire(from).resolve(pkg)).href);
   } catch (error) {
     const message = errorMessage(error);
     if (isMissingModule(error, pkg))
