@@ -6,6 +6,7 @@ export {
   parseNumber,
   startBackend,
 } from './common-options.js';
+export { confusionMatrix, formatConfusion } from './confusion.js';
 export { DataFileError } from './data-file-error.js';
 export {
   EpochSampler,
