@@ -9,12 +9,16 @@ export interface BlockConfig {
   numHeads: number;
   /** Key/value heads (grouped-query attention); default `numHeads`. */
   numKeyValueHeads?: number;
+  /** Width of each attention head (Keras' `key_dim`); default dModel / numHeads. */
+  headSize?: number;
   /** Inner width of the FFN (the paper's d_ff); default 4·dModel. */
   dFF?: number;
   /** Default `relu`, as in the paper. */
   activation?: FeedForwardActivation;
-  /** Dropout on each sub-layer's output and on the attention probabilities; default 0. */
+  /** Dropout on each sub-layer's output (before the residual addition); default 0. */
   dropout?: number;
+  /** Dropout on the attention probabilities; default `dropout` (0 in Keras' block). */
+  attentionDropout?: number;
   /**
    * false (default): post-LN as in the paper, `x = LN(x + sublayer(x))`. true: pre-LN as in GPT-2,
    * `x = x + sublayer(LN(x))`; a pre-LN stack needs a final LayerNorm (the owning model adds it).
@@ -26,14 +30,24 @@ export interface BlockConfig {
   layerNormEps?: number;
   /** Rotary positions on self-attention queries and keys (default false). */
   rope?: boolean;
+  /** Which attention kernel runs (see `TransformerAttentionConfig.kernel`); default `auto`. */
+  attentionKernel?: 'auto' | 'per-head' | 'batched';
 }
 
 export type ResolvedBlockConfig = Required<BlockConfig>;
 
 /** Fills defaults and checks the constraints, throwing {@link ModelConfigError} naming the field. */
 export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
+  if (config.headSize === undefined && config.dModel % config.numHeads !== 0) {
+    throw new ModelConfigError(
+      'dModel',
+      `${config.dModel} is not divisible by numHeads ${config.numHeads}`,
+    );
+  }
   const c: ResolvedBlockConfig = {
     numKeyValueHeads: config.numHeads,
+    headSize: config.dModel / config.numHeads,
+    attentionDropout: config.dropout ?? 0,
     dFF: 4 * config.dModel,
     activation: 'relu',
     dropout: 0,
@@ -41,13 +55,11 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     bias: true,
     layerNormEps: 1e-6,
     rope: false,
+    attentionKernel: 'auto',
     ...config,
   };
-  for (const field of ['dModel', 'numHeads', 'numKeyValueHeads', 'dFF'] as const) {
+  for (const field of ['dModel', 'numHeads', 'numKeyValueHeads', 'dFF', 'headSize'] as const) {
     checkPositiveInt(field, c[field]);
-  }
-  if (c.dModel % c.numHeads !== 0) {
-    throw new ModelConfigError('dModel', `${c.dModel} is not divisible by numHeads ${c.numHeads}`);
   }
   if (c.numHeads % c.numKeyValueHeads !== 0) {
     throw new ModelConfigError(
@@ -62,6 +74,7 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     );
   }
   checkRate('dropout', c.dropout);
+  checkRate('attentionDropout', c.attentionDropout);
   if (!['relu', 'gelu', 'gelu_tanh', 'swiglu'].includes(c.activation)) {
     throw new ModelConfigError(
       'activation',

@@ -53,13 +53,26 @@ export class DecoderBlock extends Module {
     const norm = () => new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias });
     this.selfAttn = this.addModule(
       'selfAttn',
-      new TransformerAttention({ ...c, ...init, rng: rng.fork() }),
+      new TransformerAttention({
+        ...c,
+        kernel: c.attentionKernel,
+        dropout: c.attentionDropout,
+        ...init,
+        rng: rng.fork(),
+      }),
     );
     this.ln1 = this.addModule('ln1', norm());
     // Cross-attention positions are the encoder's: no rotary there.
     this.crossAttn = this.addModule(
       'crossAttn',
-      new TransformerAttention({ ...c, rope: false, ...init, rng: rng.fork() }),
+      new TransformerAttention({
+        ...c,
+        kernel: c.attentionKernel,
+        dropout: c.attentionDropout,
+        rope: false,
+        ...init,
+        rng: rng.fork(),
+      }),
     );
     this.ln2 = this.addModule('ln2', norm());
     this.ffn = this.addModule('ffn', makeFeedForward(c, rng.fork(), init));

@@ -1,9 +1,16 @@
 export {
+  type BeamSearchOptions,
+  beamSearch,
+  type Hypothesis,
+  type NextLogProbs,
+} from './beam-search.js';
+export {
   type BlockConfig,
   type FeedForwardActivation,
   type ResolvedBlockConfig,
   resolveBlockConfig,
 } from './block-config.js';
+export { Decoder, type DecoderCall } from './decoder.js';
 export { DecoderBlock, type DecoderBlockCall } from './decoder-block.js';
 export { DecoderLM, type DecoderLMCall } from './decoder-lm.js';
 export {
@@ -15,6 +22,22 @@ export {
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
 export { Embedding, type EmbeddingOptions, embeddingLookup } from './embedding.js';
+export { Encoder, type EncoderConfig } from './encoder.js';
+export {
+  ENCODER_CLASSIFIER_PRESETS,
+  EncoderClassifier,
+  type EncoderClassifierConfig,
+  type ResolvedEncoderClassifierConfig,
+  resolveEncoderClassifierConfig,
+} from './encoder-classifier.js';
+export { EncoderDecoder } from './encoder-decoder.js';
+export {
+  ENCODER_DECODER_PRESETS,
+  type EncoderDecoderConfig,
+  encoderDecoderBlockConfig,
+  type ResolvedEncoderDecoderConfig,
+  resolveEncoderDecoderConfig,
+} from './encoder-decoder-config.js';
 export {
   CheckpointError,
   type CheckpointMismatch,
@@ -53,6 +76,12 @@ export {
   saveModel,
   WEIGHTS_FILE,
 } from './save-load.js';
+export {
+  beamSearchDecoderLM,
+  beamSearchEncoderDecoder,
+  greedyDecode,
+  type Seq2SeqGreedyOptions,
+} from './seq2seq-generate.js';
 export {
   TransformerAttention,
   type TransformerAttentionCall,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { scaledDotProductAttention } from '@tformer/attention';
 import { Dense, type Initializer, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
+import { batchedAttention } from './batched-attention.js';
 import { ModelConfigError } from './errors.js';
 import type { LayerCache } from './kv-cache.js';
 import { applyRotary } from './rotary.js';
@@ -10,12 +11,21 @@ export interface TransformerAttentionConfig {
   numHeads: number;
   /** Key/value heads (grouped-query attention); default `numHeads`. */
   numKeyValueHeads?: number;
+  /** Width of each head (Keras' `key_dim`); default dModel / numHeads. */
+  headSize?: number;
   /** Biases on the four projections (default true). */
   bias?: boolean;
   /** Dropout on the attention probabilities (default 0). */
   dropout?: number;
   /** Rotate queries and keys by their positions (RoPE); default false. */
   rope?: boolean;
+  /**
+   * `per-head`: `@tformer/attention`'s `scaledDotProductAttention` (one rank-2 product per head:
+   * fast on wasm for long sequences, seeded attention dropout). `batched`: {@link batchedAttention}
+   * (few ops: fast for short sequences). `auto` (default): batched when T·S ≤ 128² and no
+   * attention dropout is active, per-head otherwise.
+   */
+  kernel?: 'auto' | 'per-head' | 'batched';
 }
 
 export interface TransformerAttentionOptions extends TransformerAttentionConfig {
@@ -41,11 +51,12 @@ export interface TransformerAttentionCall {
 
 /**
  * Multi-head attention with its four projections (Vaswani et al. 2017, §3.2.2): children `query`,
- * `key`, `value` (`[dModel, H·hs]`, `[dModel, Hkv·hs]`) and `output` (`[dModel, dModel]`).
+ * `key`, `value` (`[dModel, H·hs]`, `[dModel, Hkv·hs]`) and `output` (`[H·hs, dModel]`).
  * Self-attention by default; cross-attention when called with `memory`. The attention itself is
  * `@tformer/attention`'s `scaledDotProductAttention`.
  *
- * Arguments: `dModel`, `numHeads`, `numKeyValueHeads`, `bias`, `dropout`, `rope`.
+ * Arguments: `dModel`, `numHeads`, `numKeyValueHeads`, `headSize`, `bias`, `dropout`, `rope`,
+ * `kernel`.
  * Call: `apply(x [B, T, dModel], { memory, causal, mask, positions, cache })` → `[B, T, dModel]`.
  *
  * @example
@@ -66,17 +77,19 @@ export class TransformerAttention extends Module {
   constructor(options: TransformerAttentionOptions) {
     super();
     const { dModel, numHeads } = options;
+    if (options.headSize === undefined && dModel % numHeads !== 0) {
+      throw new ModelConfigError('dModel', `${dModel} is not divisible by numHeads ${numHeads}`);
+    }
     this.config = {
       dModel,
       numHeads,
       numKeyValueHeads: options.numKeyValueHeads ?? numHeads,
+      headSize: options.headSize ?? dModel / numHeads,
       bias: options.bias ?? true,
       dropout: options.dropout ?? 0,
       rope: options.rope ?? false,
+      kernel: options.kernel ?? 'auto',
     };
-    if (dModel % numHeads !== 0) {
-      throw new ModelConfigError('dModel', `${dModel} is not divisible by numHeads ${numHeads}`);
-    }
     const kvHeads = this.config.numKeyValueHeads;
     if (numHeads % kvHeads !== 0) {
       throw new ModelConfigError(
@@ -84,28 +97,33 @@ export class TransformerAttention extends Module {
         `numHeads ${numHeads} is not a multiple of numKeyValueHeads ${kvHeads}`,
       );
     }
-    this.headSize = dModel / numHeads;
+    this.headSize = this.config.headSize;
     const rng = resolveRng(options.rng);
-    const dense = (name: string, outputDim: number, init?: Initializer) =>
+    const dense = (name: string, outputDim: number, init?: Initializer, inputDim = dModel) =>
       this.addModule(
         name,
         new Dense({
-          inputDim: dModel,
+          inputDim,
           outputDim,
           useBias: this.config.bias,
           kernelInitializer: init,
           rng: rng.fork(),
         }),
       );
-    this.query = dense('query', dModel, options.kernelInitializer);
+    this.query = dense('query', numHeads * this.headSize, options.kernelInitializer);
     this.key = dense('key', kvHeads * this.headSize, options.kernelInitializer);
     this.value = dense('value', kvHeads * this.headSize, options.kernelInitializer);
-    this.output = dense('output', dModel, options.outputInitializer ?? options.kernelInitializer);
+    this.output = dense(
+      'output',
+      dModel,
+      options.outputInitializer ?? options.kernelInitializer,
+      numHeads * this.headSize,
+    );
     this.#rng = rng.fork();
   }
 
   apply(x: tf.Tensor, call: TransformerAttentionCall = {}): tf.Tensor {
-    const [B, T, C] = x.shape as [number, number, number];
+    const [B, T] = x.shape as [number, number];
     const { numHeads, numKeyValueHeads, dropout } = this.config;
     const hs = this.headSize;
     const seed = this.training && dropout > 0 ? this.#rng.nextUint32() : 0;
@@ -138,14 +156,19 @@ export class TransformerAttention extends Module {
         call.cache.key = tf.keep(keys);
         call.cache.value = tf.keep(values);
       }
-      const y = scaledDotProductAttention(q, keys, values, {
-        causal: call.causal ?? false,
-        mask: call.mask,
-        dropout: seed ? dropout : 0,
-        seed,
-      }); // [B, H, T, hs]
-      // [B, H, T, hs] → [B, T, H, hs] → [B, T, C]: heads side by side again.
-      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, C]);
+      const { kernel } = this.config;
+      const batched =
+        kernel === 'batched' || (kernel === 'auto' && !seed && T * keys.shape[2] <= 128 * 128);
+      const y = batched
+        ? batchedAttention(q, keys, values, { causal: call.causal, mask: call.mask })
+        : scaledDotProductAttention(q, keys, values, {
+            causal: call.causal ?? false,
+            mask: call.mask,
+            dropout: seed ? dropout : 0,
+            seed,
+          }); // [B, H, T, hs]
+      // [B, H, T, hs] → [B, T, H, hs] → [B, T, H·hs]: heads side by side again.
+      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, numHeads * hs]);
       return this.output.apply(merged);
     });
   }

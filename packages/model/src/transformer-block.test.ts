@@ -39,8 +39,10 @@ function refWeights(names: string[], values: Float64Array[]): RefBlockWeights {
 
 describeWithBackends('TransformerBlock', () => {
   it.each([
-    { preNorm: false, causal: false, activation: 'relu', bias: true },
-    { preNorm: true, causal: true, activation: 'gelu', bias: false },
+    { preNorm: false, causal: false, activation: 'relu', bias: true, kernel: 'per-head' },
+    { preNorm: false, causal: false, activation: 'relu', bias: true, kernel: 'batched' },
+    { preNorm: true, causal: true, activation: 'gelu', bias: false, kernel: 'per-head' },
+    { preNorm: true, causal: true, activation: 'gelu', bias: false, kernel: 'batched' },
   ] as const)('matches the float64 block and its finite differences: %o', async (o) => {
     const block = new TransformerBlock({
       dModel: C,
@@ -50,6 +52,7 @@ describeWithBackends('TransformerBlock', () => {
       preNorm: o.preNorm,
       bias: o.bias,
       layerNormEps: 1e-5,
+      attentionKernel: o.kernel,
       rng: 3,
     });
     randomizeParameters(block, 10);

@@ -68,6 +68,8 @@ export class TransformerBlock extends Module {
       'attn',
       new TransformerAttention({
         ...c,
+        kernel: c.attentionKernel,
+        dropout: c.attentionDropout,
         kernelInitializer,
         outputInitializer,
         rng: rng.fork(),
