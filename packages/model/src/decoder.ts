@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LayerNorm, Module, ModuleList, resolveRng } from '@tformer/nn';
+import { checkPositiveInt, type ResolvedBlockConfig } from './block-config.js';
+import { DecoderBlock } from './decoder-block.js';
+import type { EncoderConfig } from './encoder.js';
+import type { KVCache } from './kv-cache.js';
+import type { BlockInit } from './transformer-block.js';
+
+export interface DecoderCall {
+  /** Encoder output `[B, S, dModel]`. */
+  memory: tf.Tensor;
+  /** Key mask `[B, S]` over the memory (non-zero = a real source token). */
+  memoryMask?: tf.Tensor;
+  /** Key mask `[B, T]` over the target (padding); causal masking is always on. */
+  mask?: tf.Tensor;
+  /** Self-attention keys/values of earlier target positions, one entry per layer. */
+  cache?: KVCache;
+}
+
+/**
+ * The Transformer decoder (Vaswani et al. 2017, §3.1): a stack of `numLayers`
+ * {@link DecoderBlock}s (masked self-attention, attention over the encoder output, FFN), plus a
+ * final LayerNorm when pre-LN. Children: `layers.N.*`, `norm` (pre-LN only).
+ *
+ * Arguments: the same as {@link Encoder}.
+ * Call: `apply(y [B, T, dModel], { memory, memoryMask, mask, cache })` → `[B, T, dModel]`.
+ *
+ * @example
+ * ```ts
+ * const decoder = new Decoder({ numLayers: 2, dModel: 32, numHeads: 4, rng: 0 });
+ * const out = decoder.apply(y, { memory }); // [B, T, 32]
+ * ```
+ */
+export class Decoder extends Module {
+  readonly numLayers: number;
+  readonly layers: ModuleList<DecoderBlock>;
+  readonly norm: LayerNorm | undefined;
+
+  constructor(options: EncoderConfig & BlockInit) {
+    super();
+    const { numLayers, rng: rngOption, ...block } = options;
+    checkPositiveInt('numLayers', numLayers);
+    this.numLayers = numLayers;
+    const rng = resolveRng(rngOption);
+    this.layers = this.addModule(
+      'layers',
+      new ModuleList(
+        Array.from({ length: numLayers }, () => new DecoderBlock({ ...block, rng: rng.fork() })),
+      ),
+    );
+    const c = this.layers.at(0).config;
+    this.norm = c.preNorm
+      ? this.addModule(
+          'norm',
+          new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias }),
+        )
+      : undefined;
+  }
+
+  apply(y: tf.Tensor, call: DecoderCall): tf.Tensor {
+    return tf.tidy(() => {
+      let h = y;
+      [...this.layers].forEach((layer, i) => {
+        h = layer.apply(h, { ...call, cache: call.cache?.layers[i] });
+      });
+      return this.norm ? this.norm.apply(h) : h;
+    });
+  }
+
+  getConfig(): ResolvedBlockConfig & { numLayers: number } {
+    return { ...this.layers.at(0).getConfig(), numLayers: this.numLayers };
+  }
+
+  static fromConfig(config: EncoderConfig, init: BlockInit = {}): Decoder {
+    return new Decoder({ ...config, ...init });
+  }
+}

@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { sinusoidalTable } from '@tformer/embeddings';
+import { Dense, Dropout, glorotUniform, Module, type RngOption, resolveRng } from '@tformer/nn';
+import { Decoder } from './decoder.js';
+import { Embedding } from './embedding.js';
+import { Encoder } from './encoder.js';
+import {
+  type EncoderDecoderConfig,
+  encoderDecoderBlockConfig,
+  type ResolvedEncoderDecoderConfig,
+  resolveEncoderDecoderConfig,
+} from './encoder-decoder-config.js';
+import { ModelArgumentError } from './errors.js';
+import type { KVCache } from './kv-cache.js';
+
+/**
+ * The Transformer of "Attention Is All You Need" (Vaswani et al. 2017): source and target
+ * embeddings scaled by √d_model plus sinusoidal positions (§3.4–3.5), an {@link Encoder}, a
+ * {@link Decoder}, and an output projection tied to the target embedding (or to the shared
+ * source/target embedding with `shareEmbeddings`). Post-LN blocks, ReLU FFN, dropout 0.1 and
+ * Xavier-uniform initialisation (as the Annotated Transformer) by default. Children: `srcEmbed`,
+ * `tgtEmbed` (unless shared), `encoder`, `decoder`, `generator` (untied only).
+ *
+ * Arguments: {@link EncoderDecoderConfig}; presets in `ENCODER_DECODER_PRESETS`.
+ * Call: `apply(src [B, S] int32, tgt [B, T] int32)` → logits `[B, T, tgtVocabSize]` for the
+ * token after each target position (teacher forcing). `encode` and `decode` split the two halves
+ * for generation.
+ *
+ * @example
+ * ```ts
+ * const model = new EncoderDecoder({ srcVocabSize: 11, tgtVocabSize: 11, numLayers: 2, dModel: 32, numHeads: 4 });
+ * const logits = model.apply(src, tgtIn); // [B, T, 11]
+ * ```
+ */
+export class EncoderDecoder extends Module {
+  readonly config: ResolvedEncoderDecoderConfig;
+  readonly srcEmbed: Embedding;
+  readonly tgtEmbed: Embedding;
+  readonly encoder: Encoder;
+  readonly decoder: Decoder;
+  readonly generator: Dense | undefined;
+  readonly drop: Dropout;
+  readonly #positions: Float32Array;
+
+  constructor(config: EncoderDecoderConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
+    super();
+    const c = resolveEncoderDecoderConfig(config);
+    this.config = c;
+    const rng = resolveRng(rngOption);
+    const init = glorotUniform();
+    const embed = (vocab: number) =>
+      new Embedding({ inputDim: vocab, outputDim: c.dModel, initializer: init, rng: rng.fork() });
+    this.srcEmbed = this.addModule('srcEmbed', embed(c.srcVocabSize));
+    this.tgtEmbed = c.shareEmbeddings
+      ? this.srcEmbed
+      : this.addModule('tgtEmbed', embed(c.tgtVocabSize));
+    const block = { ...encoderDecoderBlockConfig(c), kernelInitializer: init };
+    this.encoder = this.addModule(
+      'encoder',
+      new Encoder({ ...block, numLayers: c.numLayers, rng: rng.fork() }),
+    );
+    this.decoder = this.addModule(
+      'decoder',
+      new Decoder({ ...block, numLayers: c.numDecoderLayers, rng: rng.fork() }),
+    );
+    this.generator = c.tieOutput
+      ? undefined
+      : this.addModule(
+          'generator',
+          new Dense({
+            inputDim: c.dModel,
+            outputDim: c.tgtVocabSize,
+            kernelInitializer: init,
+            rng: rng.fork(),
+          }),
+        );
+    this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
+    this.#positions = sinusoidalTable(c.maxLength, c.dModel);
+  }
+
+  /** Logits `[B, T, tgtVocabSize]` of the next target token at each position. */
+  apply(src: tf.Tensor, tgt: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const srcMask = this.keyMask(src);
+      return this.decode(tgt, this.encode(src, srcMask), srcMask);
+    });
+  }
+
+  /** The encoder output `[B, S, dModel]` (the memory). */
+  encode(src: tf.Tensor, srcMask = this.keyMask(src)): tf.Tensor {
+    return tf.tidy(() => this.encoder.apply(this.embed(this.srcEmbed, src, 0), { mask: srcMask }));
+  }
+
+  /**
+   * Logits `[B, T, tgtVocabSize]` for target ids `[B, T]` given the memory. With `cache`, `tgt`
+   * holds only the new positions, which continue after `cache.length`.
+   */
+  decode(tgt: tf.Tensor, memory: tf.Tensor, srcMask?: tf.Tensor, cache?: KVCache): tf.Tensor {
+    return tf.tidy(() => {
+      const offset = cache?.length ?? 0;
+      const h = this.decoder.apply(this.embed(this.tgtEmbed, tgt, offset), {
+        memory,
+        memoryMask: srcMask,
+        mask: cache ? undefined : this.keyMask(tgt),
+        cache,
+      });
+      return this.generator ? this.generator.apply(h) : this.tgtEmbed.project(h);
+    });
+  }
+
+  /** `[B, L]` 1 for real tokens, 0 for `padTokenId`; undefined without a pad id. */
+  keyMask(ids: tf.Tensor): tf.Tensor | undefined {
+    const pad = this.config.padTokenId;
+    return pad === undefined ? undefined : tf.tidy(() => tf.notEqual(ids, pad));
+  }
+
+  /** √d·embedding(ids) + sinusoid(offset … offset + T − 1), then dropout (§3.4, §5.4). */
+  private embed(table: Embedding, ids: tf.Tensor, offset: number): tf.Tensor {
+    if (ids.rank !== 2 || ids.dtype !== 'int32') {
+      throw new ModelArgumentError('ids', 'an int32 tensor [B, T]', `${ids.dtype} [${ids.shape}]`);
+    }
+    const T = ids.shape[1]!;
+    const d = this.config.dModel;
+    if (offset + T > this.config.maxLength) {
+      throw new ModelArgumentError(
+        'ids',
+        `at most maxLength ${this.config.maxLength} positions`,
+        offset + T,
+      );
+    }
+    return tf.tidy(() => {
+      const pe = tf.tensor2d(this.#positions.subarray(offset * d, (offset + T) * d), [T, d]); // [T, d]
+      const x = tf.add(tf.mul(table.apply(ids), Math.sqrt(d)), pe); // [B, T, d]
+      return this.drop.apply(x);
+    });
+  }
+
+  getConfig(): ResolvedEncoderDecoderConfig {
+    return { ...this.config };
+  }
+
+  static fromConfig(
+    config: EncoderDecoderConfig,
+    options: { rng?: RngOption } = {},
+  ): EncoderDecoder {
+    return new EncoderDecoder(config, options);
+  }
+}

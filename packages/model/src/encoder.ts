@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LayerNorm, Module, ModuleList, resolveRng } from '@tformer/nn';
+import type { BlockConfig, ResolvedBlockConfig } from './block-config.js';
+import { checkPositiveInt } from './block-config.js';
+import { type BlockInit, TransformerBlock } from './transformer-block.js';
+
+export interface EncoderConfig extends BlockConfig {
+  numLayers: number;
+}
+
+/**
+ * The Transformer encoder (Vaswani et al. 2017, §3.1): a stack of `numLayers` bidirectional
+ * {@link TransformerBlock}s, plus a final LayerNorm when the blocks are pre-LN (a pre-LN stack's
+ * output is otherwise un-normalised). Children: `layers.N.*`, `norm` (pre-LN only).
+ *
+ * Arguments: {@link EncoderConfig} (block arguments and `numLayers`), initializers, `rng`.
+ * Call: `apply(x [B, S, dModel], { mask [B, S] })` → `[B, S, dModel]`.
+ *
+ * @example
+ * ```ts
+ * const encoder = new Encoder({ numLayers: 2, dModel: 32, numHeads: 4, rng: 0 });
+ * const memory = encoder.apply(x, { mask }); // [B, S, 32]
+ * ```
+ */
+export class Encoder extends Module {
+  readonly numLayers: number;
+  readonly layers: ModuleList<TransformerBlock>;
+  readonly norm: LayerNorm | undefined;
+
+  constructor(options: EncoderConfig & BlockInit) {
+    super();
+    const { numLayers, rng: rngOption, ...block } = options;
+    checkPositiveInt('numLayers', numLayers);
+    this.numLayers = numLayers;
+    const rng = resolveRng(rngOption);
+    this.layers = this.addModule(
+      'layers',
+      new ModuleList(
+        Array.from(
+          { length: numLayers },
+          () => new TransformerBlock({ ...block, rng: rng.fork() }),
+        ),
+      ),
+    );
+    const c = this.layers.at(0).config;
+    this.norm = c.preNorm
+      ? this.addModule(
+          'norm',
+          new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias }),
+        )
+      : undefined;
+  }
+
+  apply(x: tf.Tensor, { mask }: { mask?: tf.Tensor } = {}): tf.Tensor {
+    return tf.tidy(() => {
+      let h = x;
+      for (const layer of this.layers) h = layer.apply(h, { mask });
+      return this.norm ? this.norm.apply(h) : h;
+    });
+  }
+
+  getConfig(): ResolvedBlockConfig & { numLayers: number } {
+    return { ...this.layers.at(0).getConfig(), numLayers: this.numLayers };
+  }
+
+  static fromConfig(config: EncoderConfig, init: BlockInit = {}): Encoder {
+    return new Encoder({ ...config, ...init });
+  }
+}
