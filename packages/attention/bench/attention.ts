@@ -15,7 +15,7 @@ await selectBackend(backend);
 const [B, H, hs] = [1, 4, 32];
 
 const variants = [
-  { name: 'plain', memoryEfficient: false as const },
+  { name: 'plain (per-head kernel)', memoryEfficient: false as const },
   { name: 'memory-efficient, chunk 128', memoryEfficient: { chunkSize: 128 } },
   { name: 'memory-efficient, chunk 256', memoryEfficient: { chunkSize: 256 } },
   { name: 'memory-efficient, chunk 512', memoryEfficient: { chunkSize: 512 } },
@@ -28,7 +28,13 @@ function step(
   memoryEfficient: false | { chunkSize: number },
 ) {
   const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-    tf.sum(scaledDotProductAttention(a, b, c, { causal: true, memoryEfficient })),
+    tf.sum(
+      scaledDotProductAttention(a, b, c, {
+        causal: true,
+        memoryEfficient,
+        kernel: memoryEfficient ? 'auto' : 'per-head',
+      }),
+    ),
   )([q, k, v]);
   for (const g of grads) g.dataSync(); // wait for the work
   tf.dispose(grads);

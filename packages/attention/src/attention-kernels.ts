@@ -46,13 +46,12 @@ export function plainAttention(
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
     const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
-    const masks = new HeadMasks(options.plan);
-    const whole = { rowStart: 0, rowCount: T, keyStart: 0, keyCount: S };
-    const structural = masks.structural(whole);
+    const masks = new HeadMasks(options.plan, dims);
+    const tileMasks = masks.tile({ rowStart: 0, rowCount: T, keyStart: 0, keyCount: S });
     // One tidy per head frees its scores as soon as its probabilities exist.
     const perHead = forEachHead(dims, (i, b, h, j) =>
       tf.tidy(() => {
-        const { bias, keep } = masks.forHead(b, h, whole, structural);
+        const { bias, keep } = tileMasks.forHead(b, h);
         let scores = tf.matMul(heads.q[i]!, heads.kT[j]!); // [T, S]
         if (bias) scores = tf.add(scores, bias);
         let p = tf.softmax(scores);
@@ -61,6 +60,7 @@ export function plainAttention(
         return { p, pd, out: tf.matMul(pd, heads.v[j]!) }; // out [T, dv]
       }),
     );
+    tileMasks.dispose();
     masks.dispose();
     const probs = perHead.map((x) => x.p);
     if (wantWeights) weights = tf.keep(tf.reshape(tf.concat(probs, 0), [B, H, T, S])); // [B, H, T, S]
@@ -141,16 +141,16 @@ export function memoryEfficientAttention(
     const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
     const qb = heads.q.map((x) => cutRows(x, rowBlocks)); // [head][block] → [R, dk]
     const kv = chunkKeys(heads, keyChunks);
-    const masks = new HeadMasks(options.plan);
+    const masks = new HeadMasks(options.plan, dims);
     type State = { m: tf.Tensor; l: tf.Tensor; o: tf.Tensor };
     const state: Array<Array<State | undefined>> = qb.map(() => []);
     for (const { r, c, tile } of tiles) {
       if (masks.hides(tile)) continue;
-      const structural = masks.structural(tile);
+      const tileMasks = masks.tile(tile);
       forEachHead(dims, (i, b, h, j) => {
         const prev = state[i]![r];
         state[i]![r] = tf.tidy(() => {
-          const { bias, keep } = masks.forHead(b, h, tile, structural);
+          const { bias, keep } = tileMasks.forHead(b, h);
           let scores = tf.matMul(qb[i]![r]!, kv.kT[j]![c]!); // [R, C]
           if (bias) scores = tf.add(scores, bias);
           const chunkMax = tf.max(scores, 1, true); // [R, 1]
@@ -168,7 +168,7 @@ export function memoryEfficientAttention(
         });
         if (prev) tf.dispose([prev.m, prev.l, prev.o]);
       });
-      structural?.dispose();
+      tileMasks.dispose();
     }
     masks.dispose();
     // A row that saw no key has l = 0 (or no state at all): output 0, and L huge so exp(s − L) = 0.
@@ -201,7 +201,7 @@ export function memoryEfficientAttention(
       const g = splitHeads(qS, kS, vS, dims, options.scale);
       const gq = g.q.map((x) => cutRows(x, rowBlocks));
       const gkv = chunkKeys(g, keyChunks);
-      const gMasks = new HeadMasks({ ...options.plan, mask: maskS });
+      const gMasks = new HeadMasks({ ...options.plan, mask: maskS }, dims);
       const dOut = splitBlocks(dy, n, T, dv).map((x) => cutRows(x, rowBlocks));
       const outH = splitBlocks(out, n, T, dv).map((x) => cutRows(x, rowBlocks));
       const L = splitBlocks(lseS, n, T, 1).map((x) => cutRows(x, rowBlocks));
@@ -214,10 +214,10 @@ export function memoryEfficientAttention(
       const dVc = g.v.map(() => keyChunks.map(([, count]) => tf.zeros([count, dv])));
       for (const { r, c, tile } of tiles) {
         if (gMasks.hides(tile)) continue;
-        const structural = gMasks.structural(tile);
+        const tileMasks = gMasks.tile(tile);
         forEachHead(dims, (i, b, h, j) => {
           const next = tf.tidy(() => {
-            const { bias, keep } = gMasks.forHead(b, h, tile, structural);
+            const { bias, keep } = tileMasks.forHead(b, h);
             let scores = tf.matMul(gq[i]![r]!, gkv.kT[j]![c]!); // [R, C]
             if (bias) scores = tf.add(scores, bias);
             let p = tf.exp(tf.sub(scores, L[i]![r]!)); // [R, C], the forward's probabilities
@@ -234,7 +234,7 @@ export function memoryEfficientAttention(
           tf.dispose([dVc[j]![c]!, dKc[j]![c]!, dQ[i]![r]!]);
           [dVc[j]![c], dKc[j]![c], dQ[i]![r]] = [next.dV, next.dK, next.dQ];
         });
-        structural?.dispose();
+        tileMasks.dispose();
       }
       gMasks.dispose();
       const join = (parts: tf.Tensor[]) => (parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
@@ -335,6 +335,18 @@ function mergeGradients(dQ: tf.Tensor[], dK: tf.Tensor[][], dV: tf.Tensor[][], d
 
 /** Inverted dropout with a seeded mask, so the same seed drops the same entries. */
 function dropout(p: tf.Tensor, rate: number, seed: number): tf.Tensor {
-  const keep = tf.greaterEqual(tf.randomUniform(p.shape, 0, 1, 'float32', seed), rate);
-  return tf.mul(p, tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate)));
+  return tf.mul(p, dropoutMask(p.shape, rate, seed));
+}
+
+/** 0 or 1/(1 − rate) per entry; head i of a call draws from seed + i. */
+function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate);
+  return tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate));
+}
+
+/** The per-head kernel's dropout masks for all heads at once, `[B, H, T, S]`. */
+export function dropoutMasks(dims: KernelDims, options: KernelOptions): tf.Tensor {
+  const { B, H, T, S } = dims;
+  const heads = forEachHead(dims, (i) => dropoutMask([T, S], options.dropout, options.seed + i));
+  return tf.reshape(tf.concat(heads, 0), [B, H, T, S]); // [B, H, T, S]
 }

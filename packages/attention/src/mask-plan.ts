@@ -63,61 +63,64 @@ export function planMask(
   return { causal, window, queryOffset, mask: mask4 };
 }
 
+/** What a kernel adds to the scores (`bias`) and multiplies the probabilities by (`keep`, 0/1). */
+export interface MaskTerms {
+  bias?: tf.Tensor;
+  keep?: tf.Tensor;
+}
+
 /**
- * Per-(batch, head) rank-2 views of the user mask, gathered once and reused for every key chunk
- * (kept across the kernels' per-head `tf.tidy` scopes; {@link HeadMasks.dispose} frees them).
+ * The masks of a plan in the shapes the kernels need: per (batch, head) rank-2 tiles, cached per
+ * distinct mask row so heads that share a mask share its tensors (all kept across the kernels'
+ * per-head `tf.tidy` scopes; `dispose` frees them), or the whole `[B|1, H|1, T|1, S]` terms.
  */
 export class HeadMasks {
   private readonly blocks = new Map<number, tf.Tensor>();
-  private readonly flat: tf.Tensor | undefined;
+  /** The user mask as 0/1 keep floats, or additive values clamped so -Infinity stays finite. */
+  private readonly values: tf.Tensor4D | undefined;
   private readonly additive: boolean;
 
-  constructor(private readonly plan: MaskPlan) {
+  constructor(
+    private readonly plan: MaskPlan,
+    private readonly dims: AttentionDims,
+  ) {
     const mask = plan.mask;
     this.additive = mask?.dtype === 'float32';
     if (mask) {
-      const [bm, hm, tm, s] = mask.shape;
-      // Keep masks become 0/1 floats; additive ones are clamped so that -Infinity stays finite.
       const values = this.additive
         ? tf.maximum(mask, MASKED)
         : tf.cast(tf.notEqual(mask, 0), 'float32');
-      this.flat = tf.keep(tf.reshape(values, [bm * hm, tm * s])); // [Bm·Hm, Tm·S]
+      this.values = tf.keep(values) as tf.Tensor4D; // [Bm, Hm, Tm, S]
     }
   }
 
-  /**
-   * Bias to add to the `[R, C]` scores of head (b, h) on a tile (queries `rowStart …`, keys
-   * `keyStart …`), and the 0/1 `keep` factor for the probabilities; both undefined when nothing is
-   * masked. `structural` is {@link HeadMasks.structural} of the same tile.
-   */
-  forHead(b: number, h: number, tile: Tile, structural: tf.Tensor | undefined) {
-    const { mask } = this.plan;
-    let keep = structural;
-    let additive: tf.Tensor | undefined;
-    if (mask && this.flat) {
-      const [bm, hm, tm, s] = mask.shape;
-      const row = (bm === 1 ? 0 : b) * hm + (hm === 1 ? 0 : h);
-      let block = this.blocks.get(row);
-      if (!block) {
-        block = tf.keep(tf.reshape(tf.gather(this.flat, [row], 0), [tm, s])); // [Tm, S]
-        this.blocks.set(row, block);
-      }
-      const [rowStart, rows] = tm === 1 ? [0, 1] : [tile.rowStart, tile.rowCount];
-      const whole = rows === tm && tile.keyCount === s;
-      const part = whole
-        ? block
-        : tf.slice(block, [rowStart, tile.keyStart], [rows, tile.keyCount]); // [R|1, C]
-      if (this.additive) {
-        additive = part;
-        const userKeep = tf.cast(tf.greater(part, MASKED / 2), 'float32');
-        keep = keep ? tf.mul(keep, userKeep) : userKeep;
-      } else {
-        keep = keep ? tf.mul(keep, part) : part;
-      }
-    }
-    if (!keep) return { bias: undefined, keep: undefined };
-    const keepBias = tf.mul(tf.sub(keep, 1), -MASKED); // 0 where kept, MASKED where not
-    return { bias: additive ? tf.add(additive, keepBias) : keepBias, keep };
+  /** The terms of one tile for every head; free them with the returned `dispose`. */
+  tile(tile: Tile): { forHead(b: number, h: number): MaskTerms; dispose(): void } {
+    const structural = this.structural(tile);
+    const cache = new Map<number, MaskTerms>();
+    const owned: tf.Tensor[] = structural ? [structural] : [];
+    return {
+      forHead: (b, h) => {
+        const row = this.maskRow(b, h);
+        let terms = cache.get(row);
+        if (!terms) {
+          terms = tf.tidy(() => combine(structural, this.userTile(row, tile), this.additive));
+          // The structural tile and the cached user blocks have owners already.
+          const shared = new Set<tf.Tensor | undefined>([structural, ...this.blocks.values()]);
+          for (const t of [terms.bias, terms.keep]) if (t && !shared.has(t)) owned.push(tf.keep(t));
+          cache.set(row, terms);
+        }
+        return terms;
+      },
+      dispose: () => tf.dispose(owned),
+    };
+  }
+
+  /** The terms for the whole score matrix, broadcastable to `[B, H, T, S]`. Caller-owned. */
+  whole(): MaskTerms {
+    const { T, S } = this.dims;
+    const structural = this.structural({ rowStart: 0, rowCount: T, keyStart: 0, keyCount: S });
+    return combine(structural && tf.reshape(structural, [1, 1, T, S]), this.values, this.additive); // [1, 1, T, S]
   }
 
   /**
@@ -135,28 +138,72 @@ export class HeadMasks {
   }
 
   dispose(): void {
-    this.flat?.dispose();
+    this.values?.dispose();
     for (const block of this.blocks.values()) block.dispose();
     this.blocks.clear();
   }
 
+  /** Which `[Tm, S]` block of the user mask head (b, h) reads; -1 without a user mask. */
+  private maskRow(b: number, h: number): number {
+    if (!this.values) return -1;
+    const [bm, hm] = this.values.shape;
+    return (bm === 1 ? 0 : b) * hm + (hm === 1 ? 0 : h);
+  }
+
+  /** The user mask's `[R|1, C]` part for a tile, from its `[Tm, S]` block (gathered once). */
+  private userTile(row: number, tile: Tile): tf.Tensor | undefined {
+    if (!this.values || row < 0) return undefined;
+    const [bm, hm, tm, s] = this.values.shape;
+    let block = this.blocks.get(row);
+    if (!block) {
+      const flat = tf.reshape(this.values, [bm * hm, tm * s]); // [Bm·Hm, Tm·S]
+      block = tf.keep(tf.reshape(tf.gather(flat, [row], 0), [tm, s])); // [Tm, S]
+      this.blocks.set(row, block);
+    }
+    const [rowStart, rows] = tm === 1 ? [0, 1] : [tile.rowStart, tile.rowCount];
+    if (rows === tm && tile.keyCount === s) return block;
+    return tf.slice(block, [rowStart, tile.keyStart], [rows, tile.keyCount]); // [R|1, C]
+  }
+
   /** The causal / window part of a tile, shared by all heads: 0/1 `[R, C]`, or undefined. */
-  structural(tile: Tile): tf.Tensor | undefined {
+  private structural(tile: Tile): tf.Tensor | undefined {
     const { causal, window, queryOffset } = this.plan;
     if (!causal && window === undefined) return undefined;
-    const delta = positionDelta(
-      tile.rowCount,
-      tile.keyStart,
-      tile.keyCount,
-      queryOffset + tile.rowStart,
-    ); // [R, C]
-    let keep: tf.Tensor = causal ? tf.greaterEqual(delta, 0) : tf.onesLike(delta);
-    if (window !== undefined) {
-      const near = causal ? tf.less(delta, window) : tf.less(tf.abs(delta), window);
-      keep = tf.logicalAnd(tf.cast(keep, 'bool'), near);
-    }
-    return tf.cast(keep, 'float32');
+    return tf.tidy(() => {
+      const delta = positionDelta(
+        tile.rowCount,
+        tile.keyStart,
+        tile.keyCount,
+        queryOffset + tile.rowStart,
+      ); // [R, C]
+      let keep: tf.Tensor = causal ? tf.greaterEqual(delta, 0) : tf.onesLike(delta);
+      if (window !== undefined) {
+        const near = causal ? tf.less(delta, window) : tf.less(tf.abs(delta), window);
+        keep = tf.logicalAnd(tf.cast(keep, 'bool'), near);
+      }
+      return tf.cast(keep, 'float32');
+    });
   }
+}
+
+/** Structural keep × user mask → additive bias (MASKED where hidden) and the 0/1 keep factor. */
+function combine(
+  structural: tf.Tensor | undefined,
+  user: tf.Tensor | undefined,
+  additive: boolean,
+): MaskTerms {
+  let keep = structural;
+  let userBias: tf.Tensor | undefined;
+  if (user && additive) {
+    userBias = user;
+    const userKeep = tf.cast(tf.greater(user, MASKED / 2), 'float32');
+    keep = keep ? tf.mul(keep, userKeep) : userKeep;
+  } else if (user) {
+    keep = keep ? tf.mul(keep, user) : user;
+  }
+  if (!keep) return {};
+  const keepBias = tf.mul(tf.sub(keep, 1), -MASKED); // 0 where kept, MASKED where not
+  return { bias: userBias ? tf.add(userBias, keepBias) : keepBias, keep };
 }
 
 /** A block of the score matrix: queries `rowStart … + rowCount − 1`, keys `keyStart … + keyCount − 1`. */

@@ -128,9 +128,11 @@ const CASES: Case[] = [
 ];
 
 describeWithBackends('MultiHeadAttention', () => {
-  for (const c of CASES) {
-    it(`matches the float64 reference: ${c.name}`, () => {
-      const mha = new MultiHeadAttention(c.options);
+  const kernels = (c: Case) =>
+    c.options.memoryEfficient ? (['auto'] as const) : (['per-head', 'batched'] as const);
+  for (const [c, kernel] of CASES.flatMap((c) => kernels(c).map((k) => [c, k] as const))) {
+    it(`matches the float64 reference: ${c.name} (kernel ${kernel})`, () => {
+      const mha = new MultiHeadAttention({ ...c.options, kernel });
       const cfg = mha.config;
       const S = c.S ?? c.T;
       const x = random(c.B * c.T * cfg.inputDim, 7);
@@ -212,75 +214,79 @@ describeWithBackends('MultiHeadAttention', () => {
     mha.dispose();
   });
 
-  it('parameter and input gradients match finite differences of the float64 reference', () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
-      numKeyValueHeads: 1,
-      keyDim: 2,
-      valueDim: 3,
-      inputDim: 3,
-      rng: 11,
+  for (const kernel of ['per-head', 'batched'] as const) {
+    it(`parameter and input gradients match finite differences of the float64 reference (kernel ${kernel})`, () => {
+      const mha = new MultiHeadAttention({
+        kernel,
+        numHeads: 2,
+        numKeyValueHeads: 1,
+        keyDim: 2,
+        valueDim: 3,
+        inputDim: 3,
+        rng: 11,
+      });
+      const [B, T] = [2, 3];
+      const x = random(B * T * 3, 12);
+      const upstream = random(B * T * 3, 13);
+      const named = mha.namedParameters();
+      expect(named.map(([n]) => n)).toEqual([
+        'query.kernel',
+        'query.bias',
+        'key.kernel',
+        'key.bias',
+        'value.kernel',
+        'value.bias',
+        'output.kernel',
+        'output.bias',
+      ]);
+      const sizes = named.map(([, v]) => v.size);
+      const flat = Float64Array.from([...named.flatMap(([, v]) => Array.from(v.dataSync())), ...x]);
+      const loss = (theta: Float64Array) => {
+        let offset = 0;
+        const take = (n: number) => theta.subarray(offset, (offset += n));
+        const [qk, qb, kk, kb, vk, vb, ok, ob] = sizes.map(take);
+        const input = take(x.length);
+        const out = reference(mha, Float32Array.from(input), Float32Array.from(input), B, T, T, {
+          causal: true,
+          projections: {
+            query: { kernel: qk!, bias: qb },
+            key: { kernel: kk!, bias: kb },
+            value: { kernel: vk!, bias: vb },
+            output: { kernel: ok!, bias: ob },
+          },
+          query: input,
+          key: input,
+          value: input,
+        }).output;
+        return out.reduce((s, o, i) => s + o * upstream[i]!, 0);
+      };
+      const numeric = numericGradient(loss, flat, 1e-5);
+      tf.tidy(() => {
+        const input = tf.tensor3d(x, [B, T, 3]);
+        const w = tf.tensor3d(upstream, [B, T, 3]);
+        const f = () => tf.sum(tf.mul(mha.apply(input, { causal: true }), w)) as tf.Scalar;
+        const { grads } = tf.variableGrads(f);
+        const inputGrad = tf.grad((inp: tf.Tensor) =>
+          tf.sum(tf.mul(mha.apply(inp, { causal: true }), w)),
+        )(input);
+        const analytic = [
+          ...named.flatMap(([, v]) => Array.from(grads[v.name]!.dataSync())),
+          ...inputGrad.dataSync(),
+        ];
+        expectTensorsClose(analytic, numeric, { atol: 2e-4, rtol: 1e-3 });
+      });
+      mha.dispose();
     });
-    const [B, T] = [2, 3];
-    const x = random(B * T * 3, 12);
-    const upstream = random(B * T * 3, 13);
-    const named = mha.namedParameters();
-    expect(named.map(([n]) => n)).toEqual([
-      'query.kernel',
-      'query.bias',
-      'key.kernel',
-      'key.bias',
-      'value.kernel',
-      'value.bias',
-      'output.kernel',
-      'output.bias',
-    ]);
-    const sizes = named.map(([, v]) => v.size);
-    const flat = Float64Array.from([...named.flatMap(([, v]) => Array.from(v.dataSync())), ...x]);
-    const loss = (theta: Float64Array) => {
-      let offset = 0;
-      const take = (n: number) => theta.subarray(offset, (offset += n));
-      const [qk, qb, kk, kb, vk, vb, ok, ob] = sizes.map(take);
-      const input = take(x.length);
-      const out = reference(mha, Float32Array.from(input), Float32Array.from(input), B, T, T, {
-        causal: true,
-        projections: {
-          query: { kernel: qk!, bias: qb },
-          key: { kernel: kk!, bias: kb },
-          value: { kernel: vk!, bias: vb },
-          output: { kernel: ok!, bias: ob },
-        },
-        query: input,
-        key: input,
-        value: input,
-      }).output;
-      return out.reduce((s, o, i) => s + o * upstream[i]!, 0);
-    };
-    const numeric = numericGradient(loss, flat, 1e-5);
-    tf.tidy(() => {
-      const input = tf.tensor3d(x, [B, T, 3]);
-      const w = tf.tensor3d(upstream, [B, T, 3]);
-      const f = () => tf.sum(tf.mul(mha.apply(input, { causal: true }), w)) as tf.Scalar;
-      const { grads } = tf.variableGrads(f);
-      const inputGrad = tf.grad((inp: tf.Tensor) =>
-        tf.sum(tf.mul(mha.apply(inp, { causal: true }), w)),
-      )(input);
-      const analytic = [
-        ...named.flatMap(([, v]) => Array.from(grads[v.name]!.dataSync())),
-        ...inputGrad.dataSync(),
-      ];
-      expectTensorsClose(analytic, numeric, { atol: 2e-4, rtol: 1e-3 });
-    });
-    mha.dispose();
-  });
+  }
 
-  for (const [memoryEfficient, position] of [
-    [false, 'none'],
-    [{ chunkSize: 3 }, 'none'],
-    [false, 'rope'],
-    [{ chunkSize: 3 }, 'alibi'],
+  for (const [memoryEfficient, position, kernel] of [
+    [false, 'none', 'per-head'],
+    [false, 'none', 'batched'],
+    [{ chunkSize: 3 }, 'none', 'auto'],
+    [false, 'rope', 'per-head'],
+    [{ chunkSize: 3 }, 'alibi', 'auto'],
   ] as const) {
-    it(`cached decoding equals full recomputation at every position (GQA, window, position ${position}; memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
+    it(`cached decoding equals full recomputation at every position (GQA, window, position ${position}; kernel ${kernel}, memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
       const mha = new MultiHeadAttention({
         numHeads: 4,
         numKeyValueHeads: 2,
@@ -289,6 +295,7 @@ describeWithBackends('MultiHeadAttention', () => {
         window: 4,
         memoryEfficient,
         position,
+        kernel,
         maxLength: 16,
         rng: 21,
       });

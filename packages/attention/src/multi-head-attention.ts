@@ -32,6 +32,8 @@ export interface MultiHeadAttentionConfig {
   window?: number;
   /** Chunked online-softmax attention (see `scaledDotProductAttention`). Default false. */
   memoryEfficient?: boolean | { chunkSize: number };
+  /** Exact kernel (see `scaledDotProductAttention`'s `kernel`). Default `auto`. */
+  kernel?: 'auto' | 'per-head' | 'batched';
   /**
    * Positions inside attention (self-attention only): `rope` rotates queries and keys (Su et al.
    * 2021, `RotaryEmbedding` of @tformer/embeddings, `half` pairing), `alibi` adds the ALiBi bias
@@ -112,6 +114,7 @@ export class MultiHeadAttention extends Module {
       numKeyValueHeads: options.numKeyValueHeads ?? numHeads,
       window: options.window,
       memoryEfficient: options.memoryEfficient ?? false,
+      kernel: options.kernel ?? 'auto',
       position: options.position ?? 'none',
       maxLength: options.maxLength ?? 2048,
       ropeBase: options.ropeBase ?? 10000,
@@ -225,6 +228,7 @@ export class MultiHeadAttention extends Module {
         dropout,
         seed,
         memoryEfficient: c.memoryEfficient,
+        kernel: c.kernel,
         returnAttentionWeights: call.returnAttentionWeights === true,
       }) as tf.Tensor4D | AttentionResult;
       const heads = attended instanceof tf.Tensor ? attended : attended.output;

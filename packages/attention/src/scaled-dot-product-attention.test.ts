@@ -145,22 +145,32 @@ function inputs(dims: Case['dims'], seed: number) {
   };
 }
 
+/** The kernels: exact per-head and batched, and memory-efficient with several tiles. */
+const VARIANTS: AttentionOptions[] = [
+  { kernel: 'per-head' },
+  { kernel: 'batched' },
+  { memoryEfficient: { chunkSize: 2 } },
+];
+
 describeWithBackends('scaledDotProductAttention', () => {
   for (const c of CASES) {
-    it(`matches the float64 reference: ${c.name} (plain and memory-efficient)`, () => {
+    it(`matches the float64 reference: ${c.name} (every kernel)`, () => {
       const { q, k, v, tensors } = inputs(c.dims, 3);
       const ref = refAttention({ q, k, v, ...c.dims, ...c.ref });
       tf.tidy(() => {
         const options = c.options?.({ lengths: [] }) ?? {};
-        const { output, weights } = scaledDotProductAttention(...tensors(), {
-          ...options,
-          returnAttentionWeights: true,
-        });
-        const { B, H, T, S, dv } = c.dims;
-        expect(output.shape).toEqual([B, H, T, dv]);
-        expect(weights.shape).toEqual([B, H, T, S]);
-        expectTensorsClose(output, ref.output, { atol: 1e-5 });
-        expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
+        for (const kernel of ['per-head', 'batched'] as const) {
+          const { output, weights } = scaledDotProductAttention(...tensors(), {
+            ...options,
+            kernel,
+            returnAttentionWeights: true,
+          });
+          const { B, H, T, S, dv } = c.dims;
+          expect(output.shape).toEqual([B, H, T, dv]);
+          expect(weights.shape).toEqual([B, H, T, S]);
+          expectTensorsClose(output, ref.output, { atol: 1e-5 });
+          expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
+        }
         for (const chunkSize of [1, 3]) {
           const chunked = scaledDotProductAttention(...tensors(), {
             ...options,
@@ -176,10 +186,10 @@ describeWithBackends('scaledDotProductAttention', () => {
     tf.tidy(() => {
       const [q, k, v] = inputs({ B: 1, H: 1, Hkv: 1, T: 2, S: 3, dk: 2, dv: 2 }, 5).tensors();
       const mask = tf.tensor4d([1, 1, 0, 0, 0, 0], [1, 1, 2, 3], 'bool');
-      for (const memoryEfficient of [false, true]) {
+      for (const variant of VARIANTS) {
         const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(scaledDotProductAttention(a, b, c, { mask, memoryEfficient }));
-        const out = scaledDotProductAttention(q, k, v, { mask, memoryEfficient });
+          tf.sum(scaledDotProductAttention(a, b, c, { mask, ...variant }));
+        const out = scaledDotProductAttention(q, k, v, { mask, ...variant });
         expect(Array.from(out.dataSync().slice(2))).toEqual([0, 0]);
         for (const g of tf.grads(f)([q, k, v]))
           expect(g.dataSync().every(Number.isFinite)).toBe(true);
@@ -228,8 +238,8 @@ describeWithBackends('scaledDotProductAttention', () => {
     });
   });
 
-  for (const memoryEfficient of [false, { chunkSize: 2 }] as const) {
-    it(`gradients w.r.t. q, k, v match finite differences of the float64 reference (memoryEfficient: ${JSON.stringify(memoryEfficient)})`, () => {
+  for (const variant of VARIANTS) {
+    it(`gradients w.r.t. q, k, v match finite differences of the float64 reference (${JSON.stringify(variant)})`, () => {
       const dims = { B: 2, H: 2, Hkv: 1, T: 3, S: 5, dk: 3, dv: 2 };
       const { q, k, v, tensors } = inputs(dims, 13);
       const lengths = [5, 2];
@@ -255,9 +265,7 @@ describeWithBackends('scaledDotProductAttention', () => {
         const mask = paddingMask(lengths, dims.S);
         const w = tf.tensor4d(upstream, [dims.B, dims.H, dims.T, dims.dv]);
         const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(
-            tf.mul(scaledDotProductAttention(a, b, c, { causal: true, mask, memoryEfficient }), w),
-          );
+          tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { causal: true, mask, ...variant }), w));
         const grads = tf.grads(f)([...tensors()]);
         const flat = grads.flatMap((g) => Array.from(g.dataSync()));
         expectTensorsClose(flat, numeric, { atol: 2e-4, rtol: 1e-3 });
@@ -277,7 +285,7 @@ describeWithBackends('scaledDotProductAttention', () => {
       2,
     ],
   ] as const) {
-    it(`memory-efficient gradients equal the plain path (${label})`, () => {
+    it(`memory-efficient and batched gradients equal the per-head kernel's (${label})`, () => {
       const dims = { B: 2, H: 4, Hkv: 2, T: 7, S: 11, dk: 5, dv: 3 };
       const { tensors } = inputs(dims, 19);
       tf.tidy(() => {
@@ -286,44 +294,56 @@ describeWithBackends('scaledDotProductAttention', () => {
           tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
             tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { ...base(), ...options }), w)),
           )([...tensors()]);
-        const plain = grad({});
-        const chunked = grad({ memoryEfficient: { chunkSize } });
-        for (const [i, g] of plain.entries()) expectTensorsClose(chunked[i]!, g, { atol: 1e-5 });
+        const perHead = grad({ kernel: 'per-head' });
+        for (const other of [
+          grad({ kernel: 'batched' }),
+          grad({ memoryEfficient: { chunkSize } }),
+        ]) {
+          for (const [i, g] of perHead.entries()) expectTensorsClose(other[i]!, g, { atol: 1e-5 });
+        }
       });
     });
   }
 
-  it('dropout is seeded, inverted, and its gradient matches finite differences', () => {
-    const dims = { B: 1, H: 2, Hkv: 2, T: 3, S: 4, dk: 3, dv: 2 };
-    const { tensors } = inputs(dims, 29);
-    tf.tidy(() => {
-      const [q, k, v] = tensors();
-      const opts = { dropout: 0.5, seed: 42, returnAttentionWeights: true } as const;
-      const a = scaledDotProductAttention(q, k, v, opts);
-      const b = scaledDotProductAttention(q, k, v, opts);
-      const c = scaledDotProductAttention(q, k, v, { ...opts, seed: 43 });
-      expectTensorsClose(a.output, b.output, { atol: 0, rtol: 0 });
-      expect(a.output.arraySync()).not.toEqual(c.output.arraySync());
-      expectTensorsClose(
-        a.weights,
-        scaledDotProductAttention(q, k, v, { returnAttentionWeights: true }).weights,
-      );
-      // Finite differences of the seeded (so deterministic) function, in float32 with a larger step.
-      const f = (x: tf.Tensor) =>
-        tf.sum(tf.square(scaledDotProductAttention(x, k, v, { dropout: 0.5, seed: 42 })));
-      const analytic = tf.grad(f)(q).dataSync();
-      const q0 = q.dataSync();
-      const numeric = numericGradient(
-        (x) =>
-          f(
-            tf.tensor4d(Float32Array.from(x), q.shape as [number, number, number, number]),
-          ).dataSync()[0]!,
-        Float64Array.from(q0),
-        1e-2,
-      );
-      expectTensorsClose(analytic, numeric, { atol: 2e-3, rtol: 1e-2 });
+  for (const kernel of ['per-head', 'batched'] as const) {
+    it(`dropout is seeded, inverted, the same on both kernels, and its gradient matches finite differences (${kernel})`, () => {
+      const dims = { B: 1, H: 2, Hkv: 2, T: 3, S: 4, dk: 3, dv: 2 };
+      const { tensors } = inputs(dims, 29);
+      tf.tidy(() => {
+        const [q, k, v] = tensors();
+        const opts = { dropout: 0.5, seed: 42, returnAttentionWeights: true, kernel } as const;
+        const a = scaledDotProductAttention(q, k, v, opts);
+        const b = scaledDotProductAttention(q, k, v, opts);
+        const c = scaledDotProductAttention(q, k, v, { ...opts, seed: 43 });
+        expectTensorsClose(a.output, b.output, { atol: 0, rtol: 0 });
+        expect(a.output.arraySync()).not.toEqual(c.output.arraySync());
+        const other = kernel === 'batched' ? 'per-head' : 'batched';
+        expectTensorsClose(
+          scaledDotProductAttention(q, k, v, { ...opts, kernel: other }).output,
+          a.output,
+          { atol: 1e-6 },
+        );
+        expectTensorsClose(
+          a.weights,
+          scaledDotProductAttention(q, k, v, { returnAttentionWeights: true }).weights,
+        );
+        // Finite differences of the seeded (so deterministic) function, in float32 with a larger step.
+        const f = (x: tf.Tensor) =>
+          tf.sum(tf.square(scaledDotProductAttention(x, k, v, { dropout: 0.5, seed: 42, kernel })));
+        const analytic = tf.grad(f)(q).dataSync();
+        const q0 = q.dataSync();
+        const numeric = numericGradient(
+          (x) =>
+            f(
+              tf.tensor4d(Float32Array.from(x), q.shape as [number, number, number, number]),
+            ).dataSync()[0]!,
+          Float64Array.from(q0),
+          1e-2,
+        );
+        expectTensorsClose(analytic, numeric, { atol: 2e-3, rtol: 1e-2 });
+      });
     });
-  });
+  }
 
   it('forward, weights and backward leave no tensors behind', async () => {
     const dims = { B: 2, H: 2, Hkv: 1, T: 3, S: 4, dk: 3, dv: 2 };
@@ -341,18 +361,19 @@ describeWithBackends('scaledDotProductAttention', () => {
         () => scaledDotProductAttention(q, k, v, { returnAttentionWeights: true }).output,
       ).dispose();
       scaledDotProductAttention(q, k, v, { mask, memoryEfficient: { chunkSize: 3 } }).dispose();
-      for (const memoryEfficient of [false, true]) {
+      for (const variant of VARIANTS) {
+        const dropout = variant.memoryEfficient ? 0 : 0.1;
         const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(
-            scaledDotProductAttention(a, b, c, {
-              mask,
-              causal: true,
-              memoryEfficient,
-              dropout: memoryEfficient ? 0 : 0.1,
-            }),
-          ),
+          tf.sum(scaledDotProductAttention(a, b, c, { mask, causal: true, dropout, ...variant })),
         )([q, k, v]);
         tf.dispose(grads);
+        if (variant.memoryEfficient) continue; // it cannot return weights
+        const { output, weights } = scaledDotProductAttention(q, k, v, {
+          mask,
+          ...variant,
+          returnAttentionWeights: true,
+        });
+        tf.dispose([output, weights]);
       }
     });
     tf.dispose([q, k, v, mask]);
@@ -394,6 +415,12 @@ describeWithBackends('scaledDotProductAttention', () => {
       expect(() =>
         scaledDotProductAttention(q, k, v, { memoryEfficient: { chunkSize: 0 } }),
       ).toThrow(/chunkSize/);
+      expect(() => scaledDotProductAttention(q, k, v, { kernel: 'fused' as 'batched' })).toThrow(
+        /options.kernel: expected 'auto', 'per-head' or 'batched', got 'fused'/,
+      );
+      expect(() =>
+        scaledDotProductAttention(q, k, v, { kernel: 'batched', memoryEfficient: true }),
+      ).toThrow(/options.kernel: expected 'auto' with memoryEfficient, got 'batched'/);
       expect(() => scaledDotProductAttention(tf.zeros([2, 4, 3, 4], 'int32'), k, v)).toThrow(
         /query.dtype/,
       );
