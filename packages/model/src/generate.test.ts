@@ -2,6 +2,7 @@ import { createRng } from '@tformer/nn';
 import { assertNoLeaks, describeWithBackends, randomizeParameters } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
+  beamSearchDecoderLM,
   DecoderLM,
   type DecoderLMConfig,
   generate,
@@ -126,6 +127,18 @@ describeWithBackends('generate', () => {
     for await (const s of generateStream(m, [[1, 2]], { maxNewTokens: 4 })) steps.push(s);
     expect(steps.map((s) => s.tokens[0])).toEqual(free.slice(0, 4));
     expect(steps.map((s) => s.step)).toEqual([0, 1, 2, 3]);
+    m.dispose();
+  });
+
+  it('beam search: one beam is greedy; more beams never score lower', async () => {
+    const m = model('learned', 5);
+    const greedy = (await generate(m, [[1, 2]], { maxNewTokens: 4 }))[0];
+    const [one] = await beamSearchDecoderLM(m, [1, 2], { numBeams: 1, maxNewTokens: 4 });
+    expect(one!.tokens).toEqual(greedy);
+    const [wide] = await assertNoLeaks(() =>
+      beamSearchDecoderLM(m, [1, 2], { numBeams: 4, maxNewTokens: 4, lengthPenalty: 0 }),
+    );
+    expect(wide!.logProb).toBeGreaterThanOrEqual(one!.logProb - 1e-5);
     m.dispose();
   });
 

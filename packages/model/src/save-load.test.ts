@@ -12,7 +12,15 @@ import {
   refGpt2Forward,
 } from '@tformer/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CheckpointError, DecoderLM, loadModel, ModelConfigError, saveModel } from './index.js';
+import {
+  CheckpointError,
+  DecoderLM,
+  EncoderClassifier,
+  EncoderDecoder,
+  loadModel,
+  ModelConfigError,
+  saveModel,
+} from './index.js';
 
 const dims = { V: 9, C: 8, H: 2, L: 2, P: 6 };
 
@@ -111,6 +119,37 @@ describeWithBackends('saveModel/loadModel', (backend) => {
     tf.dispose([a, b, input]);
     model.dispose();
     loaded.dispose();
+  });
+
+  it('round-trips an EncoderDecoder and an EncoderClassifier', async () => {
+    const models = [
+      new EncoderDecoder(
+        { srcVocabSize: 7, tgtVocabSize: 9, numLayers: 1, dModel: 8, numHeads: 2, maxLength: 8 },
+        { rng: 3 },
+      ),
+      new EncoderClassifier(
+        { vocabSize: 7, maxLength: 5, dModel: 8, numHeads: 2, dFF: 8, numClasses: 3 },
+        { rng: 4 },
+      ),
+    ] as const;
+    const src = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    for (const [k, model] of models.entries()) {
+      model.eval();
+      const dir = join(root, `${backend}-model-${k}`);
+      await saveModel(dir, model);
+      const loaded = await loadModel(dir);
+      loaded.eval();
+      expect(loaded.constructor).toBe(model.constructor);
+      expect(loaded.getConfig()).toEqual(model.getConfig());
+      const run = (m: typeof model | typeof loaded) =>
+        m instanceof EncoderDecoder ? m.apply(src, src) : (m as EncoderClassifier).apply(src);
+      const [a, b] = [run(model), run(loaded)];
+      expect(maxAbsDiff(a, b)).toBe(0);
+      tf.dispose([a, b]);
+      model.dispose();
+      loaded.dispose();
+    }
+    src.dispose();
   });
 
   it.each(['', 'transformer.'])(

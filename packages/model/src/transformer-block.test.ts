@@ -7,6 +7,7 @@ import {
   type RefBlockWeights,
   randomFloats,
   randomizeParameters,
+  refDecoderBlock,
   refTransformerBlock,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
@@ -117,6 +118,74 @@ describeWithBackends('TransformerBlock', () => {
 });
 
 describeWithBackends('DecoderBlock', () => {
+  it.each([false, true])(
+    'matches the float64 decoder layer and its finite differences (preNorm %s)',
+    async (preNorm) => {
+      const S = 5;
+      const dec = new DecoderBlock({
+        dModel: C,
+        numHeads: H,
+        dFF: F,
+        preNorm,
+        layerNormEps: 1e-5,
+        rng: 8,
+      });
+      randomizeParameters(dec, 80);
+      const named = dec.namedParameters();
+      const names = named.map(([n]) => n);
+      const attention = (p: (n: string) => Float64Array, prefix: string) => ({
+        wq: p(`${prefix}.query.kernel`),
+        bq: p(`${prefix}.query.bias`),
+        wk: p(`${prefix}.key.kernel`),
+        bk: p(`${prefix}.key.bias`),
+        wv: p(`${prefix}.value.kernel`),
+        bv: p(`${prefix}.value.bias`),
+        wo: p(`${prefix}.output.kernel`),
+        bo: p(`${prefix}.output.bias`),
+      });
+      await checkLayer({
+        forward: ([x, memory]) => dec.apply(x!, { memory: memory! }),
+        reference: ([x, memory, ...params]) => {
+          const p = (n: string) => params[names.indexOf(n)]!;
+          return refDecoderBlock({
+            x: x!,
+            memory: memory!,
+            B,
+            T,
+            S,
+            C,
+            H,
+            F,
+            preNorm,
+            activation: 'relu',
+            eps: 1e-5,
+            weights: {
+              ...attention(p, 'selfAttn'),
+              ln1Gamma: p('ln1.gamma'),
+              ln1Beta: p('ln1.beta'),
+              w1: p('ffn.up.kernel'),
+              b1: p('ffn.up.bias'),
+              w2: p('ffn.down.kernel'),
+              b2: p('ffn.down.bias'),
+              ln2Gamma: p('ln2.gamma'),
+              ln2Beta: p('ln2.beta'),
+            },
+            cross: attention(p, 'crossAttn'),
+            ln3Gamma: p('ln3.gamma'),
+            ln3Beta: p('ln3.beta'),
+          });
+        },
+        inputs: [
+          { values: randomFloats(B * T * C, 11), shape: [B, T, C] },
+          { values: randomFloats(B * S * C, 12), shape: [B, S, C] },
+        ],
+        variables: named.map(([, v]) => v),
+        gradTolerance: { atol: 5e-3, rtol: 5e-3 },
+      });
+      dec.dispose();
+    },
+  );
+
   it('with zero memory attention output reduces to a TransformerBlock', async () => {
     // Cross-attention whose output projection is zero adds nothing (post-LN over x + 0 would
     // still normalise, so use pre-LN): the block then equals a causal pre-LN TransformerBlock

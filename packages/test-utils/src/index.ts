@@ -29,6 +29,6 @@ export {
   refSwiGlu,
 } from './nn-reference.js';
 export { type LayerCheck, checkLayer } from './grad-check.js';
-export { type RefBlockInput, type RefBlockWeights, type RefGpt2Weights, refGpt2Forward, refTransformerBlock } from './reference-transformer.js';
-export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
 export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
+export { type RefAttentionWeights, type RefBlockInput, type RefBlockWeights, type RefDecoderBlockInput, type RefGpt2Weights, refDecoderBlock, refGpt2Forward, refProjectedAttention, refTransformerBlock } from './reference-transformer.js';
+export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';

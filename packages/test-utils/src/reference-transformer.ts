@@ -45,44 +45,70 @@ export interface RefBlockInput {
   eps: number;
 }
 
-/** Multi-head self-attention with output projection on `[B, T, C]`. */
-function refSelfAttention(x: Arr, { B, T, C, H, weights: w, causal }: RefBlockInput): Float64Array {
+/** The projections of one attention layer; kernels `[C, C]`. */
+export interface RefAttentionWeights {
+  wq: Arr;
+  wk: Arr;
+  wv: Arr;
+  wo: Arr;
+  bq?: Arr;
+  bk?: Arr;
+  bv?: Arr;
+  bo?: Arr;
+}
+
+/**
+ * Multi-head attention with its projections: queries from `xq` `[B, T, C]`, keys and values from
+ * `xkv` `[B, S, C]` (the same tensor for self-attention). Returns `[B, T, C]`.
+ */
+export function refProjectedAttention(
+  xq: Arr,
+  xkv: Arr,
+  dims: { B: number; T: number; S: number; C: number; H: number },
+  w: RefAttentionWeights,
+  causal: boolean,
+): Float64Array {
+  const { B, T, S, C, H } = dims;
   const hs = C / H;
-  const rows = B * T;
-  const q = refDense(x, w.wq, w.bq, rows, C, C);
-  const k = refDense(x, w.wk, w.bk, rows, C, C);
-  const v = refDense(x, w.wv, w.bv, rows, C, C);
-  // [B, T, H, hs] → [B, H, T, hs]
-  const toHeads = (a: Float64Array) => {
+  const q = refDense(xq, w.wq, w.bq, B * T, C, C);
+  const k = refDense(xkv, w.wk, w.bk, B * S, C, C);
+  const v = refDense(xkv, w.wv, w.bv, B * S, C, C);
+  // [B, L, H, hs] → [B, H, L, hs]
+  const toHeads = (a: Float64Array, L: number) => {
     const out = new Float64Array(a.length);
     for (let b = 0; b < B; b++)
-      for (let t = 0; t < T; t++)
+      for (let t = 0; t < L; t++)
         for (let h = 0; h < H; h++)
           for (let d = 0; d < hs; d++)
-            out[((b * H + h) * T + t) * hs + d] = a[(b * T + t) * C + h * hs + d]!;
+            out[((b * H + h) * L + t) * hs + d] = a[(b * L + t) * C + h * hs + d]!;
     return out;
   };
   const { output } = refAttention({
-    q: toHeads(q),
-    k: toHeads(k),
-    v: toHeads(v),
+    q: toHeads(q, T),
+    k: toHeads(k, S),
+    v: toHeads(v, S),
     B,
     H,
     Hkv: H,
     T,
-    S: T,
+    S,
     dk: hs,
     dv: hs,
     causal,
   });
   // [B, H, T, hs] → [B, T, C]
-  const merged = new Float64Array(rows * C);
+  const merged = new Float64Array(B * T * C);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)
       for (let t = 0; t < T; t++)
         for (let d = 0; d < hs; d++)
           merged[(b * T + t) * C + h * hs + d] = output[((b * H + h) * T + t) * hs + d]!;
-  return refDense(merged, w.wo, w.bo, rows, C, C);
+  return refDense(merged, w.wo, w.bo, B * T, C, C);
+}
+
+/** Multi-head self-attention with output projection on `[B, T, C]`. */
+function refSelfAttention(x: Arr, { B, T, C, H, weights: w, causal }: RefBlockInput): Float64Array {
+  return refProjectedAttention(x, x, { B, T, S: T, C, H }, w, causal);
 }
 
 function refFeedForward(
@@ -113,6 +139,42 @@ export function refTransformerBlock(input: RefBlockInput): Float64Array {
   }
   const h = ln1(add(x, refSelfAttention(x, input)));
   return ln2(add(h, refFeedForward(h, input)));
+}
+
+export interface RefDecoderBlockInput extends Omit<RefBlockInput, 'causal'> {
+  /** Encoder output `[B, S, C]`. */
+  memory: Arr;
+  S: number;
+  /** Cross-attention projections. */
+  cross: RefAttentionWeights;
+  /** The third LayerNorm (after the FFN); `weights.ln2*` is the one after cross-attention. */
+  ln3Gamma: Arr;
+  ln3Beta?: Arr;
+}
+
+/**
+ * The paper's decoder layer without dropout: causal self-attention, attention over `memory`,
+ * FFN, each with a residual and a LayerNorm (post-LN, or pre-LN). Returns `[B, T, C]`.
+ */
+export function refDecoderBlock(input: RefDecoderBlockInput): Float64Array {
+  const { x, memory, B, T, S, C, H, eps, weights: w } = input;
+  const rows = B * T;
+  const norms = [
+    (a: Arr) => refLayerNorm(a, rows, C, eps, w.ln1Gamma, w.ln1Beta),
+    (a: Arr) => refLayerNorm(a, rows, C, eps, w.ln2Gamma, w.ln2Beta),
+    (a: Arr) => refLayerNorm(a, rows, C, eps, input.ln3Gamma, input.ln3Beta),
+  ];
+  const sublayers = [
+    (a: Arr) => refProjectedAttention(a, a, { B, T, S: T, C, H }, w, true),
+    (a: Arr) => refProjectedAttention(a, memory, { B, T, S, C, H }, input.cross, false),
+    (a: Arr) => refFeedForward(a, { ...input, causal: true }),
+  ];
+  let h: Float64Array = Float64Array.from(x);
+  sublayers.forEach((f, i) => {
+    const norm = norms[i]!;
+    h = input.preNorm ? add(h, f(norm(h))) : norm(add(h, f(h)));
+  });
+  return h;
 }
 
 /** Hugging Face GPT-2 tensors (`Conv1D` weights are `[in, out]`), without any key prefix. */
