@@ -4,7 +4,7 @@
 //        tsx bench/backends.ts --one <backend>   (one backend, JSON on the last stdout line)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -24,6 +24,8 @@ interface Row {
   firstLoss: number;
   lastLoss: number;
   gflops: Record<string, number>;
+  /** 1-minute load average when the backend's run ended: the machine is shared. */
+  load: number;
 }
 
 /**
@@ -97,6 +99,7 @@ async function one(backend: BackendName): Promise<Row> {
     firstLoss: losses[0]!,
     lastLoss: losses.at(-1)!,
     gflops,
+    load: loadavg()[0]!,
   };
 }
 
@@ -111,15 +114,18 @@ function table(rows: Row[], auto: string, command: string): string {
     '',
     `Training: the decoder of bench/decoder.ts (${BENCH_CONFIG.layers} layers, d=${BENCH_CONFIG.d}, ${BENCH_CONFIG.heads} ` +
       `heads, ctx ${BENCH_CONFIG.ctx}, batch ${BENCH_CONFIG.batch}, vocab ${BENCH_CONFIG.vocab}, Adam), rank-2 matmuls ` +
-      'with explicit-transpose custom gradients; median ms/step over the timed steps after one warm-up step. ' +
-      'Matmul: rank-2 `tf.matMul` n×n·n×n, median GFLOP/s including the read-back.',
+      'with explicit-transpose custom gradients; median ms/step over the timed steps after one warm-up step ' +
+      '(none on cpu). Matmul: rank-2 `tf.matMul` n×n·n×n, median GFLOP/s including the read-back. ' +
+      '"load avg": the 1-minute load average at the end of that backend\'s run — other jobs share the 2 vCPUs, so ' +
+      'absolute numbers are lower than on an idle machine (FACTS.md); compare backends within the table.',
     '',
-    '| backend | ms/step | train tokens/s | steps | loss first → last | matmul 256 | matmul 512 | matmul 1024 | runs on |',
-    '|---|---:|---:|---:|---|---:|---:|---:|---|',
+    '| backend | ms/step | train tokens/s | steps | loss first → last | matmul 256 | matmul 512 | matmul 1024 | load avg | runs on |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
         `| ${r.backend} | ${f(r.msPerStep, 0)} | ${f(r.tokensPerSecond, 0)} | ${r.steps} | ${f(r.firstLoss, 4)} → ${f(r.lastLoss, 4)} | ` +
-        `${[256, 512, 1024].map((n) => (r.gflops[n] === undefined ? '—' : f(r.gflops[n]))).join(' | ')} | ${r.info.replace(/^backend \S+ /, '').replace(/\|/g, '/')} |`,
+        `${[256, 512, 1024].map((n) => (r.gflops[n] === undefined ? '—' : f(r.gflops[n]))).join(' | ')} | ` +
+        `${f(r.load)} | ${r.info.replace(/^backend \S+ /, '').replace(/\|/g, '/')} |`,
     ),
     '',
     `\`selectBackend('auto')\` on this machine: **${auto}**.`,

@@ -37,6 +37,14 @@ describe('selectBackend', () => {
     },
   );
 
+  it('starts a backend again after another one ran', async () => {
+    await selectBackend('wasm');
+    await selectBackend('cpu');
+    const again = await selectBackend('wasm');
+    expect(again.info).toMatchObject({ backend: 'wasm', simd: true, threads: 1 });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
   it('registers gradients, which tfjs-core alone does not', async () => {
     await selectBackend('cpu');
     const x = tf.tensor1d([1, -2, 3]);

@@ -57,8 +57,20 @@ export async function startWasm(
     // The package's `main` lives in dist/, beside its three .wasm builds.
     wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
   }
-  if (wasmDir) wasm.setWasmPaths(wasmDir);
-  if (threads > 1) wasm.setThreadsCount(threads);
+  // tfjs-backend-wasm accepts paths and threads only before its first initialisation.
+  const initialized = Boolean(
+    (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm,
+  );
+  if (!initialized) {
+    if (wasmDir) wasm.setWasmPaths(wasmDir);
+    if (threads > 1) wasm.setThreadsCount(threads);
+  } else if (opts.threads !== undefined && opts.threads !== wasm.getThreadsCount()) {
+    throw new BackendUnavailableError(
+      'wasm',
+      `already running with ${wasm.getThreadsCount()} thread(s); wasmThreads=${opts.threads} can only be set ` +
+        'before the first wasm start in a process',
+    );
+  }
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   return { simd, threads: wasm.getThreadsCount(), wasmDir: wasmDir || '(beside the bundle)' };
