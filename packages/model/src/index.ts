@@ -93,3 +93,10 @@ export {
   TransformerBlock,
   type TransformerBlockCall,
 } from './transformer-block.js';
+export {
+  type ResolvedVisionTransformerConfig,
+  resolveVisionTransformerConfig,
+  VISION_TRANSFORMER_PRESETS,
+  VisionTransformer,
+  type VisionTransformerConfig,
+} from './vision-transformer.js';

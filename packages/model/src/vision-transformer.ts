@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PatchEmbedding } from '@tformer/embeddings';
+import {
+  Dense,
+  Dropout,
+  LayerNorm,
+  Module,
+  ModuleList,
+  normal,
+  type RngOption,
+  resolveRng,
+} from '@tformer/nn';
+import { checkPositiveInt, checkRate, resolveBlockConfig } from './block-config.js';
+import { ModelArgumentError, ModelConfigError } from './errors.js';
+import { TransformerBlock } from './transformer-block.js';
+
+/** Configuration of {@link VisionTransformer}. */
+export interface VisionTransformerConfig {
+  /** Square image side in pixels. */
+  imageSize: number;
+  /** Square patch side; must divide `imageSize`. */
+  patchSize: number;
+  /** Image channels; default 3. */
+  channels?: number;
+  dModel: number;
+  numHeads: number;
+  numLayers: number;
+  /** MLP width; default 4·dModel. */
+  dFF?: number;
+  numClasses: number;
+  /** Default 0. */
+  dropout?: number;
+  /** Default 1e-6 (ViT). */
+  layerNormEps?: number;
+}
+
+export type ResolvedVisionTransformerConfig = Required<VisionTransformerConfig>;
+
+/** ViT-B/16 of Dosovitskiy et al. 2021 (Table 1): 86,567,656 parameters with a 1000-class head. */
+export const VISION_TRANSFORMER_PRESETS = {
+  vitBase16: {
+    imageSize: 224,
+    patchSize: 16,
+    dModel: 768,
+    numHeads: 12,
+    numLayers: 12,
+    dFF: 3072,
+    numClasses: 1000,
+  },
+} as const satisfies Record<string, VisionTransformerConfig>;
+
+export function resolveVisionTransformerConfig(
+  config: VisionTransformerConfig,
+): ResolvedVisionTransformerConfig {
+  const c: ResolvedVisionTransformerConfig = {
+    channels: 3,
+    dFF: 4 * config.dModel,
+    dropout: 0,
+    layerNormEps: 1e-6,
+    ...config,
+  };
+  for (const f of ['imageSize', 'patchSize', 'channels', 'numLayers', 'numClasses'] as const) {
+    checkPositiveInt(f, c[f]);
+  }
+  if (c.imageSize % c.patchSize !== 0) {
+    throw new ModelConfigError(
+      'patchSize',
+      `${c.patchSize} does not divide imageSize ${c.imageSize}`,
+    );
+  }
+  checkRate('dropout', c.dropout);
+  resolveBlockConfig({ dModel: c.dModel, numHeads: c.numHeads, dFF: c.dFF });
+  return c;
+}
+
+/**
+ * The Vision Transformer (Dosovitskiy et al. 2021, "An Image is Worth 16x16 Words"): images cut
+ * into P×P patches and linearly embedded (`@tformer/embeddings`' `PatchEmbedding`), a learned
+ * `[class]` token prepended, learned positions added, pre-LN Transformer blocks with GELU MLPs,
+ * a final LayerNorm, and a linear head on the `[class]` token. Children/parameters: `patchEmbed`,
+ * `cls`, `positions`, `blocks.N.*`, `norm`, `head`.
+ *
+ * Arguments: {@link VisionTransformerConfig}; preset `VISION_TRANSFORMER_PRESETS.vitBase16`.
+ * Call: `apply(images [B, H, W, C] float32)` → logits `[B, numClasses]`.
+ *
+ * @example
+ * ```ts
+ * const vit = new VisionTransformer({ imageSize: 32, patchSize: 8, dModel: 64, numHeads: 4, numLayers: 2, numClasses: 10 });
+ * const logits = vit.apply(images); // [B, 10]
+ * ```
+ */
+export class VisionTransformer extends Module {
+  readonly config: ResolvedVisionTransformerConfig;
+  readonly patchEmbed: PatchEmbedding;
+  readonly cls: tf.Variable;
+  readonly positions: tf.Variable;
+  readonly drop: Dropout;
+  readonly blocks: ModuleList<TransformerBlock>;
+  readonly norm: LayerNorm;
+  readonly head: Dense;
+
+  constructor(config: VisionTransformerConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
+    super();
+    const c = resolveVisionTransformerConfig(config);
+    this.config = c;
+    const rng = resolveRng(rngOption);
+    const init = normal({ stddev: 0.02 });
+    this.patchEmbed = this.addModule(
+      'patchEmbed',
+      new PatchEmbedding({
+        imageSize: c.imageSize,
+        patchSize: c.patchSize,
+        channels: c.channels,
+        dim: c.dModel,
+        rng: rng.fork(),
+      }),
+    );
+    const tokens = this.patchEmbed.numPatches + 1; // patches + [class]
+    this.cls = this.addParameter('cls', init([1, 1, c.dModel], rng.fork()));
+    this.positions = this.addParameter('positions', init([1, tokens, c.dModel], rng.fork()));
+    this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
+    this.blocks = this.addModule(
+      'blocks',
+      new ModuleList(
+        Array.from(
+          { length: c.numLayers },
+          () =>
+            new TransformerBlock({
+              dModel: c.dModel,
+              numHeads: c.numHeads,
+              dFF: c.dFF,
+              activation: 'gelu',
+              dropout: c.dropout,
+              preNorm: true,
+              layerNormEps: c.layerNormEps,
+              rng: rng.fork(),
+            }),
+        ),
+      ),
+    );
+    this.norm = this.addModule('norm', new LayerNorm({ dim: c.dModel, eps: c.layerNormEps }));
+    this.head = this.addModule(
+      'head',
+      new Dense({ inputDim: c.dModel, outputDim: c.numClasses, rng: rng.fork() }),
+    );
+  }
+
+  apply(images: tf.Tensor): tf.Tensor {
+    if (images.dtype !== 'float32') {
+      throw new ModelArgumentError('images.dtype', "'float32'", images.dtype);
+    }
+    return tf.tidy(() => {
+      const patches = this.patchEmbed.apply(images); // [B, N, d]
+      const [B, , d] = patches.shape as [number, number, number];
+      const cls = tf.tile(this.cls, [B, 1, 1]); // [B, 1, d]
+      let x = tf.add(tf.concat([cls, patches], 1), this.positions); // [B, N + 1, d]
+      x = this.drop.apply(x);
+      for (const block of this.blocks) x = block.apply(x);
+      const first = tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, d]), [B, d]); // [B, d]: the [class] token
+      return this.head.apply(this.norm.apply(first)); // [B, numClasses]
+    });
+  }
+
+  getConfig(): ResolvedVisionTransformerConfig {
+    return { ...this.config };
+  }
+
+  static fromConfig(
+    config: VisionTransformerConfig,
+    options: { rng?: RngOption } = {},
+  ): VisionTransformer {
+    return new VisionTransformer(config, options);
+  }
+}
