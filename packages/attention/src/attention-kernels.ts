@@ -45,19 +45,21 @@ export function plainAttention(
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
-    const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
+    const q = queryHeads(qIn!, dims, options.scale);
+    const kT = kvHeads(kIn!, dims, true);
+    const v = kvHeads(vIn!, dims);
     const masks = new HeadMasks(options.plan, dims);
     const tileMasks = masks.tile({ rowStart: 0, rowCount: T, keyStart: 0, keyCount: S });
     // One tidy per head frees its scores as soon as its probabilities exist.
     const perHead = forEachHead(dims, (i, b, h, j) =>
       tf.tidy(() => {
         const { bias, keep } = tileMasks.forHead(b, h);
-        let scores = tf.matMul(heads.q[i]!, heads.kT[j]!); // [T, S]
+        let scores = tf.matMul(q[i]!, kT[j]!); // [T, S]
         if (bias) scores = tf.add(scores, bias);
         let p = tf.softmax(scores);
         if (keep) p = tf.mul(p, keep); // a fully masked row becomes zeros, not a uniform row
         const pd = options.dropout > 0 ? dropout(p, options.dropout, options.seed + i) : p;
-        return { p, pd, out: tf.matMul(pd, heads.v[j]!) }; // out [T, dv]
+        return { p, pd, out: tf.matMul(pd, v[j]!) }; // out [T, dv]
       }),
     );
     tileMasks.dispose();
@@ -77,20 +79,22 @@ export function plainAttention(
       const n = B * H;
       const p = saved.slice(3, 3 + n);
       const pd = saved.slice(3 + n, 3 + 2 * n);
-      const g = splitHeads(qS, kS, vS, dims, options.scale);
+      const gq = queryHeads(qS, dims, options.scale);
+      const gk = kvHeads(tf.mul(kS, options.scale), dims); // scaled once here, not per query head
+      const gvT = kvHeads(vS, dims, true);
       const dOut = splitBlocks(dy, n, T, dv);
-      const dK: tf.Tensor[][] = g.k.map(() => []);
-      const dV: tf.Tensor[][] = g.v.map(() => []);
+      const dK: tf.Tensor[][] = gk.map(() => []);
+      const dV: tf.Tensor[][] = gk.map(() => []);
       const dQ = forEachHead(dims, (i, _b, _h, j) => {
         const grads = tf.tidy(() => {
-          let dP = tf.matMul(dOut[i]!, g.vT[j]!); // [T, S]
+          let dP = tf.matMul(dOut[i]!, gvT[j]!); // [T, S]
           if (options.dropout > 0) dP = tf.mul(dP, tf.divNoNan(pd[i]!, p[i]!)); // the dropout factor
           // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P))
           const dS = tf.mul(p[i]!, tf.sub(dP, tf.sum(tf.mul(dP, p[i]!), 1, true))); // [T, S]
           return {
             dV: tf.matMul(tf.transpose(pd[i]!), dOut[i]!), // [S, dv]
-            dK: tf.matMul(tf.transpose(dS), g.q[i]!), // [S, dk]; q is pre-scaled
-            dQ: tf.mul(tf.matMul(dS, g.k[j]!), options.scale), // [T, dk]
+            dK: tf.matMul(tf.transpose(dS), gq[i]!), // [S, dk]; q is pre-scaled
+            dQ: tf.matMul(dS, gk[j]!), // [T, dk]
           };
         });
         dV[j]!.push(grads.dV);
@@ -138,9 +142,8 @@ export function memoryEfficientAttention(
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
-    const heads = splitHeads(qIn!, kIn!, vIn!, dims, options.scale);
-    const qb = heads.q.map((x) => cutRows(x, rowBlocks)); // [head][block] → [R, dk]
-    const kv = chunkKeys(heads, keyChunks);
+    const qb = queryHeads(qIn!, dims, options.scale).map((x) => cutRows(x, rowBlocks)); // [head][block] → [R, dk]
+    const kv = chunkKeys(kIn!, vIn!, dims, keyChunks);
     const masks = new HeadMasks(options.plan, dims);
     type State = { m: tf.Tensor; l: tf.Tensor; o: tf.Tensor };
     const state: Array<Array<State | undefined>> = qb.map(() => []);
@@ -198,9 +201,8 @@ export function memoryEfficientAttention(
         tf.Tensor4D?,
       ];
       const n = B * H;
-      const g = splitHeads(qS, kS, vS, dims, options.scale);
-      const gq = g.q.map((x) => cutRows(x, rowBlocks));
-      const gkv = chunkKeys(g, keyChunks);
+      const gq = queryHeads(qS, dims, options.scale).map((x) => cutRows(x, rowBlocks));
+      const gkv = chunkKeys(kS, vS, dims, keyChunks, true);
       const gMasks = new HeadMasks({ ...options.plan, mask: maskS }, dims);
       const dOut = splitBlocks(dy, n, T, dv).map((x) => cutRows(x, rowBlocks));
       const outH = splitBlocks(out, n, T, dv).map((x) => cutRows(x, rowBlocks));
@@ -210,8 +212,8 @@ export function memoryEfficientAttention(
         blocks.map((d, r) => tf.sum(tf.mul(d, outH[i]![r]!), 1, true)),
       );
       const dQ = gq.map((blocks) => blocks.map((x) => tf.zerosLike(x)));
-      const dKc = g.k.map(() => keyChunks.map(([, count]) => tf.zeros([count, dk])));
-      const dVc = g.v.map(() => keyChunks.map(([, count]) => tf.zeros([count, dv])));
+      const dKc = gkv.k.map(() => keyChunks.map(([, count]) => tf.zeros([count, dk])));
+      const dVc = gkv.v.map(() => keyChunks.map(([, count]) => tf.zeros([count, dv])));
       for (const { r, c, tile } of tiles) {
         if (gMasks.hides(tile)) continue;
         const tileMasks = gMasks.tile(tile);
@@ -264,41 +266,37 @@ function cutRows(x: tf.Tensor, pieces: Array<[number, number]>): tf.Tensor[] {
   return pieces.map(([start, count]) => tf.slice(x, [start, 0], [count, x.shape[1]!])); // [count, cols]
 }
 
-interface Heads {
-  /** Per query head, pre-multiplied by the scale: `[T, dk]`. */
-  q: tf.Tensor[];
-  /** Per key/value head: `[S, dk]`, its transpose `[dk, S]`, `[S, dv]` and its transpose. */
-  k: tf.Tensor[];
-  kT: tf.Tensor[];
-  v: tf.Tensor[];
-  vT: tf.Tensor[];
+/** Per query head, pre-multiplied by the scale: `[T, dk]`. */
+function queryHeads(q: tf.Tensor, dims: KernelDims, scale: number): tf.Tensor[] {
+  return splitBlocks(tf.mul(q, scale), dims.B * dims.H, dims.T, dims.dk);
 }
 
-function splitHeads(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
+/**
+ * Per key/value head: `[S, d]`, or `[d, S]` when `transposed` (one 4-D transpose for all heads,
+ * not one per head: per-op overhead matters with many heads). Only what a pass uses is made.
+ */
+function kvHeads(x: tf.Tensor, dims: KernelDims, transposed = false): tf.Tensor[] {
+  const { B, Hkv, S } = dims;
+  const d = x.shape[3]!;
+  if (!transposed) return splitBlocks(x, B * Hkv, S, d);
+  return splitBlocks(tf.transpose(x, [0, 1, 3, 2]), B * Hkv, d, S); // [B, Hkv, d, S]
+}
+
+/**
+ * Per key/value head and key chunk: k `[C, dk]`, kᵀ `[dk, C]`, v `[C, dv]`, and vᵀ `[dv, C]` when
+ * `withVT` (only the backward pass needs it).
+ */
+function chunkKeys(
+  k: tf.Tensor,
+  v: tf.Tensor,
   dims: KernelDims,
-  scale: number,
-): Heads {
-  const { B, H, Hkv, T, S, dk, dv } = dims;
-  const kHeads = splitBlocks(k, B * Hkv, S, dk);
-  const vHeads = splitBlocks(v, B * Hkv, S, dv);
-  return {
-    q: splitBlocks(tf.mul(q, scale), B * H, T, dk),
-    k: kHeads,
-    kT: kHeads.map((x) => tf.transpose(x)), // [dk, S]
-    v: vHeads,
-    vT: vHeads.map((x) => tf.transpose(x)), // [dv, S]
-  };
-}
-
-/** Per key/value head and key chunk: k `[C, dk]`, kᵀ `[dk, C]`, v `[C, dv]` and vᵀ `[dv, C]`. */
-function chunkKeys(heads: Heads, chunks: Array<[number, number]>) {
-  const k = heads.k.map((x) => cutRows(x, chunks)); // [Hkv·B][chunk] → [C, dk]
-  const v = heads.v.map((x) => cutRows(x, chunks)); // [Hkv·B][chunk] → [C, dv]
+  chunks: Array<[number, number]>,
+  withVT = false,
+) {
+  const kc = kvHeads(k, dims).map((x) => cutRows(x, chunks)); // [B·Hkv][chunk] → [C, dk]
+  const vc = kvHeads(v, dims).map((x) => cutRows(x, chunks)); // [B·Hkv][chunk] → [C, dv]
   const transpose = (parts: tf.Tensor[]) => parts.map((x) => tf.transpose(x));
-  return { k, kT: k.map(transpose), v, vT: v.map(transpose) };
+  return { k: kc, kT: kc.map(transpose), v: vc, vT: withVT ? vc.map(transpose) : [] };
 }
 
 /** `[count, rows, cols]`-shaped data as `count` rank-2 tensors (a view when count is 1). */
