@@ -9,6 +9,7 @@ import {
   randomizeParameters,
   refGpt2Forward,
 } from '@tformer/test-utils';
+import { AdamW, clipByGlobalNorm, crossEntropy } from '@tformer/train';
 import { expect, it } from 'vitest';
 import { decoderLMStateToGPT2 } from './gpt2-names.js';
 import {
@@ -132,6 +133,32 @@ describeWithBackends('DecoderLM', () => {
       input.dispose();
       model.dispose();
     }
+  });
+
+  it('trains (dropout on, AdamW, clipping) without leaking a tensor and lowers the loss', async () => {
+    const model = new DecoderLM({ ...gpt2Config, dropout: 0.1 }, { rng: 7 });
+    const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0.1 });
+    const x = tf.tensor2d(ids, undefined, 'int32');
+    const y = tf.tensor2d(
+      ids.map((r) => [...r.slice(1), 0]),
+      undefined,
+      'int32',
+    );
+    const params = model.trainableParameters();
+    const losses = await assertNoLeaks(() =>
+      Array.from({ length: 8 }, () => {
+        const { value, grads } = tf.variableGrads(() => crossEntropy(model.apply(x), y), params);
+        const clipped = clipByGlobalNorm(grads, 1);
+        optimizer.step(clipped.grads, 1e-2);
+        const loss = value.dataSync()[0]!;
+        tf.dispose([value, clipped.norm, ...Object.values(grads), ...Object.values(clipped.grads)]);
+        return loss;
+      }),
+    );
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! - 0.2);
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
   });
 
   it('rejects more positions than blockSize and non-int32 ids, naming the argument', () => {
