@@ -47,7 +47,7 @@ export interface AttentionResult {
 
 const DEFAULT_CHUNK = 256;
 /** T·S·(dk + dv) up to which `auto` picks the batched kernel. */
-const BATCHED_MAX_WORK = 2 ** 17;
+const BATCHED_MAX_WORK = 2 ** 18;
 
 /**
  * softmax(q·kᵀ·scale + mask)·v over heads (Vaswani et al. 2017, eq. 1), with grouped key/value
