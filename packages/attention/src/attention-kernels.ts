@@ -67,13 +67,8 @@ export function plainAttention(
     const probs = perHead.map((x) => x.p);
     if (wantWeights) weights = tf.keep(tf.reshape(tf.concat(probs, 0), [B, H, T, S])); // [B, H, T, S]
     save([qIn!, kIn!, vIn!, ...probs, ...perHead.map((x) => x.pd)]);
-    const value = tf.reshape(
-      tf.concat(
-        perHead.map((x) => x.out),
-        0,
-      ),
-      [B, H, T, dv],
-    ); // [B, H, T, dv]
+    const outs = perHead.map((x) => x.out); // [T, dv] each
+    const value = tf.reshape(tf.concat(outs, 0), [B, H, T, dv]); // [B·H·T, dv] → [B, H, T, dv]
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [qS, kS, vS] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const n = B * H;
@@ -295,13 +290,13 @@ function chunkKeys(
 ) {
   const kc = kvHeads(k, dims).map((x) => cutRows(x, chunks)); // [B·Hkv][chunk] → [C, dk]
   const vc = kvHeads(v, dims).map((x) => cutRows(x, chunks)); // [B·Hkv][chunk] → [C, dv]
-  const transpose = (parts: tf.Tensor[]) => parts.map((x) => tf.transpose(x));
+  const transpose = (parts: tf.Tensor[]) => parts.map((x) => tf.transpose(x)); // [C, d] → [d, C]
   return { k: kc, kT: kc.map(transpose), v: vc, vT: withVT ? vc.map(transpose) : [] };
 }
 
 /** `[count, rows, cols]`-shaped data as `count` rank-2 tensors (a view when count is 1). */
 function splitBlocks(x: tf.Tensor, count: number, rows: number, cols: number): tf.Tensor[] {
-  if (count === 1) return [tf.reshape(x, [rows, cols])];
+  if (count === 1) return [tf.reshape(x, [rows, cols])]; // [rows, cols]
   const flat = tf.reshape(x, [count, rows * cols]); // [count, rows·cols]
   return Array.from({ length: count }, (_, i) => tf.reshape(tf.gather(flat, [i], 0), [rows, cols])); // [rows, cols]
 }

@@ -72,7 +72,8 @@ export interface MultiHeadAttentionCall {
  * `scaledDotProductAttention`, and projects the concatenated heads (`output`). Self-attention
  * (`value` omitted) or cross-attention (key/value length S ≠ T); grouped-query attention
  * (Ainslie et al. 2023) when `numKeyValueHeads` < `numHeads`; sliding-window attention with
- * `window`; incremental decoding with a {@link KVCache}.
+ * `window`; RoPE (Su et al. 2021) or ALiBi (Press et al. 2022) positions with `position`;
+ * memory-efficient attention with `memoryEfficient`; incremental decoding with a {@link KVCache}.
  *
  * Arguments: see {@link MultiHeadAttentionOptions}. Call arguments: `apply(query [B, T,
  * inputDim], { key, value, mask, causal, cache, returnAttentionWeights })` → `[B, T, outputDim]`
