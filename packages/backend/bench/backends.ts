@@ -125,7 +125,10 @@ function table(rows: Row[], auto: string, command: string): string {
       (r) =>
         `| ${r.backend} | ${f(r.msPerStep, 0)} | ${f(r.tokensPerSecond, 0)} | ${r.steps} | ${f(r.firstLoss, 4)} → ${f(r.lastLoss, 4)} | ` +
         `${[256, 512, 1024].map((n) => (r.gflops[n] === undefined ? '—' : f(r.gflops[n]))).join(' | ')} | ` +
-        `${f(r.load)} | ${r.info.replace(/^backend \S+ /, '').replace(/\|/g, '/')} |`,
+        `${f(r.load)} | ${r.info
+          .replace(/^backend \S+ /, '')
+          .replace(/, binaries \S+/, '')
+          .replace(/\|/g, '/')} |`,
     ),
     '',
     `\`selectBackend('auto')\` on this machine: **${auto}**.`,
