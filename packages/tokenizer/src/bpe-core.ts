@@ -1,4 +1,4 @@
-import { byteStringToText, utf8ByteString } from './bytes.js';
+import { utf8ByteString } from './bytes.js';
 import { TokenizerError } from './errors.js';
 
 const NONE = 0x7fffffff;
@@ -50,11 +50,13 @@ export class BpeCore {
    * @param tokens - id → byte string; with no `merges`, ids are tiktoken ranks.
    * @param source - explicit merges (HF / GPT-2 files); absent → derived from ranks.
    * @param ignoreMerges - emit a piece that is one token directly.
+   * @param texts - id → the token's text when its bytes are valid UTF-8 on their own.
    */
   constructor(
     tokens: ReadonlyArray<string | undefined>,
     source: PairSource,
     ignoreMerges: boolean,
+    texts: ReadonlyArray<string | undefined>,
   ) {
     this.tokens = tokens;
     this.ignoreMerges = ignoreMerges;
@@ -64,8 +66,8 @@ export class BpeCore {
       if (t === undefined) continue;
       byId.set(t, id);
       if (t.length === 1) this.byteIds[t.charCodeAt(0)] = id;
-      const text = ignoreMerges ? byteStringToText(t) : undefined;
-      if (text !== undefined) this.textToId.set(text, id);
+      const text = texts[id];
+      if (text !== undefined && ignoreMerges) this.textToId.set(text, id);
     }
     this.byteStringToId = byId;
     this.cache = new Map(this.textToId);

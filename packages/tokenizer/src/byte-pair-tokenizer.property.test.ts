@@ -107,3 +107,21 @@ describe.each(['gpt2', 'cl100k_base'] as const)('property: %s equals js-tiktoken
     );
   });
 });
+
+describe.each(['gpt2', 'cl100k_base'] as const)('property: %s decode', (name) => {
+  const { ours } = load(name);
+  const partial: number[] = [];
+  for (let id = 0; id < 50_000; id++) if (ours.decode([id]).includes('\ufffd')) partial.push(id);
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  it('equals UTF-8 decoding of the concatenated bytes, partial-character tokens included', () => {
+    expect(partial.length).toBeGreaterThan(50);
+    const id = fc.oneof(fc.integer({ min: 0, max: 50_255 }), fc.constantFrom(...partial));
+    fc.assert(
+      fc.property(fc.array(id, { maxLength: 30 }), (ids) => {
+        expect(ours.decode(ids)).toBe(utf8.decode(ours.decodeBytes(ids)));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});

@@ -26,8 +26,6 @@ export interface BytePairTokenizerOptions extends BpeTables {
   readonly special?: SpecialTokenConfig;
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-
 /**
  * Byte-level BPE (GPT-2, r50k, cl100k, o200k): UTF-8 bytes, regex pre-tokenization, rank-based
  * merging exactly as tiktoken does it (lowest rank first, leftmost on ties; a heap for long
@@ -73,17 +71,16 @@ export class BytePairTokenizer extends BaseTokenizer {
         });
       }
     }
+    const all: Array<string | undefined> = tokens.slice();
+    for (const [text, id] of this.specialTokens) all[id] = utf8ByteString(text);
+    this.bytes = new TokenBytes(all);
     this.core = new BpeCore(
       tokens,
       { merges: options.merges },
       options.ignoreMerges ?? options.merges === undefined,
+      this.bytes.texts,
     );
-    let size = tokens.length;
-    for (const id of this.specialTokens.values()) size = Math.max(size, id + 1);
-    this.size = size;
-    const all: Array<string | undefined> = tokens.slice();
-    for (const [text, id] of this.specialTokens) all[id] = utf8ByteString(text);
-    this.bytes = new TokenBytes(all);
+    this.size = all.length;
   }
 
   /**
@@ -201,13 +198,13 @@ export class BytePairTokenizer extends BaseTokenizer {
   /** Ids → the concatenated token bytes. Raises `id-out-of-range` for an unknown id. */
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
     assertIds(ids);
-    return this.bytes.concat(ids).slice();
+    return this.bytes.concat(ids, 0, ids.length).slice();
   }
 
   /** Ids → text; bytes that do not form valid UTF-8 become U+FFFD. */
   decode(ids: ArrayLike<number>): string {
     assertIds(ids);
-    return utf8Decoder.decode(this.bytes.concat(ids));
+    return this.bytes.decode(ids);
   }
 
   /** A Hugging Face `tokenizer.json` object; `JSON.stringify` it to save. */

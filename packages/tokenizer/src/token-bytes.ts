@@ -1,10 +1,16 @@
+import { byteStringToText } from './bytes.js';
 import { TokenizerError } from './errors.js';
 
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /**
- * Every token's bytes in one flat `Uint8Array`, addressed by id, for decoding without per-token
- * allocations: one pass sums lengths (and validates ids), one pass copies.
+ * Decoding tables for byte-level tokens: each token's text when its bytes are valid UTF-8 on
+ * their own, and every token's bytes in one flat `Uint8Array`. `decode` concatenates texts and
+ * UTF-8-decodes only the runs of tokens that hold partial characters.
  */
 export class TokenBytes {
+  /** id → text, for tokens whose bytes are valid UTF-8 by themselves. */
+  readonly texts: ReadonlyArray<string | undefined>;
   private readonly pool: Uint8Array;
   private readonly start: Int32Array;
   private readonly length: Int32Array;
@@ -17,25 +23,51 @@ export class TokenBytes {
     this.pool = new Uint8Array(total);
     this.start = new Int32Array(tokens.length);
     this.length = new Int32Array(tokens.length).fill(-1);
+    const texts = new Array<string | undefined>(tokens.length);
     let at = 0;
     tokens.forEach((t, id) => {
       if (t === undefined) return;
       this.start[id] = at;
       this.length[id] = t.length;
       for (let i = 0; i < t.length; i++) this.pool[at++] = t.charCodeAt(i);
+      texts[id] = byteStringToText(t);
     });
+    this.texts = texts;
   }
 
   /**
-   * Concatenated bytes of `ids`, as a view of a reused buffer (valid until the next call);
-   * raises `id-out-of-range` naming the first bad id and its index.
+   * Ids → text. A token that is valid UTF-8 alone starts and ends on character boundaries, so a
+   * run of other tokens decodes on its own exactly as it would inside the whole byte string.
    */
-  concat(ids: ArrayLike<number>): Uint8Array {
+  decode(ids: ArrayLike<number>): string {
+    const texts = this.texts;
     const n = ids.length;
+    let out = '';
+    let i = 0;
+    while (i < n) {
+      const t = texts[ids[i]!];
+      if (t !== undefined) {
+        out += t;
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && texts[ids[j]!] === undefined) j++;
+      out += utf8.decode(this.concat(ids, i, j));
+      i = j;
+    }
+    return out;
+  }
+
+  /**
+   * Bytes of `ids[from..to)`, as a view of a reused buffer (valid until the next call); raises
+   * `id-out-of-range` naming the first bad id and its index.
+   */
+  concat(ids: ArrayLike<number>, from: number, to: number): Uint8Array {
     const { pool, start, length } = this;
     let out = this.scratch;
     let at = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const id = ids[i]!;
       const len = length[id];
       if (len === undefined || len < 0) this.fail(ids, i);
