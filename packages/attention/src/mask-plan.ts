@@ -104,7 +104,12 @@ export class HeadMasks {
         const row = this.maskRow(b, h);
         let terms = cache.get(row);
         if (!terms) {
-          terms = tf.tidy(() => combine(structural, this.userTile(row, tile), this.additive));
+          // (tidy's TensorContainer type has no optional fields, hence the casts)
+          const made = tf.tidy(
+            () =>
+              combine(structural, this.userTile(row, tile), this.additive) as tf.TensorContainer,
+          ) as MaskTerms;
+          terms = made;
           // The structural tile and the cached user blocks have owners already.
           const shared = new Set<tf.Tensor | undefined>([structural, ...this.blocks.values()]);
           for (const t of [terms.bias, terms.keep]) if (t && !shared.has(t)) owned.push(tf.keep(t));
