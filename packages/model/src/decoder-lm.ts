@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { TokenEmbedding } from '@tformer/embeddings';
 import {
   Dense,
   Dropout,
@@ -16,7 +17,6 @@ import {
   type ResolvedDecoderLMConfig,
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
-import { Embedding } from './embedding.js';
 import { ModelArgumentError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
 import { TransformerBlock } from './transformer-block.js';
@@ -38,7 +38,7 @@ export interface DecoderLMCall {
  * embedding (+ learned positions, or RoPE in attention) → dropout → N pre-LN causal
  * {@link TransformerBlock}s → final LayerNorm → logits, with the output projection tied to the
  * token embedding by default. GPT-2 initialisation: Normal(0, 0.02), residual projections scaled
- * by 1/√(2N). Parameters: `wte.table`, `wpe.table`, `blocks.N.*`, `lnF.*`, `head.*` (untied only).
+ * by 1/√(2N). Parameters: `wte.embeddings`, `wpe.embeddings`, `blocks.N.*`, `lnF.*`, `head.*` (untied only).
  *
  * Arguments: {@link DecoderLMConfig} and an optional `rng` (seed) for the initial weights.
  * Call: `apply(ids [B, T] int32, { cache, positions, mask })` → logits `[B, T, vocabSize]`.
@@ -51,8 +51,8 @@ export interface DecoderLMCall {
  */
 export class DecoderLM extends Module {
   readonly config: ResolvedDecoderLMConfig;
-  readonly wte: Embedding;
-  readonly wpe: Embedding | undefined;
+  readonly wte: TokenEmbedding;
+  readonly wpe: TokenEmbedding | undefined;
   readonly drop: Dropout;
   readonly blocks: ModuleList<TransformerBlock>;
   readonly lnF: LayerNorm;
@@ -66,9 +66,9 @@ export class DecoderLM extends Module {
     const init = normal({ stddev: 0.02 });
     this.wte = this.addModule(
       'wte',
-      new Embedding({
-        inputDim: c.vocabSize,
-        outputDim: c.dModel,
+      new TokenEmbedding({
+        vocabSize: c.vocabSize,
+        dim: c.dModel,
         initializer: init,
         rng: rng.fork(),
       }),
@@ -77,10 +77,11 @@ export class DecoderLM extends Module {
       c.position === 'learned'
         ? this.addModule(
             'wpe',
-            new Embedding({
-              inputDim: c.blockSize,
-              outputDim: c.dModel,
+            new TokenEmbedding({
+              vocabSize: c.blockSize,
+              dim: c.dModel,
               initializer: init,
+              checkIds: false, // positions are made here, always in range
               rng: rng.fork(),
             }),
           )

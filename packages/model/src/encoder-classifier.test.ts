@@ -64,8 +64,8 @@ describeWithBackends('EncoderClassifier', () => {
       forward: ([x]) => tf.tidy(() => model.apply(tf.cast(x!, 'int32'))),
       reference: ([x, ...p]) => {
         const get = (n: string) => p[names.indexOf(n)]!;
-        const tok = get('tokenEmbed.table');
-        const pos = get('posEmbed.table');
+        const tok = get('tokenEmbed.embeddings');
+        const pos = get('posEmbed.embeddings');
         const emb = new Float64Array(B * T * C);
         for (let b = 0; b < B; b++)
           for (let t = 0; t < T; t++)

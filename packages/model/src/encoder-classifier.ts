@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { TokenEmbedding } from '@tformer/embeddings';
 import {
   Dense,
   Dropout,
@@ -9,7 +10,6 @@ import {
   uniform,
 } from '@tformer/nn';
 import { checkPositiveInt, checkRate, resolveBlockConfig } from './block-config.js';
-import { Embedding } from './embedding.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
 import { TransformerBlock } from './transformer-block.js';
 
@@ -103,8 +103,8 @@ export function resolveEncoderClassifierConfig(
  */
 export class EncoderClassifier extends Module {
   readonly config: ResolvedEncoderClassifierConfig;
-  readonly tokenEmbed: Embedding;
-  readonly posEmbed: Embedding;
+  readonly tokenEmbed: TokenEmbedding;
+  readonly posEmbed: TokenEmbedding;
   readonly blocks: ModuleList<TransformerBlock>;
   readonly drop: Dropout;
   readonly hidden: Dense | undefined;
@@ -115,15 +115,16 @@ export class EncoderClassifier extends Module {
     const c = resolveEncoderClassifierConfig(config);
     this.config = c;
     const rng = resolveRng(rngOption);
-    const embed = (rows: number) =>
-      new Embedding({
-        inputDim: rows,
-        outputDim: c.dModel,
+    const embed = (rows: number, checkIds: boolean) =>
+      new TokenEmbedding({
+        vocabSize: rows,
+        dim: c.dModel,
         initializer: uniform(),
+        checkIds,
         rng: rng.fork(),
       });
-    this.tokenEmbed = this.addModule('tokenEmbed', embed(c.vocabSize));
-    this.posEmbed = this.addModule('posEmbed', embed(c.maxLength));
+    this.tokenEmbed = this.addModule('tokenEmbed', embed(c.vocabSize, true));
+    this.posEmbed = this.addModule('posEmbed', embed(c.maxLength, false));
     this.blocks = this.addModule(
       'blocks',
       new ModuleList(

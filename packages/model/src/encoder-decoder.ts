@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { sinusoidalTable } from '@tformer/embeddings';
+import { sinusoidalTable, TokenEmbedding } from '@tformer/embeddings';
 import { Dense, Dropout, glorotUniform, Module, type RngOption, resolveRng } from '@tformer/nn';
 import { Decoder } from './decoder.js';
-import { Embedding } from './embedding.js';
 import { Encoder } from './encoder.js';
 import {
   type EncoderDecoderConfig,
@@ -34,8 +33,8 @@ import type { KVCache } from './kv-cache.js';
  */
 export class EncoderDecoder extends Module {
   readonly config: ResolvedEncoderDecoderConfig;
-  readonly srcEmbed: Embedding;
-  readonly tgtEmbed: Embedding;
+  readonly srcEmbed: TokenEmbedding;
+  readonly tgtEmbed: TokenEmbedding;
   readonly encoder: Encoder;
   readonly decoder: Decoder;
   readonly generator: Dense | undefined;
@@ -49,7 +48,7 @@ export class EncoderDecoder extends Module {
     const rng = resolveRng(rngOption);
     const init = glorotUniform();
     const embed = (vocab: number) =>
-      new Embedding({ inputDim: vocab, outputDim: c.dModel, initializer: init, rng: rng.fork() });
+      new TokenEmbedding({ vocabSize: vocab, dim: c.dModel, initializer: init, rng: rng.fork() });
     this.srcEmbed = this.addModule('srcEmbed', embed(c.srcVocabSize));
     this.tgtEmbed = c.shareEmbeddings
       ? this.srcEmbed
@@ -115,7 +114,7 @@ export class EncoderDecoder extends Module {
   }
 
   /** √d·embedding(ids) + sinusoid(offset … offset + T − 1), then dropout (§3.4, §5.4). */
-  private embed(table: Embedding, ids: tf.Tensor, offset: number): tf.Tensor {
+  private embed(table: TokenEmbedding, ids: tf.Tensor, offset: number): tf.Tensor {
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new ModelArgumentError('ids', 'an int32 tensor [B, T]', `${ids.dtype} [${ids.shape}]`);
     }

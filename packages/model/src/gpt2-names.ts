@@ -49,8 +49,8 @@ export function decoderLMStateToGPT2(
   const out: StateDict = {};
   const created: tf.Tensor[] = [];
   const get = (name: string) => state[name]!;
-  out['wte.weight'] = get('wte.table');
-  out['wpe.weight'] = get('wpe.table');
+  out['wte.weight'] = get('wte.embeddings');
+  out['wpe.weight'] = get('wpe.embeddings');
   for (let i = 0; i < c.numLayers; i++) {
     const ours = `blocks.${i}.`;
     const hf = `h.${i}.`;
@@ -131,8 +131,8 @@ const NORMS = [
 /** Our name of a GPT-2 tensor (for c_attn: the query's), or undefined if GPT-2 has no such. */
 function ourName(name: string): string | undefined {
   const top: Record<string, string> = {
-    'wte.weight': 'wte.table',
-    'wpe.weight': 'wpe.table',
+    'wte.weight': 'wte.embeddings',
+    'wpe.weight': 'wpe.embeddings',
     'ln_f.weight': 'lnF.gamma',
     'ln_f.bias': 'lnF.beta',
   };

@@ -21,7 +21,6 @@ export {
   type ResolvedDecoderLMConfig,
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
-export { Embedding, type EmbeddingOptions, embeddingLookup } from './embedding.js';
 export { Encoder, type EncoderConfig } from './encoder.js';
 export {
   ENCODER_CLASSIFIER_PRESETS,

@@ -223,11 +223,13 @@ describeWithBackends('saveModel/loadModel', (backend) => {
       [
         'dtype lnF.beta',
         'missing blocks.1.ffn.up.bias',
-        'shape wpe.table',
+        'shape wpe.embeddings',
         'unexpected h.0.extra.weight',
       ].sort(),
     );
-    expect((error as Error).message).toContain("shape 'wpe.table': expected [6, 8], got [7, 8]");
+    expect((error as Error).message).toContain(
+      "shape 'wpe.embeddings': expected [6, 8], got [7, 8]",
+    );
   });
 
   it('refuses gpt2 naming for a model GPT-2 cannot hold and leaves the earlier save intact', async () => {
