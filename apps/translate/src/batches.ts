@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EpochSampler, type EpochSamplerState } from '@tformer/app-kit';
+import { createRng } from '@tformer/nn';
+import type { DataSource, Json } from '@tformer/train';
+import type { Pair } from './data.js';
+import { BOS, EOS, PAD, type Vocabs } from './vocab.js';
+
+/** A pair as model ids: the source ends in EOS; the target has neither BOS nor EOS yet. */
+export interface EncodedPair {
+  src: number[];
+  tgt: number[];
+}
+
+/** A batch for teacher forcing: `tgtIn` = BOS + target, `tgtOut` = target + EOS, PAD-padded. */
+export interface TensorBatch {
+  src: tf.Tensor2D;
+  tgtIn: tf.Tensor2D;
+  tgtOut: tf.Tensor2D;
+}
+
+/**
+ * Encodes the pairs, leaving out those whose source (with EOS) or target (with BOS) is longer
+ * than `maxTokens`; returns the kept pairs in order and how many were dropped.
+ */
+export function encodePairs(
+  pairs: readonly Pair[],
+  vocabs: Vocabs,
+  maxTokens: number,
+): { encoded: EncodedPair[]; kept: Pair[]; dropped: number } {
+  const encoded: EncodedPair[] = [];
+  const kept: Pair[] = [];
+  for (const pair of pairs) {
+    const src = [...vocabs.src.encode(pair.src), EOS];
+    const tgt = vocabs.tgt.encode(pair.tgt);
+    if (src.length > maxTokens || tgt.length + 1 > maxTokens) continue;
+    encoded.push({ src, tgt });
+    kept.push(pair);
+  }
+  return { encoded, kept, dropped: pairs.length - kept.length };
+}
+
+const padTo = (ids: number[], length: number) => [
+  ...ids,
+  ...new Array<number>(length - ids.length).fill(PAD),
+];
+
+/** Pads a list of pairs to the longest source and target among them. */
+export function toTensors(rows: readonly EncodedPair[]): TensorBatch {
+  const B = rows.length;
+  const S = Math.max(...rows.map((r) => r.src.length));
+  const T = Math.max(...rows.map((r) => r.tgt.length)) + 1;
+  return {
+    src: tf.tensor2d(
+      rows.flatMap((r) => padTo(r.src, S)),
+      [B, S],
+      'int32',
+    ),
+    tgtIn: tf.tensor2d(
+      rows.flatMap((r) => padTo([BOS, ...r.tgt], T)),
+      [B, T],
+      'int32',
+    ),
+    tgtOut: tf.tensor2d(
+      rows.flatMap((r) => padTo([...r.tgt, EOS], T)),
+      [B, T],
+      'int32',
+    ),
+  };
+}
+
+/** Shuffled mini-batches, epoch after epoch, with a resumable position. */
+export function shuffledBatches(
+  pairs: readonly EncodedPair[],
+  batchSize: number,
+  seed: number,
+): DataSource<TensorBatch> {
+  const sampler = new EpochSampler(pairs.length, batchSize, seed, createRng);
+  return {
+    next: () => toTensors(sampler.next().map((i) => pairs[i]!)),
+    state: () => sampler.state() as unknown as Json,
+    restore: (state) => sampler.restore(state as unknown as EpochSamplerState),
+  };
+}
+
+/** The held-out pairs in order, `batchSize` at a time (the last batch may be smaller), wrapping around. */
+export function sequentialBatches(
+  pairs: readonly EncodedPair[],
+  batchSize: number,
+): DataSource<TensorBatch> {
+  let position = 0;
+  return {
+    next() {
+      const rows = pairs.slice(position, position + batchSize);
+      position = position + rows.length >= pairs.length ? 0 : position + rows.length;
+      return toTensors(rows);
+    },
+    state: () => position,
+    restore: (state) => {
+      position = state as number;
+    },
+  };
+}

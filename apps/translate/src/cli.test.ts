@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+const work = mkdtempSync(join(tmpdir(), 'translate-test-'));
+
+/** Runs the CLI from source as a user would, on the wasm backend. */
+function translate(...args: string[]) {
+  const result = spawnSync(process.execPath, [tsx, cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TFORMER_BACKEND: 'wasm', FORCE_COLOR: '0' },
+    timeout: 240_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const readMetrics = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+const tiny = [
+  '--layers',
+  '1',
+  '--heads',
+  '2',
+  '--d-model',
+  '16',
+  '--batch-size',
+  '8',
+  '--test-size',
+  '4',
+  '--beams',
+  '2',
+  '--max-new-tokens',
+  '6',
+];
+
+describe('translate CLI', () => {
+  it('--help lists the commands, the shared flags and examples', () => {
+    const { code, stdout } = translate('--help');
+    expect(code).toBe(0);
+    for (const text of ['train', 'resume', 'eval', 'translate', 'Examples:'])
+      expect(stdout).toContain(text);
+    const train = translate('train', '--help');
+    for (const flag of [
+      '--backend',
+      '--seed',
+      '--out',
+      '--src',
+      '--tgt',
+      '--shared-vocab',
+      '--schedule',
+    ])
+      expect(train.stdout).toContain(flag);
+  });
+
+  it('trains on the default task, then resumes, evaluates and translates from the run directory', () => {
+    const out = join(work, 'run');
+    const trained = translate('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/^backend wasm/); // the backend is printed first
+    expect(trained.stdout).toContain('digits → English number words');
+    expect(trained.stdout).toMatch(
+      /test BLEU \d+\.\d{2}, exact match \d+\.\d% \(4 held-out pairs, beam 2\)/,
+    );
+    expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4} {2}\d+ tok\/s/); // plain progress lines
+    expect(
+      readMetrics(out)
+        .filter((m) => m.split === 'train')
+        .map((m) => m.step),
+    ).toEqual([1, 2, 3, 4]);
+    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(join(out, 'test.hyp.txt'), 'utf8').split('\n')).toHaveLength(5);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'trainer.json'), 'utf8')).step).toBe(4);
+
+    const resumed = translate('resume', '--out', out, '--steps', '6');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('resumed at step 4 of 6');
+    const steps = readMetrics(out)
+      .filter((m) => m.split === 'train')
+      .map((m) => m.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+
+    const evaluated = translate('eval', '--out', out, '--beams', '1');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toMatch(/test BLEU \d+\.\d{2}, exact match .* beam 1\)/);
+
+    const translated = translate('translate', '--out', out, '12', '4312');
+    expect(translated.code).toBe(0);
+    // One line per sentence after the backend lines (an untrained model may say anything).
+    expect(translated.stdout.split('\n').slice(2, -1)).toHaveLength(2);
+  });
+
+  it('names both files and their line counts when --src and --tgt are not parallel (exit 2)', () => {
+    const src = join(work, 'train.en');
+    const tgt = join(work, 'train.de');
+    writeFileSync(src, 'one\ntwo\nthree\n');
+    writeFileSync(tgt, 'eins\nzwei\n');
+    const { code, stderr } = translate(
+      'train',
+      '--src',
+      src,
+      '--tgt',
+      tgt,
+      '--out',
+      join(work, 'bad'),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/train\.en: 3 lines, but .*train\.de has 2/);
+    expect(stderr.trim().split('\n')).toHaveLength(1); // no stack trace
+  });
+
+  it('names the line of an empty sentence, and rejects a lone --src (exit 2)', () => {
+    const src = join(work, 'gap.en');
+    const tgt = join(work, 'gap.de');
+    writeFileSync(src, 'one\n\nthree\n');
+    writeFileSync(tgt, 'eins\nzwei\ndrei\n');
+    const gap = translate('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad'));
+    expect(gap.code).toBe(2);
+    expect(gap.stderr).toMatch(/gap\.en:2: empty line/);
+    expect(gap.stderr.trim().split('\n')).toHaveLength(1);
+    const lone = translate('train', '--src', src);
+    expect(lone.code).toBe(2);
+    expect(lone.stderr).toMatch(/--src and --tgt: give both/);
+  });
+});

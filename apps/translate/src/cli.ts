@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+import { text } from 'node:stream/consumers';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  parseInteger,
+  parseNumber,
+  RunDir,
+  runCli,
+  UsageError,
+} from '@tformer/app-kit';
+import { Command, Option } from 'commander';
+import { evalCommand, resumeCommand, trainCommand, translateCommand } from './commands.js';
+import type { ScheduleKind, TranslateConfig } from './config.js';
+import { PAD } from './vocab.js';
+
+const DEFAULT_OUT = 'runs/translate';
+
+interface DecodeFlags {
+  beams?: number;
+  maxNewTokens?: number;
+  lengthPenalty?: number;
+}
+
+interface TrainFlags extends CommonOptions, DecodeFlags {
+  src?: string;
+  tgt?: string;
+  testSize: number;
+  maxTokens: number;
+  vocabSize: number;
+  sharedVocab: boolean;
+  steps: number;
+  batchSize: number;
+  layers: number;
+  heads: number;
+  dModel: number;
+  dFf?: number;
+  dropout: number;
+  schedule: ScheduleKind;
+  lr: number;
+  warmup: number;
+  labelSmoothing: number;
+  evalEvery: number;
+}
+
+function addDecodeOptions(command: Command): Command {
+  return command
+    .option('--beams <n>', 'beam width (1: greedy)', parseInteger('--beams', 1))
+    .option(
+      '--max-new-tokens <n>',
+      'longest translation in tokens',
+      parseInteger('--max-new-tokens', 1),
+    )
+    .option(
+      '--length-penalty <a>',
+      'beam score = log p / length^a',
+      parseNumber('--length-penalty', 0, 5),
+    );
+}
+
+const decodeOf = (flags: DecodeFlags): Partial<TranslateConfig['decode']> => ({
+  ...(flags.beams === undefined ? {} : { beams: flags.beams }),
+  ...(flags.maxNewTokens === undefined ? {} : { maxNewTokens: flags.maxNewTokens }),
+  ...(flags.lengthPenalty === undefined ? {} : { lengthPenalty: flags.lengthPenalty }),
+});
+
+function configFrom(flags: TrainFlags): TranslateConfig {
+  if ((flags.src === undefined) !== (flags.tgt === undefined))
+    throw new UsageError(
+      '--src and --tgt: give both parallel files, or neither for the default task',
+    );
+  const data = flags.src && flags.tgt ? { src: flags.src, tgt: flags.tgt } : null;
+  return {
+    app: 'translate',
+    version: 1,
+    data,
+    corpus: data ? `${data.src} → ${data.tgt}` : 'default',
+    testSize: flags.testSize,
+    maxTokens: flags.maxTokens,
+    vocab: { bpeSize: flags.vocabSize, shared: flags.sharedVocab },
+    model: {
+      srcVocabSize: 0, // the BPEs', once learned
+      tgtVocabSize: 0,
+      numLayers: flags.layers,
+      numHeads: flags.heads,
+      dModel: flags.dModel,
+      dFF: flags.dFf ?? 2 * flags.dModel,
+      dropout: flags.dropout,
+      maxLength: flags.maxTokens,
+      shareEmbeddings: flags.sharedVocab,
+      padTokenId: PAD,
+    },
+    train: {
+      steps: flags.steps,
+      batchSize: flags.batchSize,
+      schedule: flags.schedule,
+      learningRate: flags.lr,
+      warmupSteps: Math.min(flags.warmup, flags.steps),
+      labelSmoothing: flags.labelSmoothing,
+      weightDecay: 0.01,
+      clipNorm: 1,
+      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      seed: flags.seed,
+    },
+    decode: {
+      beams: flags.beams ?? 4,
+      maxNewTokens: flags.maxNewTokens ?? flags.maxTokens - 1,
+      lengthPenalty: flags.lengthPenalty ?? 1,
+    },
+  };
+}
+
+const program = new Command('tformer-translate')
+  .description(
+    'Train the encoder-decoder Transformer of "Attention Is All You Need" on parallel text and translate with beam search, on the backend you pick.',
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  tformer-translate                             train on the default task (digits → English words)
+  tformer-translate train --src train.en --tgt train.de --vocab-size 2000 --shared-vocab --steps 5000
+  tformer-translate train --schedule cosine --lr 1e-3 --backend wasm
+  tformer-translate resume --out runs/translate --steps 800
+  tformer-translate eval --out runs/translate --beams 8     BLEU on the held-out pairs
+  tformer-translate translate 4312 17 2005                  translate sentences (or stdin lines)`,
+  );
+
+addDecodeOptions(
+  addCommonOptions(
+    program
+      .command('train', { isDefault: true })
+      .description('learn the BPE vocabulary and train a model (default)'),
+    DEFAULT_OUT,
+  ),
+)
+  .option('--src <file>', 'source sentences, one per line (default: generated digits)')
+  .option('--tgt <file>', 'their translations, line by line (default: the numbers in words)')
+  .option(
+    '--test-size <n>',
+    'pairs held out for the test BLEU (the files’ last lines)',
+    parseInteger('--test-size', 1),
+    100,
+  )
+  .option(
+    '--max-tokens <n>',
+    'longest sentence in tokens; longer pairs are left out',
+    parseInteger('--max-tokens', 4),
+    64,
+  )
+  .option(
+    '--vocab-size <n>',
+    'BPE size per side (256 bytes + merges)',
+    parseInteger('--vocab-size', 256),
+    320,
+  )
+  .option('--shared-vocab', 'one BPE and one embedding for source and target', false)
+  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 400)
+  .option('--batch-size <n>', 'sentence pairs per step', parseInteger('--batch-size', 1), 32)
+  .option(
+    '--layers <n>',
+    'encoder and decoder layers (the paper’s N)',
+    parseInteger('--layers', 1),
+    2,
+  )
+  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
+  .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 64)
+  .option('--d-ff <n>', 'feed-forward width (default: 2 × d-model)', parseInteger('--d-ff', 1))
+  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1)
+  .addOption(
+    new Option('--schedule <kind>', 'learning-rate schedule')
+      .choices(['noam', 'cosine'])
+      .default('noam'),
+  )
+  .option('--lr <rate>', 'peak learning rate', parseNumber('--lr', 0, 1), 2e-3)
+  .option('--warmup <n>', 'warmup steps', parseInteger('--warmup', 0), 60)
+  .option('--label-smoothing <e>', 'label smoothing ε', parseNumber('--label-smoothing', 0, 1), 0.1)
+  .option(
+    '--eval-every <n>',
+    'test loss and checkpoint every n steps',
+    parseInteger('--eval-every', 1),
+    50,
+  )
+  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
+
+addCommonOptions(
+  program.command('resume').description('continue a run from its last checkpoint'),
+  DEFAULT_OUT,
+)
+  .option(
+    '--steps <n>',
+    'train to this many steps in all (default: the run’s own)',
+    parseInteger('--steps', 1),
+  )
+  .action((flags: CommonOptions & { steps?: number }) =>
+    resumeCommand(new RunDir(flags.out), flags, flags.steps),
+  );
+
+addDecodeOptions(
+  addCommonOptions(
+    program.command('eval').description("test BLEU of a run's saved model"),
+    DEFAULT_OUT,
+  ),
+).action((flags: CommonOptions & DecodeFlags) =>
+  evalCommand(new RunDir(flags.out), flags, decodeOf(flags)),
+);
+
+addDecodeOptions(
+  addCommonOptions(
+    program
+      .command('translate')
+      .argument('[sentences...]', 'sentences to translate (default: the lines of stdin)')
+      .description("translate with a run's saved model"),
+    DEFAULT_OUT,
+  ),
+).action(async (sentences: string[], flags: CommonOptions & DecodeFlags) => {
+  const lines =
+    sentences.length > 0
+      ? sentences
+      : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
+  await translateCommand(new RunDir(flags.out), flags, lines, decodeOf(flags));
+});
+
+await runCli(async () => {
+  await program.parseAsync();
+});

@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { type RunDir, startBackend, UsageError, writeFileAtomic } from '@tformer/app-kit';
+import { type EncoderDecoder, loadModel, saveModel } from '@tformer/model';
+import { type EncodedPair, encodePairs } from './batches.js';
+import type { TranslateConfig } from './config.js';
+import { type Corpus, loadCorpus, type Pair } from './data.js';
+import { TranslateRun } from './run.js';
+import { evaluateTest, translateSentence } from './translate.js';
+import { loadVocabs, saveVocabs, trainVocabs, type Vocabs } from './vocab.js';
+
+const MODEL_DIR = 'model';
+const out = (text: string) => process.stdout.write(text);
+type BackendFlags = { backend?: string; wasmThreads?: string };
+
+/** The run's pairs as ids, long pairs left out; either split left empty is a usage error. */
+function encodeCorpus(
+  corpus: Corpus,
+  vocabs: Vocabs,
+  maxTokens: number,
+): { train: EncodedPair[]; test: EncodedPair[]; testPairs: Pair[] } {
+  const train = encodePairs(corpus.train, vocabs, maxTokens);
+  const test = encodePairs(corpus.test, vocabs, maxTokens);
+  for (const [split, { encoded, dropped }] of Object.entries({ train, test })) {
+    if (dropped > 0)
+      out(`${split}: left out ${dropped} pairs longer than --max-tokens ${maxTokens}\n`);
+    if (encoded.length === 0)
+      throw new UsageError(`${split} split: no pair fits in --max-tokens ${maxTokens} tokens`);
+  }
+  return { train: train.encoded, test: test.encoded, testPairs: test.kept };
+}
+
+async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPairs: Pair[]) {
+  const result = await evaluateTest(run.model, vocabs, testPairs, run.config.decode);
+  await saveModel(join(runDir.path, MODEL_DIR), run.model);
+  await runDir.appendMetrics({
+    step: run.trainer.step,
+    split: 'test',
+    bleu: result.bleu,
+    exactMatch: result.exactMatch,
+  });
+  await writeFileAtomic(join(runDir.path, 'test.hyp.txt'), `${result.hypotheses.join('\n')}\n`);
+  out(
+    `test BLEU ${result.bleu.toFixed(2)}, exact match ${(100 * result.exactMatch).toFixed(1)}% (${testPairs.length} held-out pairs, beam ${run.config.decode.beams})\n`,
+  );
+  for (let i = 0; i < Math.min(5, testPairs.length); i++) {
+    const { src, tgt } = testPairs[i]!;
+    out(
+      `  ${src}  →  ${result.hypotheses[i]}${result.hypotheses[i] === tgt ? '' : `   (reference: ${tgt})`}\n`,
+    );
+  }
+  const plot = await runDir.writeLossPlot(`translate: ${run.config.corpus}`);
+  out(
+    `\nrun directory: ${runDir.path} (config.json, vocab.json, model/, checkpoints/, metrics.jsonl, test.hyp.txt, ${plot.slice(runDir.path.length + 1)})\n`,
+  );
+}
+
+/** `train`: learn the BPE(s), train the encoder-decoder, then beam-search the test split for BLEU. */
+export async function trainCommand(
+  config: TranslateConfig,
+  runDir: RunDir,
+  backend: BackendFlags,
+): Promise<void> {
+  await startBackend(backend);
+  const corpus = await loadCorpus(config, config.train.seed);
+  out(
+    `corpus: ${corpus.source}, ${corpus.train.length} training pairs, ${corpus.test.length} held out\n`,
+  );
+  const started = performance.now();
+  const vocabs = trainVocabs(corpus.train, config.vocab.bpeSize, config.vocab.shared);
+  out(
+    `vocabulary: ${config.vocab.shared ? `one shared BPE of ${vocabs.src.size}` : `BPE ${vocabs.src.size} source, ${vocabs.tgt.size} target`} tokens with <pad> <s> </s> (${Math.round(performance.now() - started)} ms)\n`,
+  );
+  const resolved: TranslateConfig = {
+    ...config,
+    corpus: corpus.source,
+    model: { ...config.model, srcVocabSize: vocabs.src.size, tgtVocabSize: vocabs.tgt.size },
+  };
+  const data = encodeCorpus(corpus, vocabs, config.maxTokens);
+  await runDir.create();
+  await runDir.writeConfig(resolved);
+  await saveVocabs(runDir.path, vocabs);
+  const run = new TranslateRun(resolved, runDir, data);
+  try {
+    const m = resolved.model;
+    out(
+      `model: EncoderDecoder ${m.numLayers} layers × ${m.numHeads} heads × d ${m.dModel}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
+    );
+    const before = await run.testLoss();
+    const t = resolved.train;
+    out(
+      `test loss before training: ${before.toFixed(4)}\ntraining ${t.steps} steps of ${t.batchSize} pairs, ${t.schedule} schedule peaking at ${t.learningRate} after ${t.warmupSteps} steps, label smoothing ${t.labelSmoothing}\n`,
+    );
+    const trainStart = performance.now();
+    await run.fit();
+    const seconds = (performance.now() - trainStart) / 1000;
+    out(
+      `test loss after training: ${(await run.testLoss()).toFixed(4)} (before: ${before.toFixed(4)}), ${seconds.toFixed(1)} s\n`,
+    );
+    await finish(run, runDir, vocabs, data.testPairs);
+  } finally {
+    run.dispose();
+  }
+}
+
+/** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
+export async function resumeCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  steps: number | undefined,
+): Promise<void> {
+  await startBackend(backend);
+  const saved = await runDir.readConfig<TranslateConfig>();
+  const config: TranslateConfig =
+    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const vocabs = await loadVocabs(runDir.path);
+  const data = encodeCorpus(await loadCorpus(config, config.train.seed), vocabs, config.maxTokens);
+  const run = new TranslateRun(config, runDir, data);
+  try {
+    const at = await run.trainer.resume();
+    if (at === undefined)
+      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
+    out(`resumed at step ${at} of ${config.train.steps}\n`);
+    if (steps !== undefined) await runDir.writeConfig(config);
+    await run.fit();
+    out(`test loss: ${(await run.testLoss()).toFixed(4)} at step ${run.trainer.step}\n`);
+    await finish(run, runDir, vocabs, data.testPairs);
+  } finally {
+    run.dispose();
+  }
+}
+
+async function loadSaved(runDir: RunDir) {
+  const config = await runDir.readConfig<TranslateConfig>();
+  const vocabs = await loadVocabs(runDir.path);
+  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as EncoderDecoder;
+  return { config, vocabs, model };
+}
+
+/** `eval`: BLEU of the saved model on the run's held-out pairs. */
+export async function evalCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  decode: Partial<TranslateConfig['decode']>,
+): Promise<void> {
+  await startBackend(backend);
+  const { config, vocabs, model } = await loadSaved(runDir);
+  try {
+    const corpus = await loadCorpus(config, config.train.seed);
+    const { testPairs } = encodeCorpus(corpus, vocabs, config.maxTokens);
+    const settings = { ...config.decode, ...decode };
+    const result = await evaluateTest(model, vocabs, testPairs, settings);
+    out(
+      `test BLEU ${result.bleu.toFixed(2)}, exact match ${(100 * result.exactMatch).toFixed(1)}% (${testPairs.length} held-out pairs, beam ${settings.beams})\n`,
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `translate`: translate the given sentences (or stdin's lines) with the saved model. */
+export async function translateCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  sentences: string[],
+  decode: Partial<TranslateConfig['decode']>,
+): Promise<void> {
+  await startBackend(backend);
+  const { config, vocabs, model } = await loadSaved(runDir);
+  try {
+    const settings = { ...config.decode, ...decode };
+    for (const sentence of sentences) {
+      out(`${await translateSentence(model, vocabs, sentence, settings)}\n`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
