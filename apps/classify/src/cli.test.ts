@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+const work = mkdtempSync(join(tmpdir(), 'classify-test-'));
+
+/** Runs the CLI from source as a user would, on the wasm backend. */
+function classify(...args: string[]) {
+  const result = spawnSync(process.execPath, [tsx, cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TFORMER_BACKEND: 'wasm', FORCE_COLOR: '0' },
+    timeout: 240_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const readMetrics = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+const tiny = [
+  '--d-model',
+  '8',
+  '--heads',
+  '2',
+  '--d-ff',
+  '8',
+  '--batch-size',
+  '8',
+  '--test-size',
+  '20',
+];
+
+describe('classify CLI', () => {
+  it('--help lists the commands, the shared flags and examples', () => {
+    const { code, stdout } = classify('--help');
+    expect(code).toBe(0);
+    for (const text of ['train', 'resume', 'eval', 'predict', 'Examples:', 'label, a tab'])
+      expect(stdout).toContain(text);
+    const train = classify('train', '--help');
+    for (const flag of ['--backend', '--seed', '--out', '--data', '--test', '--pooling'])
+      expect(train.stdout).toContain(flag);
+  });
+
+  it('trains on the default task, then resumes, evaluates and predicts from the run directory', () => {
+    const out = join(work, 'run');
+    const trained = classify('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/^backend wasm/); // the backend is printed first
+    expect(trained.stdout).toMatch(
+      /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(20 held-out examples\)/,
+    );
+    expect(trained.stdout).toMatch(/true \\ predicted\s+negative\s+neutral\s+positive\s+recall/);
+    expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4}/); // plain progress lines
+    const metrics = readMetrics(out);
+    expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(
+      metrics.filter((m) => m.split === 'test' && m.loss !== undefined).map((m) => m.step),
+    ).toEqual([0, 2, 4]); // before training, every 2 steps
+    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'trainer.json'), 'utf8')).step).toBe(4);
+
+    const resumed = classify('resume', '--out', out, '--steps', '6');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('resumed at step 4 of 6');
+    const steps = readMetrics(out)
+      .filter((m) => m.split === 'train')
+      .map((m) => m.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+
+    const evaluated = classify('eval', '--out', out);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toMatch(/test accuracy \d+\.\d%, macro-F1 \d\.\d{3}/);
+
+    const predicted = classify(
+      'predict',
+      '--out',
+      out,
+      'the food was not great',
+      'i loved the staff',
+    );
+    expect(predicted.code).toBe(0);
+    expect(predicted.stdout).toMatch(
+      /\n(negative|neutral|positive)\t\d\.\d{3}, \w+ \d\.\d{3}\tthe food was not great\n/,
+    );
+    expect(predicted.stdout).toContain('\ti loved the staff\n');
+  });
+
+  it('names the file and line of a line without a tab, exit code 2 and no stack trace', () => {
+    const file = join(work, 'no-tab.tsv');
+    writeFileSync(file, 'pos\tgreat\nneg\tawful\nneg awful again\n');
+    const { code, stderr } = classify('train', '--data', file, '--out', join(work, 'bad'));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no-tab\.tsv:3: expected label<TAB>text, found no tab/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names a missing --test file, and rejects --test without --data (exit 2)', () => {
+    const train = join(work, 'ok.tsv');
+    writeFileSync(train, 'pos\tgreat\nneg\tawful\n');
+    const missing = classify('train', '--data', train, '--test', join(work, 'nope.tsv'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.tsv: no such file/);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    const alone = classify('train', '--test', train);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--test: give --data too/);
+  });
+});

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+import { text } from 'node:stream/consumers';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  parseInteger,
+  parseNumber,
+  RunDir,
+  runCli,
+  UsageError,
+} from '@tformer/app-kit';
+import { Command, Option } from 'commander';
+import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
+import type { ClassifyConfig } from './config.js';
+import { PAD } from './vocab.js';
+
+const DEFAULT_OUT = 'runs/classify';
+
+interface TrainFlags extends CommonOptions {
+  data?: string;
+  test?: string;
+  testSize: number;
+  vocabSize: number;
+  maxLength: number;
+  dModel: number;
+  heads: number;
+  dFf: number;
+  layers: number;
+  pooling: 'mean' | 'max' | 'cls';
+  dropout: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  evalEvery: number;
+}
+
+function configFrom(flags: TrainFlags): ClassifyConfig {
+  if (flags.test !== undefined && flags.data === undefined)
+    throw new UsageError('--test: give --data too (the training file)');
+  const data = flags.data === undefined ? null : { train: flags.data, test: flags.test ?? null };
+  return {
+    app: 'classify',
+    version: 1,
+    data,
+    corpus: flags.data ?? 'default',
+    testSize: flags.testSize,
+    labels: [], // read from the data
+    tokenizer: { vocabSize: flags.vocabSize },
+    model: {
+      vocabSize: 0, // the tokenizer's, once learned
+      numClasses: 0, // the data's
+      maxLength: flags.maxLength,
+      dModel: flags.dModel,
+      numHeads: flags.heads,
+      dFF: flags.dFf,
+      numLayers: flags.layers,
+      pooling: flags.pooling,
+      dropout: flags.dropout,
+      padTokenId: PAD,
+    },
+    train: {
+      steps: flags.steps,
+      batchSize: flags.batchSize,
+      learningRate: flags.lr,
+      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
+      weightDecay: 0.01,
+      clipNorm: 1,
+      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      seed: flags.seed,
+    },
+  };
+}
+
+const program = new Command('tformer-classify')
+  .description(
+    'Train the Keras-style Transformer text classifier (embedding, one Transformer block, pooling, dense) on label<TAB>text files, on the backend you pick.',
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  tformer-classify                               train on the default task (generated sentiment)
+  tformer-classify train --data reviews.tsv --test reviews.test.tsv --vocab-size 8000 --max-length 200
+  tformer-classify train --pooling cls --layers 2 --backend wasm
+  tformer-classify resume --out runs/classify --steps 600
+  tformer-classify eval --out runs/classify        accuracy, macro-F1, confusion matrix
+  tformer-classify predict "the food was not great" "i loved the staff"
+
+Data files: one example per line, the label, a tab, then the text (blank lines are skipped).`,
+  );
+
+addCommonOptions(
+  program
+    .command('train', { isDefault: true })
+    .description('learn a WordPiece vocabulary and train a classifier (default)'),
+  DEFAULT_OUT,
+)
+  .option('--data <file>', 'label<TAB>text training file (default: generated sentiment)')
+  .option('--test <file>', 'label<TAB>text test file (default: hold out --test-size examples)')
+  .option('--test-size <n>', 'examples held out for testing', parseInteger('--test-size', 1), 400)
+  .option('--vocab-size <n>', 'WordPiece vocabulary size', parseInteger('--vocab-size', 10), 500)
+  .option(
+    '--max-length <n>',
+    'tokens per text (longer ones are cut)',
+    parseInteger('--max-length', 1),
+    24,
+  )
+  .option('--d-model <n>', 'embedding width', parseInteger('--d-model', 1), 32)
+  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 2)
+  .option('--d-ff <n>', 'feed-forward width', parseInteger('--d-ff', 1), 32)
+  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 1)
+  .addOption(
+    new Option('--pooling <kind>', 'how positions become one vector')
+      .choices(['mean', 'max', 'cls'])
+      .default('mean'),
+  )
+  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1)
+  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 300)
+  .option('--batch-size <n>', 'examples per step', parseInteger('--batch-size', 1), 32)
+  .option(
+    '--lr <rate>',
+    'peak learning rate (warmup, then cosine)',
+    parseNumber('--lr', 0, 1),
+    3e-3,
+  )
+  .option(
+    '--eval-every <n>',
+    'test loss, accuracy and checkpoint every n steps',
+    parseInteger('--eval-every', 1),
+    50,
+  )
+  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
+
+addCommonOptions(
+  program.command('resume').description('continue a run from its last checkpoint'),
+  DEFAULT_OUT,
+)
+  .option(
+    '--steps <n>',
+    'train to this many steps in all (default: the run’s own)',
+    parseInteger('--steps', 1),
+  )
+  .action((flags: CommonOptions & { steps?: number }) =>
+    resumeCommand(new RunDir(flags.out), flags, flags.steps),
+  );
+
+addCommonOptions(
+  program.command('eval').description("test metrics of a run's saved model"),
+  DEFAULT_OUT,
+).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
+
+addCommonOptions(
+  program
+    .command('predict')
+    .argument('[texts...]', 'texts to classify (default: the lines of stdin)')
+    .description("classify texts with a run's saved model"),
+  DEFAULT_OUT,
+).action(async (texts: string[], flags: CommonOptions) => {
+  const lines =
+    texts.length > 0
+      ? texts
+      : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
+  await predictCommand(new RunDir(flags.out), flags, lines);
+});
+
+await runCli(async () => {
+  await program.parseAsync();
+});

@@ -1,0 +1,192 @@
+import { join } from 'node:path';
+import {
+  DataFileError,
+  formatConfusion,
+  type RunDir,
+  startBackend,
+  UsageError,
+} from '@tformer/app-kit';
+import { type EncoderClassifier, loadModel, saveModel } from '@tformer/model';
+import type { WordPieceTokenizer } from '@tformer/tokenizer';
+import type { EncodedExample } from './batches.js';
+import type { ClassifyConfig } from './config.js';
+import { type Example, loadCorpus } from './data.js';
+import { ClassifyRun, classProbabilities, type TestResult, testMetrics } from './run.js';
+import { encodeText, loadTokenizer, saveTokenizer, trainTokenizer } from './vocab.js';
+
+const MODEL_DIR = 'model';
+const out = (text: string) => process.stdout.write(text);
+type BackendFlags = { backend?: string; wasmThreads?: string };
+
+function encode(
+  examples: readonly Example[],
+  tokenizer: WordPieceTokenizer,
+  labels: readonly string[],
+  maxLength: number,
+): EncodedExample[] {
+  return examples.map((e) => ({
+    ids: encodeText(tokenizer, e.text, maxLength),
+    label: labels.indexOf(e.label),
+  }));
+}
+
+/** The run's examples as ids, with the class list of `config.json` (a resumed run keeps its own). */
+async function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer) {
+  const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
+  if (corpus.labels.join('\n') !== config.labels.join('\n')) {
+    throw new DataFileError(
+      config.data?.train ?? 'generated data',
+      `classes ${corpus.labels.join(', ')} differ from the run's (${config.labels.join(', ')}): the file changed since training`,
+    );
+  }
+  const maxLength = config.model.maxLength;
+  return {
+    train: encode(corpus.train, tokenizer, config.labels, maxLength),
+    test: encode(corpus.test, tokenizer, config.labels, maxLength),
+  };
+}
+
+function report(result: TestResult, labels: readonly string[], count: number): void {
+  out(
+    `test accuracy ${(100 * result.accuracy).toFixed(1)}%, macro-F1 ${result.macroF1.toFixed(3)} (${count} held-out examples)\nconfusion matrix (rows: true class, columns: predicted):\n${formatConfusion(result.confusion, labels)}`,
+  );
+}
+
+async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]): Promise<void> {
+  const result = await testMetrics(run.model, test, run.config.labels.length);
+  await saveModel(join(runDir.path, MODEL_DIR), run.model);
+  await runDir.appendMetrics({
+    step: run.trainer.step,
+    split: 'test',
+    accuracy: result.accuracy,
+    macroF1: result.macroF1,
+  });
+  report(result, run.config.labels, test.length);
+  const plot = await runDir.writeLossPlot(`classify: ${run.config.corpus}`);
+  out(
+    `\nrun directory: ${runDir.path} (config.json, tokenizer.json, model/, checkpoints/, metrics.jsonl, ${plot.slice(runDir.path.length + 1)})\n`,
+  );
+}
+
+/** `train`: learn a WordPiece vocabulary, train the classifier, report test metrics. */
+export async function trainCommand(
+  config: ClassifyConfig,
+  runDir: RunDir,
+  backend: BackendFlags,
+): Promise<void> {
+  await startBackend(backend);
+  const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
+  out(
+    `data: ${corpus.source}, ${corpus.train.length} training and ${corpus.test.length} test examples, classes ${corpus.labels.join(', ')}\n`,
+  );
+  const started = performance.now();
+  const tokenizer = trainTokenizer(
+    corpus.train.map((e) => e.text),
+    config.tokenizer.vocabSize,
+  );
+  out(
+    `tokenizer: WordPiece, ${tokenizer.vocabSize} tokens (${Math.round(performance.now() - started)} ms)\n`,
+  );
+  const resolved: ClassifyConfig = {
+    ...config,
+    corpus: corpus.source,
+    labels: corpus.labels,
+    model: { ...config.model, vocabSize: tokenizer.vocabSize, numClasses: corpus.labels.length },
+  };
+  await runDir.create();
+  await runDir.writeConfig(resolved);
+  await saveTokenizer(runDir.path, tokenizer);
+  const data = await encodedCorpus(resolved, tokenizer);
+  const run = new ClassifyRun(resolved, runDir, data);
+  try {
+    const m = resolved.model;
+    out(
+      `model: EncoderClassifier, ${m.numLayers ?? 1} Transformer block, d ${m.dModel}, ${m.numHeads} heads, FFN ${m.dFF}, ${m.pooling} pooling, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
+    );
+    const before = await run.evaluation();
+    out(
+      `before training: test loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} examples\n`,
+    );
+    const trainStart = performance.now();
+    await run.fit();
+    const seconds = (performance.now() - trainStart) / 1000;
+    const after = await run.evaluation();
+    out(
+      `after training: test loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
+    );
+    await finish(run, runDir, data.test);
+  } finally {
+    run.dispose();
+  }
+}
+
+/** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
+export async function resumeCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  steps: number | undefined,
+): Promise<void> {
+  await startBackend(backend);
+  const saved = await runDir.readConfig<ClassifyConfig>();
+  const config: ClassifyConfig =
+    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const tokenizer = await loadTokenizer(runDir.path);
+  const data = await encodedCorpus(config, tokenizer);
+  const run = new ClassifyRun(config, runDir, data);
+  try {
+    const at = await run.trainer.resume();
+    if (at === undefined)
+      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
+    out(`resumed at step ${at} of ${config.train.steps}\n`);
+    if (steps !== undefined) await runDir.writeConfig(config);
+    await run.fit();
+    await finish(run, runDir, data.test);
+  } finally {
+    run.dispose();
+  }
+}
+
+async function loadSaved(runDir: RunDir) {
+  const config = await runDir.readConfig<ClassifyConfig>();
+  const tokenizer = await loadTokenizer(runDir.path);
+  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as EncoderClassifier;
+  return { config, tokenizer, model };
+}
+
+/** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
+export async function evalCommand(runDir: RunDir, backend: BackendFlags): Promise<void> {
+  await startBackend(backend);
+  const { config, tokenizer, model } = await loadSaved(runDir);
+  try {
+    const { test } = await encodedCorpus(config, tokenizer);
+    report(await testMetrics(model, test, config.labels.length), config.labels, test.length);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `predict`: the class of each text, with its probability (and the runner-up's). */
+export async function predictCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  texts: string[],
+): Promise<void> {
+  await startBackend(backend);
+  const { config, tokenizer, model } = await loadSaved(runDir);
+  try {
+    const examples = texts.map((text) => ({
+      ids: encodeText(tokenizer, text, config.model.maxLength),
+      label: 0, // unused: predictions only
+    }));
+    const probabilities = await classProbabilities(model, examples, 'predict');
+    probabilities.forEach((p, i) => {
+      const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
+      const [best, second] = ranked;
+      const runnerUp =
+        second === undefined ? '' : `, ${config.labels[second]} ${p[second]!.toFixed(3)}`;
+      out(`${config.labels[best!]}\t${p[best!]!.toFixed(3)}${runnerUp}\t${texts[i]}\n`);
+    });
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,180 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { confusionMatrix, createProgress, type Progress, type RunDir } from '@tformer/app-kit';
+import { argmax, EncoderClassifier } from '@tformer/model';
+import {
+  AdamW,
+  countCorrect,
+  crossEntropy,
+  type EvalMetrics,
+  type Json,
+  macroF1,
+  Trainer,
+  WarmupCosineSchedule,
+} from '@tformer/train';
+import { DirectoryCheckpointStore } from '@tformer/train/node';
+import {
+  type EncodedExample,
+  sequentialBatches,
+  shuffledBatches,
+  type TensorBatch,
+} from './batches.js';
+import type { ClassifyConfig } from './config.js';
+
+/** Examples per evaluation batch. */
+const EVAL_BATCH = 64;
+
+const loss = (model: EncoderClassifier, batch: TensorBatch) =>
+  crossEntropy(model.apply(batch.ids), batch.labels);
+
+/**
+ * A training run: the classifier, its trainer (AdamW, warmup + cosine, clipping, checkpoints in
+ * the run directory) and the data streams. Progress and metrics go to the terminal and
+ * `metrics.jsonl`; evaluations report test loss and accuracy.
+ */
+export class ClassifyRun {
+  readonly model: EncoderClassifier;
+  readonly trainer: Trainer<EncoderClassifier, TensorBatch>;
+  private readonly optimizer: AdamW;
+  private progress: Progress | undefined;
+  private lastEval: EvalMetrics | undefined;
+
+  constructor(
+    readonly config: ClassifyConfig,
+    runDir: RunDir,
+    data: { train: EncodedExample[]; test: EncodedExample[] },
+  ) {
+    const { train, model: modelConfig } = config;
+    this.model = new EncoderClassifier(modelConfig, { rng: train.seed });
+    this.optimizer = new AdamW(this.model.namedParameters(), { weightDecay: train.weightDecay });
+    this.trainer = new Trainer<EncoderClassifier, TensorBatch>({
+      model: this.model,
+      loss,
+      optimizer: this.optimizer,
+      schedule: new WarmupCosineSchedule({
+        peakLearningRate: train.learningRate,
+        warmupSteps: train.warmupSteps,
+        totalSteps: train.steps,
+        minLearningRate: train.learningRate / 10,
+      }),
+      data: shuffledBatches(data.train, train.batchSize, modelConfig.maxLength, train.seed),
+      evalData: sequentialBatches(data.test, EVAL_BATCH, modelConfig.maxLength),
+      evalEvery: train.evalEvery,
+      evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
+      countCorrect: (model, batch) => countCorrect(model.apply(batch.ids), batch.labels),
+      clipNorm: train.clipNorm,
+      // Tokens per second counts the padded positions the model computes on.
+      countTokens: (batch) => batch.ids.size,
+      checkpoint: {
+        store: new DirectoryCheckpointStore(runDir.checkpointsPath),
+        every: train.evalEvery,
+      },
+      config: config as unknown as Json,
+      callbacks: [
+        {
+          onStep: async (m) => {
+            this.progress?.update(m.step, { loss: m.loss, tokensPerSecond: m.tokensPerSecond });
+            await runDir.appendMetrics({
+              step: m.step,
+              split: 'train',
+              loss: m.loss,
+              lr: m.learningRate,
+              tokensPerSecond: m.tokensPerSecond,
+            });
+          },
+          onEval: async (m) => {
+            this.lastEval = m;
+            await runDir.appendMetrics({
+              step: m.step,
+              split: 'test',
+              loss: m.loss,
+              accuracy: m.accuracy,
+            });
+          },
+        },
+      ],
+    });
+  }
+
+  /**
+   * Test loss and accuracy at the current step; reuses the evaluation `fit` made at this step, so
+   * metrics.jsonl gets one record per step.
+   */
+  async evaluation(): Promise<EvalMetrics> {
+    if (this.lastEval?.step === this.trainer.step) return this.lastEval;
+    return this.trainer.evaluate();
+  }
+
+  /** Trains until `config.train.steps` steps are done, with a progress display. */
+  async fit(): Promise<void> {
+    const total = this.config.train.steps;
+    this.progress = createProgress({ label: 'train', total });
+    this.progress.update(this.trainer.step);
+    try {
+      await this.trainer.fit(total);
+    } finally {
+      this.progress.stop();
+      this.progress = undefined;
+    }
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
+
+/** Class probabilities `[n][numClasses]` of encoded examples, in eval mode, `EVAL_BATCH` at a time. */
+export async function classProbabilities(
+  model: EncoderClassifier,
+  examples: readonly EncodedExample[],
+  label = 'classify',
+): Promise<Float32Array[]> {
+  const wasTraining = model.training;
+  model.eval();
+  const progress = createProgress({ label, total: examples.length });
+  const started = performance.now();
+  const out: Float32Array[] = [];
+  try {
+    const batches = sequentialBatches(examples, EVAL_BATCH, model.config.maxLength);
+    while (out.length < examples.length) {
+      const batch = batches.next() as TensorBatch;
+      const probs = tf.tidy(() => tf.softmax(model.apply(batch.ids)));
+      const data = (await probs.data()) as Float32Array;
+      const [B, K] = probs.shape as [number, number];
+      tf.dispose([probs, batch.ids, batch.labels]);
+      for (let b = 0; b < B; b++) out.push(data.slice(b * K, (b + 1) * K));
+      progress.update(out.length, {
+        tokensPerSecond:
+          (out.length * model.config.maxLength) / ((performance.now() - started) / 1000),
+      });
+    }
+  } finally {
+    progress.stop();
+    model.train(wasTraining);
+  }
+  return out;
+}
+
+export interface TestResult {
+  accuracy: number;
+  macroF1: number;
+  /** `[true][predicted]` counts. */
+  confusion: number[][];
+}
+
+/** Accuracy, macro-F1 and the confusion matrix of the model on the test examples. */
+export async function testMetrics(
+  model: EncoderClassifier,
+  test: readonly EncodedExample[],
+  numClasses: number,
+): Promise<TestResult> {
+  const predictions = (await classProbabilities(model, test, 'test')).map((p) => argmax(p));
+  const labels = test.map((e) => e.label);
+  const correct = predictions.filter((p, i) => p === labels[i]).length;
+  return {
+    accuracy: correct / test.length,
+    macroF1: macroF1(predictions, labels),
+    confusion: confusionMatrix(predictions, labels, numClasses),
+  };
+}

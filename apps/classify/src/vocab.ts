@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataFileError, writeFileAtomic } from '@tformer/app-kit';
+import { WordPieceTokenizer, WordPieceTrainer } from '@tformer/tokenizer';
+
+const VOCAB_FILE = 'tokenizer.json';
+
+/** Id of [PAD], the WordPiece trainer's first special token: masked out of attention and pooling. */
+export const PAD = 0;
+
+/** A WordPiece vocabulary (BERT-style, lower-cased) learned from the training texts. */
+export function trainTokenizer(texts: readonly string[], vocabSize: number): WordPieceTokenizer {
+  const tokenizer = new WordPieceTrainer({ vocabSize }).train(texts);
+  if (tokenizer.tokenToId('[PAD]') !== PAD)
+    throw new Error('WordPieceTrainer: expected [PAD] to be id 0');
+  return tokenizer;
+}
+
+/** Ids of `text`, cut to `maxLength` (the Keras example's `maxlen`); never empty ([UNK] at worst). */
+export function encodeText(
+  tokenizer: WordPieceTokenizer,
+  text: string,
+  maxLength: number,
+): number[] {
+  return tokenizer.encode(text).slice(0, maxLength);
+}
+
+export async function saveTokenizer(dir: string, tokenizer: WordPieceTokenizer): Promise<void> {
+  await writeFileAtomic(join(dir, VOCAB_FILE), JSON.stringify(tokenizer.toJSON()));
+}
+
+export async function loadTokenizer(dir: string): Promise<WordPieceTokenizer> {
+  const file = join(dir, VOCAB_FILE);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new DataFileError(file, 'missing: is this a run directory made by `train`?');
+  });
+  return WordPieceTokenizer.fromJSON(text);
+}
