@@ -85,9 +85,11 @@ export class EncoderDecoder extends Module {
     });
   }
 
-  /** The encoder output `[B, S, dModel]` (the memory). */
-  encode(src: tf.Tensor, srcMask = this.keyMask(src)): tf.Tensor {
-    return tf.tidy(() => this.encoder.apply(this.embed(this.srcEmbed, src, 0), { mask: srcMask }));
+  /** The encoder output `[B, S, dModel]` (the memory); `srcMask` defaults to {@link keyMask}. */
+  encode(src: tf.Tensor, srcMask?: tf.Tensor): tf.Tensor {
+    return tf.tidy(() =>
+      this.encoder.apply(this.embed(this.srcEmbed, src, 0), { mask: srcMask ?? this.keyMask(src) }),
+    );
   }
 
   /**
