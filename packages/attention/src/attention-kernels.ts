@@ -23,7 +23,7 @@ export interface KernelDims extends AttentionDims {
 export interface KernelOptions {
   plan: MaskPlan;
   scale: number;
-  /** Dropout rate on the attention probabilities (plain kernel only). */
+  /** Dropout rate on the attention probabilities. */
   dropout: number;
   seed: number;
 }
@@ -134,6 +134,14 @@ export function memoryEfficientAttention(
       tile: { rowStart, rowCount, keyStart, keyCount },
     })),
   );
+  // Dropout masks are drawn per tile (a [T, S] mask would defeat the point), from a seed per
+  // (head, tile), so the backward pass redraws exactly the forward's masks.
+  const tileDropout = (i: number, r: number, c: number, rows: number, cols: number) =>
+    dropoutMask(
+      [rows, cols],
+      options.dropout,
+      options.seed + (i * rowBlocks.length + r) * keyChunks.length + c,
+    );
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qIn, kIn, vIn] = args as tf.Tensor4D[];
     const save = args[3] as tf.GradSaveFunc;
@@ -155,7 +163,10 @@ export function memoryEfficientAttention(
           const m = prev ? tf.maximum(prev.m, chunkMax) : chunkMax;
           let p = tf.exp(tf.sub(scores, m)); // [R, C]
           if (keep) p = tf.mul(p, keep);
-          const pv = tf.matMul(p, kv.v[j]![c]!); // [R, dv]
+          // l normalises with the undropped probabilities; only the values see the dropout.
+          const pd =
+            options.dropout > 0 ? tf.mul(p, tileDropout(i, r, c, tile.rowCount, tile.keyCount)) : p;
+          const pv = tf.matMul(pd, kv.v[j]![c]!); // [R, dv]
           if (!prev) return { m, l: tf.sum(p, 1, true), o: pv };
           const alpha = tf.exp(tf.sub(prev.m, m)); // rescales what earlier tiles accumulated
           return {
@@ -220,10 +231,15 @@ export function memoryEfficientAttention(
             let p = tf.exp(tf.sub(scores, L[i]![r]!)); // [R, C], the forward's probabilities
             if (keep) p = tf.mul(p, keep);
             const dO = dOut[i]![r]!;
-            const dP = tf.matMul(dO, gkv.vT[j]![c]!); // [R, C]
+            const drop =
+              options.dropout > 0 ? tileDropout(i, r, c, tile.rowCount, tile.keyCount) : undefined;
+            const pd = drop ? tf.mul(p, drop) : p;
+            let dP = tf.matMul(dO, gkv.vT[j]![c]!); // [R, C]
+            if (drop) dP = tf.mul(dP, drop);
+            // D = rowsum(dO ⊙ O) still holds with dropout: Σ_k P_ik M_ik dO_i·V_k = dO_i·O_i.
             const dS = tf.mul(p, tf.sub(dP, D[i]![r]!)); // [R, C]
             return {
-              dV: tf.add(dVc[j]![c]!, tf.matMul(tf.transpose(p), dO)), // [C, dv]
+              dV: tf.add(dVc[j]![c]!, tf.matMul(tf.transpose(pd), dO)), // [C, dv]
               dK: tf.add(dKc[j]![c]!, tf.matMul(tf.transpose(dS), gq[i]![r]!)), // [C, dk]; q pre-scaled
               dQ: tf.add(dQ[i]![r]!, tf.mul(tf.matMul(dS, gkv.k[j]![c]!), options.scale)), // [R, dk]
             };

@@ -385,23 +385,32 @@ describeWithBackends('MultiHeadAttention', () => {
     copy.dispose();
   });
 
-  it('attention dropout: active only in training mode, seeded by the layer rng', () => {
-    const make = () =>
-      new MultiHeadAttention({ numHeads: 2, keyDim: 4, inputDim: 4, dropout: 0.5, rng: 41 });
-    const [a, b] = [make(), make()];
-    tf.tidy(() => {
-      const x = tf.tensor3d(random(1 * 6 * 4, 42), [1, 6, 4]);
-      const trainA = a.apply(x);
-      expectTensorsClose(b.apply(x), trainA, { atol: 0, rtol: 0 });
-      expect(a.apply(x).arraySync()).not.toEqual(trainA.arraySync());
-      a.eval();
-      const evalOut = a.apply(x);
-      expectTensorsClose(a.apply(x), evalOut, { atol: 0, rtol: 0 });
-      expect(evalOut.arraySync()).not.toEqual(trainA.arraySync());
+  for (const memoryEfficient of [false, { chunkSize: 2 }] as const) {
+    it(`attention dropout: active only in training mode, seeded by the layer rng (memoryEfficient: ${JSON.stringify(memoryEfficient)})`, () => {
+      const make = () =>
+        new MultiHeadAttention({
+          numHeads: 2,
+          keyDim: 4,
+          inputDim: 4,
+          dropout: 0.5,
+          memoryEfficient,
+          rng: 41,
+        });
+      const [a, b] = [make(), make()];
+      tf.tidy(() => {
+        const x = tf.tensor3d(random(1 * 6 * 4, 42), [1, 6, 4]);
+        const trainA = a.apply(x);
+        expectTensorsClose(b.apply(x), trainA, { atol: 0, rtol: 0 });
+        expect(a.apply(x).arraySync()).not.toEqual(trainA.arraySync());
+        a.eval();
+        const evalOut = a.apply(x);
+        expectTensorsClose(a.apply(x), evalOut, { atol: 0, rtol: 0 });
+        expect(evalOut.arraySync()).not.toEqual(trainA.arraySync());
+      });
+      a.dispose();
+      b.dispose();
     });
-    a.dispose();
-    b.dispose();
-  });
+  }
 
   it('forward and backward leave no tensors behind', async () => {
     const mha = new MultiHeadAttention({

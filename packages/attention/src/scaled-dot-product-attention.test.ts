@@ -345,6 +345,43 @@ describeWithBackends('scaledDotProductAttention', () => {
     });
   }
 
+  it('memory-efficient dropout: seeded per tile, gradients w.r.t. q, k, v match finite differences', () => {
+    const dims = { B: 1, H: 2, Hkv: 1, T: 3, S: 5, dk: 3, dv: 2 };
+    const { tensors } = inputs(dims, 41);
+    tf.tidy(() => {
+      const [q, k, v] = tensors();
+      const opts = { dropout: 0.4, seed: 7, causal: true, memoryEfficient: { chunkSize: 2 } };
+      const a = scaledDotProductAttention(q, k, v, opts);
+      expectTensorsClose(scaledDotProductAttention(q, k, v, opts), a, { atol: 0, rtol: 0 });
+      expect(a.arraySync()).not.toEqual(
+        scaledDotProductAttention(q, k, v, { ...opts, seed: 8 }).arraySync(),
+      );
+      expect(a.arraySync()).not.toEqual(
+        scaledDotProductAttention(q, k, v, { ...opts, dropout: 0 }).arraySync(),
+      );
+      const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+        tf.sum(tf.square(scaledDotProductAttention(x, y, z, opts)));
+      const analytic = tf
+        .grads(f)([q, k, v])
+        .flatMap((g) => Array.from(g.dataSync()));
+      const sizes = [q.size, k.size, v.size];
+      const flat = Float64Array.from([...q.dataSync(), ...k.dataSync(), ...v.dataSync()]);
+      const numeric = numericGradient(
+        (x) =>
+          tf.tidy(() => {
+            const [qa, ka] = [x.subarray(0, sizes[0]), x.subarray(sizes[0], sizes[0]! + sizes[1]!)];
+            const va = x.subarray(sizes[0]! + sizes[1]!);
+            const t = (arr: Float64Array, like: tf.Tensor) =>
+              tf.tensor(Float32Array.from(arr), like.shape);
+            return f(t(qa, q), t(ka, k), t(va, v)).dataSync()[0]!;
+          }),
+        flat,
+        1e-2,
+      );
+      expectTensorsClose(analytic, numeric, { atol: 3e-3, rtol: 1e-2 });
+    });
+  });
+
   it('forward, weights and backward leave no tensors behind', async () => {
     const dims = { B: 2, H: 2, Hkv: 1, T: 3, S: 4, dk: 3, dv: 2 };
     const [q, k, v] = inputs(dims, 31).tensors();
@@ -362,7 +399,7 @@ describeWithBackends('scaledDotProductAttention', () => {
       ).dispose();
       scaledDotProductAttention(q, k, v, { mask, memoryEfficient: { chunkSize: 3 } }).dispose();
       for (const variant of VARIANTS) {
-        const dropout = variant.memoryEfficient ? 0 : 0.1;
+        const dropout = 0.1;
         const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
           tf.sum(scaledDotProductAttention(a, b, c, { mask, causal: true, dropout, ...variant })),
         )([q, k, v]);

@@ -18,7 +18,10 @@ export interface AttentionOptions {
   queryOffset?: number;
   /** Multiplies q·kᵀ. Default 1/√dk. */
   scale?: number;
-  /** Dropout rate on the attention probabilities. Default 0. Not with `memoryEfficient`. */
+  /**
+   * Dropout rate on the attention probabilities. Default 0. The exact kernels draw the same masks
+   * for a seed; the memory-efficient kernel draws its own per tile.
+   */
   dropout?: number;
   /** Seed of the dropout masks; the same seed drops the same entries. Default random. */
   seed?: number;
@@ -105,8 +108,6 @@ export function scaledDotProductAttention(
         chunkSize,
       );
     }
-    if (dropout > 0)
-      throw new AttentionArgumentError('options.dropout', '0 with memoryEfficient', dropout);
     if (options.returnAttentionWeights) {
       throw new AttentionArgumentError(
         'options.returnAttentionWeights',
