@@ -11,7 +11,14 @@ import {
   refTransformerBlock,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { ENCODER_DECODER_PRESETS, EncoderDecoder, KVCache, ModelConfigError } from './index.js';
+import {
+  beamSearchEncoderDecoder,
+  ENCODER_DECODER_PRESETS,
+  EncoderDecoder,
+  greedyDecode,
+  KVCache,
+  ModelConfigError,
+} from './index.js';
 
 describeWithBackends('EncoderDecoder (transformerBase)', () => {
   it('counts the base model: shared 37k vocabulary, N = 6, d = 512, h = 8, d_ff = 2048', () => {
@@ -170,6 +177,27 @@ describeWithBackends('EncoderDecoder', () => {
       cache.dispose();
     });
     tf.dispose([s, t]);
+    model.dispose();
+  });
+
+  it('greedy decoding and beam search free every tensor; one beam is greedy', async () => {
+    const model = new EncoderDecoder({ ...config, padTokenId: 0 }, { rng: 3 });
+    randomizeParameters(model, 120);
+    const greedy = await assertNoLeaks(() =>
+      greedyDecode(model, src, { startToken: 1, maxNewTokens: 5, stopTokens: [2] }),
+    );
+    const [one] = await assertNoLeaks(() =>
+      beamSearchEncoderDecoder(model, src[0]!, {
+        startToken: 1,
+        numBeams: 1,
+        maxNewTokens: 5,
+        stopTokens: [2],
+      }),
+    );
+    expect(one!.tokens).toEqual(greedy[0]);
+    await assertNoLeaks(() =>
+      beamSearchEncoderDecoder(model, src[1]!, { startToken: 1, numBeams: 3, maxNewTokens: 4 }),
+    );
     model.dispose();
   });
 });
