@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+import {
+  addCommonOptions,
+  type CommonOptions,
+  parseInteger,
+  parseNumber,
+  RunDir,
+  runCli,
+  UsageError,
+} from '@tformer/app-kit';
+import { Command } from 'commander';
+import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
+import type { VisionConfig } from './config.js';
+import { writeSamples } from './samples.js';
+
+const DEFAULT_OUT = 'runs/vision';
+
+interface TrainFlags extends CommonOptions {
+  data?: string;
+  imageSize: number;
+  patchSize: number;
+  testSize: number;
+  dModel: number;
+  heads: number;
+  layers: number;
+  dFf?: number;
+  dropout: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  evalEvery: number;
+}
+
+function configFrom(flags: TrainFlags): VisionConfig {
+  if (flags.imageSize % flags.patchSize !== 0) {
+    throw new UsageError(
+      `--patch-size: ${flags.patchSize} does not divide --image-size ${flags.imageSize}`,
+    );
+  }
+  return {
+    app: 'vision',
+    version: 1,
+    dataPath: flags.data ?? null,
+    corpus: flags.data ?? 'default',
+    imageSize: flags.imageSize,
+    testSize: flags.testSize,
+    classes: [], // read from the data
+    model: {
+      imageSize: flags.imageSize,
+      patchSize: flags.patchSize,
+      channels: 1,
+      numClasses: 0, // the data's
+      dModel: flags.dModel,
+      numHeads: flags.heads,
+      numLayers: flags.layers,
+      dFF: flags.dFf ?? 2 * flags.dModel,
+      dropout: flags.dropout,
+    },
+    train: {
+      steps: flags.steps,
+      batchSize: flags.batchSize,
+      learningRate: flags.lr,
+      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
+      weightDecay: 0.05,
+      clipNorm: 1,
+      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      seed: flags.seed,
+    },
+  };
+}
+
+const program = new Command('tformer-vision')
+  .description(
+    'Train a small Vision Transformer (ViT) on generated shapes or a folder of PNG images, on the backend you pick.',
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  tformer-vision                                 train on generated shapes (circle, cross, square, triangle)
+  tformer-vision samples shapes/ --count 200     write generated shapes as PNGs in class folders
+  tformer-vision train --data shapes/ --test-size 40 --steps 400
+  tformer-vision train --image-size 32 --patch-size 8 --layers 4 --backend wasm
+  tformer-vision resume --out runs/vision --steps 600
+  tformer-vision eval --out runs/vision          accuracy, macro-F1, confusion matrix
+  tformer-vision predict shapes/circle/0003.png shapes/cross/0007.png
+
+--data folder layout: <folder>/<class>/*.png, one sub-folder per class; images are converted to
+grayscale and resized to --image-size.`,
+  );
+
+addCommonOptions(
+  program.command('train', { isDefault: true }).description('train a ViT (default)'),
+  DEFAULT_OUT,
+)
+  .option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)')
+  .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
+  .option('--patch-size <n>', 'patch side in pixels', parseInteger('--patch-size', 1), 4)
+  .option('--test-size <n>', 'images held out for testing', parseInteger('--test-size', 1), 400)
+  .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 48)
+  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
+  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
+  .option('--d-ff <n>', 'MLP width (default: 2 × d-model)', parseInteger('--d-ff', 1))
+  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0)
+  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 300)
+  .option('--batch-size <n>', 'images per step', parseInteger('--batch-size', 1), 32)
+  .option(
+    '--lr <rate>',
+    'peak learning rate (warmup, then cosine)',
+    parseNumber('--lr', 0, 1),
+    2e-3,
+  )
+  .option(
+    '--eval-every <n>',
+    'test loss, accuracy and checkpoint every n steps',
+    parseInteger('--eval-every', 1),
+    50,
+  )
+  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
+
+addCommonOptions(
+  program.command('resume').description('continue a run from its last checkpoint'),
+  DEFAULT_OUT,
+)
+  .option(
+    '--steps <n>',
+    'train to this many steps in all (default: the run’s own)',
+    parseInteger('--steps', 1),
+  )
+  .action((flags: CommonOptions & { steps?: number }) =>
+    resumeCommand(new RunDir(flags.out), flags, flags.steps),
+  );
+
+addCommonOptions(
+  program.command('eval').description("test metrics of a run's saved model"),
+  DEFAULT_OUT,
+).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
+
+addCommonOptions(
+  program
+    .command('predict')
+    .argument('<files...>', 'PNG images to classify')
+    .description("classify PNG images with a run's saved model"),
+  DEFAULT_OUT,
+).action((files: string[], flags: CommonOptions) =>
+  predictCommand(new RunDir(flags.out), flags, files),
+);
+
+program
+  .command('samples')
+  .argument('<folder>', 'where to write <class>/NNNN.png')
+  .description('write generated shapes as PNG files in class folders (a --data example)')
+  .option('--count <n>', 'images', parseInteger('--count', 1), 200)
+  .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
+  .option('--seed <n>', 'random seed', parseInteger('--seed', 0), 1337)
+  .action((folder: string, flags: { count: number; imageSize: number; seed: number }) =>
+    writeSamples(folder, flags.count, flags.imageSize, flags.seed),
+  );
+
+await runCli(async () => {
+  await program.parseAsync();
+});

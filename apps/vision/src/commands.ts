@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import {
+  DataFileError,
+  formatConfusion,
+  type RunDir,
+  startBackend,
+  UsageError,
+} from '@tformer/app-kit';
+import { loadModel, saveModel, type VisionTransformer } from '@tformer/model';
+import type { VisionConfig } from './config.js';
+import { type ImageSet, loadImages } from './data.js';
+import { readPng } from './png-folder.js';
+import { classProbabilities, type TestResult, testMetrics, VisionRun } from './run.js';
+import { asciiArt } from './shapes.js';
+
+const MODEL_DIR = 'model';
+const out = (text: string) => process.stdout.write(text);
+type BackendFlags = { backend?: string; wasmThreads?: string };
+
+/** The run's images; the classes must still be those of `config.json` (a resumed run keeps its own). */
+async function imagesOf(config: VisionConfig): Promise<ImageSet> {
+  const set = await loadImages(
+    config.dataPath,
+    config.imageSize,
+    config.testSize,
+    config.train.seed,
+  );
+  if (set.classes.join('\n') !== config.classes.join('\n')) {
+    throw new DataFileError(
+      config.dataPath ?? 'generated data',
+      `classes ${set.classes.join(', ')} differ from the run's (${config.classes.join(', ')}): the folder changed since training`,
+    );
+  }
+  return set;
+}
+
+function report(result: TestResult, classes: readonly string[], count: number): void {
+  out(
+    `test accuracy ${(100 * result.accuracy).toFixed(1)}%, macro-F1 ${result.macroF1.toFixed(3)} (${count} held-out images)\nconfusion matrix (rows: true class, columns: predicted):\n${formatConfusion(result.confusion, classes)}`,
+  );
+}
+
+async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<void> {
+  const result = await testMetrics(run.model, set.test, run.config);
+  await saveModel(join(runDir.path, MODEL_DIR), run.model);
+  await runDir.appendMetrics({
+    step: run.trainer.step,
+    split: 'test',
+    accuracy: result.accuracy,
+    macroF1: result.macroF1,
+  });
+  report(result, run.config.classes, set.test.length);
+  const plot = await runDir.writeLossPlot(`vision: ${run.config.corpus}`);
+  out(
+    `\nrun directory: ${runDir.path} (config.json, model/, checkpoints/, metrics.jsonl, ${plot.slice(runDir.path.length + 1)})\n`,
+  );
+}
+
+/** `train`: train the ViT on the images, report test accuracy, macro-F1 and confusion matrix. */
+export async function trainCommand(
+  config: VisionConfig,
+  runDir: RunDir,
+  backend: BackendFlags,
+): Promise<void> {
+  await startBackend(backend);
+  const set = await loadImages(
+    config.dataPath,
+    config.imageSize,
+    config.testSize,
+    config.train.seed,
+  );
+  out(
+    `data: ${set.source}, ${set.train.length} training and ${set.test.length} test images, classes ${set.classes.join(', ')}\n`,
+  );
+  const first = set.train[0]!;
+  out(
+    `a training image (${set.classes[first.label]}):\n${asciiArt(first.pixels, config.imageSize)}\n`,
+  );
+  const resolved: VisionConfig = {
+    ...config,
+    corpus: set.source,
+    classes: set.classes,
+    model: { ...config.model, numClasses: set.classes.length },
+  };
+  await runDir.create();
+  await runDir.writeConfig(resolved);
+  const run = new VisionRun(resolved, runDir, set);
+  try {
+    const m = resolved.model;
+    out(
+      `model: VisionTransformer, ${config.imageSize}×${config.imageSize} in ${m.patchSize}×${m.patchSize} patches, ${m.numLayers} layers × ${m.numHeads} heads × d ${m.dModel}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
+    );
+    const before = await run.evaluation();
+    out(
+      `before training: test loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} images\n`,
+    );
+    const trainStart = performance.now();
+    await run.fit();
+    const seconds = (performance.now() - trainStart) / 1000;
+    const after = await run.evaluation();
+    out(
+      `after training: test loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
+    );
+    await finish(run, runDir, set);
+  } finally {
+    run.dispose();
+  }
+}
+
+/** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
+export async function resumeCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  steps: number | undefined,
+): Promise<void> {
+  await startBackend(backend);
+  const saved = await runDir.readConfig<VisionConfig>();
+  const config: VisionConfig =
+    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const set = await imagesOf(config);
+  const run = new VisionRun(config, runDir, set);
+  try {
+    const at = await run.trainer.resume();
+    if (at === undefined)
+      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
+    out(`resumed at step ${at} of ${config.train.steps}\n`);
+    if (steps !== undefined) await runDir.writeConfig(config);
+    await run.fit();
+    await finish(run, runDir, set);
+  } finally {
+    run.dispose();
+  }
+}
+
+async function loadSaved(runDir: RunDir) {
+  const config = await runDir.readConfig<VisionConfig>();
+  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as VisionTransformer;
+  return { config, model };
+}
+
+/** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
+export async function evalCommand(runDir: RunDir, backend: BackendFlags): Promise<void> {
+  await startBackend(backend);
+  const { config, model } = await loadSaved(runDir);
+  try {
+    const { test } = await imagesOf(config);
+    report(await testMetrics(model, test, config), config.classes, test.length);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `predict`: the class of each PNG file, with its probability (and the runner-up's). */
+export async function predictCommand(
+  runDir: RunDir,
+  backend: BackendFlags,
+  files: string[],
+): Promise<void> {
+  if (files.length === 0) throw new UsageError('predict: give one or more PNG files');
+  await startBackend(backend);
+  const { config, model } = await loadSaved(runDir);
+  try {
+    const images = await Promise.all(
+      files.map(async (file) => ({ pixels: await readPng(file, config.imageSize), label: 0 })),
+    );
+    const probabilities = await classProbabilities(model, images, config, 'predict');
+    probabilities.forEach((p, i) => {
+      const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
+      const [best, second] = ranked;
+      const runnerUp =
+        second === undefined ? '' : `, ${config.classes[second]} ${p[second]!.toFixed(3)}`;
+      out(`${config.classes[best!]}\t${p[best!]!.toFixed(3)}${runnerUp}\t${files[i]}\n`);
+    });
+  } finally {
+    model.dispose();
+  }
+}
