@@ -37,5 +37,6 @@ export class KVCacheOverflowError extends Error {
 }
 
 function formatValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   return typeof value === 'string' ? `'${value}'` : String(value);
 }

@@ -16,6 +16,8 @@ export interface MaskPlan {
   queryOffset: number;
   /** The user mask as `[Bm, Hm, Tm, S]` (bool/int = keep, float = additive), if any. */
   mask: tf.Tensor4D | undefined;
+  /** ALiBi: head h's scores get −slope_h·|query position − key position|. */
+  alibiSlopes: readonly number[] | undefined;
 }
 
 export interface AttentionDims {
@@ -29,10 +31,26 @@ export interface AttentionDims {
 /** Validates the mask options and returns the plan; a rank-2 mask is key padding `[B, S]`. */
 export function planMask(
   dims: AttentionDims,
-  options: { mask?: tf.Tensor; causal?: boolean; window?: number; queryOffset?: number },
+  options: {
+    mask?: tf.Tensor;
+    causal?: boolean;
+    window?: number;
+    queryOffset?: number;
+    alibiSlopes?: readonly number[];
+  },
 ): MaskPlan {
   const { B, H, T, S } = dims;
-  const { mask, causal = false, window, queryOffset = S - T } = options;
+  const { mask, causal = false, window, queryOffset = S - T, alibiSlopes } = options;
+  if (
+    alibiSlopes !== undefined &&
+    (alibiSlopes.length !== H || !alibiSlopes.every(Number.isFinite))
+  ) {
+    throw new AttentionArgumentError(
+      'options.alibiSlopes',
+      `${H} finite numbers (one per query head)`,
+      alibiSlopes,
+    );
+  }
   if (window !== undefined && (!Number.isInteger(window) || window < 1)) {
     throw new AttentionArgumentError('options.window', 'a positive integer', window);
   }
@@ -60,7 +78,7 @@ export function planMask(
       throw new AttentionShapeError('options.mask', expected, mask.shape);
     }
   }
-  return { causal, window, queryOffset, mask: mask4 };
+  return { causal, window, queryOffset, mask: mask4, alibiSlopes };
 }
 
 /** What a kernel adds to the scores (`bias`) and multiplies the probabilities by (`keep`, 0/1). */
@@ -97,23 +115,33 @@ export class HeadMasks {
   /** The terms of one tile for every head; free them with the returned `dispose`. */
   tile(tile: Tile): { forHead(b: number, h: number): MaskTerms; dispose(): void } {
     const structural = this.structural(tile);
-    const cache = new Map<number, MaskTerms>();
-    const owned: tf.Tensor[] = structural ? [structural] : [];
+    const slopes = this.plan.alibiSlopes;
+    const distance = slopes && this.distance(tile); // [R, C]
+    const cache = new Map<string, MaskTerms>();
+    const owned: tf.Tensor[] = [structural, distance].filter(
+      (t): t is tf.Tensor => t !== undefined,
+    );
     return {
       forHead: (b, h) => {
         const row = this.maskRow(b, h);
-        let terms = cache.get(row);
+        const key = slopes ? `${row}:${h}` : `${row}`; // ALiBi differs per head
+        let terms = cache.get(key);
         if (!terms) {
           // (tidy's TensorContainer type has no optional fields, hence the casts)
-          const made = tf.tidy(
-            () =>
-              combine(structural, this.userTile(row, tile), this.additive) as tf.TensorContainer,
-          ) as MaskTerms;
+          const made = tf.tidy(() => {
+            const masked = combine(structural, this.userTile(row, tile), this.additive);
+            if (!distance) return masked as tf.TensorContainer;
+            const alibi = tf.mul(distance, -slopes![h]!); // [R, C]
+            return {
+              ...masked,
+              bias: masked.bias ? tf.add(masked.bias, alibi) : alibi,
+            } as tf.TensorContainer;
+          }) as MaskTerms;
           terms = made;
           // The structural tile and the cached user blocks have owners already.
           const shared = new Set<tf.Tensor | undefined>([structural, ...this.blocks.values()]);
           for (const t of [terms.bias, terms.keep]) if (t && !shared.has(t)) owned.push(tf.keep(t));
-          cache.set(row, terms);
+          cache.set(key, terms);
         }
         return terms;
       },
@@ -123,9 +151,22 @@ export class HeadMasks {
 
   /** The terms for the whole score matrix, broadcastable to `[B, H, T, S]`. Caller-owned. */
   whole(): MaskTerms {
-    const { T, S } = this.dims;
-    const structural = this.structural({ rowStart: 0, rowCount: T, keyStart: 0, keyCount: S });
-    return combine(structural && tf.reshape(structural, [1, 1, T, S]), this.values, this.additive); // [1, 1, T, S]
+    const { H, T, S } = this.dims;
+    const tile = { rowStart: 0, rowCount: T, keyStart: 0, keyCount: S };
+    const structural = this.structural(tile);
+    const terms = combine(
+      structural && tf.reshape(structural, [1, 1, T, S]),
+      this.values,
+      this.additive,
+    ); // [1, 1, T, S]
+    const slopes = this.plan.alibiSlopes;
+    if (!slopes) return terms;
+    const negSlopes = tf.tensor4d(
+      slopes.map((m) => -m),
+      [1, H, 1, 1],
+    );
+    const alibi = tf.mul(negSlopes, tf.reshape(this.distance(tile), [1, 1, T, S])); // [1, H, T, S]
+    return { ...terms, bias: terms.bias ? tf.add(terms.bias, alibi) : alibi };
   }
 
   /**
@@ -168,6 +209,19 @@ export class HeadMasks {
     const [rowStart, rows] = tm === 1 ? [0, 1] : [tile.rowStart, tile.rowCount];
     if (rows === tm && tile.keyCount === s) return block;
     return tf.slice(block, [rowStart, tile.keyStart], [rows, tile.keyCount]); // [R|1, C]
+  }
+
+  /** |query position − key position| over a tile, float `[R, C]`. */
+  private distance(tile: Tile): tf.Tensor {
+    const { queryOffset } = this.plan;
+    return tf.tidy(() =>
+      tf.cast(
+        tf.abs(
+          positionDelta(tile.rowCount, tile.keyStart, tile.keyCount, queryOffset + tile.rowStart),
+        ),
+        'float32',
+      ),
+    ); // [R, C]
   }
 
   /** The causal / window part of a tile, shared by all heads: 0/1 `[R, C]`, or undefined. */

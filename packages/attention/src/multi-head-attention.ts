@@ -3,8 +3,6 @@ import { AlibiBias, RotaryEmbedding } from '@tformer/embeddings';
 import { Dense, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
-import { planMask } from './mask-plan.js';
-import { combineMasks } from './masks.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
 export interface MultiHeadAttentionConfig {
@@ -212,18 +210,10 @@ export class MultiHeadAttention extends Module {
         k = this.rotary.apply(k, offset) as tf.Tensor4D; // [B, Hkv, S, dk]
       }
       if (call.cache) ({ keys: k, values: v } = call.cache.update(k, v)); // [B, Hkv, cached + S, d]
-      let mask = call.mask;
-      if (this.alibi) {
-        const keys = k.shape[2]!;
-        const bias = this.alibi.bias(T, keys); // [1, H, T, cached + S], queries last
-        // Validate the user mask first so that a bad one gets a typed error, not a broadcast error.
-        const user =
-          mask &&
-          planMask({ B, H: c.numHeads, Hkv: c.numKeyValueHeads, T, S: keys }, { mask }).mask;
-        mask = user ? combineMasks(bias, user) : bias;
-      }
       const attended = scaledDotProductAttention(q, k, v, {
-        mask,
+        mask: call.mask,
+        // ALiBi's bias is made per tile inside the kernels (queries last, as the cache needs).
+        alibiSlopes: this.alibi?.slopes,
         causal: call.causal,
         window: c.window,
         dropout,

@@ -112,6 +112,16 @@ const CASES: Case[] = [
       allowed: (b, _h, i, j) => boolMask()[(b * 4 + i) * 4 + j] === 1,
     },
   },
+  {
+    name: 'ALiBi slopes with causal + key padding, cached prefix',
+    dims: { B: 2, H: 2, Hkv: 1, T: 3, S: 5, dk: 4, dv: 3 },
+    options: () => ({ causal: true, alibiSlopes: [0.5, 0.25], mask: paddingMask([5, 4], 5) }),
+    ref: {
+      causal: true,
+      bias: (_b, h, i, j) => -[0.5, 0.25][h]! * Math.abs(2 + i - j),
+      allowed: padding([5, 4]),
+    },
+  },
 ];
 
 function additive(): number[] {
@@ -278,6 +288,15 @@ describeWithBackends('scaledDotProductAttention', () => {
       'GQA, window, padding, ragged chunks',
       () => ({ causal: true, window: 5, mask: paddingMask([11, 6], 11) }),
       4,
+    ],
+    [
+      'ALiBi per tile',
+      () => ({
+        causal: true,
+        alibiSlopes: [0.5, 0.25, 0.125, 0.0625],
+        mask: paddingMask([11, 8], 11),
+      }),
+      3,
     ],
     [
       'chunks hidden by a causal window are skipped',
@@ -452,6 +471,9 @@ describeWithBackends('scaledDotProductAttention', () => {
       expect(() =>
         scaledDotProductAttention(q, k, v, { memoryEfficient: { chunkSize: 0 } }),
       ).toThrow(/chunkSize/);
+      expect(() => scaledDotProductAttention(q, k, v, { alibiSlopes: [0.5, 0.25] })).toThrow(
+        /options.alibiSlopes: expected 4 finite numbers \(one per query head\), got \[0.5, 0.25\]/,
+      );
       expect(() => scaledDotProductAttention(q, k, v, { kernel: 'fused' as 'batched' })).toThrow(
         /options.kernel: expected 'auto', 'per-head' or 'batched', got 'fused'/,
       );

@@ -14,8 +14,13 @@ export interface AttentionOptions {
   causal?: boolean;
   /** Local attention: keys within `window` positions (one-sided when `causal`). */
   window?: number;
-  /** Absolute position of query 0 for `causal`/`window`. Default `S - T` (cached decoding). */
+  /** Absolute position of query 0 for `causal`/`window`/ALiBi. Default `S - T` (cached decoding). */
   queryOffset?: number;
+  /**
+   * ALiBi (Press et al. 2022): head h's scores get −alibiSlopes[h]·|query position − key
+   * position|, made per tile, so the memory-efficient kernel stays O(T) in memory. One per head.
+   */
+  alibiSlopes?: readonly number[];
   /** Multiplies q·kᵀ. Default 1/√dk. */
   scale?: number;
   /**
