@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +15,8 @@ export interface NodeInfo {
   packageVersion: string;
   /** The libtensorflow its addon is linked against (`TF_Version`), when the addon says. */
   libtensorflow?: string;
+  /** Cores this process may use; libtensorflow sizes its thread pools from them. */
+  cores: number;
 }
 
 type Variant = 'node' | 'node-gpu';
@@ -159,6 +162,7 @@ export async function startNode(
     package: pkg,
     packageVersion: mod.version?.['tfjs-node'] ?? version,
     libtensorflow: binding?.TF_Version,
+    cores: availableParallelism(),
   };
 }
 

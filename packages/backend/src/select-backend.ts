@@ -137,7 +137,11 @@ async function startOne(
         backend: name,
         tfjsBackend,
         libtensorflow: n.libtensorflow,
-        details: { package: `${n.package}@${n.packageVersion}` },
+        // libtensorflow sizes its own thread pools (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS).
+        details: {
+          package: `${n.package}@${n.packageVersion}`,
+          threads: `libtensorflow's own pool (${n.cores} cores)`,
+        },
       });
       return;
     }
