@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type RefMultiHeadInput, refMultiHeadAttention } from '@tformer/test-utils';
+import type { MultiHeadAttention } from '../multi-head-attention.js';
+import type { AttentionOptions } from '../scaled-dot-product-attention.js';
+
+/** Test fixtures shared by the attention test files (not part of the build). */
+
+/** Reproducible uniform values in [-1, 1) from a small LCG. */
+export function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return out;
+}
+
+export interface Dims {
+  B: number;
+  H: number;
+  Hkv: number;
+  T: number;
+  S: number;
+  dk: number;
+  dv: number;
+}
+
+/** The reference's `allowed` for key padding: sequence b has `lengths[b]` valid keys. */
+export const padding = (lengths: number[]) => (b: number, _h: number, _i: number, j: number) =>
+  j < lengths[b]!;
+
+/** Random q, k, v as arrays (for the references) and as fresh tensors. */
+export function inputs(dims: Dims, seed: number) {
+  const { B, H, Hkv, T, S, dk, dv } = dims;
+  const q = random(B * H * T * dk, seed);
+  const k = random(B * Hkv * S * dk, seed + 1);
+  const v = random(B * Hkv * S * dv, seed + 2);
+  return {
+    q,
+    k,
+    v,
+    tensors: () =>
+      [
+        tf.tensor4d(q, [B, H, T, dk]),
+        tf.tensor4d(k, [B, Hkv, S, dk]),
+        tf.tensor4d(v, [B, Hkv, S, dv]),
+      ] as const,
+  };
+}
+
+/** The kernels: exact per-head and batched, and memory-efficient with several tiles. */
+export const VARIANTS: AttentionOptions[] = [
+  { kernel: 'per-head' },
+  { kernel: 'batched' },
+  { memoryEfficient: { chunkSize: 2 } },
+];
+
+/** The layer's current parameters as the reference's projections. */
+export function projections(mha: MultiHeadAttention): RefMultiHeadInput['projections'] {
+  const read = (d: MultiHeadAttention['query']) => ({
+    kernel: d.kernel.dataSync(),
+    bias: d.bias?.dataSync(),
+  });
+  return {
+    query: read(mha.query),
+    key: read(mha.key),
+    value: read(mha.value),
+    output: read(mha.output),
+  };
+}
+
+export function reference(
+  mha: MultiHeadAttention,
+  query: Float32Array,
+  kv: Float32Array,
+  B: number,
+  T: number,
+  S: number,
+  extra: Partial<RefMultiHeadInput> = {},
+) {
+  const c = mha.config;
+  return refMultiHeadAttention({
+    query,
+    key: kv,
+    value: kv,
+    B,
+    T,
+    S,
+    H: c.numHeads,
+    Hkv: c.numKeyValueHeads,
+    inputDim: c.inputDim,
+    keyInputDim: c.keyInputDim,
+    valueInputDim: c.valueInputDim,
+    keyDim: c.keyDim,
+    valueDim: c.valueDim,
+    outputDim: c.outputDim,
+    window: c.window,
+    projections: projections(mha),
+    ...extra,
+  });
+}
