@@ -70,3 +70,25 @@ describe('the built package in plain Node (not vitest)', () => {
     expect(run('check.cjs', 'cpu')).toEqual({ name: 'cpu', g: [2, -4, 6] });
   });
 });
+
+describe('the TypeScript source in plain Node through tsx (as `pnpm bench` scripts run)', () => {
+  it('registers gradients from the bundle it makes under node_modules/.cache', () => {
+    const script = join(out, 'source-check.mts');
+    writeFileSync(
+      script,
+      [
+        "import * as tf from '@tensorflow/tfjs-core';",
+        `import { selectBackend } from ${JSON.stringify(join(pkg, 'src', 'index.ts'))};`,
+        "await selectBackend('cpu');",
+        'const g = tf.grad((a: tf.Tensor) => tf.sum(tf.square(a)))(tf.tensor1d([1, -2, 3]));',
+        'console.log(JSON.stringify(Array.from(await g.data())));',
+      ].join('\n'),
+    );
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: pkg,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual([2, -4, 6]);
+  });
+});

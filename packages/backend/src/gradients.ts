@@ -21,20 +21,37 @@ export function ensureGradients(): Promise<void> {
       // dist cannot load there, so make the same bundle the build ships and load that.
       const code = (error as { code?: string }).code ?? '';
       if (!isNode() || !/^ERR_(UNSUPPORTED_DIR_IMPORT|MODULE_NOT_FOUND)$/.test(code)) throw error;
-      const script = new URL('../scripts/bundle-gradients.mjs', import.meta.url);
-      const { bundleGradients } = (await import(/* @vite-ignore */ script.href)) as {
-        bundleGradients(outDir: string): Promise<string>;
-      };
-      const { pathToFileURL } = await import('node:url');
-      const cache = new URL('../node_modules/.cache/tformer-gradients/', import.meta.url);
-      const { fileURLToPath } = await import('node:url');
-      await import(
-        /* @vite-ignore */ pathToFileURL(await bundleGradients(fileURLToPath(cache))).href
-      );
+      await import(/* @vite-ignore */ await gradientBundleFromSource());
     })
     .then(() => {
       if (!tf.getGradient('Neg'))
         throw new Error('tfjs-core gradients did not register (no gradient for Neg)');
     });
   return registered;
+}
+
+/**
+ * The gradient bundle for source runs, made once per tfjs-core version under
+ * node_modules/.cache and shared by later processes (written to a temporary directory, then
+ * renamed into place, so a concurrent process never reads half a file). Returns its file URL.
+ */
+async function gradientBundleFromSource(): Promise<string> {
+  const { existsSync, mkdtempSync, renameSync, rmSync } = await import('node:fs');
+  const { fileURLToPath, pathToFileURL } = await import('node:url');
+  const cache = fileURLToPath(
+    new URL('../node_modules/.cache/tformer-gradients/', import.meta.url),
+  );
+  const target = `${cache}register-gradients-${tf.version_core}.js`;
+  if (!existsSync(target)) {
+    const script = new URL('../scripts/bundle-gradients.mjs', import.meta.url);
+    const { bundleGradients } = (await import(/* @vite-ignore */ script.href)) as {
+      bundleGradients(outDir: string): Promise<string>;
+    };
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(cache, { recursive: true });
+    const scratch = mkdtempSync(`${cache}tmp-`);
+    renameSync(await bundleGradients(scratch), target);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return pathToFileURL(target).href;
 }
