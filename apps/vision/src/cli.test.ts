@@ -111,7 +111,9 @@ describe('vision CLI', () => {
     writeFileSync(join(shapes, 'square', 'notes.txt'), 'not an image');
     const bad = vision('train', '--data', shapes, '--out', join(work, 'bad'));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/square\/notes\.txt: not a readable PNG image/);
+    expect(bad.stderr).toMatch(
+      /square\/notes\.txt: not a PNG image \(it does not start with the PNG signature\)/,
+    );
     expect(bad.stderr.trim().split('\n')).toHaveLength(1); // no stack trace
   });
 

@@ -36,6 +36,9 @@ describe('PNG folders', () => {
   it('names the file that is not a PNG, and the folder that is empty or missing', async () => {
     const dir = await tempDir();
     await expect(readImageFolder(join(dir, 'none'), 4)).rejects.toThrow(/none: no such folder/);
+    const torn = join(dir, 'torn.png');
+    await writeFile(torn, encodePng(gradient(4), 4).subarray(0, 40)); // a PNG cut short
+    await expect(readPng(torn, 4)).rejects.toThrow(/torn\.png: not a readable PNG image \(/);
     await expect(readPng(join(dir, 'gone.png'), 4)).rejects.toThrow(
       /gone\.png: cannot read it \(ENOENT\)/,
     );
@@ -48,7 +51,7 @@ describe('PNG folders', () => {
     await writeFile(join(dir, 'a', '1.png'), encodePng(gradient(4), 4));
     await writeFile(join(dir, 'b', 'notes.txt'), 'not an image');
     await expect(readImageFolder(dir, 4)).rejects.toThrow(
-      /b\/notes\.txt: not a readable PNG image/,
+      /b\/notes\.txt: not a PNG image \(it does not start with the PNG signature\)/,
     );
   });
 });

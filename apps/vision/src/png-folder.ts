@@ -4,6 +4,9 @@ import { DataFileError } from '@tformer/app-kit';
 import { PNG } from 'pngjs';
 import type { Image } from './shapes.js';
 
+/** The 8 bytes every PNG file starts with. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 /** Images of a class folder tree, and the class names (sorted sub-folder names). */
 export interface ImageFolder {
   images: Image[];
@@ -27,6 +30,9 @@ export async function readPng(file: string, size: number): Promise<Float32Array>
       `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
+  // pngjs reports a text file as "unrecognised content at end of stream": say what it is instead.
+  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE))
+    throw new DataFileError(file, 'not a PNG image (it does not start with the PNG signature)');
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);
