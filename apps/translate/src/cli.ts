@@ -156,7 +156,7 @@ addDecodeOptions(
     320,
   )
   .option('--shared-vocab', 'one BPE and one embedding for source and target', false)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 400)
+  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 600)
   .option('--batch-size <n>', 'sentence pairs per step', parseInteger('--batch-size', 1), 32)
   .option(
     '--layers <n>',
