@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertNoLeaks,
   describeWithBackends,
   expectTensorsClose,
   numericGradient,
+  type RefMultiHeadInput,
+  refAlibi,
+  refMultiHeadAttention,
+  refRope,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { AttentionArgumentError, AttentionShapeError } from './errors.js';
-import { KVCache } from './kv-cache.js';
+import { AttentionShapeError } from './errors.js';
 import { paddingMask } from './masks.js';
 import { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
-import { random, reference } from './testing/fixtures.js';
+import { random } from './testing/fixtures.js';
 
 interface Case {
   name: string;
@@ -71,6 +73,51 @@ const CASES: Case[] = [
     lengths: [5, 3],
   },
 ];
+
+/** The layer's current parameters as the reference's projections. */
+function projections(mha: MultiHeadAttention): RefMultiHeadInput['projections'] {
+  const read = (d: MultiHeadAttention['query']) => ({
+    kernel: d.kernel.dataSync(),
+    bias: d.bias?.dataSync(),
+  });
+  return {
+    query: read(mha.query),
+    key: read(mha.key),
+    value: read(mha.value),
+    output: read(mha.output),
+  };
+}
+
+function reference(
+  mha: MultiHeadAttention,
+  query: Float32Array,
+  kv: Float32Array,
+  B: number,
+  T: number,
+  S: number,
+  extra: Partial<RefMultiHeadInput> = {},
+) {
+  const c = mha.config;
+  return refMultiHeadAttention({
+    query,
+    key: kv,
+    value: kv,
+    B,
+    T,
+    S,
+    H: c.numHeads,
+    Hkv: c.numKeyValueHeads,
+    inputDim: c.inputDim,
+    keyInputDim: c.keyInputDim,
+    valueInputDim: c.valueInputDim,
+    keyDim: c.keyDim,
+    valueDim: c.valueDim,
+    outputDim: c.outputDim,
+    window: c.window,
+    projections: projections(mha),
+    ...extra,
+  });
+}
 
 describeWithBackends('MultiHeadAttention', () => {
   const kernels = (c: Case) =>
@@ -169,156 +216,57 @@ describeWithBackends('MultiHeadAttention', () => {
     });
   }
 
-  it('memory-efficient MHA gives the plain gradients, with the mask built inside the loss', () => {
-    const options = { numHeads: 2, numKeyValueHeads: 1, keyDim: 3, inputDim: 4 };
-    const plain = new MultiHeadAttention({ ...options, rng: 71 });
-    const chunked = new MultiHeadAttention({
-      ...options,
-      memoryEfficient: { chunkSize: 2 },
-      rng: 72,
-    });
-    chunked.loadStateDict(plain.stateDict());
-    tf.tidy(() => {
-      const x = tf.tensor3d(random(2 * 5 * 4, 73), [2, 5, 4]);
-      const grads = (mha: MultiHeadAttention) => {
-        const { grads } = tf.variableGrads(
-          () =>
-            tf.sum(
-              tf.square(mha.apply(x, { causal: true, mask: paddingMask([5, 3], 5) })),
-            ) as tf.Scalar,
-          mha.trainableParameters(),
-        );
-        return mha.parameters().map((v) => grads[v.name]!);
-      };
-      const expected = grads(plain);
-      for (const [i, g] of grads(chunked).entries())
-        expectTensorsClose(g, expected[i]!, { atol: 1e-5 });
-    });
-    plain.dispose();
-    chunked.dispose();
-  });
-
-  it('getConfig / fromConfig round-trip; a loaded state dict reproduces the output', () => {
+  it('position: rope matches the float64 reference (RoPE on queries and keys, GQA, causal)', () => {
     const mha = new MultiHeadAttention({
-      numHeads: 2,
-      numKeyValueHeads: 1,
-      keyDim: 3,
-      inputDim: 4,
-      window: 3,
-      dropout: 0.1,
-      rng: 31,
+      numHeads: 4,
+      numKeyValueHeads: 2,
+      keyDim: 4,
+      inputDim: 6,
+      position: 'rope',
+      maxLength: 16,
+      rng: 81,
     });
-    const config = mha.getConfig();
-    expect(JSON.parse(JSON.stringify(config))).toEqual(config);
-    const copy = MultiHeadAttention.fromConfig(config, 99);
-    expect(copy.getConfig()).toEqual(config);
-    copy.loadStateDict(mha.stateDict());
-    mha.eval();
-    copy.eval();
-    tf.tidy(() => {
-      const x = tf.tensor3d(random(2 * 5 * 4, 32), [2, 5, 4]);
-      expectTensorsClose(copy.apply(x, { causal: true }), mha.apply(x, { causal: true }), {
-        atol: 0,
-        rtol: 0,
-      });
+    const [B, T] = [2, 5];
+    const x = random(B * T * 6, 82);
+    const ref = reference(mha, x, x, B, T, T, {
+      causal: true,
+      rotate: (h, shape, offset) => refRope(h, shape, offset, 'half'),
     });
-    expect(mha.parameterCount()).toBe(4 * 6 + 6 + 2 * (4 * 3 + 3) + 6 * 4 + 4);
-    mha.dispose();
-    copy.dispose();
-  });
-
-  for (const memoryEfficient of [false, { chunkSize: 2 }] as const) {
-    it(`attention dropout: active only in training mode, seeded by the layer rng (memoryEfficient: ${JSON.stringify(memoryEfficient)})`, () => {
-      const make = () =>
-        new MultiHeadAttention({
-          numHeads: 2,
-          keyDim: 4,
-          inputDim: 4,
-          dropout: 0.5,
-          memoryEfficient,
-          rng: 41,
-        });
-      const [a, b] = [make(), make()];
-      tf.tidy(() => {
-        const x = tf.tensor3d(random(1 * 6 * 4, 42), [1, 6, 4]);
-        const trainA = a.apply(x);
-        expectTensorsClose(b.apply(x), trainA, { atol: 0, rtol: 0 });
-        expect(a.apply(x).arraySync()).not.toEqual(trainA.arraySync());
-        a.eval();
-        const evalOut = a.apply(x);
-        expectTensorsClose(a.apply(x), evalOut, { atol: 0, rtol: 0 });
-        expect(evalOut.arraySync()).not.toEqual(trainA.arraySync());
-      });
-      a.dispose();
-      b.dispose();
-    });
-  }
-
-  it('forward and backward leave no tensors behind', async () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
-      keyDim: 2,
-      inputDim: 4,
-      dropout: 0.2,
-      rng: 51,
-    });
-    const x = tf.tensor3d(random(2 * 3 * 4, 52), [2, 3, 4]);
-    await assertNoLeaks(() => {
-      mha.apply(x, { causal: true }).dispose();
-      const { output, weights } = mha.apply(x, { returnAttentionWeights: true });
-      tf.dispose([output, weights]);
-      const { value, grads } = tf.variableGrads(
-        () => tf.sum(mha.apply(x, { causal: true })) as tf.Scalar,
-      );
-      tf.dispose([value, ...Object.values(grads)]);
-    });
-    x.dispose();
-    mha.dispose();
-  });
-
-  it('bad arguments raise typed errors naming the argument and both shapes', () => {
-    expect(
-      () => new MultiHeadAttention({ numHeads: 4, numKeyValueHeads: 3, keyDim: 2, inputDim: 4 }),
-    ).toThrow(/numKeyValueHeads: expected a divisor of numHeads = 4, got 3/);
-    expect(
-      () =>
-        new MultiHeadAttention({ numHeads: 2, keyDim: 2, inputDim: 4, position: 'xpos' as 'rope' }),
-    ).toThrow(/position: expected 'none', 'rope' or 'alibi', got 'xpos'/);
-    expect(() => new MultiHeadAttention({ numHeads: 0, keyDim: 2, inputDim: 4 })).toThrow(
-      AttentionArgumentError,
+    tf.tidy(() =>
+      expectTensorsClose(mha.apply(tf.tensor3d(x, [B, T, 6]), { causal: true }), ref.output, {
+        atol: 1e-5,
+      }),
     );
+    expect(mha.namedParameters().length).toBe(8); // RoPE adds no parameters
+    mha.dispose();
+  });
+
+  it('position: alibi matches the float64 reference, combined with key padding', () => {
     const mha = new MultiHeadAttention({
-      numHeads: 2,
+      numHeads: 4,
       keyDim: 2,
       inputDim: 4,
-      keyInputDim: 3,
-      rng: 61,
+      position: 'alibi',
+      rng: 83,
+    });
+    const [B, T] = [2, 4];
+    const x = random(B * T * 4, 84);
+    const bias = refAlibi(mha.alibi!.slopes, T, T, 0);
+    const lengths = [4, 3];
+    const ref = reference(mha, x, x, B, T, T, {
+      causal: true,
+      bias: (_b, h, i, j) => bias[(h * T + i) * T + j]!,
+      allowed: (b, _h, _i, j) => j < lengths[b]!,
     });
     tf.tidy(() => {
-      expect(() => mha.apply(tf.zeros([2, 3, 5]))).toThrow(
-        /query: expected shape \[B, T, 4\], got \[2, 3, 5\]/,
-      );
-      expect(() => mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([1, 5, 3]) })).toThrow(
-        /key: expected shape \[2, S, 3\], got \[1, 5, 3\]/,
-      );
-      expect(() =>
-        mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), key: tf.zeros([2, 4, 3]) }),
-      ).toThrow(AttentionShapeError);
-      expect(() =>
-        mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), cache: new KVCache() }),
-      ).toThrow(/call.cache/);
-      const rope = new MultiHeadAttention({
-        numHeads: 2,
-        keyDim: 2,
-        inputDim: 4,
-        keyInputDim: 3,
-        position: 'rope',
-        rng: 62,
+      const out = mha.apply(tf.tensor3d(x, [B, T, 4]), {
+        causal: true,
+        mask: paddingMask(lengths, T),
       });
-      expect(() => rope.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]) })).toThrow(
-        /position: expected 'none' for cross-attention, got 'rope'/,
-      );
-      rope.dispose();
+      expectTensorsClose(out, ref.output, { atol: 1e-5 });
+      expect(() =>
+        mha.apply(tf.tensor3d(x, [B, T, 4]), { mask: tf.ones([B, T + 1], 'bool') }),
+      ).toThrow(AttentionShapeError);
     });
     mha.dispose();
   });

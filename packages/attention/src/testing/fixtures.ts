@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type RefMultiHeadInput, refMultiHeadAttention } from '@tformer/test-utils';
-import type { MultiHeadAttention } from '../multi-head-attention.js';
 import type { AttentionOptions } from '../scaled-dot-product-attention.js';
 
 /** Test fixtures shared by the attention test files (not part of the build). */
@@ -52,48 +50,3 @@ export const VARIANTS: AttentionOptions[] = [
   { kernel: 'batched' },
   { memoryEfficient: { chunkSize: 2 } },
 ];
-
-/** The layer's current parameters as the reference's projections. */
-export function projections(mha: MultiHeadAttention): RefMultiHeadInput['projections'] {
-  const read = (d: MultiHeadAttention['query']) => ({
-    kernel: d.kernel.dataSync(),
-    bias: d.bias?.dataSync(),
-  });
-  return {
-    query: read(mha.query),
-    key: read(mha.key),
-    value: read(mha.value),
-    output: read(mha.output),
-  };
-}
-
-export function reference(
-  mha: MultiHeadAttention,
-  query: Float32Array,
-  kv: Float32Array,
-  B: number,
-  T: number,
-  S: number,
-  extra: Partial<RefMultiHeadInput> = {},
-) {
-  const c = mha.config;
-  return refMultiHeadAttention({
-    query,
-    key: kv,
-    value: kv,
-    B,
-    T,
-    S,
-    H: c.numHeads,
-    Hkv: c.numKeyValueHeads,
-    inputDim: c.inputDim,
-    keyInputDim: c.keyInputDim,
-    valueInputDim: c.valueInputDim,
-    keyDim: c.keyDim,
-    valueDim: c.valueDim,
-    outputDim: c.outputDim,
-    window: c.window,
-    projections: projections(mha),
-    ...extra,
-  });
-}
