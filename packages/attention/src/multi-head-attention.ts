@@ -173,7 +173,14 @@ export class MultiHeadAttention extends Module {
     query: tf.Tensor,
     call: MultiHeadAttentionCall & { returnAttentionWeights: true },
   ): { output: tf.Tensor3D; weights: tf.Tensor4D };
-  apply(query: tf.Tensor, call?: MultiHeadAttentionCall): tf.Tensor3D;
+  apply(
+    query: tf.Tensor,
+    call?: MultiHeadAttentionCall & { returnAttentionWeights?: false },
+  ): tf.Tensor3D;
+  apply(
+    query: tf.Tensor,
+    call: MultiHeadAttentionCall,
+  ): tf.Tensor3D | { output: tf.Tensor3D; weights: tf.Tensor4D };
   apply(
     query: tf.Tensor,
     call: MultiHeadAttentionCall = {},

@@ -7,11 +7,8 @@ import {
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { paddingMask } from './masks.js';
-import {
-  type AttentionOptions,
-  scaledDotProductAttention,
-} from './scaled-dot-product-attention.js';
-import { inputs, padding, random, VARIANTS } from './testing/fixtures.js';
+import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
+import { inputs, padding, random, type TensorOptions, VARIANTS } from './testing/fixtures.js';
 
 describeWithBackends('scaledDotProductAttention gradients', () => {
   for (const variant of VARIANTS) {
@@ -75,7 +72,7 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
       const { tensors } = inputs(dims, 19);
       tf.tidy(() => {
         const w = tf.tensor4d(random(2 * 4 * 7 * 3, 23), [2, 4, 7, 3]);
-        const grad = (options: AttentionOptions) =>
+        const grad = (options: TensorOptions) =>
           tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
             tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { ...base(), ...options }), w)),
           )([...tensors()]);

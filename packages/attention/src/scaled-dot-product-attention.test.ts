@@ -9,17 +9,21 @@ import {
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { causalMask, combineMasks, paddingMask, slidingWindowMask } from './masks.js';
+import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
 import {
-  type AttentionOptions,
-  scaledDotProductAttention,
-} from './scaled-dot-product-attention.js';
-import { type Dims, inputs, padding, random, VARIANTS } from './testing/fixtures.js';
+  type Dims,
+  inputs,
+  padding,
+  random,
+  type TensorOptions,
+  VARIANTS,
+} from './testing/fixtures.js';
 
 interface Case {
   name: string;
   dims: Dims;
   /** The options for tfjs (made once a backend runs) and the matching reference settings. */
-  options?: () => AttentionOptions;
+  options?: () => TensorOptions;
   ref?: Partial<RefAttentionInput>;
 }
 

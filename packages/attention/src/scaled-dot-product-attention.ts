@@ -78,8 +78,14 @@ export function scaledDotProductAttention(
   query: tf.Tensor,
   key: tf.Tensor,
   value: tf.Tensor,
-  options?: AttentionOptions,
+  options?: AttentionOptions & { returnAttentionWeights?: false },
 ): tf.Tensor4D;
+export function scaledDotProductAttention(
+  query: tf.Tensor,
+  key: tf.Tensor,
+  value: tf.Tensor,
+  options: AttentionOptions,
+): tf.Tensor4D | AttentionResult;
 export function scaledDotProductAttention(
   query: tf.Tensor,
   key: tf.Tensor,
