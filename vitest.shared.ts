@@ -14,7 +14,10 @@ export const sharedConfig = defineConfig({
       { find: /^@tformer\/app-kit$/, replacement: `${root}apps/app-kit/src/index.ts` },
       { find: /^@tformer\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
       // Subpath entries, e.g. `@tformer/train/node` → packages/train/src/node.ts.
-      { find: /^@tformer\/([a-z0-9-]+)\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/$2.ts` },
+      {
+        find: /^@tformer\/([a-z0-9-]+)\/([a-z0-9-]+)$/,
+        replacement: `${root}packages/$1/src/$2.ts`,
+      },
     ],
   },
   test: {

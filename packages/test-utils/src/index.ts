@@ -1,23 +1,27 @@
 export { assertNoLeaks } from './assert-no-leaks.js';
 export {
-  describeOnEveryBackend,
-  describeWithBackends,
-  requiredBackends,
-  testBackends,
-} from './describe-with-backends.js';
-export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
-export { numericGradient } from './finite-differences.js';
-export {
   type RefAttentionInput,
   type RefMultiHeadInput,
   type RefProjection,
   refAttention,
   refMultiHeadAttention,
 } from './attention-reference.js';
-export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
-export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
-export { refBinaryCrossEntropy, refCrossEntropy, refDistillationLoss, refKlDivergence } from './reference-losses.js';
-export { type RefAdamState, refAdamStep } from './reference-adamw.js';
+export {
+  describeOnEveryBackend,
+  describeWithBackends,
+  requiredBackends,
+  testBackends,
+} from './describe-with-backends.js';
+export {
+  refAlibi,
+  refGather,
+  refPatchify,
+  refRope,
+  refSinusoidal,
+} from './embeddings-reference.js';
+export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
+export { numericGradient } from './finite-differences.js';
+export { checkLayer, type LayerCheck } from './grad-check.js';
 export {
   numericGradients,
   randomFloats,
@@ -28,7 +32,24 @@ export {
   refRmsNorm,
   refSwiGlu,
 } from './nn-reference.js';
-export { type LayerCheck, checkLayer } from './grad-check.js';
-export { refAlibi, refGather, refPatchify, refRope, refSinusoidal } from './embeddings-reference.js';
-export { type RefAttentionWeights, type RefBlockInput, type RefBlockWeights, type RefDecoderBlockInput, type RefGpt2Weights, refDecoderBlock, refGpt2Forward, refProjectedAttention, refTransformerBlock } from './reference-transformer.js';
 export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
+export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
+export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
+export { type RefAdamState, refAdamStep } from './reference-adamw.js';
+export {
+  refBinaryCrossEntropy,
+  refCrossEntropy,
+  refDistillationLoss,
+  refKlDivergence,
+} from './reference-losses.js';
+export {
+  type RefAttentionWeights,
+  type RefBlockInput,
+  type RefBlockWeights,
+  type RefDecoderBlockInput,
+  type RefGpt2Weights,
+  refDecoderBlock,
+  refGpt2Forward,
+  refProjectedAttention,
+  refTransformerBlock,
+} from './reference-transformer.js';
