@@ -40,7 +40,7 @@ describe.each(ENCODINGS)('BytePairTokenizer %s against js-tiktoken', (name) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return 'etaoinshrdlucmfwypvbgkjqxz'[seed % 26]!;
     };
-    for (const length of [49, 64, 200, 700]) {
+    for (const length of [49, 64, 65, 200, 700]) {
       const word = Array.from({ length }, letter).join('');
       expect(ours.encode(word)).toEqual(ref.encode(word));
       expect(ours.encode(` ${word}`)).toEqual(ref.encode(` ${word}`));
