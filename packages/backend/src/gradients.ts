@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isNode } from './runtime.js';
+import { importOptional, isNode, siblingModule } from './runtime.js';
 
 let registered: Promise<void> | undefined;
 
@@ -36,18 +36,17 @@ export function ensureGradients(): Promise<void> {
  * renamed into place, so a concurrent process never reads half a file). Returns its file URL.
  */
 async function gradientBundleFromSource(): Promise<string> {
-  const { existsSync, mkdtempSync, renameSync, rmSync } = await import('node:fs');
-  const { fileURLToPath, pathToFileURL } = await import('node:url');
-  const cache = fileURLToPath(
-    new URL('../node_modules/.cache/tformer-gradients/', import.meta.url),
-  );
+  const { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } =
+    await importOptional<typeof import('node:fs')>('node:fs');
+  const { fileURLToPath, pathToFileURL } =
+    await importOptional<typeof import('node:url')>('node:url');
+  const cache = fileURLToPath(siblingModule('../node_modules/.cache/tformer-gradients/'));
   const target = `${cache}register-gradients-${tf.version_core}.js`;
   if (!existsSync(target)) {
-    const script = new URL('../scripts/bundle-gradients.mjs', import.meta.url);
-    const { bundleGradients } = (await import(/* @vite-ignore */ script.href)) as {
+    const script = siblingModule('../scripts/bundle-gradients.mjs');
+    const { bundleGradients } = (await import(/* @vite-ignore */ script)) as {
       bundleGradients(outDir: string): Promise<string>;
     };
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(cache, { recursive: true });
     const scratch = mkdtempSync(`${cache}tmp-`);
     renameSync(await bundleGradients(scratch), target);

@@ -23,6 +23,14 @@ export function importOptional<T>(specifier: string): Promise<T> {
   return import(/* @vite-ignore */ specifier) as Promise<T>;
 }
 
+/**
+ * URL of a module beside this one (`./node.js`), for {@link importOptional}: written with a
+ * variable so that bundlers neither bundle it nor copy it as an asset.
+ */
+export function siblingModule(file: string): string {
+  return new URL(file, import.meta.url).href;
+}
+
 /** True when `code` is Node's "module not found" for `specifier` itself (not one of its imports). */
 export function isMissingModule(error: unknown, specifier: string): boolean {
   const e = error as { code?: string; message?: string };

@@ -15,7 +15,7 @@ import {
   isBackendChoice,
   TFJS_NAMES,
 } from './names.js';
-import { isNode } from './runtime.js';
+import { importOptional, isNode, siblingModule } from './runtime.js';
 import { startWasm } from './wasm.js';
 
 /** Options of {@link selectBackend}. */
@@ -131,7 +131,10 @@ async function startOne(
           "use 'webgpu' or 'wasm' in browsers",
         );
       }
-      const { startNode } = await import('./node.js');
+      // Node-only module: loaded at run time so that browser bundles leave it (and node:fs) out.
+      const { startNode } = await importOptional<typeof import('./node.js')>(
+        siblingModule('./node.js'),
+      );
       const n = await startNode(name);
       recordStart({
         backend: name,

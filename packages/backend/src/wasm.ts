@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
-import { isNode } from './runtime.js';
+import { importOptional, isNode } from './runtime.js';
 
 /** What the wasm backend runs with once started. */
 export interface WasmInfo {
@@ -51,8 +51,9 @@ export async function startWasm(
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   let wasmDir = opts.wasmPaths ?? '';
   if (!opts.wasmPaths && isNode()) {
-    const { createRequire } = await import('node:module');
-    const path = await import('node:path');
+    // Through importOptional: a browser bundle never sees these Node-only imports.
+    const { createRequire } = await importOptional<typeof import('node:module')>('node:module');
+    const path = await importOptional<typeof import('node:path')>('node:path');
     const require = createRequire(import.meta.url);
     // The package's `main` lives in dist/, beside its three .wasm builds.
     wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, errorMessage } from './errors.js';
-import { importOptional, isMissingModule, isNode, loadedNative } from './runtime.js';
+import { importOptional, isMissingModule, isNode, loadedNative, siblingModule } from './runtime.js';
 
 /** What the webgpu backend runs on once started. */
 export interface WebgpuInfo {
@@ -154,7 +154,9 @@ async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
   for (const [options, request] of attempts) {
     try {
       if (options.includes('backend=opengl')) {
-        const { preloadLibtensorflow } = await import('./node.js');
+        const { preloadLibtensorflow } = await importOptional<typeof import('./node.js')>(
+          siblingModule('./node.js'),
+        );
         await preloadLibtensorflow(); // libtensorflow loaded after Mesa's OpenGL segfaults
         loadedNative.mesaOpenGl = true;
       }
