@@ -92,3 +92,45 @@ describe('the TypeScript source in plain Node through tsx (as `pnpm bench` scrip
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual([2, -4, 6]);
   });
 });
+
+describe('the built package in a browser bundle (vite)', () => {
+  it('bundles with the gradient registrations and without Node-only modules or warnings', async () => {
+    const { build } = await import('vite');
+    const { readdirSync } = await import('node:fs');
+    writeFileSync(
+      join(out, 'browser-entry.js'),
+      "import { selectBackend } from './index.js';\nawait selectBackend('auto');\n",
+    );
+    const warnings: string[] = [];
+    const logger = {
+      info: () => {},
+      warn: (m: string) => warnings.push(m),
+      warnOnce: (m: string) => warnings.push(m),
+      error: (m: string) => warnings.push(m),
+      clearScreen: () => {},
+      hasErrorLogged: () => false,
+      hasWarned: false,
+    };
+    const bundleDir = join(out, 'browser-bundle');
+    await build({
+      configFile: false,
+      root: out,
+      logLevel: 'warn',
+      customLogger: logger,
+      build: {
+        outDir: bundleDir,
+        emptyOutDir: true,
+        minify: false,
+        rolldownOptions: { input: join(out, 'browser-entry.js') },
+      },
+    });
+    expect(warnings).toEqual([]);
+    const chunks = readdirSync(join(bundleDir, 'assets')).map((f) =>
+      readFileSync(join(bundleDir, 'assets', f), 'utf8'),
+    );
+    expect(
+      chunks.some((c) => /kernelName: "?Neg"?,/.test(c) && c.includes('registerGradient')),
+    ).toBe(true);
+    expect(chunks.filter((c) => /from ['"]node:|checkSameTfjsCore/.test(c))).toEqual([]);
+  });
+});
