@@ -26,6 +26,15 @@ const EVAL_BATCH = 64;
 const loss = (model: EncoderClassifier, batch: TensorBatch) =>
   crossEntropy(model.apply(batch.ids), batch.labels);
 
+/** Correct predictions among `logits`, which it frees (countCorrect leaves its inputs alone). */
+async function correctOf(logits: tf.Tensor, labels: tf.Tensor) {
+  try {
+    return await countCorrect(logits, labels);
+  } finally {
+    logits.dispose();
+  }
+}
+
 /**
  * A training run: the classifier, its trainer (AdamW, warmup + cosine, clipping, checkpoints in
  * the run directory) and the data streams. Progress and metrics go to the terminal and
@@ -60,7 +69,7 @@ export class ClassifyRun {
       evalData: sequentialBatches(data.test, EVAL_BATCH, modelConfig.maxLength),
       evalEvery: train.evalEvery,
       evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
-      countCorrect: (model, batch) => countCorrect(model.apply(batch.ids), batch.labels),
+      countCorrect: (model, batch) => correctOf(model.apply(batch.ids), batch.labels),
       clipNorm: train.clipNorm,
       // Tokens per second counts the padded positions the model computes on.
       countTokens: (batch) => batch.ids.size,

@@ -22,6 +22,15 @@ const EVAL_BATCH = 100;
 const loss = (model: VisionTransformer, batch: TensorBatch) =>
   crossEntropy(model.apply(batch.images), batch.labels);
 
+/** Correct predictions among `logits`, which it frees (countCorrect leaves its inputs alone). */
+async function correctOf(logits: tf.Tensor, labels: tf.Tensor) {
+  try {
+    return await countCorrect(logits, labels);
+  } finally {
+    logits.dispose();
+  }
+}
+
 /**
  * A training run: the ViT, its trainer (AdamW, warmup + cosine, clipping, checkpoints in the run
  * directory) and the data streams. Progress and metrics go to the terminal and `metrics.jsonl`;
@@ -56,7 +65,7 @@ export class VisionRun {
       evalData: sequentialBatches(data.test, EVAL_BATCH, imageSize),
       evalEvery: train.evalEvery,
       evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
-      countCorrect: (model, batch) => countCorrect(model.apply(batch.images), batch.labels),
+      countCorrect: (model, batch) => correctOf(model.apply(batch.images), batch.labels),
       clipNorm: train.clipNorm,
       // "Tokens" of a ViT are its patches (the class token aside).
       countTokens: (batch) => batch.images.shape[0] * numPatches(config),
