@@ -1,8 +1,10 @@
 /**
  * Attention forward + backward on wasm at T = 128, 512, 2048 (B = 1, H = 4, hs = 32, causal):
- * the plain kernel (materialises [T, S] per head) vs the memory-efficient one (chunks of keys,
- * online softmax, recomputation in the backward pass). Prints a markdown table: median ms and
- * the peak of `tf.memory().numBytes` above the inputs during one step (from `tf.profile`).
+ * the plain kernel (materialises [T, S] per head) vs the memory-efficient one (tiles, online
+ * softmax, recomputation in the backward pass). Prints a markdown table: median wall ms, median
+ * CPU ms of this process (`process.cpuUsage`: wasm runs on the main thread, so this is the work
+ * itself and barely moves when other processes load the machine), and the peak of
+ * `tf.memory().numBytes` above the inputs during one step (from `tf.profile`).
  *
  * Run: pnpm --filter @tformer/attention bench [-- cpu]
  */
@@ -49,8 +51,10 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 console.log(
   `backend ${backend}, B=${B}, H=${H}, hs=${hs}, causal, forward + backward w.r.t. q, k, v`,
 );
-console.log('| T = S | kernel | ms (median) | runs | peak MiB above inputs |');
-console.log('|---|---|---|---|---|');
+console.log(
+  '| T = S | kernel | wall ms (median) | CPU ms (median) | runs | peak MiB above inputs |',
+);
+console.log('|---|---|---|---|---|---|');
 for (const T of [128, 512, 2048]) {
   const q = tf.randomNormal([B, H, T, hs]);
   const k = tf.randomNormal([B, H, T, hs]);
@@ -59,16 +63,18 @@ for (const T of [128, 512, 2048]) {
   for (const { name, memoryEfficient } of variants) {
     if (memoryEfficient && memoryEfficient.chunkSize >= T) continue; // same as one chunk
     step(q, k, v, memoryEfficient); // warm-up
-    const ms: number[] = [];
+    const [wall, cpu] = [[] as number[], [] as number[]];
     for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
       step(q, k, v, memoryEfficient);
-      ms.push(performance.now() - t0);
+      const used = process.cpuUsage(c0);
+      wall.push(performance.now() - t0);
+      cpu.push((used.user + used.system) / 1000);
     }
     const base = tf.memory().numBytes;
     const profile = await tf.profile(() => step(q, k, v, memoryEfficient));
     console.log(
-      `| ${T} | ${name} | ${median(ms).toFixed(0)} | ${runs} | ${mib(profile.peakBytes - base)} |`,
+      `| ${T} | ${name} | ${median(wall).toFixed(0)} | ${median(cpu).toFixed(0)} | ${runs} | ${mib(profile.peakBytes - base)} |`,
     );
   }
   tf.dispose([q, k, v]);
