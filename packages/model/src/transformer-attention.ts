@@ -22,8 +22,8 @@ export interface TransformerAttentionConfig {
   /**
    * `per-head`: `@tformer/attention`'s `scaledDotProductAttention` (one rank-2 product per head:
    * fast on wasm for long sequences, seeded attention dropout). `batched`: {@link batchedAttention}
-   * (few ops: fast for short sequences). `auto` (default): batched when T·S ≤ 128² and no
-   * attention dropout is active, per-head otherwise.
+   * (few ops: fast for short sequences). `auto` (default): batched when T·S ≤ 128², per-head
+   * otherwise. While attention dropout is active (training, `dropout` > 0) it is always per-head.
    */
   kernel?: 'auto' | 'per-head' | 'batched';
 }
@@ -126,7 +126,8 @@ export class TransformerAttention extends Module {
     const [B, T] = x.shape as [number, number];
     const { numHeads, numKeyValueHeads, dropout } = this.config;
     const hs = this.headSize;
-    const seed = this.training && dropout > 0 ? this.#rng.nextUint32() : 0;
+    const dropping = this.training && dropout > 0;
+    const seed = dropping ? this.#rng.nextUint32() : 0;
     return tf.tidy(() => {
       const source = call.memory ?? x;
       const S = source.shape[1]!;
@@ -157,14 +158,16 @@ export class TransformerAttention extends Module {
         call.cache.value = tf.keep(values);
       }
       const { kernel } = this.config;
+      // Only the per-head kernel has (seeded) attention dropout.
       const batched =
-        kernel === 'batched' || (kernel === 'auto' && !seed && T * keys.shape[2] <= 128 * 128);
+        !dropping &&
+        (kernel === 'batched' || (kernel === 'auto' && T * keys.shape[2] <= 128 * 128));
       const y = batched
         ? batchedAttention(q, keys, values, { causal: call.causal, mask: call.mask })
         : scaledDotProductAttention(q, keys, values, {
             causal: call.causal ?? false,
             mask: call.mask,
-            dropout: seed ? dropout : 0,
+            dropout: dropping ? dropout : 0,
             seed,
           }); // [B, H, T, hs]
       // [B, H, T, hs] → [B, T, H, hs] → [B, T, H·hs]: heads side by side again.

@@ -11,7 +11,7 @@ import {
   refTransformerBlock,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { DecoderBlock, ModelConfigError, TransformerBlock } from './index.js';
+import { Decoder, DecoderBlock, Encoder, ModelConfigError, TransformerBlock } from './index.js';
 
 const [B, T, C, H, F] = [2, 3, 4, 2, 6];
 
@@ -90,6 +90,26 @@ describeWithBackends('TransformerBlock', () => {
     expect(block.parameterCount()).toBe(288 + 280 + 32);
     block.dispose();
     copy.dispose();
+  });
+
+  it('round-trips the configs of DecoderBlock, Encoder and Decoder', () => {
+    const config = { dModel: 8, numHeads: 2, dFF: 12, preNorm: true, rng: 0 };
+    const dec = new DecoderBlock(config);
+    const encoder = new Encoder({ ...config, numLayers: 2 });
+    const decoder = new Decoder({ ...config, numLayers: 2 });
+    const copies = [
+      DecoderBlock.fromConfig(dec.getConfig()),
+      Encoder.fromConfig(encoder.getConfig()),
+      Decoder.fromConfig(decoder.getConfig()),
+    ];
+    [dec, encoder, decoder].forEach((m, i) => {
+      expect(copies[i]!.getConfig()).toEqual(m.getConfig());
+      expect(copies[i]!.parameterCount()).toBe(m.parameterCount());
+    });
+    // Pre-LN stacks end with a LayerNorm: 2·(block) + 16.
+    const block = new TransformerBlock(config);
+    expect(encoder.parameterCount()).toBe(2 * block.parameterCount() + 16);
+    for (const m of [dec, encoder, decoder, block, ...copies]) m.dispose();
   });
 
   it('rejects a width not divisible by the heads, naming the field', () => {

@@ -108,6 +108,10 @@ describeWithBackends('VisionTransformer', () => {
       variables: named.map(([, v]) => v),
       gradTolerance: { atol: 5e-3, rtol: 5e-3 },
     });
+    const copy = VisionTransformer.fromConfig(vit.getConfig());
+    expect(copy.getConfig()).toEqual(vit.getConfig());
+    expect(copy.parameterCount()).toBe(vit.parameterCount());
+    copy.dispose();
     vit.dispose();
   });
 });
