@@ -6,6 +6,8 @@ const USER_ERRORS = new Set([
   'BackendUnavailableError',
   'UnknownBackendError',
   'ModelConfigError',
+  // A saved model or checkpoint that does not fit (another version, a torn copy): it names the file.
+  'CheckpointError',
   'TokenizerError',
   'CommanderError',
   'UsageError',
