@@ -8,7 +8,7 @@
  *   pnpm bench -- --quick         # one timed run per cell, skip the 50 MB run
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import * as gptCl100k from 'gpt-tokenizer/encoding/cl100k_base';
@@ -188,7 +188,9 @@ const lines = [
     `Node ${process.versions.node}. Command: \`pnpm --filter @tformer/tokenizer bench\`. Each cell is the ` +
     'median of 5 timed runs after a warm-up, the four libraries interleaved round by round; inputs are generated locally (bench/corpus.ts): ' +
     'English prose from a word list, code (TypeScript lib .d.ts files), CJK, emoji-heavy with ZWJ ' +
-    'sequences. @huggingface/tokenizers loads the tokenizer.json this package writes.',
+    'sequences. @huggingface/tokenizers loads the tokenizer.json this package writes. ' +
+    `1-minute load average at the end of the run: ${fmt(loadavg()[0]!)} (the machine may be shared; ` +
+    'the ratios compare libraries measured in the same rounds).',
   '',
   ...throughputTables(),
   '',
