@@ -95,7 +95,11 @@ function configFrom(flags: TrainFlags): TranslateConfig {
       batchSize: flags.batchSize,
       schedule: flags.schedule,
       learningRate: flags.lr,
-      warmupSteps: Math.min(flags.warmup, flags.steps),
+      // Cosine needs a step after the warmup to decay over; Noam peaks at the warmup's end.
+      warmupSteps: Math.min(
+        flags.warmup,
+        flags.schedule === 'cosine' ? flags.steps - 1 : flags.steps,
+      ),
       labelSmoothing: flags.labelSmoothing,
       weightDecay: 0.01,
       clipNorm: 1,
@@ -174,7 +178,7 @@ addDecodeOptions(
       .default('noam'),
   )
   .option('--lr <rate>', 'peak learning rate', parseNumber('--lr', 0, 1), 2e-3)
-  .option('--warmup <n>', 'warmup steps', parseInteger('--warmup', 0), 60)
+  .option('--warmup <n>', 'warmup steps', parseInteger('--warmup', 1), 60)
   .option('--label-smoothing <e>', 'label smoothing ε', parseNumber('--label-smoothing', 0, 1), 0.1)
   .option(
     '--eval-every <n>',
