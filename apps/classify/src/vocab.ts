@@ -16,7 +16,7 @@ export function trainTokenizer(texts: readonly string[], vocabSize: number): Wor
   return tokenizer;
 }
 
-/** Ids of `text`, cut to `maxLength` (the Keras example's `maxlen`); never empty ([UNK] at worst). */
+/** Ids of `text`, cut to `maxLength` (the Keras example's `maxlen`); unknown words become [UNK]. */
 export function encodeText(
   tokenizer: WordPieceTokenizer,
   text: string,
