@@ -3,7 +3,14 @@
 // would publish (publint, attw), packs it, installs the tarballs into an empty project outside the
 // workspace with npm, and imports every package there with plain Node.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -83,6 +90,10 @@ try {
     ).trim();
     if (!exports) throw new Error(`${name}: imported but exports nothing`);
     console.log(`✓ import('${name}') in plain Node: ${exports}`);
+  }
+  if (['@tformer/backend', '@tformer/nn', '@tformer/train'].every((name) => tarballs[name])) {
+    copyFileSync(join(root, 'scripts', 'release-smoke.mjs'), join(consumer, 'smoke.mjs'));
+    run('node', ['smoke.mjs'], consumer);
   }
   console.log(
     `release check passed: ${Object.keys(tarballs).length} packages packed, installed and imported`,
