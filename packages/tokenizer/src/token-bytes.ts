@@ -9,7 +9,7 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * UTF-8-decodes only the runs of tokens that hold partial characters.
  */
 export class TokenBytes {
-  /** id → text, for tokens whose bytes are valid UTF-8 by themselves. */
+  /** id → text, for tokens whose bytes are valid UTF-8 by themselves (a packed array: no holes). */
   readonly texts: ReadonlyArray<string | undefined>;
   private readonly pool: Uint8Array;
   private readonly start: Int32Array;
@@ -23,15 +23,16 @@ export class TokenBytes {
     this.pool = new Uint8Array(total);
     this.start = new Int32Array(tokens.length);
     this.length = new Int32Array(tokens.length).fill(-1);
-    const texts = new Array<string | undefined>(tokens.length);
+    const texts: Array<string | undefined> = [];
     let at = 0;
-    tokens.forEach((t, id) => {
-      if (t === undefined) return;
+    for (let id = 0; id < tokens.length; id++) {
+      const t = tokens[id];
+      texts.push(t === undefined ? undefined : byteStringToText(t));
+      if (t === undefined) continue;
       this.start[id] = at;
       this.length[id] = t.length;
       for (let i = 0; i < t.length; i++) this.pool[at++] = t.charCodeAt(i);
-      texts[id] = byteStringToText(t);
-    });
+    }
     this.texts = texts;
   }
 
