@@ -1,5 +1,10 @@
 export { writeFileAtomic } from './atomic-write.js';
 export {
+  classificationResult,
+  classProbabilities,
+  type TestResult,
+} from './class-probabilities.js';
+export {
   addCommonOptions,
   type CommonOptions,
   parseInteger,
@@ -23,3 +28,4 @@ export {
 export { runCli, UsageError } from './run-cli.js';
 export { type MetricRecord, RunDir } from './run-dir.js';
 export { readTextLines } from './text-lines.js';
+export { TrainingRun, type TrainingRunOptions, warmupCosine } from './training-run.js';

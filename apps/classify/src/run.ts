@@ -1,17 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { confusionMatrix, createProgress, type Progress, type RunDir } from '@tformer/app-kit';
-import { argmax, EncoderClassifier } from '@tformer/model';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamW,
-  countCorrect,
-  crossEntropy,
-  type EvalMetrics,
-  type Json,
-  macroF1,
-  Trainer,
-  WarmupCosineSchedule,
-} from '@tformer/train';
-import { DirectoryCheckpointStore } from '@tformer/train/node';
+  classificationResult,
+  classProbabilities as probabilitiesOf,
+  type RunDir,
+  type TestResult,
+  TrainingRun,
+  warmupCosine,
+} from '@tformer/app-kit';
+import { EncoderClassifier } from '@tformer/model';
+import { AdamW, countCorrect, crossEntropy } from '@tformer/train';
 import {
   type EncodedExample,
   sequentialBatches,
@@ -20,11 +17,10 @@ import {
 } from './batches.js';
 import type { ClassifyConfig } from './config.js';
 
+export type { TestResult } from '@tformer/app-kit';
+
 /** Examples per evaluation batch. */
 const EVAL_BATCH = 64;
-
-const loss = (model: EncoderClassifier, batch: TensorBatch) =>
-  crossEntropy(model.apply(batch.ids), batch.labels);
 
 /** Correct predictions among `logits`, which it frees (countCorrect leaves its inputs alone). */
 async function correctOf(logits: tf.Tensor, labels: tf.Tensor) {
@@ -36,140 +32,52 @@ async function correctOf(logits: tf.Tensor, labels: tf.Tensor) {
 }
 
 /**
- * A training run: the classifier, its trainer (AdamW, warmup + cosine, clipping, checkpoints in
- * the run directory) and the data streams. Progress and metrics go to the terminal and
- * `metrics.jsonl`; evaluations report test loss and accuracy.
+ * A training run of the Keras-style classifier: AdamW, warmup + cosine, clipping, checkpoints in
+ * the run directory; evaluations report test loss and accuracy.
  */
-export class ClassifyRun {
-  readonly model: EncoderClassifier;
-  readonly trainer: Trainer<EncoderClassifier, TensorBatch>;
-  private readonly optimizer: AdamW;
-  private progress: Progress | undefined;
-  private lastEval: EvalMetrics | undefined;
-
+export class ClassifyRun extends TrainingRun<EncoderClassifier, TensorBatch> {
   constructor(
     readonly config: ClassifyConfig,
     runDir: RunDir,
     data: { train: EncodedExample[]; test: EncodedExample[] },
   ) {
     const { train, model: modelConfig } = config;
-    this.model = new EncoderClassifier(modelConfig, { rng: train.seed });
-    this.optimizer = new AdamW(this.model.namedParameters(), { weightDecay: train.weightDecay });
-    this.trainer = new Trainer<EncoderClassifier, TensorBatch>({
-      model: this.model,
-      loss,
-      optimizer: this.optimizer,
-      schedule: new WarmupCosineSchedule({
-        peakLearningRate: train.learningRate,
-        warmupSteps: train.warmupSteps,
-        totalSteps: train.steps,
-        minLearningRate: train.learningRate / 10,
-      }),
+    const model = new EncoderClassifier(modelConfig, { rng: train.seed });
+    super({
+      runDir,
+      model,
+      optimizer: new AdamW(model.namedParameters(), { weightDecay: train.weightDecay }),
+      schedule: warmupCosine(train),
+      loss: (m, batch) => crossEntropy(m.apply(batch.ids), batch.labels),
       data: shuffledBatches(data.train, train.batchSize, modelConfig.maxLength, train.seed),
       evalData: sequentialBatches(data.test, EVAL_BATCH, modelConfig.maxLength),
-      evalEvery: train.evalEvery,
       evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
-      countCorrect: (model, batch) => correctOf(model.apply(batch.ids), batch.labels),
+      evalSplit: 'test',
+      steps: train.steps,
+      evalEvery: train.evalEvery,
       clipNorm: train.clipNorm,
       // Tokens per second counts the padded positions the model computes on.
       countTokens: (batch) => batch.ids.size,
-      checkpoint: {
-        store: new DirectoryCheckpointStore(runDir.checkpointsPath),
-        every: train.evalEvery,
-      },
-      config: config as unknown as Json,
-      callbacks: [
-        {
-          onStep: async (m) => {
-            this.progress?.update(m.step, { loss: m.loss, tokensPerSecond: m.tokensPerSecond });
-            await runDir.appendMetrics({
-              step: m.step,
-              split: 'train',
-              loss: m.loss,
-              lr: m.learningRate,
-              tokensPerSecond: m.tokensPerSecond,
-            });
-          },
-          onEval: async (m) => {
-            this.lastEval = m;
-            await runDir.appendMetrics({
-              step: m.step,
-              split: 'test',
-              loss: m.loss,
-              accuracy: m.accuracy,
-            });
-          },
-        },
-      ],
+      countCorrect: (m, batch) => correctOf(m.apply(batch.ids), batch.labels),
+      config,
     });
-  }
-
-  /**
-   * Test loss and accuracy at the current step; reuses the evaluation `fit` made at this step, so
-   * metrics.jsonl gets one record per step.
-   */
-  async evaluation(): Promise<EvalMetrics> {
-    if (this.lastEval?.step === this.trainer.step) return this.lastEval;
-    return this.trainer.evaluate();
-  }
-
-  /** Trains until `config.train.steps` steps are done, with a progress display. */
-  async fit(): Promise<void> {
-    const total = this.config.train.steps;
-    this.progress = createProgress({ label: 'train', total });
-    this.progress.update(this.trainer.step);
-    try {
-      await this.trainer.fit(total);
-    } finally {
-      this.progress.stop();
-      this.progress = undefined;
-    }
-  }
-
-  dispose(): void {
-    this.trainer.dispose();
-    this.optimizer.dispose();
-    this.model.dispose();
   }
 }
 
 /** Class probabilities `[n][numClasses]` of encoded examples, in eval mode, `EVAL_BATCH` at a time. */
-export async function classProbabilities(
+export function classProbabilities(
   model: EncoderClassifier,
   examples: readonly EncodedExample[],
   label = 'classify',
 ): Promise<Float32Array[]> {
-  const wasTraining = model.training;
-  model.eval();
-  const progress = createProgress({ label, total: examples.length });
-  const started = performance.now();
-  const out: Float32Array[] = [];
-  try {
-    const batches = sequentialBatches(examples, EVAL_BATCH, model.config.maxLength);
-    while (out.length < examples.length) {
-      const batch = batches.next() as TensorBatch;
-      const probs = tf.tidy(() => tf.softmax(model.apply(batch.ids)));
-      const data = (await probs.data()) as Float32Array;
-      const [B, K] = probs.shape as [number, number];
-      tf.dispose([probs, batch.ids, batch.labels]);
-      for (let b = 0; b < B; b++) out.push(data.slice(b * K, (b + 1) * K));
-      progress.update(out.length, {
-        tokensPerSecond:
-          (out.length * model.config.maxLength) / ((performance.now() - started) / 1000),
-      });
-    }
-  } finally {
-    progress.stop();
-    model.train(wasTraining);
-  }
-  return out;
-}
-
-export interface TestResult {
-  accuracy: number;
-  macroF1: number;
-  /** `[true][predicted]` counts. */
-  confusion: number[][];
+  const { maxLength } = model.config;
+  return probabilitiesOf(
+    model,
+    (batch: TensorBatch) => model.apply(batch.ids),
+    sequentialBatches(examples, EVAL_BATCH, maxLength),
+    examples.length,
+    { label, tokensPerExample: maxLength },
+  );
 }
 
 /** Accuracy, macro-F1 and the confusion matrix of the model on the test examples. */
@@ -178,12 +86,10 @@ export async function testMetrics(
   test: readonly EncodedExample[],
   numClasses: number,
 ): Promise<TestResult> {
-  const predictions = (await classProbabilities(model, test, 'test')).map((p) => argmax(p));
-  const labels = test.map((e) => e.label);
-  const correct = predictions.filter((p, i) => p === labels[i]).length;
-  return {
-    accuracy: correct / test.length,
-    macroF1: macroF1(predictions, labels),
-    confusion: confusionMatrix(predictions, labels, numClasses),
-  };
+  const probabilities = await classProbabilities(model, test, 'test');
+  return classificationResult(
+    probabilities,
+    test.map((e) => e.label),
+    numClasses,
+  );
 }

@@ -73,7 +73,6 @@ function configFrom(flags: TrainFlags): TextgenConfig {
       steps: flags.steps,
       batchSize: flags.batchSize,
       learningRate: flags.lr,
-      minLearningRate: flags.lr / 10,
       warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
       weightDecay: 0.1,
       clipNorm: 1,

@@ -14,8 +14,8 @@ export interface TextgenConfig {
   train: {
     steps: number;
     batchSize: number;
+    /** Peak rate: linear warmup to it, then cosine decay to a tenth of it. */
     learningRate: number;
-    minLearningRate: number;
     warmupSteps: number;
     weightDecay: number;
     clipNorm: number;

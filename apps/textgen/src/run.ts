@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createProgress, type Progress, type RunDir } from '@tformer/app-kit';
+import { type RunDir, TrainingRun, warmupCosine } from '@tformer/app-kit';
 import { DecoderLM } from '@tformer/model';
-import {
-  AdamW,
-  crossEntropy,
-  type DataSource,
-  type Json,
-  Trainer,
-  WarmupCosineSchedule,
-} from '@tformer/train';
-import { DirectoryCheckpointStore } from '@tformer/train/node';
+import { AdamW, crossEntropy, type DataSource, type Json } from '@tformer/train';
 import { BatchStream, type BatchStreamState } from './batches.js';
 import { type TextgenConfig, VALIDATION_FRACTION } from './config.js';
 import type { TextTokenizer } from './tokenizers.js';
@@ -79,101 +71,43 @@ export async function validationLoss(
 }
 
 /**
- * A training run: the model, its trainer (AdamW, warmup + cosine, clipping, checkpoints in the run
- * directory) and the data streams. Progress and metrics go to the terminal and `metrics.jsonl`.
+ * A training run of the language model: AdamW (β₂ 0.99 as nanoGPT's small-data configs: few tokens
+ * per step make the second moment noisy), warmup + cosine, clipping, checkpoints in the run
+ * directory; evaluations report the validation loss.
  */
-export class TextgenRun {
-  readonly model: DecoderLM;
-  readonly trainer: Trainer<DecoderLM, TensorBatch>;
-  private readonly optimizer: AdamW;
-  private progress: Progress | undefined;
-
+export class TextgenRun extends TrainingRun<DecoderLM, TensorBatch> {
   constructor(
     readonly config: TextgenConfig,
-    readonly runDir: RunDir,
+    runDir: RunDir,
     readonly tokens: { train: Int32Array; val: Int32Array },
   ) {
     const { model: modelConfig, train } = config;
-    this.model = new DecoderLM(modelConfig, { rng: train.seed });
-    const tokensPerBatch = train.batchSize * modelConfig.blockSize;
-    // β₂ 0.99 as nanoGPT's small-data configs: few tokens per step make the second moment noisy.
-    this.optimizer = new AdamW(this.model.namedParameters(), {
-      weightDecay: train.weightDecay,
-      beta2: 0.99,
-    });
-    this.trainer = new Trainer<DecoderLM, TensorBatch>({
-      model: this.model,
-      loss: nextTokenLoss,
-      optimizer: this.optimizer,
-      schedule: new WarmupCosineSchedule({
-        peakLearningRate: train.learningRate,
-        warmupSteps: train.warmupSteps,
-        totalSteps: train.steps,
-        minLearningRate: train.minLearningRate,
+    const model = new DecoderLM(modelConfig, { rng: train.seed });
+    super({
+      runDir,
+      model,
+      optimizer: new AdamW(model.namedParameters(), {
+        weightDecay: train.weightDecay,
+        beta2: 0.99,
       }),
+      schedule: warmupCosine(train),
+      loss: nextTokenLoss,
       data: tensorBatches(
         new BatchStream(tokens.train, train.batchSize, modelConfig.blockSize, train.seed),
       ),
       evalData: validationBatches(config, tokens.val),
-      evalEvery: train.evalEvery,
       evalBatches: train.evalBatches,
+      evalSplit: 'val',
+      steps: train.steps,
+      evalEvery: train.evalEvery,
       clipNorm: train.clipNorm,
-      countTokens: () => tokensPerBatch,
-      checkpoint: {
-        store: new DirectoryCheckpointStore(runDir.checkpointsPath),
-        every: train.evalEvery,
-      },
-      config: config as unknown as Json,
-      callbacks: [
-        {
-          onStep: async (m) => {
-            this.progress?.update(m.step, { loss: m.loss, tokensPerSecond: m.tokensPerSecond });
-            await runDir.appendMetrics({
-              step: m.step,
-              split: 'train',
-              loss: m.loss,
-              lr: m.learningRate,
-              tokensPerSecond: m.tokensPerSecond,
-            });
-          },
-          onEval: async (m) => {
-            await runDir.appendMetrics({
-              step: m.step,
-              split: 'val',
-              loss: m.loss,
-              perplexity: m.perplexity,
-            });
-          },
-        },
-      ],
+      countTokens: () => train.batchSize * modelConfig.blockSize,
+      config,
     });
   }
 
   /** Validation loss (nats/token) over the run's fixed validation batches. */
   async validationLoss(): Promise<number> {
-    return (await this.trainer.evaluate()).loss;
-  }
-
-  /** Trains until `config.train.steps` steps are done, with a progress display. */
-  async fit(): Promise<void> {
-    const total = this.config.train.steps;
-    this.progress = createProgress({
-      label: 'train',
-      total,
-      every: Math.max(1, Math.round(total / 10)),
-    });
-    this.progress.update(this.trainer.step);
-    try {
-      await this.trainer.fit(total);
-    } finally {
-      this.progress.stop();
-      this.progress = undefined;
-    }
-  }
-
-  dispose(): void {
-    this.trainer.dispose();
-    this.optimizer.dispose();
-    this.model.dispose();
+    return (await this.evaluation()).loss;
   }
 }
