@@ -4,6 +4,7 @@ export {
   classProbabilities,
   type TestResult,
 } from './class-probabilities.js';
+export { type CliResult, cliFromSource } from './cli-from-source.js';
 export {
   addCommonOptions,
   type CommonOptions,

@@ -1,24 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliFromSource } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const work = mkdtempSync(join(tmpdir(), 'translate-test-'));
 
 /** Runs the CLI from source as a user would, on the wasm backend. */
-function translate(...args: string[]) {
-  const result = spawnSync(process.execPath, [tsx, cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, TFORMER_BACKEND: 'wasm', FORCE_COLOR: '0' },
-    timeout: 240_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const translate = cliFromSource(new URL('./cli.ts', import.meta.url));
 
 const readMetrics = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
