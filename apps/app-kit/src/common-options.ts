@@ -1,6 +1,7 @@
 import { type BackendSelection, formatBackendInfo, selectBackendFromArgs } from '@tformer/backend';
 import { type Command, Option } from 'commander';
 import { UsageError } from './run-cli.js';
+import { RunDir } from './run-dir.js';
 
 /** The options every app shares. */
 export interface CommonOptions {
@@ -78,4 +79,24 @@ export function parseNumber(
     }
     return n;
   };
+}
+
+/** The `resume` subcommand every app has: continue a run directory from its last checkpoint. */
+export function addResumeCommand(
+  program: Command,
+  defaultOut: string,
+  resume: (runDir: RunDir, flags: CommonOptions, steps: number | undefined) => Promise<void>,
+): void {
+  addCommonOptions(
+    program.command('resume').description('continue a run from its last checkpoint'),
+    defaultOut,
+  )
+    .option(
+      '--steps <n>',
+      'train to this many steps in all (default: the run’s own)',
+      parseInteger('--steps', 1),
+    )
+    .action((flags: CommonOptions & { steps?: number }) =>
+      resume(new RunDir(flags.out), flags, flags.steps),
+    );
 }

@@ -7,6 +7,7 @@ export {
 export { type CliResult, cliFromSource } from './cli-from-source.js';
 export {
   addCommonOptions,
+  addResumeCommand,
   type CommonOptions,
   parseInteger,
   parseNumber,

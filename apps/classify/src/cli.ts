@@ -2,6 +2,7 @@
 import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
+  addResumeCommand,
   type CommonOptions,
   parseInteger,
   parseNumber,
@@ -132,18 +133,7 @@ addCommonOptions(
   )
   .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
 
-addCommonOptions(
-  program.command('resume').description('continue a run from its last checkpoint'),
-  DEFAULT_OUT,
-)
-  .option(
-    '--steps <n>',
-    'train to this many steps in all (default: the run’s own)',
-    parseInteger('--steps', 1),
-  )
-  .action((flags: CommonOptions & { steps?: number }) =>
-    resumeCommand(new RunDir(flags.out), flags, flags.steps),
-  );
+addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
 addCommonOptions(
   program.command('eval').description("test metrics of a run's saved model"),

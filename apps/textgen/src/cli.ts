@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   addCommonOptions,
+  addResumeCommand,
   type CommonOptions,
   parseInteger,
   parseNumber,
@@ -143,18 +144,7 @@ addSampleOptions(
     trainCommand(configFrom(flags), new RunDir(flags.out), flags, flags),
   );
 
-addCommonOptions(
-  program.command('resume').description('continue a run from its last checkpoint'),
-  DEFAULT_OUT,
-)
-  .option(
-    '--steps <n>',
-    'train to this many steps in all (default: the run’s own)',
-    parseInteger('--steps', 1),
-  )
-  .action((flags: CommonOptions & { steps?: number }) =>
-    resumeCommand(new RunDir(flags.out), flags, flags.steps),
-  );
+addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
 addCommonOptions(
   program.command('eval').description("validation loss of a run's saved model"),

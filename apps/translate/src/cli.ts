@@ -2,6 +2,7 @@
 import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
+  addResumeCommand,
   type CommonOptions,
   parseInteger,
   parseNumber,
@@ -188,18 +189,7 @@ addDecodeOptions(
   )
   .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
 
-addCommonOptions(
-  program.command('resume').description('continue a run from its last checkpoint'),
-  DEFAULT_OUT,
-)
-  .option(
-    '--steps <n>',
-    'train to this many steps in all (default: the run’s own)',
-    parseInteger('--steps', 1),
-  )
-  .action((flags: CommonOptions & { steps?: number }) =>
-    resumeCommand(new RunDir(flags.out), flags, flags.steps),
-  );
+addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
 addDecodeOptions(
   addCommonOptions(
