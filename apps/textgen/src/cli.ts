@@ -116,7 +116,7 @@ addSampleOptions(
       .default('char'),
   )
   .option('--vocab-size <n>', 'BPE vocabulary size', parseInteger('--vocab-size', 257), 512)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 200)
+  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 400)
   .option('--batch-size <n>', 'windows per step', parseInteger('--batch-size', 1), 16)
   .option('--block-size <n>', 'context length in tokens', parseInteger('--block-size', 2), 64)
   .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
@@ -132,7 +132,7 @@ addSampleOptions(
     '--eval-every <n>',
     'evaluate and checkpoint every n steps',
     parseInteger('--eval-every', 1),
-    50,
+    100,
   )
   .option(
     '--eval-batches <n>',
