@@ -81,5 +81,5 @@ describeWithBackends('copy task', () => {
     expect([START, ...best!.tokens]).toEqual(unseen[0]);
     model.dispose();
     optimizer.dispose();
-  }, 300_000); // ~60 s on an idle 2-core machine, up to 2 min when it is shared
+  }, 300_000); // ~30 s on a quiet 2-core machine, up to ~3 min when it is shared
 }, ['wasm']);
