@@ -30,4 +30,9 @@ export {
 export { runCli, UsageError } from './run-cli.js';
 export { type MetricRecord, RunDir } from './run-dir.js';
 export { readTextLines } from './text-lines.js';
-export { TrainingRun, type TrainingRunOptions, warmupCosine } from './training-run.js';
+export {
+  resumedConfig,
+  TrainingRun,
+  type TrainingRunOptions,
+  warmupCosine,
+} from './training-run.js';

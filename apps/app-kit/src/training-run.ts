@@ -11,6 +11,7 @@ import {
 } from '@tformer/train';
 import { DirectoryCheckpointStore } from '@tformer/train/node';
 import { createProgress, type Progress } from './progress.js';
+import { UsageError } from './run-cli.js';
 import type { RunDir } from './run-dir.js';
 
 /** What an app supplies to a {@link TrainingRun}. */
@@ -47,6 +48,8 @@ export class TrainingRun<M extends Module, B> {
   readonly model: M;
   readonly trainer: Trainer<M, B>;
   readonly steps: number;
+  private readonly runDir: RunDir;
+  private readonly runConfig: unknown;
   private readonly optimizer: Optimizer;
   private progress: Progress | undefined;
   private lastEval: EvalMetrics | undefined;
@@ -56,6 +59,8 @@ export class TrainingRun<M extends Module, B> {
     this.model = model;
     this.optimizer = optimizer;
     this.steps = options.steps;
+    this.runDir = runDir;
+    this.runConfig = options.config;
     this.trainer = new Trainer<M, B>({
       model,
       loss: options.loss,
@@ -120,6 +125,21 @@ export class TrainingRun<M extends Module, B> {
     }
   }
 
+  /**
+   * `resume`: restores the run directory's last checkpoint (a {@link UsageError} when there is
+   * none), records the configuration when `saveConfig` (it changed, e.g. more `--steps`), and
+   * trains on to `steps`.
+   */
+  async resumeAndFit({ saveConfig }: { saveConfig: boolean }): Promise<void> {
+    const at = await this.trainer.resume();
+    if (at === undefined) {
+      throw new UsageError(`${this.runDir.checkpointsPath}: no checkpoint to resume from`);
+    }
+    process.stdout.write(`resumed at step ${at} of ${this.steps}\n`);
+    if (saveConfig) await this.runDir.writeConfig(this.runConfig);
+    await this.fit();
+  }
+
   dispose(): void {
     this.trainer.dispose();
     this.optimizer.dispose();
@@ -135,4 +155,13 @@ export function warmupCosine(train: { learningRate: number; warmupSteps: number;
     totalSteps: train.steps,
     minLearningRate: train.learningRate / 10,
   });
+}
+
+/** A run's saved `config.json`, trained to `steps` in all when given (`resume --steps`). */
+export async function resumedConfig<C extends { train: { steps: number } }>(
+  runDir: RunDir,
+  steps: number | undefined,
+): Promise<C> {
+  const saved = await runDir.readConfig<C>();
+  return steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
 }

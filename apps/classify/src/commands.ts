@@ -3,8 +3,8 @@ import {
   DataFileError,
   formatConfusion,
   type RunDir,
+  resumedConfig,
   startBackend,
-  UsageError,
 } from '@tformer/app-kit';
 import { type EncoderClassifier, loadModel, saveModel } from '@tformer/model';
 import type { WordPieceTokenizer } from '@tformer/tokenizer';
@@ -127,19 +127,12 @@ export async function resumeCommand(
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
-  const saved = await runDir.readConfig<ClassifyConfig>();
-  const config: ClassifyConfig =
-    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const config = await resumedConfig<ClassifyConfig>(runDir, steps);
   const tokenizer = await loadTokenizer(runDir.path);
   const data = await encodedCorpus(config, tokenizer);
   const run = new ClassifyRun(config, runDir, data);
   try {
-    const at = await run.trainer.resume();
-    if (at === undefined)
-      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
-    out(`resumed at step ${at} of ${config.train.steps}\n`);
-    if (steps !== undefined) await runDir.writeConfig(config);
-    await run.fit();
+    await run.resumeAndFit({ saveConfig: steps !== undefined });
     await finish(run, runDir, data.test);
   } finally {
     run.dispose();

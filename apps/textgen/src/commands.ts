@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type RunDir, startBackend, UsageError } from '@tformer/app-kit';
+import { type RunDir, resumedConfig, startBackend, UsageError } from '@tformer/app-kit';
 import { type DecoderLM, loadModel, saveModel } from '@tformer/model';
 import type { TextgenConfig } from './config.js';
 import { loadCorpus } from './corpus.js';
@@ -130,18 +130,11 @@ export async function resumeCommand(
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
-  const saved = await runDir.readConfig<TextgenConfig>();
-  const config: TextgenConfig =
-    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const config = await resumedConfig<TextgenConfig>(runDir, steps);
   const tokenizer = await loadTokenizer(runDir.path);
   const run = await prepare(config, runDir, tokenizer);
   try {
-    const at = await run.trainer.resume();
-    if (at === undefined)
-      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
-    out(`resumed at step ${at} of ${config.train.steps}\n`);
-    if (steps !== undefined) await runDir.writeConfig(config);
-    await run.fit();
+    await run.resumeAndFit({ saveConfig: steps !== undefined });
     out(
       `validation loss: ${(await run.validationLoss()).toFixed(4)} nats/token at step ${run.trainer.step}\n`,
     );

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { type RunDir, startBackend, UsageError, writeFileAtomic } from '@tformer/app-kit';
+import {
+  type RunDir,
+  resumedConfig,
+  startBackend,
+  UsageError,
+  writeFileAtomic,
+} from '@tformer/app-kit';
 import { type EncoderDecoder, loadModel, saveModel } from '@tformer/model';
 import { type EncodedPair, encodePairs } from './batches.js';
 import type { TranslateConfig } from './config.js';
@@ -109,19 +115,12 @@ export async function resumeCommand(
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
-  const saved = await runDir.readConfig<TranslateConfig>();
-  const config: TranslateConfig =
-    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const config = await resumedConfig<TranslateConfig>(runDir, steps);
   const vocabs = await loadVocabs(runDir.path);
   const data = encodeCorpus(await loadCorpus(config, config.train.seed), vocabs, config.maxTokens);
   const run = new TranslateRun(config, runDir, data);
   try {
-    const at = await run.trainer.resume();
-    if (at === undefined)
-      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
-    out(`resumed at step ${at} of ${config.train.steps}\n`);
-    if (steps !== undefined) await runDir.writeConfig(config);
-    await run.fit();
+    await run.resumeAndFit({ saveConfig: steps !== undefined });
     out(`test loss: ${(await run.testLoss()).toFixed(4)} at step ${run.trainer.step}\n`);
     await finish(run, runDir, vocabs, data.testPairs);
   } finally {

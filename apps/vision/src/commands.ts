@@ -3,6 +3,7 @@ import {
   DataFileError,
   formatConfusion,
   type RunDir,
+  resumedConfig,
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
@@ -114,18 +115,11 @@ export async function resumeCommand(
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
-  const saved = await runDir.readConfig<VisionConfig>();
-  const config: VisionConfig =
-    steps === undefined ? saved : { ...saved, train: { ...saved.train, steps } };
+  const config = await resumedConfig<VisionConfig>(runDir, steps);
   const set = await imagesOf(config);
   const run = new VisionRun(config, runDir, set);
   try {
-    const at = await run.trainer.resume();
-    if (at === undefined)
-      throw new UsageError(`${runDir.checkpointsPath}: no checkpoint to resume from`);
-    out(`resumed at step ${at} of ${config.train.steps}\n`);
-    if (steps !== undefined) await runDir.writeConfig(config);
-    await run.fit();
+    await run.resumeAndFit({ saveConfig: steps !== undefined });
     await finish(run, runDir, set);
   } finally {
     run.dispose();
