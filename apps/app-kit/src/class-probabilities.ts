@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { argmax } from '@tformer/model';
 import type { Module } from '@tformer/nn';
-import { type DataSource, macroF1 } from '@tformer/train';
+import { countCorrect, type DataSource, macroF1 } from '@tformer/train';
 import { confusionMatrix } from './confusion.js';
 import { createProgress } from './progress.js';
 
@@ -37,6 +37,21 @@ export async function classProbabilities<B>(
     model.train(wasTraining);
   }
   return out;
+}
+
+/**
+ * Correct predictions among `logits` (argmax against `labels`), for a Trainer's `countCorrect`.
+ * It frees `logits`, which the caller computed only for this count.
+ */
+export async function correctOf(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+): Promise<{ correct: number; total: number }> {
+  try {
+    return await countCorrect(logits, labels);
+  } finally {
+    logits.dispose();
+  }
 }
 
 export interface TestResult {

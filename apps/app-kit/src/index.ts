@@ -2,6 +2,7 @@ export { writeFileAtomic } from './atomic-write.js';
 export {
   classificationResult,
   classProbabilities,
+  correctOf,
   type TestResult,
 } from './class-probabilities.js';
 export { type CliResult, cliFromSource } from './cli-from-source.js';

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import {
   classificationResult,
+  correctOf,
   classProbabilities as probabilitiesOf,
   type RunDir,
   type TestResult,
@@ -8,7 +8,7 @@ import {
   warmupCosine,
 } from '@tformer/app-kit';
 import { EncoderClassifier } from '@tformer/model';
-import { AdamW, countCorrect, crossEntropy } from '@tformer/train';
+import { AdamW, crossEntropy } from '@tformer/train';
 import {
   type EncodedExample,
   sequentialBatches,
@@ -21,15 +21,6 @@ export type { TestResult } from '@tformer/app-kit';
 
 /** Examples per evaluation batch. */
 const EVAL_BATCH = 64;
-
-/** Correct predictions among `logits`, which it frees (countCorrect leaves its inputs alone). */
-async function correctOf(logits: tf.Tensor, labels: tf.Tensor) {
-  try {
-    return await countCorrect(logits, labels);
-  } finally {
-    logits.dispose();
-  }
-}
 
 /**
  * A training run of the Keras-style classifier: AdamW, warmup + cosine, clipping, checkpoints in

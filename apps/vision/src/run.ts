@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import {
   classificationResult,
+  correctOf,
   classProbabilities as probabilitiesOf,
   type RunDir,
   type TestResult,
@@ -8,7 +8,7 @@ import {
   warmupCosine,
 } from '@tformer/app-kit';
 import { VisionTransformer } from '@tformer/model';
-import { AdamW, countCorrect, crossEntropy } from '@tformer/train';
+import { AdamW, crossEntropy } from '@tformer/train';
 import { sequentialBatches, shuffledBatches, type TensorBatch } from './batches.js';
 import type { VisionConfig } from './config.js';
 import type { Image } from './shapes.js';
@@ -17,15 +17,6 @@ export type { TestResult } from '@tformer/app-kit';
 
 /** Images per evaluation batch. */
 const EVAL_BATCH = 100;
-
-/** Correct predictions among `logits`, which it frees (countCorrect leaves its inputs alone). */
-async function correctOf(logits: tf.Tensor, labels: tf.Tensor) {
-  try {
-    return await countCorrect(logits, labels);
-  } finally {
-    logits.dispose();
-  }
-}
 
 export const numPatches = (config: VisionConfig) =>
   (config.imageSize / config.model.patchSize) ** 2;
