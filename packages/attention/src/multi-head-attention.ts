@@ -141,7 +141,8 @@ export class MultiHeadAttention extends Module {
     if (!['none', 'rope', 'alibi'].includes(c.position)) {
       throw new AttentionArgumentError('position', "'none', 'rope' or 'alibi'", c.position);
     }
-    this.#rng = resolveRng(options.rng);
+    // Registered: its draws seed attention dropout, so `randomState()` must save it.
+    this.#rng = this.addRng('rng', resolveRng(options.rng));
     const dense = (name: string, inDim: number, outDim: number) =>
       this.addModule(
         name,

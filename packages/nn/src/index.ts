@@ -49,9 +49,17 @@ export {
   type LoadStateDictOptions,
   Module,
   ModuleList,
+  type RandomState,
   type StateDict,
 } from './module.js';
-export { createRng, type Rng, type RngOption, resolveRng } from './rng.js';
+export {
+  assertRngState,
+  createRng,
+  type Rng,
+  type RngOption,
+  type RngState,
+  resolveRng,
+} from './rng.js';
 export {
   type DecodedSafetensors,
   type DecodedTensor,

@@ -96,6 +96,8 @@ export interface DropoutOptions {
  * others scaled by 1/(1 − rate); in eval mode (or with rate 0) the identity. Masks are drawn from
  * its seeded {@link Rng} on the host, so the same seed gives the same masks on every backend
  * (each call advances the generator). The result is always a new tensor owned by the caller.
+ * The generator is registered as `rng`, so `model.randomState()` lists it as e.g.
+ * `blocks.0.dropout.rng`.
  */
 export class Dropout extends Module {
   readonly rate: number;
@@ -108,7 +110,8 @@ export class Dropout extends Module {
       throw new ArgumentError('rate', rate, 'a number in [0, 1)');
     }
     this.rate = rate;
-    this.rng = resolveRng(options.rng);
+    // Registered so that `randomState()` saves it: a resumed run then draws the same masks.
+    this.rng = this.addRng('rng', resolveRng(options.rng));
   }
 
   apply(x: tf.Tensor): tf.Tensor {

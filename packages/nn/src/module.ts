@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { formatShape, ModuleError, StateDictError } from './errors.js';
+import { assertRngState, type Rng, type RngState } from './rng.js';
 
 /** A state dict: dotted parameter name → tensor. */
 export type StateDict = Record<string, tf.Tensor>;
@@ -8,6 +9,9 @@ export interface AddParameterOptions {
   /** Whether optimizers update it (`tf.Variable.trainable`). Default true. */
   trainable?: boolean;
 }
+
+/** The states of a module tree's generators: dotted name (`blocks.0.dropout.rng`) → state. */
+export type RandomState = Record<string, RngState>;
 
 export interface LoadStateDictOptions {
   /** Fail on missing and unexpected keys (default true); shapes and dtypes are always checked. */
@@ -39,6 +43,7 @@ const NAME = /^[A-Za-z0-9_]+$/;
 export class Module {
   readonly #parameters = new Map<string, tf.Variable>();
   readonly #modules = new Map<string, Module>();
+  readonly #rngs = new Map<string, Rng>();
   #training = true;
   #disposed = false;
 
@@ -85,6 +90,81 @@ export class Module {
     this.#modules.set(name, module);
     module.train(this.#training);
     return module;
+  }
+
+  /**
+   * Registers a generator the module draws from while it runs (dropout masks), so that
+   * {@link Module.randomState} saves it under a dotted name (`blocks.0.dropout.rng`) and a resumed
+   * run draws the same masks. Generators used only to initialise parameters need no registration.
+   * `name` is one segment, in the same namespace as parameters and children.
+   */
+  protected addRng<R extends Rng>(name: string, rng: R): R {
+    this.#checkName(name);
+    this.#rngs.set(name, rng);
+    return rng;
+  }
+
+  /**
+   * Every registered generator with its dotted name, in the order of
+   * {@link Module.namedParameters}; a generator registered twice is listed once, first name.
+   */
+  namedRngs(): [string, Rng][] {
+    const out: [string, Rng][] = [];
+    const seen = new Set<Rng>();
+    const walk = (module: Module, prefix: string) => {
+      for (const [name, rng] of module.#rngs) {
+        if (seen.has(rng)) continue;
+        seen.add(rng);
+        out.push([prefix + name, rng]);
+      }
+      for (const [name, child] of module.#modules) walk(child, `${prefix}${name}.`);
+    };
+    walk(this, '');
+    return out;
+  }
+
+  /**
+   * The state of every registered generator by dotted name: plain JSON, to save next to the
+   * weights so that training resumes with the same dropout masks.
+   *
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(model.randomState());
+   * // … later, in a fresh process, after building the model again:
+   * model.loadRandomState(JSON.parse(saved));
+   * ```
+   */
+  randomState(): RandomState {
+    return Object.fromEntries(this.namedRngs().map(([name, rng]) => [name, rng.state()]));
+  }
+
+  /**
+   * Restores the generators from {@link Module.randomState}'s output. With `strict` (the default)
+   * every missing and unexpected name is reported in one {@link StateDictError}; each state is
+   * validated (an `ArgumentError` names it). Nothing is restored unless every check passes.
+   */
+  loadRandomState(states: RandomState, { strict = true }: LoadStateDictOptions = {}): void {
+    this.#assertLive('loadRandomState');
+    const rngs = this.namedRngs();
+    if (strict) {
+      const known = new Set(rngs.map(([n]) => n));
+      const missing = rngs.map(([n]) => n).filter((n) => !Object.hasOwn(states, n));
+      const unexpected = Object.keys(states).filter((n) => !known.has(n));
+      if (missing.length > 0 || unexpected.length > 0) {
+        const parts = [
+          missing.length > 0 ? `is missing generator(s): ${missing.join(', ')}` : '',
+          unexpected.length > 0 ? `has unexpected key(s): ${unexpected.join(', ')}` : '',
+        ].filter(Boolean);
+        throw new StateDictError(
+          missing.length > 0 ? 'missing' : 'unexpected',
+          [...missing, ...unexpected].join(', '),
+          `random state ${parts.join('; ')}`,
+        );
+      }
+    }
+    const present = rngs.filter(([name]) => Object.hasOwn(states, name));
+    for (const [name] of present) assertRngState(states[name], `states['${name}']`);
+    for (const [name, rng] of present) rng.restore(states[name]!);
   }
 
   /** Every parameter with its dotted name, depth first in the order they were added. */
@@ -236,7 +316,7 @@ export class Module {
         `invalid name '${name}': use letters, digits and _ (dots come from nesting)`,
       );
     }
-    if (this.#parameters.has(name) || this.#modules.has(name)) {
+    if (this.#parameters.has(name) || this.#modules.has(name) || this.#rngs.has(name)) {
       throw new ModuleError(`name '${name}' is already used in this module`);
     }
   }

@@ -23,7 +23,38 @@ export interface Rng {
    * layer its own fork of one root generator to make a whole model reproducible from one seed.
    */
   fork(): Rng;
+  /**
+   * A JSON-serialisable snapshot of the generator (a copy: later draws do not change it). After
+   * `restore(snapshot)`, this or any other generator draws exactly what this one draws next.
+   *
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(rng.state());
+   * const next = rng.uniform();
+   * rng.restore(JSON.parse(saved));
+   * rng.uniform() === next; // true
+   * ```
+   */
+  state(): RngState;
+  /**
+   * Puts the generator where `state` was taken (words, pending normal spare and seed). Throws
+   * {@link ArgumentError} naming the faulty field when `state` is not a valid {@link RngState},
+   * leaving the generator untouched.
+   */
+  restore(state: RngState): void;
 }
+
+/**
+ * The saved position of an {@link Rng}: the four 32-bit xoshiro128** words, the second normal of
+ * the last Box–Muller pair when one is pending (else `null`) and the seed. Plain JSON: it survives
+ * `JSON.stringify`/`JSON.parse` exactly (doubles print round-trip). A type alias, not an interface,
+ * so it is assignable to JSON value types with an index signature.
+ */
+export type RngState = {
+  words: [number, number, number, number];
+  spare: number | null;
+  seed: number;
+};
 
 const TWO_POW_32 = 4294967296;
 
@@ -44,11 +75,10 @@ class Xoshiro128 implements Rng {
   private c: number;
   private d: number;
   private spare: number | undefined;
+  #seed: number;
 
-  constructor(
-    readonly seed: number,
-    stream = 0,
-  ) {
+  constructor(seed: number, stream = 0) {
+    this.#seed = seed;
     // Low and high 32 bits of the seed (a safe integer has 53) each drive a splitmix32 stream.
     const low = splitmix32(seed >>> 0);
     const high = splitmix32(
@@ -59,6 +89,10 @@ class Xoshiro128 implements Rng {
     this.c = (low() ^ high()) >>> 0;
     this.d = (low() ^ high()) >>> 0;
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1;
+  }
+
+  get seed(): number {
+    return this.#seed;
   }
 
   nextUint32(): number {
@@ -111,6 +145,49 @@ class Xoshiro128 implements Rng {
 
   fork(): Rng {
     return new Xoshiro128(this.nextUint32(), this.nextUint32() | 1);
+  }
+
+  state(): RngState {
+    return {
+      // The xor steps leave signed int32 words: store them as uint32, the form restore checks.
+      words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0],
+      spare: this.spare ?? null,
+      seed: this.#seed,
+    };
+  }
+
+  restore(state: RngState): void {
+    assertRngState(state);
+    [this.a, this.b, this.c, this.d] = state.words;
+    this.spare = state.spare ?? undefined;
+    this.#seed = state.seed;
+  }
+}
+
+/**
+ * Throws {@link ArgumentError} unless `state` is a valid {@link RngState}; `argument` names it in
+ * the message (e.g. `states['blocks.0.dropout.rng']`). Lets a caller check several states before
+ * restoring any.
+ */
+export function assertRngState(state: unknown, argument = 'state'): asserts state is RngState {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new ArgumentError(argument, state, 'an object { words, spare, seed }');
+  }
+  const { words, spare, seed } = state as Record<string, unknown>;
+  const isWord = (w: unknown) =>
+    Number.isInteger(w) && (w as number) >= 0 && (w as number) < TWO_POW_32;
+  if (!Array.isArray(words) || words.length !== 4 || !words.every(isWord)) {
+    throw new ArgumentError(`${argument}.words`, words, 'four uint32 integers');
+  }
+  // The all-zero state is xoshiro's fixed point: it would only ever draw zeros.
+  if (words.every((w) => w === 0)) {
+    throw new ArgumentError(`${argument}.words`, words, 'four uint32 integers, not all zero');
+  }
+  if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+    throw new ArgumentError(`${argument}.spare`, spare, 'a finite number or null');
+  }
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0) {
+    throw new ArgumentError(`${argument}.seed`, seed, 'a non-negative safe integer');
   }
 }
 
