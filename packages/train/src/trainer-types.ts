@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@tformer/nn';
+import type { Module, RandomState } from '@tformer/nn';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { Optimizer } from './optimizer.js';
 import type { LearningRateSchedule } from './schedule.js';
@@ -88,7 +88,11 @@ export interface TrainerOptions<M extends Module, B> {
   accumulationSteps?: number;
   /** Clip the global gradient norm to this value. Default: no clipping. */
   clipNorm?: number;
-  /** A generator used by the model or the loss (dropout), saved in checkpoints. */
+  /**
+   * A generator the loss or data pipeline draws from, saved in checkpoints. The model's own
+   * generators (its `Dropout` layers', attention dropout's) need not be given: checkpoints save
+   * `model.randomState()` anyway.
+   */
   rng?: Resumable;
   /** Where and how often to checkpoint; `fit` also checkpoints when it ends. */
   checkpoint?: { store: CheckpointStore; every?: number };
@@ -105,6 +109,12 @@ export interface TrainerState {
   optimizerIterations: number;
   data: Json;
   rng: Json;
+  /**
+   * `model.randomState()`: every generator the model registered (dropout), by dotted name.
+   * Absent in checkpoints written before it existed; resuming one of those leaves the model's
+   * generators as they are.
+   */
+  modelRng?: RandomState;
   schedule: Json;
   optimizer: Json;
   config: Json;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Dense, Module, safetensorsToStateDict } from '@tformer/nn';
+import { Dense, Dropout, Module, safetensorsToStateDict } from '@tformer/nn';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
@@ -20,20 +20,23 @@ const [IN, HIDDEN, CLASSES, BATCH] = [4, 8, 3, 6];
 
 class TinyClassifier extends Module {
   readonly hidden: Dense;
+  readonly drop: Dropout;
   readonly out: Dense;
-  constructor(seed: number) {
+  constructor(seed: number, dropout = 0) {
     super();
     this.hidden = this.addModule(
       'hidden',
       new Dense({ inputDim: IN, outputDim: HIDDEN, rng: seed }),
     );
+    // Its generator is seeded by `seed` too: a fresh model starts with other masks.
+    this.drop = this.addModule('drop', new Dropout({ rate: dropout, rng: seed + 2 }));
     this.out = this.addModule(
       'out',
       new Dense({ inputDim: HIDDEN, outputDim: CLASSES, rng: seed + 1 }),
     );
   }
   apply(x: tf.Tensor): tf.Tensor {
-    return this.out.apply(tf.relu(this.hidden.apply(x)));
+    return tf.tidy(() => this.out.apply(this.drop.apply(tf.relu(this.hidden.apply(x)))));
   }
 }
 
@@ -79,10 +82,10 @@ class SyntheticData implements DataSource<Batch> {
 /** Trainer options for a fresh model; the loss adds noise from `rng` as dropout would. */
 function setup(
   seed: number,
-  extra: Partial<TrainerOptions<TinyClassifier, Batch>> = {},
+  { dropout, ...extra }: Partial<TrainerOptions<TinyClassifier, Batch>> & { dropout?: number } = {},
   poisoned = () => false,
 ) {
-  const model = new TinyClassifier(seed);
+  const model = new TinyClassifier(seed, dropout);
   const rng = new Lcg(12345);
   const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0.01 });
   const trainer = new Trainer<TinyClassifier, Batch>({
@@ -240,6 +243,44 @@ describeWithBackends('Trainer', (backend) => {
       'v.out.kernel',
     ]);
     tf.dispose(moments);
+  });
+
+  it('resumes a model with dropout exactly: its generators are in the checkpoint', async () => {
+    const record = (losses: number[]) => [{ onStep: (m: StepMetrics) => void losses.push(m.loss) }];
+    const uninterrupted: number[] = [];
+    const reference = setup(7, { dropout: 0.3, callbacks: record(uninterrupted) });
+    await reference.trainer.fit(8);
+    reference.dispose();
+
+    const store = new MemoryCheckpointStore();
+    const first: number[] = [];
+    const a = setup(7, { dropout: 0.3, callbacks: record(first), checkpoint: { store } });
+    await a.trainer.fit(4);
+    a.dispose();
+    const saved = JSON.parse(new TextDecoder().decode((await store.load())!['trainer.json']));
+    expect(Object.keys(saved.modelRng)).toEqual(['drop.rng']);
+    expect(saved.modelRng['drop.rng']).toMatchObject({ seed: 9, spare: null });
+
+    // A fresh process: another seed, so other weights and other dropout masks until resume().
+    const resumed: number[] = [];
+    const b = setup(98, { dropout: 0.3, callbacks: record(resumed), checkpoint: { store } });
+    expect(await b.trainer.resume()).toBe(4);
+    await b.trainer.fit(8);
+    b.dispose();
+    expect([...first, ...resumed]).toEqual(uninterrupted);
+
+    // A version-1 checkpoint from before `modelRng` still resumes, with the model's own masks
+    // (so not exactly: which is why the field exists).
+    const files = (await store.load())!;
+    const { modelRng: _, ...old } = JSON.parse(new TextDecoder().decode(files['trainer.json']));
+    files['trainer.json'] = new TextEncoder().encode(JSON.stringify(old));
+    const legacy = new MemoryCheckpointStore();
+    await legacy.save(files);
+    const c = setup(98, { dropout: 0.3, checkpoint: { store: legacy } });
+    const untouched = c.model.drop.rng.state();
+    expect(await c.trainer.resume()).toBe(8);
+    expect(c.model.drop.rng.state()).toEqual(untouched);
+    c.dispose();
   });
 
   it('checkpoints once per due step, resumes nothing from an empty store, and rejects foreign checkpoints', async () => {

@@ -27,9 +27,10 @@ const STATE_FILE = 'trainer.json';
  * - the number of live tensors does not grow from step to step;
  * - a NaN or infinite loss throws {@link NonFiniteLossError} before that step's update and before
  *   any checkpoint, so neither the weights nor the last checkpoint see it;
- * - a checkpoint holds weights, optimizer moments and step count, data position, RNG state and
+ * - a checkpoint holds weights, optimizer moments and step count, data position, RNG state (the
+ *   optional `rng` and every generator the model registered, e.g. its dropout layers') and
  *   schedule, so `resume()` followed by training gives the same losses as never stopping (on the
- *   same backend).
+ *   same backend), dropout included.
  *
  * @param options the model, loss, optimizer, schedule and data (required); evaluation data and
  *   cadence, accuracy and token counters, accumulation, clipping, RNG, checkpoint store and
@@ -206,6 +207,7 @@ export class Trainer<M extends Module, B> {
       optimizerIterations: optimizer.iterations,
       data: data.state(),
       rng: rng ? rng.state() : null,
+      modelRng: model.randomState(),
       schedule: this.schedule.getConfig() as unknown as Json,
       optimizer: optimizer.getConfig(),
       config: config ?? null,
@@ -221,8 +223,9 @@ export class Trainer<M extends Module, B> {
   }
 
   /**
-   * Loads the store's checkpoint, if any, into the model, optimizer, data source, RNG, schedule
-   * and step count. Returns the step it resumed at, or `undefined` when there was none.
+   * Loads the store's checkpoint, if any, into the model (weights and the generators of
+   * `model.randomState()`), optimizer, data source, RNG, schedule and step count. Returns the
+   * step it resumed at, or `undefined` when there was none.
    */
   async resume(): Promise<number | undefined> {
     const { checkpoint, model, optimizer, data, rng } = this.options;
@@ -250,6 +253,11 @@ export class Trainer<M extends Module, B> {
     } finally {
       tf.dispose([weights, moments]);
     }
+    // `modelRng` was added without a version bump: it is optional, so version-1 checkpoints
+    // written before it still resume (with the model's generators left as they are, as they
+    // always were), and older readers ignore it. Strict: a checkpoint of another architecture
+    // fails here, as its weights would, rather than resuming with some masks not restored.
+    if (state.modelRng !== undefined) model.loadRandomState(state.modelRng);
     data.restore(state.data);
     if (rng) rng.restore(state.rng);
     this.schedule = scheduleFromConfig(state.schedule as unknown as ScheduleConfig);
