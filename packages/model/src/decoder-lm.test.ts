@@ -172,6 +172,26 @@ describeWithBackends('DecoderLM', () => {
     model.dispose();
   });
 
+  it('saves every dropout generator (attention included), so a copy draws the same masks', () => {
+    const config = { ...gpt2Config, dropout: 0.3 };
+    const model = new DecoderLM(config, { rng: 7 });
+    const copy = new DecoderLM(config, { rng: 8 });
+    const weights = model.stateDict();
+    copy.loadStateDict(weights);
+    tf.dispose(Object.values(weights));
+    expect(Object.keys(model.randomState())).toContain('blocks.0.attn.rng');
+    const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6]], [1, 6], 'int32');
+    const warmUp = model.apply(ids); // advances model's generators past their initial state
+    copy.loadRandomState(model.randomState());
+    const [a, b] = [model.apply(ids), copy.apply(ids)];
+    expect(maxAbsDiff(a, b)).toBe(0);
+    const c = copy.apply(ids); // the next masks differ from the ones just drawn
+    expect(maxAbsDiff(b, c)).toBeGreaterThan(0);
+    tf.dispose([ids, warmUp, a, b, c]);
+    model.dispose();
+    copy.dispose();
+  });
+
   it('round-trips its config', () => {
     const model = new DecoderLM(gpt2Config, { rng: 6 });
     const copy = DecoderLM.fromConfig(model.getConfig());

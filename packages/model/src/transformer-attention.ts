@@ -119,7 +119,7 @@ export class TransformerAttention extends Module {
       options.outputInitializer ?? options.kernelInitializer,
       numHeads * this.headSize,
     );
-    this.#rng = rng.fork();
+    this.#rng = this.addRng('rng', rng.fork());
   }
 
   apply(x: tf.Tensor, call: TransformerAttentionCall = {}): tf.Tensor {
