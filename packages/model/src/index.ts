@@ -1,7 +1,10 @@
 export {
   type BeamSearchOptions,
   beamSearch,
+  beamSearchDecoderLM,
+  beamSearchEncoderDecoder,
   type Hypothesis,
+  type ModelBeamSearchOptions,
   type NextLogProbs,
 } from './beam-search.js';
 export {
@@ -76,9 +79,10 @@ export {
   WEIGHTS_FILE,
 } from './save-load.js';
 export {
-  beamSearchDecoderLM,
-  beamSearchEncoderDecoder,
+  generateSeq2Seq,
+  generateSeq2SeqStream,
   greedyDecode,
+  type Seq2SeqGenerateOptions,
   type Seq2SeqGreedyOptions,
 } from './seq2seq-generate.js';
 export {

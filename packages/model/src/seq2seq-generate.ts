@@ -1,140 +1,260 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type BeamSearchOptions, beamSearch, type Hypothesis } from './beam-search.js';
-import type { DecoderLM } from './decoder-lm.js';
+import { createRng } from '@tformer/nn';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
+import type { GenerationStep } from './generate.js';
 import { KVCache } from './kv-cache.js';
-import { argmax } from './sampling.js';
+import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
+export interface Seq2SeqGenerateOptions extends SamplingOptions {
+  /** The token every target starts with (BOS, Hugging Face's `decoder_start_token_id`). */
+  startToken: number;
+  /** How many tokens to add at most (per row), at most the model's `maxLength`. */
+  maxNewTokens: number;
+  /** Generation of a row ends after it emits one of these (the stop token is kept). */
+  stopTokens?: readonly number[];
+  /** Seed of the sampling generator: the same seed gives the same tokens. Default random. */
+  seed?: number;
+  /**
+   * Reuse the decoder's self-attention keys/values of earlier target positions (default true);
+   * false runs the decoder over the whole target prefix at every step (same tokens, slower).
+   */
+  useCache?: boolean;
+  /**
+   * Id that right-pads shorter sources of a batch; the padding is masked out of the encoder and
+   * of cross-attention, so a row gives the same tokens in a batch as alone. Default the model's
+   * `config.padTokenId`, else 0; it must equal `config.padTokenId` when the config sets one.
+   */
+  padTokenId?: number;
+}
+
+/** Options of {@link greedyDecode}: greedy {@link Seq2SeqGenerateOptions} without sampling. */
 export interface Seq2SeqGreedyOptions {
   /** The token every target starts with (BOS). */
   startToken: number;
   maxNewTokens: number;
   /** A row ends after emitting one of these (kept in the output). */
   stopTokens?: readonly number[];
+  /** Id that right-pads shorter sources (see {@link Seq2SeqGenerateOptions.padTokenId}). */
+  padTokenId?: number;
 }
 
 /**
- * Greedy decoding of an {@link EncoderDecoder} for a batch of equal-length (or `padTokenId`-
- * padded) sources: encodes once, then decodes one token per step with the self-attention KV
- * cache. Returns each row's new tokens (after `startToken`).
+ * Autoregressive generation from an {@link EncoderDecoder}, streamed one step at a time (as
+ * Hugging Face's `generate()` on a seq2seq model): the sources (a batch of any lengths, right-
+ * padded and masked) are encoded once, then every target starts with `startToken` and each step
+ * picks one token per row — greedy, or sampled with temperature, top-k, top-p and the repetition
+ * penalty (over the target tokens generated so far). With the KV cache (default) each step runs
+ * the decoder on one new position. A row that has emitted a stop token yields -1 afterwards.
+ *
+ * @example
+ * ```ts
+ * const opts = { startToken: 1, maxNewTokens: 10, stopTokens: [2], doSample: true, seed: 7 };
+ * for await (const { tokens } of generateSeq2SeqStream(model, [[5, 6, 7], [8, 9]], opts)) {
+ *   console.log(tokens); // one new token per source, -1 once a row has stopped
+ * }
+ * ```
  */
-export async function greedyDecode(
+export async function* generateSeq2SeqStream(
   model: EncoderDecoder,
   sources: readonly (readonly number[])[],
-  { startToken, maxNewTokens, stopTokens = [] }: Seq2SeqGreedyOptions,
-): Promise<number[][]> {
-  const S = sources[0]?.length ?? 0;
-  if (S === 0 || sources.some((s) => s.length !== S)) {
-    throw new ModelArgumentError(
-      'sources',
-      'non-empty rows of equal length (pad them)',
-      sources.map((s) => s.length),
-    );
-  }
-  const B = sources.length;
-  const wasTraining = model.training;
-  model.eval();
-  const src = tf.tensor2d(sources.flat(), [B, S], 'int32');
-  const srcMask = model.keyMask(src);
-  const memory = model.encode(src, srcMask);
-  const cache = new KVCache(model.decoder.numLayers);
-  const out = sources.map((): number[] => []);
+  options: Seq2SeqGenerateOptions,
+): AsyncGenerator<GenerationStep> {
+  const { startToken, maxNewTokens, stopTokens = [], useCache = true } = options;
+  const padTokenId = checkSeq2SeqArguments(model, sources, options);
+  checkSamplingOptions(options);
+  const rng = createRng(options.seed);
+  const targets = sources.map(() => [startToken]); // decoder inputs: start + tokens so far
+  const history = sources.map((): number[] => []); // generated tokens, for the penalty
   const done = sources.map(() => false);
   const stops = new Set(stopTokens);
-  let last = sources.map(() => startToken);
+  const V = model.config.tgtVocabSize;
+  const wasTraining = model.training;
+  model.eval();
+  const { memory, mask } = encodeSources(model, sources, padTokenId);
+  const cache = useCache ? new KVCache(model.decoder.numLayers) : undefined;
   try {
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
-      const logits = tf.tidy(() =>
-        model.decode(tf.tensor2d(last, [B, 1], 'int32'), memory, srcMask, cache),
-      );
-      const data = (await logits.data()) as Float32Array;
-      logits.dispose();
-      const V = model.config.tgtVocabSize;
-      last = last.map((prev, b) => {
-        if (done[b]) return prev;
-        const token = argmax(data.subarray(b * V, (b + 1) * V));
-        out[b]!.push(token);
+      const logits = await nextLogProbs(model, targets, memory, mask, cache, false);
+      const tokens = targets.map((target, b) => {
+        if (done[b]) {
+          target.push(target.at(-1)!); // a finished row keeps the batch rectangular
+          return -1;
+        }
+        const token = chooseToken(logits.subarray(b * V, (b + 1) * V), history[b]!, options, rng);
+        history[b]!.push(token);
+        target.push(token);
         if (stops.has(token)) done[b] = true;
         return token;
       });
+      yield { step, tokens, done: [...done] };
     }
   } finally {
-    tf.dispose([src, memory, ...(srcMask ? [srcMask] : [])]);
-    cache.dispose();
+    tf.dispose([memory, ...(mask ? [mask] : [])]);
+    cache?.dispose();
     model.train(wasTraining);
+  }
+}
+
+/**
+ * All new tokens per source (stop tokens included), collected from {@link generateSeq2SeqStream}.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await generateSeq2Seq(model, [[5, 6, 7], [8, 9]], { startToken: 1, maxNewTokens: 8 });
+ * ```
+ */
+export async function generateSeq2Seq(
+  model: EncoderDecoder,
+  sources: readonly (readonly number[])[],
+  options: Seq2SeqGenerateOptions,
+): Promise<number[][]> {
+  const out = sources.map((): number[] => []);
+  for await (const { tokens } of generateSeq2SeqStream(model, sources, options)) {
+    tokens.forEach((t, b) => {
+      if (t >= 0) out[b]!.push(t);
+    });
   }
   return out;
 }
 
 /**
- * Beam search for one source sentence through an {@link EncoderDecoder}: the source is encoded
- * once and each step scores every live hypothesis (recomputing its decoder pass).
+ * Greedy decoding of an {@link EncoderDecoder} (sources of any lengths, right-padded with
+ * `padTokenId`), with the KV cache: {@link generateSeq2Seq} without sampling. Returns each row's
+ * new tokens (after `startToken`).
+ *
+ * @example
+ * ```ts
+ * const [tokens] = await greedyDecode(model, [[5, 6, 7]], { startToken: 1, maxNewTokens: 8 });
+ * ```
  */
-export async function beamSearchEncoderDecoder(
+export function greedyDecode(
   model: EncoderDecoder,
-  source: readonly number[],
-  options: BeamSearchOptions & { startToken: number },
-): Promise<Hypothesis[]> {
-  const wasTraining = model.training;
-  model.eval();
-  const src = tf.tensor2d([...source], [1, source.length], 'int32');
-  const srcMask = model.keyMask(src);
-  const memory = model.encode(src, srcMask);
+  sources: readonly (readonly number[])[],
+  options: Seq2SeqGreedyOptions,
+): Promise<number[][]> {
+  return generateSeq2Seq(model, sources, { ...options, doSample: false });
+}
+
+/**
+ * Encodes right-padded sources once: the memory `[B, S, d]` and the key mask `[B, S]` that hides
+ * the padding (and the config's pad id, as `model.apply` does), undefined when nothing is masked.
+ * The caller owns both tensors.
+ */
+export function encodeSources(
+  model: EncoderDecoder,
+  sources: readonly (readonly number[])[],
+  padTokenId: number,
+): { memory: tf.Tensor; mask: tf.Tensor | undefined } {
+  const B = sources.length;
+  const S = Math.max(...sources.map((s) => s.length));
+  return tf.tidy(() => {
+    const ids = sources.flatMap((s) => [...s, ...Array<number>(S - s.length).fill(padTokenId)]);
+    const src = tf.tensor2d(ids, [B, S], 'int32');
+    let mask = model.keyMask(src); // [B, S] bool, or undefined without a config pad id
+    if (sources.some((s) => s.length < S)) {
+      // Mask by length, so padding is hidden even when the config has no pad id.
+      const real = sources.flatMap((s) => Array.from({ length: S }, (_, j) => j < s.length));
+      const byLength = tf.tensor2d(real, [B, S], 'bool'); // [B, S]
+      mask = mask ? tf.logicalAnd(mask, byLength) : byLength;
+    }
+    const memory = model.encode(src, mask); // [B, S, d]
+    return mask ? { memory, mask } : { memory, mask: undefined };
+  });
+}
+
+/**
+ * Next-token logits (or log-probabilities) `[n·V]` after each row of `targets` (`n` rows of
+ * equal length, starting with the start token), read to the CPU. With `cache` (holding the first
+ * `cache.length` columns) only the new columns run; without, the decoder runs over the whole
+ * prefix, through a throw-away cache so that no target id is masked as padding (as in the cached
+ * path: a start token equal to the pad id must not hide the target).
+ */
+export async function nextLogProbs(
+  model: EncoderDecoder,
+  targets: readonly (readonly number[])[],
+  memory: tf.Tensor,
+  mask: tf.Tensor | undefined,
+  cache: KVCache | undefined,
+  normalize: boolean,
+): Promise<Float32Array> {
+  const n = targets.length;
+  const from = cache?.length ?? 0;
+  const T = targets[0]!.length - from;
+  const scratch = cache ? undefined : new KVCache(model.decoder.numLayers);
   try {
-    return await beamSearch(async (prefixes) => {
-      const n = prefixes.length;
-      const T = prefixes[0]!.length + 1;
-      const ids = prefixes.flatMap((p) => [options.startToken, ...p]);
-      const logProbs = tf.tidy(() => {
-        const mem = tf.tile(memory, [n, 1, 1]); // [n, S, d]: one copy per hypothesis
-        const mask = srcMask ? tf.tile(srcMask, [n, 1]) : undefined;
-        const logits = model.decode(tf.tensor2d(ids, [n, T], 'int32'), mem, mask); // [n, T, V]
-        return tf.logSoftmax(tf.squeeze(tf.slice(logits, [0, T - 1, 0], [n, 1, -1]), [1])); // [n, V]
-      });
-      return splitRows(logProbs);
-    }, options);
+    const out = tf.tidy(() => {
+      const ids = tf.tensor2d(
+        targets.flatMap((t) => t.slice(from)),
+        [n, T],
+        'int32',
+      ); // [n, T]
+      const logits = model.decode(ids, memory, mask, cache ?? scratch); // [n, T, V]
+      const last = tf.squeeze(tf.slice(logits, [0, T - 1, 0], [n, 1, -1]), [1]); // [n, V]
+      return normalize ? tf.logSoftmax(last) : last;
+    });
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
   } finally {
-    tf.dispose([src, memory, ...(srcMask ? [srcMask] : [])]);
-    model.train(wasTraining);
+    scratch?.dispose();
   }
 }
 
-/** Beam search continuing one prompt with a {@link DecoderLM} (each step recomputes every beam). */
-export async function beamSearchDecoderLM(
-  model: DecoderLM,
-  prompt: readonly number[],
-  options: BeamSearchOptions,
-): Promise<Hypothesis[]> {
-  if (prompt.length + options.maxNewTokens > model.config.blockSize) {
-    throw new ModelArgumentError(
-      'maxNewTokens',
-      `prompt length + maxNewTokens ≤ blockSize ${model.config.blockSize}`,
-      prompt.length + options.maxNewTokens,
-    );
-  }
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return await beamSearch(async (prefixes) => {
-      const n = prefixes.length;
-      const T = prompt.length + prefixes[0]!.length;
-      const ids = prefixes.flatMap((p) => [...prompt, ...p]);
-      const logProbs = tf.tidy(() => {
-        const h = model.hidden(tf.tensor2d(ids, [n, T], 'int32')); // [n, T, C]
-        const logits = model.logits(tf.slice(h, [0, T - 1, 0], [n, 1, -1])); // [n, 1, V]
-        return tf.logSoftmax(tf.squeeze(logits, [1])); // [n, V]
-      });
-      return splitRows(logProbs);
-    }, options);
-  } finally {
-    model.train(wasTraining);
+/** Checks the ids `tokens` against `[0, vocab)`, naming the argument. */
+export function checkTokens(argument: string, tokens: readonly number[], vocab: number): void {
+  const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
+  if (bad !== undefined) {
+    throw new ModelArgumentError(argument, `token ids in [0, ${vocab})`, bad);
   }
 }
 
-async function splitRows(t: tf.Tensor): Promise<Float32Array[]> {
-  const [n, V] = t.shape as [number, number];
-  const data = (await t.data()) as Float32Array;
-  t.dispose();
-  return Array.from({ length: n }, (_, i) => data.slice(i * V, (i + 1) * V));
+/**
+ * Checks sources, `startToken`, `stopTokens` and the lengths against the model (and
+ * `maxNewTokens` when given); returns the pad id shorter sources are filled with.
+ */
+export function checkSeq2SeqArguments(
+  model: EncoderDecoder,
+  sources: readonly (readonly number[])[],
+  options: {
+    startToken: number;
+    maxNewTokens?: number;
+    stopTokens?: readonly number[];
+    padTokenId?: number;
+  },
+): number {
+  const { srcVocabSize, tgtVocabSize, maxLength } = model.config;
+  const { startToken, maxNewTokens, stopTokens = [] } = options;
+  if (maxNewTokens !== undefined) {
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
+      throw new ModelArgumentError('maxNewTokens', 'an integer ≥ 0', maxNewTokens);
+    }
+    // The last step reads start + maxNewTokens − 1 target positions.
+    if (maxNewTokens > maxLength) {
+      throw new ModelArgumentError('maxNewTokens', `at most maxLength ${maxLength}`, maxNewTokens);
+    }
+  }
+  if (sources.length === 0) throw new ModelArgumentError('sources', 'at least one source', 0);
+  sources.forEach((s, b) => {
+    if (s.length === 0) throw new ModelArgumentError(`sources[${b}]`, 'at least one token', 0);
+    if (s.length > maxLength) {
+      throw new ModelArgumentError(
+        `sources[${b}]`,
+        `at most maxLength ${maxLength} tokens`,
+        s.length,
+      );
+    }
+    checkTokens(`sources[${b}]`, s, srcVocabSize);
+  });
+  if (!Number.isInteger(startToken) || startToken < 0 || startToken >= tgtVocabSize) {
+    throw new ModelArgumentError('startToken', `a token id in [0, ${tgtVocabSize})`, startToken);
+  }
+  checkTokens('stopTokens', stopTokens, tgtVocabSize);
+  const configPad = model.config.padTokenId;
+  const pad = options.padTokenId ?? configPad ?? 0;
+  if (configPad !== undefined && pad !== configPad) {
+    throw new ModelArgumentError('padTokenId', `the model's config.padTokenId ${configPad}`, pad);
+  }
+  checkTokens('padTokenId', [pad], srcVocabSize);
+  return pad;
 }
