@@ -13,7 +13,10 @@ export interface DecoderCall {
   memoryMask?: tf.Tensor;
   /** Key mask `[B, T]` over the target (padding); causal masking is always on. */
   mask?: tf.Tensor;
-  /** Self-attention keys/values of earlier target positions, one entry per layer. */
+  /**
+   * Self-attention keys/values of earlier target positions, one entry per layer, and the
+   * cross-attention keys/values of `memory` (projected at the first call: one cache, one memory).
+   */
   cache?: KVCache;
 }
 

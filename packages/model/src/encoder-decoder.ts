@@ -94,7 +94,9 @@ export class EncoderDecoder extends Module {
 
   /**
    * Logits `[B, T, tgtVocabSize]` for target ids `[B, T]` given the memory. With `cache`, `tgt`
-   * holds only the new positions, which continue after `cache.length`.
+   * holds only the new positions, which continue after `cache.length`, and target ids are not
+   * masked as padding; the cache also keeps the memory's cross-attention keys/values from its first
+   * call, so a cache serves one memory only.
    */
   decode(tgt: tf.Tensor, memory: tf.Tensor, srcMask?: tf.Tensor, cache?: KVCache): tf.Tensor {
     return tf.tidy(() => {

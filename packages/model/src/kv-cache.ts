@@ -4,7 +4,15 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface LayerCache {
   key?: tf.Tensor4D;
   value?: tf.Tensor4D;
+  /**
+   * Encoder-decoder only: cross-attention keys/values of the encoder output `[B, Hkv, S_src, hs]`,
+   * projected at the first cached step (the memory does not change while decoding).
+   */
+  memoryKey?: tf.Tensor4D;
+  memoryValue?: tf.Tensor4D;
 }
+
+const FIELDS = ['key', 'value', 'memoryKey', 'memoryValue'] as const;
 
 /**
  * Per-layer key/value cache for incremental decoding: each step appends the new position's keys
@@ -28,26 +36,27 @@ export class KVCache {
    * hypothesis continues the cached sequence of its parent). Rows may repeat or be dropped.
    */
   reorder(rows: readonly number[]): void {
-    const B = this.layers[0]?.key?.shape[0];
+    const first = this.layers[0];
+    const B = (first?.key ?? first?.memoryKey)?.shape[0];
     if (B === rows.length && rows.every((r, i) => r === i)) return; // already in order
+    const index = tf.tensor1d([...rows], 'int32'); // [n]
     for (const layer of this.layers) {
-      if (!layer.key || !layer.value) continue;
-      const { key, value } = layer;
-      [layer.key, layer.value] = tf.tidy(() => {
-        const index = tf.tensor1d([...rows], 'int32'); // [n]
-        return [tf.gather(key, index, 0), tf.gather(value, index, 0)]; // [n, Hkv, S, hs]
-      });
-      key.dispose();
-      value.dispose();
+      for (const field of FIELDS) {
+        const old = layer[field];
+        if (!old) continue;
+        layer[field] = tf.gather(old, index, 0); // [n, Hkv, S, hs]
+        old.dispose();
+      }
     }
+    index.dispose();
   }
 
   dispose(): void {
     for (const layer of this.layers) {
-      layer.key?.dispose();
-      layer.value?.dispose();
-      layer.key = undefined;
-      layer.value = undefined;
+      for (const field of FIELDS) {
+        layer[field]?.dispose();
+        layer[field] = undefined;
+      }
     }
   }
 }

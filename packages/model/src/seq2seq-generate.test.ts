@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import {
   EncoderDecoder,
   type EncoderDecoderConfig,
@@ -133,6 +133,21 @@ describeWithBackends('generateSeq2Seq', () => {
     expect(row1.length).toBeGreaterThan(at + 1);
     const collected = await generateSeq2Seq(m, two, { ...opts, stopTokens: [stop!] });
     expect(collected[0]).toEqual(free[0]!.slice(0, at + 1));
+    m.dispose();
+  });
+
+  it("projects the memory's cross-attention keys and values once per layer with the cache", async () => {
+    const m = model(3, 0);
+    const crossKey = m.decoder.layers.at(1).crossAttn.key;
+    const spy = vi.spyOn(crossKey, 'apply');
+    const opts = { startToken: 1, maxNewTokens: 6 };
+    const cached = await generateSeq2Seq(m, sources, opts);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockClear();
+    const plain = await generateSeq2Seq(m, sources, { ...opts, useCache: false });
+    expect(spy).toHaveBeenCalledTimes(6); // once per step without the cache
+    expect(cached).toEqual(plain);
+    spy.mockRestore();
     m.dispose();
   });
 
