@@ -200,13 +200,10 @@ describeWithBackends('model beam search', () => {
     const gpt = lm('learned', 1);
     const ok = { startToken: 1, numBeams: 2, maxNewTokens: 3 };
     const cases: [() => Promise<unknown>, string][] = [
-      [
-        () => beamSearchEncoderDecoder(s2s, [], ok),
-        'sources[0]: expected at least one token, got 0',
-      ],
+      [() => beamSearchEncoderDecoder(s2s, [], ok), 'source: expected at least one token, got 0'],
       [
         () => beamSearchEncoderDecoder(s2s, [1, 13], ok),
-        'sources[0]: expected token ids in [0, 13), got 13',
+        'source: expected token ids in [0, 13), got 13',
       ],
       [
         () => beamSearchEncoderDecoder(s2s, [1], { ...ok, startToken: -1 }),

@@ -6,8 +6,8 @@ import { KVCache } from './kv-cache.js';
 import {
   checkSeq2SeqArguments,
   checkTokens,
+  decodeNext,
   encodeSources,
-  nextLogProbs as seq2seqLogProbs,
 } from './seq2seq-generate.js';
 
 export interface BeamSearchOptions {
@@ -141,7 +141,7 @@ export async function beamSearchEncoderDecoder(
   options: ModelBeamSearchOptions & { startToken: number },
 ): Promise<Hypothesis[]> {
   const { startToken, useCache = true } = options;
-  const pad = checkSeq2SeqArguments(model, [source], options);
+  const pad = checkSeq2SeqArguments(model, [source], options, 'source');
   const V = model.config.tgtVocabSize;
   const wasTraining = model.training;
   model.eval();
@@ -169,7 +169,7 @@ export async function beamSearchEncoderDecoder(
       if (cache && parents[0]! >= 0) cache.reorder(parents);
       const { memory, mask } = memoryFor(n);
       const targets = prefixes.map((p) => [startToken, ...p]);
-      const data = await seq2seqLogProbs(model, targets, memory, mask, cache, true);
+      const data = await decodeNext(model, targets, memory, mask, cache, true);
       return splitRows(data, n, V);
     }, options);
   } finally {

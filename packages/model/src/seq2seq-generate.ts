@@ -75,7 +75,7 @@ export async function* generateSeq2SeqStream(
   const cache = useCache ? new KVCache(model.decoder.numLayers) : undefined;
   try {
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
-      const logits = await nextLogProbs(model, targets, memory, mask, cache, false);
+      const logits = await decodeNext(model, targets, memory, mask, cache, false);
       const tokens = targets.map((target, b) => {
         if (done[b]) {
           target.push(target.at(-1)!); // a finished row keeps the batch rectangular
@@ -170,7 +170,7 @@ export function encodeSources(
  * prefix, through a throw-away cache so that no target id is masked as padding (as in the cached
  * path: a start token equal to the pad id must not hide the target).
  */
-export async function nextLogProbs(
+export async function decodeNext(
   model: EncoderDecoder,
   targets: readonly (readonly number[])[],
   memory: tf.Tensor,
@@ -211,7 +211,8 @@ export function checkTokens(argument: string, tokens: readonly number[], vocab: 
 
 /**
  * Checks sources, `startToken`, `stopTokens` and the lengths against the model (and
- * `maxNewTokens` when given); returns the pad id shorter sources are filled with.
+ * `maxNewTokens` when given); returns the pad id shorter sources are filled with. Errors name
+ * `sources[b]`, or `sourceName` (a single source, as beam search takes).
  */
 export function checkSeq2SeqArguments(
   model: EncoderDecoder,
@@ -222,6 +223,7 @@ export function checkSeq2SeqArguments(
     stopTokens?: readonly number[];
     padTokenId?: number;
   },
+  sourceName?: string,
 ): number {
   const { srcVocabSize, tgtVocabSize, maxLength } = model.config;
   const { startToken, maxNewTokens, stopTokens = [] } = options;
@@ -236,15 +238,12 @@ export function checkSeq2SeqArguments(
   }
   if (sources.length === 0) throw new ModelArgumentError('sources', 'at least one source', 0);
   sources.forEach((s, b) => {
-    if (s.length === 0) throw new ModelArgumentError(`sources[${b}]`, 'at least one token', 0);
+    const name = sourceName ?? `sources[${b}]`;
+    if (s.length === 0) throw new ModelArgumentError(name, 'at least one token', 0);
     if (s.length > maxLength) {
-      throw new ModelArgumentError(
-        `sources[${b}]`,
-        `at most maxLength ${maxLength} tokens`,
-        s.length,
-      );
+      throw new ModelArgumentError(name, `at most maxLength ${maxLength} tokens`, s.length);
     }
-    checkTokens(`sources[${b}]`, s, srcVocabSize);
+    checkTokens(name, s, srcVocabSize);
   });
   if (!Number.isInteger(startToken) || startToken < 0 || startToken >= tgtVocabSize) {
     throw new ModelArgumentError('startToken', `a token id in [0, ${tgtVocabSize})`, startToken);
