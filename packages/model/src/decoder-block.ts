@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { scaledDotProductAttention } from '@tformer/attention';
 import { Dropout, type FeedForward, LayerNorm, Module, resolveRng, type SwiGLU } from '@tformer/nn';
-import { batchedAttention } from './batched-attention.js';
 import { type BlockConfig, type ResolvedBlockConfig, resolveBlockConfig } from './block-config.js';
 import { makeFeedForward } from './feed-forward.js';
 import type { LayerCache } from './kv-cache.js';
@@ -89,7 +87,12 @@ export class DecoderBlock extends Module {
     return tf.tidy(() => {
       const sublayers: ((h: tf.Tensor) => tf.Tensor)[] = [
         (h) => this.selfAttn.apply(h, { causal: true, mask: call.mask, cache: call.cache }),
-        (h) => this.crossAttend(h, call),
+        (h) =>
+          this.crossAttn.apply(h, {
+            memory: call.memory,
+            mask: call.memoryMask,
+            cache: call.cache,
+          }),
         (h) => this.ffn.apply(h),
       ];
       const norms = [this.ln1, this.ln2, this.ln3];
@@ -101,44 +104,6 @@ export class DecoderBlock extends Module {
           : norm.apply(tf.add(h, this.dropout.apply(sublayer(h))));
       });
       return h;
-    });
-  }
-
-  /**
-   * Cross-attention over `call.memory`. With a cache, the memory's keys and values are projected
-   * once and kept there: the memory is the same at every decoding step, and projecting all S of
-   * its positions would otherwise cost more than the rest of a one-token step. The attention is
-   * `crossAttn`'s (same projections and kernel choice), with the keys/values read from the cache.
-   */
-  private crossAttend(h: tf.Tensor, call: DecoderBlockCall): tf.Tensor {
-    const attn = this.crossAttn;
-    const { numHeads, numKeyValueHeads, dropout, kernel } = attn.config;
-    const cache = call.cache;
-    // Training with attention dropout keeps crossAttn's own (seeded) per-head path.
-    if (!cache || (attn.training && dropout > 0)) {
-      return attn.apply(h, { memory: call.memory, mask: call.memoryMask });
-    }
-    return tf.tidy(() => {
-      const [B, T] = h.shape as [number, number];
-      const hs = attn.headSize;
-      // [B, L, n·hs] → [B, L, n, hs] → [B, n, L, hs]: heads become a batch axis.
-      const heads = (t: tf.Tensor, n: number, L: number) =>
-        tf.transpose(tf.reshape(t, [B, L, n, hs]), [0, 2, 1, 3]) as tf.Tensor4D;
-      if (!cache.memoryKey || !cache.memoryValue) {
-        const S = call.memory.shape[1]!;
-        cache.memoryKey = tf.keep(heads(attn.key.apply(call.memory), numKeyValueHeads, S)); // [B, Hkv, S, hs]
-        cache.memoryValue = tf.keep(heads(attn.value.apply(call.memory), numKeyValueHeads, S)); // [B, Hkv, S, hs]
-      }
-      const q = heads(attn.query.apply(h), numHeads, T); // [B, H, T, hs]
-      const { memoryKey: k, memoryValue: v } = cache;
-      const mask = call.memoryMask;
-      const batched = kernel === 'batched' || (kernel === 'auto' && T * k.shape[2] <= 128 * 128);
-      const y = batched
-        ? batchedAttention(q, k, v, { mask })
-        : scaledDotProductAttention(q, k, v, { mask }); // [B, H, T, hs]
-      // [B, H, T, hs] → [B, T, H, hs] → [B, T, H·hs]: heads side by side again.
-      const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, numHeads * hs]);
-      return attn.output.apply(merged);
     });
   }
 

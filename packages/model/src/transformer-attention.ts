@@ -45,7 +45,11 @@ export interface TransformerAttentionCall {
   mask?: tf.Tensor;
   /** Positions `[B|1, T]` int32 for RoPE (default `cacheLength … cacheLength + T − 1`). */
   positions?: tf.Tensor2D;
-  /** Self-attention only: keys/values of earlier positions, extended in place by this call. */
+  /**
+   * Self-attention: keys/values of earlier positions (`key`, `value`), extended in place by this
+   * call. Cross-attention: the memory's keys/values (`memoryKey`, `memoryValue`), projected at the
+   * first call and reused after, so one cache must serve one memory only.
+   */
   cache?: LayerCache;
 }
 
@@ -129,33 +133,55 @@ export class TransformerAttention extends Module {
     const dropping = this.training && dropout > 0;
     const seed = dropping ? this.#rng.nextUint32() : 0;
     return tf.tidy(() => {
-      const source = call.memory ?? x;
-      const S = source.shape[1]!;
-      // [B, T, H·hs] → [B, T, H, hs] → [B, H, T, hs]: heads become a batch axis for attention.
+      // [B, L, n·hs] → [B, L, n, hs] → [B, n, L, hs]: heads become a batch axis for attention.
       const heads = (t: tf.Tensor, n: number, len: number) =>
         tf.transpose(tf.reshape(t, [B, len, n, hs]), [0, 2, 1, 3]) as tf.Tensor4D;
+      const project = (source: tf.Tensor) => {
+        const S = source.shape[1]!;
+        return {
+          k: heads(this.key.apply(source), numKeyValueHeads, S), // [B, Hkv, S, hs]
+          v: heads(this.value.apply(source), numKeyValueHeads, S), // [B, Hkv, S, hs]
+        };
+      };
       let q = heads(this.query.apply(x), numHeads, T); // [B, H, T, hs]
-      let k = heads(this.key.apply(source), numKeyValueHeads, S); // [B, Hkv, S, hs]
-      const v = heads(this.value.apply(source), numKeyValueHeads, S); // [B, Hkv, S, hs]
-      if (this.config.rope) {
-        const past = call.cache?.key?.shape[2] ?? 0;
-        const positions =
-          call.positions ??
-          (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D);
-        q = applyRotary(q, positions);
-        k = applyRotary(k, positions);
-      }
-      let keys = k;
-      let values = v;
-      if (call.cache) {
-        // Append this call's keys/values to the cache: [B, Hkv, S_past + T, hs].
-        const { key: pastK, value: pastV } = call.cache;
-        keys = pastK ? tf.concat([pastK, k], 2) : k;
-        values = pastV ? tf.concat([pastV, v], 2) : v;
-        pastK?.dispose();
-        pastV?.dispose();
-        call.cache.key = tf.keep(keys);
-        call.cache.value = tf.keep(values);
+      let keys: tf.Tensor4D;
+      let values: tf.Tensor4D;
+      if (call.memory) {
+        // Cross-attention: the memory is the same at every decoding step, so with a cache its
+        // keys/values are projected once (projecting all S positions would otherwise cost more
+        // than the rest of a one-token step).
+        const cache = call.cache;
+        if (cache && !(cache.memoryKey && cache.memoryValue)) {
+          const { k, v } = project(call.memory);
+          cache.memoryKey = tf.keep(k);
+          cache.memoryValue = tf.keep(v);
+        }
+        ({ k: keys, v: values } =
+          cache?.memoryKey && cache.memoryValue
+            ? { k: cache.memoryKey, v: cache.memoryValue }
+            : project(call.memory));
+      } else {
+        let { k, v } = project(x);
+        if (this.config.rope) {
+          const past = call.cache?.key?.shape[2] ?? 0;
+          const positions =
+            call.positions ??
+            (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D);
+          q = applyRotary(q, positions);
+          k = applyRotary(k, positions);
+        }
+        if (call.cache) {
+          // Append this call's keys/values to the cache: [B, Hkv, S_past + T, hs].
+          const { key: pastK, value: pastV } = call.cache;
+          k = pastK ? tf.concat([pastK, k], 2) : k;
+          v = pastV ? tf.concat([pastV, v], 2) : v;
+          pastK?.dispose();
+          pastV?.dispose();
+          call.cache.key = tf.keep(k);
+          call.cache.value = tf.keep(v);
+        }
+        keys = k;
+        values = v;
       }
       const { kernel } = this.config;
       // Only the per-head kernel has (seeded) attention dropout.
