@@ -236,6 +236,41 @@ describeWithBackends('positions', () => {
     });
   }
 
+  for (const style of ['half', 'interleaved'] as const) {
+    it(`RoPE (${style}) at per-row positions [B|1, T] matches the reference, and each row alone`, async () => {
+      const rope = new RotaryEmbedding({ headDim: 8, maxLength: 32, style });
+      const shape: [number, number, number, number] = [3, 2, 4, 8];
+      const rows = [
+        [0, 1, 2, 3],
+        [5, 6, 7, 8],
+        [0, 0, 1, 2], // left padding: the pad column repeats position 0
+      ];
+      const positions = tf.tensor2d(rows, [3, 4], 'int32');
+      const values = randomFloats(3 * 2 * 4 * 8, 21);
+      await checkLayer({
+        forward: ([x]) => rope.apply(x!, positions),
+        reference: ([x]) => refRope(x!, shape, (b, t) => rows[b]![t]!, style),
+        inputs: [{ values, shape }],
+        forwardTolerance: { atol: 1e-5, rtol: 1e-4 },
+      });
+      // [1, T] broadcasts over the batch and equals the scalar offset.
+      const x = tf.tensor4d(Float32Array.from(values), shape);
+      const shared = tf.tensor2d([[5, 6, 7, 8]], [1, 4], 'int32');
+      await assertNoLeaks(() => {
+        const a = rope.apply(x, shared);
+        const b = rope.apply(x, 5);
+        expectTensorsClose(a, b.dataSync(), { atol: 1e-5, rtol: 0 });
+        tf.dispose([a, b]);
+      });
+      const bad = [tf.zeros([1, 4]), tf.zeros([2, 4], 'int32'), tf.zeros([3, 5], 'int32')];
+      expect(() => rope.apply(x, bad[0]!)).toThrow(ArgumentError);
+      expect(() => rope.apply(x, bad[0]!)).toThrow("positions.dtype: expected 'int32'");
+      expect(() => rope.apply(x, bad[1]!)).toThrow(ShapeError);
+      expect(() => rope.apply(x, bad[2]!)).toThrow('positions: expected shape [3 or 1, 4]');
+      tf.dispose([positions, x, shared, ...bad]);
+    });
+  }
+
   it('RoPE at offset t on one row equals row t of the full sequence (cached decoding)', async () => {
     const rope = new RotaryEmbedding({ headDim: 4, maxLength: 16 });
     const x = tf.tensor4d(Float32Array.from(randomFloats(2 * 6 * 4, 12)), [1, 2, 6, 4]);

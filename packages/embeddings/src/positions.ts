@@ -129,8 +129,17 @@ export interface RotaryOptions {
 
 /**
  * Rotary position embedding (RoPE, Su et al.): rotates each pair of a head's dimensions by the
- * angle pos·θ_i, θ_i = base^(−2i/hs). Apply it to queries and keys `[B, H, T, hs]`; `offset` is
- * the position of the first row (the cache length in incremental decoding).
+ * angle pos·θ_i, θ_i = base^(−2i/hs). Apply it to queries and keys `[B, H, T, hs]`, either at
+ * positions `offset … offset + T − 1` (the cache length in incremental decoding) or at positions
+ * given per row as an int32 `[B|1, T]` tensor (batched decoding with left padding, where each row
+ * starts at its own first real token).
+ *
+ * @example
+ * ```ts
+ * const rope = new RotaryEmbedding({ headDim: 8, maxLength: 128 });
+ * const a = rope.apply(q, 4); // q [B, H, T, 8] at positions 4 … 4 + T − 1
+ * const b = rope.apply(q, tf.tensor2d([[0, 1, 2], [5, 6, 7]], [2, 3], 'int32')); // per row
+ * ```
  */
 export class RotaryEmbedding extends Module {
   readonly headDim: number;
@@ -138,6 +147,8 @@ export class RotaryEmbedding extends Module {
   readonly style: 'half' | 'interleaved';
   readonly #cos: Float32Array;
   readonly #sin: Float32Array;
+  /** θ_i, i < hs/2 (float64 rounded once), for positions given as a tensor. */
+  readonly #inverseFrequencies: Float32Array;
 
   constructor(options: RotaryOptions) {
     super();
@@ -153,6 +164,10 @@ export class RotaryEmbedding extends Module {
     }
     const half = this.headDim / 2;
     const base = options.base ?? 10000;
+    this.#inverseFrequencies = Float32Array.from(
+      { length: half },
+      (_, i) => base ** ((-2 * i) / this.headDim),
+    );
     this.#cos = new Float32Array(this.maxLength * half);
     this.#sin = new Float32Array(this.maxLength * half);
     for (let pos = 0; pos < this.maxLength; pos++) {
@@ -164,36 +179,64 @@ export class RotaryEmbedding extends Module {
     }
   }
 
-  /** `x` `[B, H, T, hs]` rotated by positions `offset … offset + T − 1`. */
-  apply(x: tf.Tensor, offset = 0): tf.Tensor {
+  /**
+   * `x` `[B, H, T, hs]` rotated by positions `offset … offset + T − 1` (a number), or by
+   * `positions` int32 `[B|1, T]` (a tensor: row b's query/key t sits at `positions[b, t]`).
+   * Tensor positions are not read back to check them against `maxLength` (that would stall the
+   * device); their angles are computed on the device instead of read from the table.
+   */
+  apply(x: tf.Tensor, offsetOrPositions: number | tf.Tensor = 0): tf.Tensor {
     if (x.rank !== 4 || x.shape[3] !== this.headDim) {
       throw new ShapeError('x', [null, null, null, this.headDim], x.shape);
     }
-    const t = x.shape[2]!;
-    checkPositions(offset, t, this.maxLength, 'RotaryEmbedding');
+    const [b, h, t] = x.shape as [number, number, number];
     const half = this.headDim / 2;
+    if (offsetOrPositions instanceof tf.Tensor) checkPositionTensor(offsetOrPositions, b, t);
+    else checkPositions(offsetOrPositions, t, this.maxLength, 'RotaryEmbedding');
     return tf.tidy(() => {
-      const range = [offset * half, (offset + t) * half] as const;
+      // cos/sin of each angle, [P, 1, T, hs/2] (P = 1 for an offset: the same rows for all B).
+      let cos: tf.Tensor;
+      let sin: tf.Tensor;
+      if (offsetOrPositions instanceof tf.Tensor) {
+        const p = offsetOrPositions.shape[0]!;
+        const pos = tf.reshape(tf.cast(offsetOrPositions, 'float32'), [p, 1, t, 1]); // [P, 1, T, 1]
+        const angles = tf.mul(pos, tf.tensor1d(this.#inverseFrequencies)); // [P, 1, T, hs/2]
+        cos = tf.cos(angles);
+        sin = tf.sin(angles);
+      } else {
+        const range = [offsetOrPositions * half, (offsetOrPositions + t) * half] as const;
+        cos = tf.tensor4d(this.#cos.subarray(...range), [1, 1, t, half]); // [1, 1, T, hs/2]
+        sin = tf.tensor4d(this.#sin.subarray(...range), [1, 1, t, half]); // [1, 1, T, hs/2]
+      }
       if (this.style === 'half') {
-        const cos = tf.tensor2d(this.#cos.subarray(...range), [t, half]);
-        const sin = tf.tensor2d(this.#sin.subarray(...range), [t, half]);
-        const [x1, x2] = tf.split(x, 2, 3) as [tf.Tensor, tf.Tensor];
+        const [x1, x2] = tf.split(x, 2, 3) as [tf.Tensor, tf.Tensor]; // each [B, H, T, hs/2]
         return tf.concat(
           [tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))],
           3,
-        );
+        ); // [B, H, T, hs]
       }
-      const cos = tf.tensor3d(this.#cos.subarray(...range), [t, half, 1]);
-      const sin = tf.tensor3d(this.#sin.subarray(...range), [t, half, 1]);
-      const [b, h] = x.shape as [number, number];
-      const pairs = tf.reshape(x, [b, h, t, half, 2]);
-      const [even, odd] = tf.split(pairs, 2, 4) as [tf.Tensor, tf.Tensor];
+      const p = cos.shape[0]!;
+      cos = tf.reshape(cos, [p, 1, t, half, 1]); // [P, 1, T, hs/2, 1]
+      sin = tf.reshape(sin, [p, 1, t, half, 1]); // [P, 1, T, hs/2, 1]
+      const pairs = tf.reshape(x, [b, h, t, half, 2]); // [B, H, T, hs/2, 2]
+      const [even, odd] = tf.split(pairs, 2, 4) as [tf.Tensor, tf.Tensor]; // each [B, H, T, hs/2, 1]
       const rotated = tf.concat(
         [tf.sub(tf.mul(even, cos), tf.mul(odd, sin)), tf.add(tf.mul(odd, cos), tf.mul(even, sin))],
         4,
-      );
-      return tf.reshape(rotated, x.shape);
+      ); // [B, H, T, hs/2, 2]
+      return tf.reshape(rotated, x.shape); // [B, H, T, hs]
     });
+  }
+}
+
+/** Positions for `x [B, H, T, hs]` must be int32 `[B|1, T]`. */
+function checkPositionTensor(positions: tf.Tensor, b: number, t: number): void {
+  if (positions.dtype !== 'int32') {
+    throw new ArgumentError('positions.dtype', positions.dtype, "'int32'");
+  }
+  const [p, length] = positions.shape;
+  if (positions.rank !== 2 || (p !== 1 && p !== b) || length !== t) {
+    throw new ShapeError('positions', `shape [${b} or 1, ${t}]`, positions.shape);
   }
 }
 

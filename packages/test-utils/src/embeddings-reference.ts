@@ -33,19 +33,21 @@ export function refGather(
 /**
  * RoPE on `[B, H, T, hs]` as a complex rotation: the pair (x[a], x[b]) is multiplied by
  * e^{i·pos·θ_k}, θ_k = base^(−2k/hs), where (a, b) = (k, k + hs/2) for `half` and
- * (2k, 2k+1) for `interleaved`.
+ * (2k, 2k+1) for `interleaved`. `offset` is the position of t = 0 for every row, or a function
+ * giving the position of (batch row, t).
  */
 export function refRope(
   x: ArrayLike<number>,
   shape: [number, number, number, number],
-  offset: number,
+  offset: number | ((batch: number, t: number) => number),
   style: 'half' | 'interleaved',
   base = 10000,
 ): Float64Array {
   const [b, h, t, hs] = shape;
   const out = new Float64Array(x.length);
   for (let row = 0; row < b * h * t; row++) {
-    const pos = offset + (row % t);
+    const pos =
+      typeof offset === 'number' ? offset + (row % t) : offset(Math.floor(row / (h * t)), row % t);
     for (let k = 0; k < hs / 2; k++) {
       const theta = pos * base ** ((-2 * k) / hs);
       const [ia, ib] = style === 'half' ? [k, k + hs / 2] : [2 * k, 2 * k + 1];
