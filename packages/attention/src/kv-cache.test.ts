@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { AttentionShapeError, KVCacheOverflowError } from './errors.js';
+import { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } from './errors.js';
 import { KVCache } from './kv-cache.js';
 import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
@@ -76,5 +76,40 @@ describeWithBackends('KVCache', () => {
       expect(KVCache.fromConfig(cache.getConfig()).maxLength).toBe(3);
       cache.dispose();
     });
+  });
+
+  it('reorder keeps row rows[i] as row i (beam search), disposing the old tensors', async () => {
+    const keys = tf.tensor4d(
+      Float32Array.from({ length: 3 * 2 * 4 * 2 }, (_, i) => i),
+      [3, 2, 4, 2],
+    );
+    const values = tf.tensor4d(
+      Float32Array.from({ length: 3 * 2 * 4 }, (_, i) => -i),
+      [3, 2, 4, 1],
+    );
+    await assertNoLeaks(() => {
+      const cache = new KVCache();
+      cache.reorder([0, 0]); // empty: nothing to reorder
+      cache.update(keys, values);
+      const before = tf.memory().numTensors;
+      cache.reorder([2, 0, 0, 1]);
+      expect(tf.memory().numTensors).toBe(before); // two new tensors replace two old ones
+      expect(cache.keys!.shape).toEqual([4, 2, 4, 2]);
+      tf.tidy(() => {
+        const index = tf.tensor1d([2, 0, 0, 1], 'int32');
+        expectTensorsClose(cache.keys!, tf.gather(keys, index, 0), { atol: 0, rtol: 0 });
+        expectTensorsClose(cache.values!, tf.gather(values, index, 0), { atol: 0, rtol: 0 });
+      });
+      const same = cache.keys;
+      cache.reorder([0, 1, 2, 3]); // identity: no copy
+      expect(cache.keys).toBe(same);
+      expect(() => cache.reorder([0, 4])).toThrow(AttentionArgumentError);
+      expect(() => cache.reorder([0, 4])).toThrow(/rows: expected row indices in \[0, 4\), got 4/);
+      expect(() => cache.reorder([])).toThrow(/rows: expected a non-empty array/);
+      expect(() => cache.reorder([0.5])).toThrow(AttentionArgumentError);
+      expect(cache.length).toBe(4);
+      cache.dispose();
+    });
+    tf.dispose([keys, values]);
   });
 });

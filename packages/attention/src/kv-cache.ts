@@ -77,6 +77,37 @@ export class KVCache {
     return { keys: this.#keys, values: this.#values };
   }
 
+  /**
+   * Keeps batch row `rows[i]` as row `i` of the keys and values (`tf.gather` on the batch axis;
+   * the old tensors are disposed). Beam search: each surviving hypothesis continues the cached
+   * sequence of its parent; rows may repeat or be dropped. Does nothing while empty.
+   *
+   * @example
+   * ```ts
+   * cache.reorder([0, 0, 2]); // rows [B = 3, …] → [3, …]: row 0 twice, row 2, row 1 dropped
+   * ```
+   */
+  reorder(rows: readonly number[]): void {
+    const B = this.#keys?.shape[0];
+    if (!Array.isArray(rows) || rows.length === 0) {
+      throw new AttentionArgumentError('rows', 'a non-empty array of row indices', rows);
+    }
+    const bad = rows.find((r) => !Number.isInteger(r) || r < 0 || (B !== undefined && r >= B));
+    if (bad !== undefined) {
+      throw new AttentionArgumentError('rows', `row indices in [0, ${B ?? 'B'})`, bad);
+    }
+    if (!this.#keys || !this.#values) return;
+    if (rows.length === B && rows.every((r, i) => r === i)) return; // already in order
+    const [oldKeys, oldValues] = [this.#keys, this.#values];
+    tf.tidy(() => {
+      const index = tf.tensor1d([...rows], 'int32'); // [n]
+      this.#keys = tf.keep(tf.gather(oldKeys, index, 0)) as tf.Tensor4D; // [n, Hkv, L, dk]
+      this.#values = tf.keep(tf.gather(oldValues, index, 0)) as tf.Tensor4D; // [n, Hkv, L, dv]
+    });
+    oldKeys.dispose();
+    oldValues.dispose();
+  }
+
   /** Forgets every position (disposing the tensors); the cache can be reused. */
   reset(): void {
     this.#keys?.dispose();

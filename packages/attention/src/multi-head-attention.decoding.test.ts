@@ -191,9 +191,6 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       expect(() =>
         mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), key: tf.zeros([2, 4, 3]) }),
       ).toThrow(AttentionShapeError);
-      expect(() =>
-        mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), cache: new KVCache() }),
-      ).toThrow(/call.cache/);
       const rope = new MultiHeadAttention({
         numHeads: 2,
         keyDim: 2,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AlibiBias, RotaryEmbedding } from '@tformer/embeddings';
-import { Dense, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
+import { Dense, type Initializer, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product-attention.js';
@@ -47,6 +47,13 @@ export interface MultiHeadAttentionConfig {
 export interface MultiHeadAttentionOptions extends MultiHeadAttentionConfig {
   /** Generator (or seed) for the initial weights and the dropout masks. */
   rng?: RngOption;
+  /** Initializer of the query, key and value kernels. Default Glorot uniform (as `Dense`). */
+  kernelInitializer?: Initializer;
+  /**
+   * Initializer of the output kernel, which writes into a residual stream (GPT-2 scales it down
+   * by depth). Default `kernelInitializer`.
+   */
+  outputInitializer?: Initializer;
 }
 
 export interface MultiHeadAttentionCall {
@@ -58,8 +65,18 @@ export interface MultiHeadAttentionCall {
   mask?: tf.Tensor;
   /** Causal self-attention (decoder). Default false. */
   causal?: boolean;
-  /** Self-attention only: appends this step's keys/values and attends to all cached ones. */
+  /**
+   * Self-attention: appends this step's keys/values and attends to all cached ones.
+   * Cross-attention: holds the projected keys/values of the key/value inputs (an encoder's
+   * output, the same at every decoding step): projected at the first call, reused after without
+   * reading the inputs again, so one cache serves one memory only.
+   */
   cache?: KVCache;
+  /**
+   * RoPE positions `[B|1, T]` int32, one row per batch row (batched decoding with left padding).
+   * Default `cache.length … cache.length + T − 1` for every row. Needs `position: 'rope'`.
+   */
+  positions?: tf.Tensor2D;
   /** Also return the attention probabilities `[B, H, T, S]` (for interpretability). */
   returnAttentionWeights?: boolean;
 }
@@ -71,16 +88,20 @@ export interface MultiHeadAttentionCall {
  * (`value` omitted) or cross-attention (key/value length S ≠ T); grouped-query attention
  * (Ainslie et al. 2023) when `numKeyValueHeads` < `numHeads`; sliding-window attention with
  * `window`; RoPE (Su et al. 2021) or ALiBi (Press et al. 2022) positions with `position`;
- * memory-efficient attention with `memoryEfficient`; incremental decoding with a {@link KVCache}.
+ * memory-efficient attention with `memoryEfficient`; incremental decoding with a {@link KVCache}
+ * (one per layer for self-attention, one more for cross-attention's projected memory).
  *
  * Arguments: see {@link MultiHeadAttentionOptions}. Call arguments: `apply(query [B, T,
- * inputDim], { key, value, mask, causal, cache, returnAttentionWeights })` → `[B, T, outputDim]`
+ * inputDim], { key, value, mask, causal, cache, positions, returnAttentionWeights })` → `[B, T, outputDim]`
  * (and the weights `[B, H, T, S]` when asked).
  *
  * @example
  * ```ts
  * const mha = new MultiHeadAttention({ numHeads: 4, keyDim: 8, inputDim: 32, rng: 0 });
  * const y = mha.apply(x, { causal: true }); // x [B, T, 32] → y [B, T, 32]
+ * // Cross-attention while decoding: the memory [B, S, 32] is projected at the first step only.
+ * const memoryCache = new KVCache();
+ * const z = mha.apply(step, { value: memory, cache: memoryCache }); // step [B, 1, 32]
  * ```
  */
 export class MultiHeadAttention extends Module {
@@ -143,13 +164,14 @@ export class MultiHeadAttention extends Module {
     }
     // Registered: its draws seed attention dropout, so `randomState()` must save it.
     this.#rng = this.addRng('rng', resolveRng(options.rng));
-    const dense = (name: string, inDim: number, outDim: number) =>
+    const dense = (name: string, inDim: number, outDim: number, init = options.kernelInitializer) =>
       this.addModule(
         name,
         new Dense({
           inputDim: inDim,
           outputDim: outDim,
           useBias: c.useBias,
+          kernelInitializer: init,
           rng: this.#rng.fork(),
         }),
       );
@@ -157,7 +179,12 @@ export class MultiHeadAttention extends Module {
     this.query = dense('query', inputDim, numHeads * keyDim);
     this.key = dense('key', keyInputDim, kvHeads * keyDim);
     this.value = dense('value', c.valueInputDim, kvHeads * c.valueDim);
-    this.output = dense('output', numHeads * c.valueDim, c.outputDim);
+    this.output = dense(
+      'output',
+      numHeads * c.valueDim,
+      c.outputDim,
+      options.outputInitializer ?? options.kernelInitializer,
+    );
     // Neither has parameters: registering them keeps the module tree complete without new names.
     this.rotary =
       c.position === 'rope'
@@ -194,30 +221,33 @@ export class MultiHeadAttention extends Module {
     const [B, T] = query.shape as [number, number, number];
     checkInput('key', key, c.keyInputDim, B);
     checkInput('value', value, c.valueInputDim, B, key.shape[1]);
-    if (call.cache && !selfAttention) {
-      throw new AttentionArgumentError(
-        'call.cache',
-        'self-attention (no key/value inputs)',
-        'cross-attention',
-      );
-    }
     if (c.position !== 'none' && !selfAttention) {
       throw new AttentionArgumentError('position', "'none' for cross-attention", c.position);
     }
+    if (call.positions) checkPositions(call.positions, c.position, B, T);
+    // Cross-attention with a filled cache: the memory's keys/values were projected before.
+    const cached = !selfAttention && call.cache && call.cache.length > 0 ? call.cache : undefined;
     const dropout = this.training ? c.dropout : 0;
     const seed = dropout > 0 ? this.#rng.nextUint32() : 0;
     const result = tf.tidy(() => {
       const S = key.shape[1]!;
       let q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.keyDim); // [B, H, T, dk]
-      let k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.keyDim); // [B, Hkv, S, dk]
-      let v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueDim); // [B, Hkv, S, dv]
-      // Position of the first new token: what the cache held before this step.
-      const offset = call.cache?.length ?? 0;
-      if (this.rotary) {
-        q = this.rotary.apply(q, offset) as tf.Tensor4D; // [B, H, T, dk]
-        k = this.rotary.apply(k, offset) as tf.Tensor4D; // [B, Hkv, S, dk]
+      let k: tf.Tensor4D;
+      let v: tf.Tensor4D;
+      if (cached) {
+        [k, v] = [cached.keys!, cached.values!]; // [B, Hkv, S, dk], [B, Hkv, S, dv]
+      } else {
+        k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.keyDim); // [B, Hkv, S, dk]
+        v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueDim); // [B, Hkv, S, dv]
+        if (this.rotary) {
+          // Position of the first new token: what the cache held before this step.
+          const at = call.positions ?? call.cache?.length ?? 0;
+          q = this.rotary.apply(q, at) as tf.Tensor4D; // [B, H, T, dk]
+          k = this.rotary.apply(k, at) as tf.Tensor4D; // [B, Hkv, S, dk]
+        }
+        // Self-attention: [B, Hkv, cached + S, d]; cross-attention: stores the memory's [B, Hkv, S, d].
+        if (call.cache) ({ keys: k, values: v } = call.cache.update(k, v));
       }
-      if (call.cache) ({ keys: k, values: v } = call.cache.update(k, v)); // [B, Hkv, cached + S, d]
       const attended = scaledDotProductAttention(q, k, v, {
         mask: call.mask,
         // ALiBi's bias is made per tile inside the kernels (queries last, as the cache needs).
@@ -273,6 +303,23 @@ function checkInput(
       `[${batch ?? 'B'}, ${length ?? (name === 'query' ? 'T' : 'S')}, ${dim}]`,
       x.shape,
     );
+}
+
+function checkPositions(positions: tf.Tensor, position: string, B: number, T: number): void {
+  if (position !== 'rope') {
+    throw new AttentionArgumentError(
+      'call.positions',
+      "undefined unless position is 'rope'",
+      position,
+    );
+  }
+  if (positions.dtype !== 'int32') {
+    throw new AttentionArgumentError('call.positions.dtype', "'int32'", positions.dtype);
+  }
+  const [rows, length] = positions.shape;
+  if (positions.rank !== 2 || (rows !== 1 && rows !== B) || length !== T) {
+    throw new AttentionShapeError('call.positions', `[${B} or 1, ${T}]`, positions.shape);
+  }
 }
 
 function positiveInt(name: string, value: number): void {
