@@ -30,7 +30,7 @@ export interface BlockConfig {
   layerNormEps?: number;
   /** Rotary positions on self-attention queries and keys (default false). */
   rope?: boolean;
-  /** Which attention kernel runs (see `TransformerAttentionConfig.kernel`); default `auto`. */
+  /** Which attention kernel runs (see `scaledDotProductAttention`'s `kernel` in @tformer/attention); default `auto`. */
   attentionKernel?: 'auto' | 'per-head' | 'batched';
 }
 

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { MultiHeadAttention } from '@tformer/attention';
 import { Dropout, type FeedForward, LayerNorm, Module, resolveRng, type SwiGLU } from '@tformer/nn';
+import { blockAttention } from './attention.js';
 import { type BlockConfig, type ResolvedBlockConfig, resolveBlockConfig } from './block-config.js';
 import { makeFeedForward } from './feed-forward.js';
 import type { LayerCache } from './kv-cache.js';
-import { TransformerAttention } from './transformer-attention.js';
 import type { BlockInit } from './transformer-block.js';
 
 export interface DecoderBlockCall {
@@ -14,8 +15,8 @@ export interface DecoderBlockCall {
   /** Key mask `[B, T]` over the target (padding); the causal mask is always applied. */
   mask?: tf.Tensor;
   /**
-   * Self-attention keys/values of earlier target positions, extended in place; also holds the
-   * cross-attention keys/values of `memory`, computed at the first call and reused after.
+   * Self-attention keys/values of earlier target positions (`self`, extended in place) and the
+   * cross-attention keys/values of `memory` (`cross`, computed at the first call, reused after).
    */
   cache?: LayerCache;
 }
@@ -38,9 +39,9 @@ export interface DecoderBlockCall {
  */
 export class DecoderBlock extends Module {
   readonly config: ResolvedBlockConfig;
-  readonly selfAttn: TransformerAttention;
+  readonly selfAttn: MultiHeadAttention;
   readonly ln1: LayerNorm;
-  readonly crossAttn: TransformerAttention;
+  readonly crossAttn: MultiHeadAttention;
   readonly ln2: LayerNorm;
   readonly ffn: FeedForward | SwiGLU;
   readonly ln3: LayerNorm;
@@ -54,28 +55,12 @@ export class DecoderBlock extends Module {
     const rng = resolveRng(rngOption);
     const init = { kernelInitializer, outputInitializer };
     const norm = () => new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias });
-    this.selfAttn = this.addModule(
-      'selfAttn',
-      new TransformerAttention({
-        ...c,
-        kernel: c.attentionKernel,
-        dropout: c.attentionDropout,
-        ...init,
-        rng: rng.fork(),
-      }),
-    );
+    this.selfAttn = this.addModule('selfAttn', blockAttention(c, init, rng.fork()));
     this.ln1 = this.addModule('ln1', norm());
     // Cross-attention positions are the encoder's: no rotary there.
     this.crossAttn = this.addModule(
       'crossAttn',
-      new TransformerAttention({
-        ...c,
-        kernel: c.attentionKernel,
-        dropout: c.attentionDropout,
-        rope: false,
-        ...init,
-        rng: rng.fork(),
-      }),
+      blockAttention(c, init, rng.fork(), { rope: false }),
     );
     this.ln2 = this.addModule('ln2', norm());
     this.ffn = this.addModule('ffn', makeFeedForward(c, rng.fork(), init));
@@ -86,12 +71,12 @@ export class DecoderBlock extends Module {
   apply(y: tf.Tensor, call: DecoderBlockCall): tf.Tensor {
     return tf.tidy(() => {
       const sublayers: ((h: tf.Tensor) => tf.Tensor)[] = [
-        (h) => this.selfAttn.apply(h, { causal: true, mask: call.mask, cache: call.cache }),
+        (h) => this.selfAttn.apply(h, { causal: true, mask: call.mask, cache: call.cache?.self }),
         (h) =>
           this.crossAttn.apply(h, {
-            memory: call.memory,
+            value: call.memory,
             mask: call.memoryMask,
-            cache: call.cache,
+            cache: call.cache?.cross,
           }),
         (h) => this.ffn.apply(h),
       ];

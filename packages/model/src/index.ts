@@ -59,7 +59,6 @@ export {
 } from './gpt2-names.js';
 export { KVCache, type LayerCache } from './kv-cache.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
-export { applyRotary } from './rotary.js';
 export {
   argmax,
   checkSamplingOptions,
@@ -85,12 +84,6 @@ export {
   type Seq2SeqGenerateOptions,
   type Seq2SeqGreedyOptions,
 } from './seq2seq-generate.js';
-export {
-  TransformerAttention,
-  type TransformerAttentionCall,
-  type TransformerAttentionConfig,
-  type TransformerAttentionOptions,
-} from './transformer-attention.js';
 export {
   type BlockInit,
   TransformerBlock,

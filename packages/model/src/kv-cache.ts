@@ -1,34 +1,41 @@
-import * as tf from '@tensorflow/tfjs-core';
-
-/** The keys and values one attention layer has seen so far, `[B, Hkv, S, hs]` each. */
-export interface LayerCache {
-  key?: tf.Tensor4D;
-  value?: tf.Tensor4D;
-  /**
-   * Encoder-decoder only: cross-attention keys/values of the encoder output `[B, Hkv, S_src, hs]`,
-   * projected at the first cached step (the memory does not change while decoding).
-   */
-  memoryKey?: tf.Tensor4D;
-  memoryValue?: tf.Tensor4D;
-}
-
-const FIELDS = ['key', 'value', 'memoryKey', 'memoryValue'] as const;
+import { KVCache as AttentionKVCache } from '@tformer/attention';
 
 /**
- * Per-layer key/value cache for incremental decoding: each step appends the new position's keys
+ * One layer's caches, each an `@tformer/attention` `KVCache`: `self` holds the self-attention
+ * keys/values of the positions decoded so far; `cross` (encoder-decoder only) holds the
+ * cross-attention keys/values of the encoder output, projected at the first cached step (the
+ * memory does not change while decoding).
+ */
+export interface LayerCache {
+  self: AttentionKVCache;
+  cross: AttentionKVCache;
+}
+
+/**
+ * Per-layer key/value caches for incremental decoding: each step appends the new positions' keys
  * and values instead of recomputing the whole prefix. It owns its tensors; call
  * {@link KVCache.dispose} when done.
+ *
+ * @example
+ * ```ts
+ * const cache = new KVCache(model.config.numLayers);
+ * const logits = model.apply(prompt, { cache }); // then one token at a time
+ * cache.dispose();
+ * ```
  */
 export class KVCache {
   readonly layers: LayerCache[];
 
   constructor(numLayers: number) {
-    this.layers = Array.from({ length: numLayers }, () => ({}));
+    this.layers = Array.from({ length: numLayers }, () => ({
+      self: new AttentionKVCache(),
+      cross: new AttentionKVCache(),
+    }));
   }
 
-  /** Positions cached so far (the S of the keys). */
+  /** Positions cached so far (the S of the self-attention keys). */
   get length(): number {
-    return this.layers[0]?.key?.shape[2] ?? 0;
+    return this.layers[0]?.self.length ?? 0;
   }
 
   /**
@@ -36,27 +43,16 @@ export class KVCache {
    * hypothesis continues the cached sequence of its parent). Rows may repeat or be dropped.
    */
   reorder(rows: readonly number[]): void {
-    const first = this.layers[0];
-    const B = (first?.key ?? first?.memoryKey)?.shape[0];
-    if (B === rows.length && rows.every((r, i) => r === i)) return; // already in order
-    const index = tf.tensor1d([...rows], 'int32'); // [n]
     for (const layer of this.layers) {
-      for (const field of FIELDS) {
-        const old = layer[field];
-        if (!old) continue;
-        layer[field] = tf.gather(old, index, 0); // [n, Hkv, S, hs]
-        old.dispose();
-      }
+      layer.self.reorder(rows);
+      layer.cross.reorder(rows);
     }
-    index.dispose();
   }
 
   dispose(): void {
     for (const layer of this.layers) {
-      for (const field of FIELDS) {
-        layer[field]?.dispose();
-        layer[field] = undefined;
-      }
+      layer.self.dispose();
+      layer.cross.dispose();
     }
   }
 }

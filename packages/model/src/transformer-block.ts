@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { MultiHeadAttention } from '@tformer/attention';
 import {
   Dropout,
   type FeedForward,
@@ -9,10 +10,10 @@ import {
   resolveRng,
   type SwiGLU,
 } from '@tformer/nn';
+import { blockAttention } from './attention.js';
 import { type BlockConfig, type ResolvedBlockConfig, resolveBlockConfig } from './block-config.js';
 import { makeFeedForward } from './feed-forward.js';
 import type { LayerCache } from './kv-cache.js';
-import { TransformerAttention } from './transformer-attention.js';
 
 export interface BlockInit {
   /** Initializer of the inner kernels (default Glorot uniform, as Keras). */
@@ -27,9 +28,9 @@ export interface TransformerBlockCall {
   causal?: boolean;
   /** Key mask `[B, T]` (non-zero = a real token), e.g. to hide padding. */
   mask?: tf.Tensor;
-  /** RoPE positions `[B|1, T]` int32. */
+  /** RoPE positions `[B|1, T]` int32 (default the cache length onwards). */
   positions?: tf.Tensor2D;
-  /** Keys/values of earlier positions (incremental decoding), extended in place. */
+  /** Keys/values of earlier positions (incremental decoding); `cache.self` is extended in place. */
   cache?: LayerCache;
 }
 
@@ -37,7 +38,8 @@ export interface TransformerBlockCall {
  * One Transformer layer (Vaswani et al. 2017, §3.1; Keras' "Text classification with
  * Transformer" `TransformerBlock`): self-attention → dropout → residual → LayerNorm → FFN →
  * dropout → residual → LayerNorm. With `preNorm` the LayerNorms move in front of each sub-layer
- * (GPT-2, Xiong et al. 2020). Children: `attn`, `ln1`, `ffn`, `ln2`.
+ * (GPT-2, Xiong et al. 2020). Children: `attn` (`@tformer/attention`'s `MultiHeadAttention`),
+ * `ln1`, `ffn`, `ln2`.
  *
  * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`,
  * `preNorm`, `bias`, `layerNormEps`, `rope`, `numKeyValueHeads`) plus initializers and `rng`.
@@ -51,7 +53,7 @@ export interface TransformerBlockCall {
  */
 export class TransformerBlock extends Module {
   readonly config: ResolvedBlockConfig;
-  readonly attn: TransformerAttention;
+  readonly attn: MultiHeadAttention;
   readonly ln1: LayerNorm;
   readonly ffn: FeedForward | SwiGLU;
   readonly ln2: LayerNorm;
@@ -66,14 +68,7 @@ export class TransformerBlock extends Module {
     const norm = () => new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias });
     this.attn = this.addModule(
       'attn',
-      new TransformerAttention({
-        ...c,
-        kernel: c.attentionKernel,
-        dropout: c.attentionDropout,
-        kernelInitializer,
-        outputInitializer,
-        rng: rng.fork(),
-      }),
+      blockAttention(c, { kernelInitializer, outputInitializer }, rng.fork()),
     );
     this.ln1 = this.addModule('ln1', norm());
     this.ffn = this.addModule(
@@ -86,7 +81,9 @@ export class TransformerBlock extends Module {
 
   apply(x: tf.Tensor, call: TransformerBlockCall = {}): tf.Tensor {
     return tf.tidy(() => {
-      const attend = (h: tf.Tensor) => this.dropout.apply(this.attn.apply(h, call));
+      const { causal, mask, positions, cache } = call;
+      const attend = (h: tf.Tensor) =>
+        this.dropout.apply(this.attn.apply(h, { causal, mask, positions, cache: cache?.self }));
       const feed = (h: tf.Tensor) => this.dropout.apply(this.ffn.apply(h));
       if (this.config.preNorm) {
         const h = tf.add(x, attend(this.ln1.apply(x)));
