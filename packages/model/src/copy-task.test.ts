@@ -39,9 +39,10 @@ describeWithBackends('copy task', () => {
         shareEmbeddings: true,
         padTokenId: 0,
       },
-      // Seed 8, not 7: since the blocks use @tformer/attention's kernels (same initial weights,
-      // losses equal to ~1e-7 relative), seed 7 missed one token of one unseen sequence after 400
-      // steps: whether this tiny budget copies all 20 exactly depends on the seed.
+      // 400 steps are enough for nearly every initial seed: a sweep of this code over seeds 1–8
+      // copied 50 of 50 unseen sequences for all 8 on node and for seeds 1–5 on wasm; seed 7 on
+      // wasm copied 49 (one token of one sequence, after the float-level change of moving to
+      // @tformer/attention's kernels). Seed 8 is one of the clean ones (docs/results.md).
       { rng: 8 },
     );
     const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0, beta2: 0.98 });
