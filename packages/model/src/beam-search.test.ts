@@ -5,13 +5,13 @@ import {
   beamSearchDecoderLM,
   beamSearchEncoderDecoder,
   DecoderLM,
-  EncoderDecoder,
   generate,
   generateSeq2Seq,
   type Hypothesis,
   ModelArgumentError,
   type NextLogProbs,
 } from './index.js';
+import { tinySeq2Seq } from './testing/tiny-seq2seq.js';
 
 /** A next-token model from a table: prefix (joined) → probabilities over tokens 0 (stop), 1, 2. */
 function tableModel(table: Record<string, number[]>): NextLogProbs {
@@ -101,22 +101,7 @@ function expectSameHypotheses(a: Hypothesis[], b: Hypothesis[]): void {
 }
 
 describeWithBackends('model beam search', () => {
-  const seq2seq = (seed: number) =>
-    new EncoderDecoder(
-      {
-        srcVocabSize: 13,
-        tgtVocabSize: 13,
-        numLayers: 2,
-        dModel: 16,
-        numHeads: 2,
-        dFF: 32,
-        dropout: 0,
-        maxLength: 16,
-        tieOutput: false,
-        padTokenId: 0,
-      },
-      { rng: seed },
-    );
+  const seq2seq = (seed: number) => tinySeq2Seq(seed, 0);
   const lm = (position: 'learned' | 'rope', seed: number) => {
     const m = new DecoderLM(
       { vocabSize: 13, blockSize: 12, numLayers: 2, numHeads: 2, dModel: 8, position },

@@ -2,31 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
 import { expect, it, vi } from 'vitest';
 import {
-  EncoderDecoder,
-  type EncoderDecoderConfig,
   type GenerationStep,
   generateSeq2Seq,
   generateSeq2SeqStream,
   greedyDecode,
   ModelArgumentError,
 } from './index.js';
-
-const config: EncoderDecoderConfig = {
-  srcVocabSize: 13,
-  tgtVocabSize: 13,
-  numLayers: 2,
-  dModel: 16,
-  numHeads: 2,
-  dFF: 32,
-  dropout: 0,
-  maxLength: 16,
-  tieOutput: false,
-};
-
-/** A small untrained model; these seeds give varied tokens (many random models repeat one). */
-function model(seed: number, padTokenId?: number): EncoderDecoder {
-  return new EncoderDecoder({ ...config, padTokenId }, { rng: seed });
-}
+import { tinySeq2Seq as model } from './testing/tiny-seq2seq.js';
 
 const sources = [[4], [5, 6, 7, 8, 9], [10, 11]];
 
