@@ -100,8 +100,16 @@ export async function generate(
   prompts: readonly (readonly number[])[],
   options: GenerateOptions,
 ): Promise<number[][]> {
-  const out = prompts.map((): number[] => []);
-  for await (const { tokens } of generateStream(model, prompts, options)) {
+  return collectTokens(prompts.length, generateStream(model, prompts, options));
+}
+
+/** Each row's tokens from a generation stream (the −1 of stopped rows left out). */
+export async function collectTokens(
+  rows: number,
+  stream: AsyncIterable<GenerationStep>,
+): Promise<number[][]> {
+  const out = Array.from({ length: rows }, (): number[] => []);
+  for await (const { tokens } of stream) {
     tokens.forEach((t, b) => {
       if (t >= 0) out[b]!.push(t);
     });

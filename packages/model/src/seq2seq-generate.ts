@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@tformer/nn';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
-import type { GenerationStep } from './generate.js';
+import { collectTokens, type GenerationStep } from './generate.js';
 import { KVCache } from './kv-cache.js';
 import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
@@ -109,13 +109,7 @@ export async function generateSeq2Seq(
   sources: readonly (readonly number[])[],
   options: Seq2SeqGenerateOptions,
 ): Promise<number[][]> {
-  const out = sources.map((): number[] => []);
-  for await (const { tokens } of generateSeq2SeqStream(model, sources, options)) {
-    tokens.forEach((t, b) => {
-      if (t >= 0) out[b]!.push(t);
-    });
-  }
-  return out;
+  return collectTokens(sources.length, generateSeq2SeqStream(model, sources, options));
 }
 
 /**
