@@ -9,7 +9,7 @@ import {
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { causalMask, combineMasks, paddingMask, slidingWindowMask } from './masks.js';
-import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
+import { scaledDotProductAttention, useBatchedKernel } from './scaled-dot-product-attention.js';
 import {
   type Dims,
   inputs,
@@ -296,4 +296,17 @@ describeWithBackends('scaledDotProductAttention', () => {
       );
     });
   });
+});
+
+it("kernel 'auto': size rule on wasm and cpu, batched on native and GPU backends", () => {
+  const dims = (T: number, d: number) => ({ B: 12, H: 4, Hkv: 4, T, S: T, dk: d, dv: d });
+  for (const backend of ['wasm', 'cpu']) {
+    expect(useBatchedKernel(dims(64, 32), backend)).toBe(true); // 64·64·64 = 2¹⁸
+    expect(useBatchedKernel(dims(65, 32), backend)).toBe(false);
+    expect(useBatchedKernel(dims(128, 32), backend)).toBe(false);
+  }
+  for (const backend of ['tensorflow', 'webgpu', 'webgl']) {
+    expect(useBatchedKernel(dims(128, 32), backend)).toBe(true);
+    expect(useBatchedKernel(dims(1024, 64), backend)).toBe(true);
+  }
 });
