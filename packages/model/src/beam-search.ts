@@ -2,13 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderLM } from './decoder-lm.js';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
+import { checkTokens } from './generate.js';
 import { KVCache } from './kv-cache.js';
-import {
-  checkSeq2SeqArguments,
-  checkTokens,
-  decodeNext,
-  encodeSources,
-} from './seq2seq-generate.js';
+import { checkSeq2SeqArguments, decodeNext, encodeSources } from './seq2seq-generate.js';
 
 export interface BeamSearchOptions {
   /** Hypotheses kept at each step (1 = greedy). */

@@ -168,9 +168,14 @@ function checkGenerateArguments(
   const V = model.config.vocabSize;
   prompts.forEach((p, b) => {
     if (p.length === 0) throw new ModelArgumentError(`prompts[${b}]`, 'at least one token', 0);
-    const bad = p.find((t) => !Number.isInteger(t) || t < 0 || t >= V);
-    if (bad !== undefined) {
-      throw new ModelArgumentError(`prompts[${b}]`, `token ids in [0, ${V})`, bad);
-    }
+    checkTokens(`prompts[${b}]`, p, V);
   });
+}
+
+/** Checks the ids `tokens` against `[0, vocab)`, naming the argument. */
+export function checkTokens(argument: string, tokens: readonly number[], vocab: number): void {
+  const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
+  if (bad !== undefined) {
+    throw new ModelArgumentError(argument, `token ids in [0, ${vocab})`, bad);
+  }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@tformer/nn';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
-import { collectTokens, type GenerationStep } from './generate.js';
+import { checkTokens, collectTokens, type GenerationStep } from './generate.js';
 import { KVCache } from './kv-cache.js';
 import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
@@ -192,14 +192,6 @@ export async function decodeNext(
     return data;
   } finally {
     scratch?.dispose();
-  }
-}
-
-/** Checks the ids `tokens` against `[0, vocab)`, naming the argument. */
-export function checkTokens(argument: string, tokens: readonly number[], vocab: number): void {
-  const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= vocab);
-  if (bad !== undefined) {
-    throw new ModelArgumentError(argument, `token ids in [0, ${vocab})`, bad);
   }
 }
 
