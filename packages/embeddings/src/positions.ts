@@ -164,15 +164,13 @@ export class RotaryEmbedding extends Module {
     }
     const half = this.headDim / 2;
     const base = options.base ?? 10000;
-    this.#inverseFrequencies = Float32Array.from(
-      { length: half },
-      (_, i) => base ** ((-2 * i) / this.headDim),
-    );
+    const frequencies = Array.from({ length: half }, (_, i) => base ** ((-2 * i) / this.headDim));
+    this.#inverseFrequencies = Float32Array.from(frequencies);
     this.#cos = new Float32Array(this.maxLength * half);
     this.#sin = new Float32Array(this.maxLength * half);
     for (let pos = 0; pos < this.maxLength; pos++) {
       for (let i = 0; i < half; i++) {
-        const angle = pos * base ** ((-2 * i) / this.headDim);
+        const angle = pos * frequencies[i]!;
         this.#cos[pos * half + i] = Math.cos(angle);
         this.#sin[pos * half + i] = Math.sin(angle);
       }
