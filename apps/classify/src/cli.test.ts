@@ -1,19 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'classify-test-'));
 
 /** Runs the CLI from source as a user would, on the wasm backend. */
 const classify = cliFromSource(new URL('./cli.ts', import.meta.url));
-
-const readMetrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 
 const tiny = [
   '--d-model',
@@ -39,7 +33,7 @@ describe('classify CLI', () => {
       expect(train.stdout).toContain(flag);
   });
 
-  it('trains on the default task, then resumes, evaluates and predicts from the run directory', () => {
+  it('trains on the default task, then resumes, evaluates and predicts from the run directory', async () => {
     const out = join(work, 'run');
     const trained = classify('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
     expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
@@ -50,7 +44,7 @@ describe('classify CLI', () => {
     );
     expect(trained.stdout).toMatch(/true \\ predicted\s+negative\s+neutral\s+positive\s+recall/);
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4}/); // plain progress lines
-    const metrics = readMetrics(out);
+    const metrics = await new RunDir(out).readMetrics();
     expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(
       metrics.filter((m) => m.split === 'test' && m.loss !== undefined).map((m) => m.step),
@@ -61,7 +55,7 @@ describe('classify CLI', () => {
     const resumed = classify('resume', '--out', out, '--steps', '6');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const steps = readMetrics(out)
+    const steps = (await new RunDir(out).readMetrics())
       .filter((m) => m.split === 'train')
       .map((m) => m.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);

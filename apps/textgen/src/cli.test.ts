@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'textgen-test-'));
@@ -43,7 +43,7 @@ describe('textgen CLI', () => {
       expect(train.stdout).toContain(flag);
   });
 
-  it('trains, checkpoints, then resumes, evaluates and generates from the run directory', () => {
+  it('trains, checkpoints, then resumes, evaluates and generates from the run directory', async () => {
     const out = join(work, 'run');
     const trained = textgen(
       'train',
@@ -62,10 +62,7 @@ describe('textgen CLI', () => {
     expect(trained.stdout).toMatch(/^backend wasm/); // the backend is printed first
     expect(trained.stdout).toMatch(/validation loss before training: \d+\.\d{4}/);
     expect(trained.stdout).toMatch(/validation loss after training: \d+\.\d{4}/);
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const metrics = await new RunDir(out).readMetrics();
     expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
     expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'trainer.json'), 'utf8')).step).toBe(4);
@@ -73,10 +70,7 @@ describe('textgen CLI', () => {
     const resumed = textgen('resume', '--out', out, '--steps', '6');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const after = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const after = await new RunDir(out).readMetrics();
     expect(after.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
 
     const evaluated = textgen('eval', '--out', out);

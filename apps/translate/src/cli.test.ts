@@ -1,19 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'translate-test-'));
 
 /** Runs the CLI from source as a user would, on the wasm backend. */
 const translate = cliFromSource(new URL('./cli.ts', import.meta.url));
-
-const readMetrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 
 const tiny = [
   '--layers',
@@ -51,7 +45,7 @@ describe('translate CLI', () => {
       expect(train.stdout).toContain(flag);
   });
 
-  it('trains on the default task, then resumes, evaluates and translates from the run directory', () => {
+  it('trains on the default task, then resumes, evaluates and translates from the run directory', async () => {
     const out = join(work, 'run');
     const trained = translate(
       'train',
@@ -74,9 +68,7 @@ describe('translate CLI', () => {
     );
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4} {2}\d+ tok\/s/); // plain progress lines
     expect(
-      readMetrics(out)
-        .filter((m) => m.split === 'train')
-        .map((m) => m.step),
+      (await new RunDir(out).readMetrics()).filter((m) => m.split === 'train').map((m) => m.step),
     ).toEqual([1, 2, 3, 4]);
     expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(join(out, 'test.hyp.txt'), 'utf8').split('\n')).toHaveLength(5);
@@ -85,7 +77,7 @@ describe('translate CLI', () => {
     const resumed = translate('resume', '--out', out, '--steps', '6');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const steps = readMetrics(out)
+    const steps = (await new RunDir(out).readMetrics())
       .filter((m) => m.split === 'train')
       .map((m) => m.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);

@@ -1,19 +1,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'vision-test-'));
 
 /** Runs the CLI from source as a user would, on the wasm backend. */
 const vision = cliFromSource(new URL('./cli.ts', import.meta.url));
-
-const readMetrics = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 
 const tiny = [
   '--d-model',
@@ -39,7 +33,7 @@ describe('vision CLI', () => {
       expect(train.stdout).toContain(flag);
   });
 
-  it('trains on generated shapes, then resumes and evaluates from the run directory', () => {
+  it('trains on generated shapes, then resumes and evaluates from the run directory', async () => {
     const out = join(work, 'run');
     const trained = vision('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
     expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
@@ -53,9 +47,7 @@ describe('vision CLI', () => {
     );
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4}/); // plain progress lines
     expect(
-      readMetrics(out)
-        .filter((m) => m.split === 'train')
-        .map((m) => m.step),
+      (await new RunDir(out).readMetrics()).filter((m) => m.split === 'train').map((m) => m.step),
     ).toEqual([1, 2, 3, 4]);
     expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
     expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'trainer.json'), 'utf8')).step).toBe(4);
@@ -63,7 +55,7 @@ describe('vision CLI', () => {
     const resumed = vision('resume', '--out', out, '--steps', '6');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const steps = readMetrics(out)
+    const steps = (await new RunDir(out).readMetrics())
       .filter((m) => m.split === 'train')
       .map((m) => m.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
