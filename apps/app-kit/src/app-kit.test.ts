@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  checkRunClasses,
   createProgress,
   DataFileError,
   RunDir,
@@ -116,5 +117,22 @@ describe('RunDir', () => {
     const run = new RunDir(await tempDir());
     await expect(run.readConfig()).rejects.toThrow(DataFileError);
     await expect(run.readConfig()).rejects.toThrow(/config\.json: no config\.json here/);
+  });
+});
+
+describe('checkRunClasses', () => {
+  it("accepts the run's classes and names the source when they changed", () => {
+    expect(() =>
+      checkRunClasses('a.tsv', ['neg', 'pos'], ['neg', 'pos'], 'the file'),
+    ).not.toThrow();
+    const changed = () =>
+      checkRunClasses('a.tsv', ['neg', 'pos', 'odd'], ['neg', 'pos'], 'the file');
+    expect(changed).toThrow(DataFileError);
+    expect(changed).toThrow(
+      "a.tsv: classes neg, pos, odd differ from the run's (neg, pos): the file changed since training",
+    );
+    expect(() => checkRunClasses('d/', ['b', 'a'], ['a', 'b'], 'the folder')).toThrow(
+      /the folder changed since training/,
+    );
   });
 });

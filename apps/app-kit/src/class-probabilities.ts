@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { argmax } from '@tformer/model';
 import type { Module } from '@tformer/nn';
 import { countCorrect, type DataSource, macroF1 } from '@tformer/train';
-import { confusionMatrix } from './confusion.js';
+import { confusionMatrix, formatConfusion } from './confusion.js';
 import { createProgress } from './progress.js';
 
 /**
@@ -74,4 +74,17 @@ export function classificationResult(
     macroF1: macroF1(predictions, [...labels]),
     confusion: confusionMatrix(predictions, [...labels], numClasses),
   };
+}
+
+/**
+ * The test report of a classifier app: accuracy and macro-F1 over `count` held-out `items`
+ * ("examples", "images"), then the confusion matrix with the class names.
+ */
+export function formatTestResult(
+  result: TestResult,
+  classes: readonly string[],
+  count: number,
+  items: string,
+): string {
+  return `test accuracy ${(100 * result.accuracy).toFixed(1)}%, macro-F1 ${result.macroF1.toFixed(3)} (${count} held-out ${items})\nconfusion matrix (rows: true class, columns: predicted):\n${formatConfusion(result.confusion, classes)}`;
 }

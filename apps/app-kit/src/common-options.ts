@@ -42,10 +42,11 @@ export function addCommonOptions(command: Command, defaultOut: string): Command 
     );
 }
 
+/** The backend flags of {@link CommonOptions}, all that starting a backend needs. */
+export type BackendOptions = Pick<CommonOptions, 'backend' | 'wasmThreads'>;
+
 /** Starts the backend the options ask for and prints which one runs, and why, before anything else. */
-export async function startBackend(
-  options: Pick<CommonOptions, 'backend' | 'wasmThreads'>,
-): Promise<BackendSelection> {
+export async function startBackend(options: BackendOptions): Promise<BackendSelection> {
   const argv = [
     ...(options.backend ? ['--backend', options.backend] : []),
     ...(options.wasmThreads ? ['--wasm-threads', options.wasmThreads] : []),

@@ -13,3 +13,22 @@ export class DataFileError extends Error {
     super(`${file}${line === undefined ? '' : `:${line}`}: ${detail}`);
   }
 }
+
+/**
+ * Fails with a {@link DataFileError} on `source` unless `found` lists the same classes, in the same
+ * order, as the run's `expected` (a resumed or evaluated run must see the classes it trained on).
+ * `changed` names what the user would have edited ("the file", "the folder").
+ */
+export function checkRunClasses(
+  source: string,
+  found: readonly string[],
+  expected: readonly string[],
+  changed: string,
+): void {
+  if (found.join('\n') !== expected.join('\n')) {
+    throw new DataFileError(
+      source,
+      `classes ${found.join(', ')} differ from the run's (${expected.join(', ')}): ${changed} changed since training`,
+    );
+  }
+}

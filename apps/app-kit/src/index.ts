@@ -3,19 +3,21 @@ export {
   classificationResult,
   classProbabilities,
   correctOf,
+  formatTestResult,
   type TestResult,
 } from './class-probabilities.js';
 export { type CliResult, cliFromSource } from './cli-from-source.js';
 export {
   addCommonOptions,
   addResumeCommand,
+  type BackendOptions,
   type CommonOptions,
   parseInteger,
   parseNumber,
   startBackend,
 } from './common-options.js';
 export { confusionMatrix, formatConfusion } from './confusion.js';
-export { DataFileError } from './data-file-error.js';
+export { checkRunClasses, DataFileError } from './data-file-error.js';
 export {
   EpochSampler,
   type EpochSamplerState,

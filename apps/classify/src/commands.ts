@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import {
-  DataFileError,
-  formatConfusion,
+  type BackendOptions,
+  checkRunClasses,
+  formatTestResult,
   type RunDir,
   resumedConfig,
   startBackend,
@@ -16,7 +17,6 @@ import { encodeText, loadTokenizer, saveTokenizer, trainTokenizer } from './voca
 
 const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
-type BackendFlags = { backend?: string; wasmThreads?: string };
 
 function encode(
   examples: readonly Example[],
@@ -33,12 +33,7 @@ function encode(
 /** The run's examples as ids, with the class list of `config.json` (a resumed run keeps its own). */
 async function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer) {
   const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
-  if (corpus.labels.join('\n') !== config.labels.join('\n')) {
-    throw new DataFileError(
-      config.data?.train ?? 'generated data',
-      `classes ${corpus.labels.join(', ')} differ from the run's (${config.labels.join(', ')}): the file changed since training`,
-    );
-  }
+  checkRunClasses(config.data?.train ?? 'generated data', corpus.labels, config.labels, 'the file');
   const maxLength = config.model.maxLength;
   return {
     train: encode(corpus.train, tokenizer, config.labels, maxLength),
@@ -47,9 +42,7 @@ async function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokeniz
 }
 
 function report(result: TestResult, labels: readonly string[], count: number): void {
-  out(
-    `test accuracy ${(100 * result.accuracy).toFixed(1)}%, macro-F1 ${result.macroF1.toFixed(3)} (${count} held-out examples)\nconfusion matrix (rows: true class, columns: predicted):\n${formatConfusion(result.confusion, labels)}`,
-  );
+  out(formatTestResult(result, labels, count, 'examples'));
 }
 
 async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]): Promise<void> {
@@ -72,7 +65,7 @@ async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]):
 export async function trainCommand(
   config: ClassifyConfig,
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
 ): Promise<void> {
   await startBackend(backend);
   const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
@@ -123,7 +116,7 @@ export async function trainCommand(
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
@@ -147,7 +140,7 @@ async function loadSaved(runDir: RunDir) {
 }
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
-export async function evalCommand(runDir: RunDir, backend: BackendFlags): Promise<void> {
+export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
   await startBackend(backend);
   const { config, tokenizer, model } = await loadSaved(runDir);
   try {
@@ -161,7 +154,7 @@ export async function evalCommand(runDir: RunDir, backend: BackendFlags): Promis
 /** `predict`: the class of each text, with its probability (and the runner-up's). */
 export async function predictCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   texts: string[],
 ): Promise<void> {
   await startBackend(backend);

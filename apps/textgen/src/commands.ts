@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { type RunDir, resumedConfig, startBackend, UsageError } from '@tformer/app-kit';
+import {
+  type BackendOptions,
+  type RunDir,
+  resumedConfig,
+  startBackend,
+  UsageError,
+} from '@tformer/app-kit';
 import { type DecoderLM, loadModel, saveModel } from '@tformer/model';
 import type { TextgenConfig } from './config.js';
 import { loadCorpus } from './corpus.js';
@@ -61,7 +67,7 @@ function sampleOptions(flags: SampleFlags, valText: string, seed: number): Sampl
 export async function trainCommand(
   config: TextgenConfig,
   runDir: RunDir,
-  backend: { backend?: string; wasmThreads?: string },
+  backend: BackendOptions,
   flags: SampleFlags,
 ): Promise<void> {
   await startBackend(backend);
@@ -126,7 +132,7 @@ export async function trainCommand(
 /** `resume`: continue an interrupted run from its last checkpoint, to `steps` (default: the planned total). */
 export async function resumeCommand(
   runDir: RunDir,
-  backend: { backend?: string; wasmThreads?: string },
+  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
@@ -155,10 +161,7 @@ async function loadSaved(
 }
 
 /** `eval`: validation loss and perplexity of the saved model. */
-export async function evalCommand(
-  runDir: RunDir,
-  backend: { backend?: string; wasmThreads?: string },
-): Promise<void> {
+export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
   await startBackend(backend);
   const { model, tokenizer, config } = await loadSaved(runDir);
   try {
@@ -175,7 +178,7 @@ export async function evalCommand(
 /** `generate`: stream a continuation of a prompt from the saved model. */
 export async function generateCommand(
   runDir: RunDir,
-  backend: { backend?: string; wasmThreads?: string },
+  backend: BackendOptions,
   flags: SampleFlags & { seed: number },
 ): Promise<void> {
   await startBackend(backend);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  type BackendOptions,
   type RunDir,
   resumedConfig,
   startBackend,
@@ -16,7 +17,6 @@ import { loadVocabs, saveVocabs, trainVocabs, type Vocabs } from './vocab.js';
 
 const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
-type BackendFlags = { backend?: string; wasmThreads?: string };
 
 /** The run's pairs as ids, long pairs left out; either split left empty is a usage error. */
 function encodeCorpus(
@@ -64,7 +64,7 @@ async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPai
 export async function trainCommand(
   config: TranslateConfig,
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
 ): Promise<void> {
   await startBackend(backend);
   const corpus = await loadCorpus(config, config.train.seed);
@@ -111,7 +111,7 @@ export async function trainCommand(
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
@@ -138,7 +138,7 @@ async function loadSaved(runDir: RunDir) {
 /** `eval`: BLEU of the saved model on the run's held-out pairs. */
 export async function evalCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   decode: Partial<TranslateConfig['decode']>,
 ): Promise<void> {
   await startBackend(backend);
@@ -159,7 +159,7 @@ export async function evalCommand(
 /** `translate`: translate the given sentences (or stdin's lines) with the saved model. */
 export async function translateCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   sentences: string[],
   decode: Partial<TranslateConfig['decode']>,
 ): Promise<void> {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import {
-  DataFileError,
-  formatConfusion,
+  type BackendOptions,
+  checkRunClasses,
+  formatTestResult,
   type RunDir,
   resumedConfig,
   startBackend,
@@ -16,7 +17,6 @@ import { asciiArt } from './shapes.js';
 
 const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
-type BackendFlags = { backend?: string; wasmThreads?: string };
 
 /** The run's images; the classes must still be those of `config.json` (a resumed run keeps its own). */
 async function imagesOf(config: VisionConfig): Promise<ImageSet> {
@@ -26,19 +26,12 @@ async function imagesOf(config: VisionConfig): Promise<ImageSet> {
     config.testSize,
     config.train.seed,
   );
-  if (set.classes.join('\n') !== config.classes.join('\n')) {
-    throw new DataFileError(
-      config.dataPath ?? 'generated data',
-      `classes ${set.classes.join(', ')} differ from the run's (${config.classes.join(', ')}): the folder changed since training`,
-    );
-  }
+  checkRunClasses(config.dataPath ?? 'generated data', set.classes, config.classes, 'the folder');
   return set;
 }
 
 function report(result: TestResult, classes: readonly string[], count: number): void {
-  out(
-    `test accuracy ${(100 * result.accuracy).toFixed(1)}%, macro-F1 ${result.macroF1.toFixed(3)} (${count} held-out images)\nconfusion matrix (rows: true class, columns: predicted):\n${formatConfusion(result.confusion, classes)}`,
-  );
+  out(formatTestResult(result, classes, count, 'images'));
 }
 
 async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<void> {
@@ -61,7 +54,7 @@ async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<vo
 export async function trainCommand(
   config: VisionConfig,
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
 ): Promise<void> {
   await startBackend(backend);
   const set = await loadImages(
@@ -111,7 +104,7 @@ export async function trainCommand(
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
@@ -133,7 +126,7 @@ async function loadSaved(runDir: RunDir) {
 }
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
-export async function evalCommand(runDir: RunDir, backend: BackendFlags): Promise<void> {
+export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
   await startBackend(backend);
   const { config, model } = await loadSaved(runDir);
   try {
@@ -147,7 +140,7 @@ export async function evalCommand(runDir: RunDir, backend: BackendFlags): Promis
 /** `predict`: the class of each PNG file, with its probability (and the runner-up's). */
 export async function predictCommand(
   runDir: RunDir,
-  backend: BackendFlags,
+  backend: BackendOptions,
   files: string[],
 ): Promise<void> {
   if (files.length === 0) throw new UsageError('predict: give one or more PNG files');
