@@ -1,16 +1,19 @@
 // Dependency rules of docs/architecture.md (DESIGN.md's package map), enforced in `pnpm lint`.
 // Each published package may import only the workspace packages listed here.
+// `errors` (TformerError) is an addition to that map: every package may import it, and it imports
+// nothing.
 const allowed = {
-  tokenizer: [],
-  backend: [],
-  nn: [],
-  embeddings: ['nn'],
-  attention: ['nn', 'embeddings'],
-  model: ['nn', 'embeddings', 'attention'],
-  train: ['nn'],
-  interpret: ['nn', 'model'],
+  errors: [],
+  tokenizer: ['errors'],
+  backend: ['errors'],
+  nn: ['errors'],
+  embeddings: ['errors', 'nn'],
+  attention: ['errors', 'nn', 'embeddings'],
+  model: ['errors', 'nn', 'embeddings', 'attention'],
+  train: ['errors', 'nn'],
+  interpret: ['errors', 'nn', 'model'],
   // Private test helpers: they start backends for the suites, so they may use `backend`.
-  'test-utils': ['nn', 'backend'],
+  'test-utils': ['errors', 'nn', 'backend'],
 };
 const all = Object.keys(allowed);
 const testFile = '\\.(test|bench)\\.ts$|/bench/';
@@ -50,9 +53,9 @@ module.exports = {
       to: { path: '^packages/test-utils/' },
     },
     {
-      name: 'tokenizer-has-no-tfjs',
+      name: 'tokenizer-and-errors-have-no-tfjs',
       severity: 'error',
-      from: { path: '^packages/tokenizer/' },
+      from: { path: '^packages/(tokenizer|errors)/' },
       to: { path: '@tensorflow' },
     },
     {

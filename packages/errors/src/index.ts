@@ -1,0 +1,1 @@
+export { isTformerError, TformerError } from './tformer-error.js';
