@@ -69,7 +69,7 @@ describeWithBackends('activations', () => {
 describeWithBackends('LayerNorm and RMSNorm', () => {
   it.each(SHAPES)('LayerNorm on %j matches float64 in value and gradient', async (shape) => {
     const dim = shape.at(-1)!;
-    const ln = new LayerNorm({ dim });
+    const ln = new LayerNorm({ dModel: dim });
     randomize(ln.gamma, 5, 1);
     randomize(ln.beta, 6);
     await checkLayer({
@@ -82,8 +82,8 @@ describeWithBackends('LayerNorm and RMSNorm', () => {
     ln.dispose();
   });
 
-  it('LayerNorm without scale/center has no parameters; eps is an option', async () => {
-    const ln = new LayerNorm({ dim: 4, scale: false, center: false, eps: 1e-3 });
+  it('LayerNorm without useScale/useBias has no parameters; eps is an option', async () => {
+    const ln = new LayerNorm({ dModel: 4, useScale: false, useBias: false, eps: 1e-3 });
     expect(ln.parameterCount()).toBe(0);
     await checkLayer({
       forward: ([x]) => ln.apply(x!),
@@ -91,12 +91,12 @@ describeWithBackends('LayerNorm and RMSNorm', () => {
       inputs: [{ values: randomFloats(8, 9, 0.1), shape: [2, 4] }],
       forwardTolerance: { atol: 1e-4 },
     });
-    expect(new LayerNorm({ dim: 4 }).eps).toBe(1e-6);
+    expect(new LayerNorm({ dModel: 4 }).eps).toBe(1e-6);
   });
 
   it.each(SHAPES)('RMSNorm on %j matches float64 in value and gradient', async (shape) => {
     const dim = shape.at(-1)!;
-    const norm = new RMSNorm({ dim });
+    const norm = new RMSNorm({ dModel: dim });
     randomize(norm.gamma, 8, 1);
     await checkLayer({
       forward: ([x]) => norm.apply(x!),
@@ -109,13 +109,13 @@ describeWithBackends('LayerNorm and RMSNorm', () => {
   });
 
   it('wrong last dimension raises ShapeError naming x and both shapes', () => {
-    const ln = new LayerNorm({ dim: 8 });
+    const ln = new LayerNorm({ dModel: 8 });
     const x = tf.zeros([2, 4]);
     expect(() => ln.apply(x)).toThrow(ShapeError);
-    expect(() => new RMSNorm({ dim: 8 }).apply(x)).toThrow(
+    expect(() => new RMSNorm({ dModel: 8 }).apply(x)).toThrow(
       'x: expected last dimension 8, got [2, 4]',
     );
-    expect(() => new LayerNorm({ dim: 8, eps: 0 })).toThrow('eps: expected a number > 0, got 0');
+    expect(() => new LayerNorm({ dModel: 8, eps: 0 })).toThrow('eps: expected a number > 0, got 0');
     x.dispose();
   });
 });
@@ -191,7 +191,7 @@ describeWithBackends('FeedForward and SwiGLU', () => {
     async (shape) => {
       const d = shape.at(-1)!;
       const h = 12;
-      const ffn = new FeedForward({ dModel: d, hiddenDim: h, activation: 'gelu', rng: 3 });
+      const ffn = new FeedForward({ dModel: d, dFF: h, activation: 'gelu', rng: 3 });
       randomize(ffn.up.bias, 11);
       randomize(ffn.down.bias, 12);
       const rows = rowsOf(shape);
@@ -215,7 +215,7 @@ describeWithBackends('FeedForward and SwiGLU', () => {
   it.each(SHAPES)('SwiGLU on %j matches float64 in value and gradient', async (shape) => {
     const d = shape.at(-1)!;
     const h = 12;
-    const ffn = new SwiGLU({ dModel: d, hiddenDim: h, rng: 4 });
+    const ffn = new SwiGLU({ dModel: d, dFF: h, rng: 4 });
     const rows = rowsOf(shape);
     await checkLayer({
       forward: ([x]) => ffn.apply(x!),
@@ -228,7 +228,7 @@ describeWithBackends('FeedForward and SwiGLU', () => {
   });
 
   it('FeedForward dropout follows train/eval', () => {
-    const ffn = new FeedForward({ dModel: 4, hiddenDim: 8, dropout: 0.5, rng: 1 });
+    const ffn = new FeedForward({ dModel: 4, dFF: 8, dropout: 0.5, rng: 1 });
     const x = tf.ones([2, 4]);
     ffn.eval();
     const a = ffn.apply(x);

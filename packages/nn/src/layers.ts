@@ -8,40 +8,40 @@ import { type Rng, type RngOption, resolveRng } from './rng.js';
 import { assertInt, assertLastDim } from './shape.js';
 
 export interface LayerNormOptions {
-  /** Size of the normalised (last) axis. */
-  dim: number;
+  /** Size of the normalised (last) axis: the model width. */
+  dModel: number;
   /** Added to the variance; default 1e-6, as in the Keras Transformer block. */
   eps?: number;
   /** Learn a gain `gamma` (default true). */
-  scale?: boolean;
+  useScale?: boolean;
   /** Learn a bias `beta` (default true). */
-  center?: boolean;
+  useBias?: boolean;
 }
 
 /**
  * Layer normalisation over the last axis: (x − mean) / √(var + eps) · gamma + beta, with the
- * biased variance (parameters `gamma` `[dim]`, `beta` `[dim]`).
+ * biased variance (parameters `gamma` `[dModel]`, `beta` `[dModel]`).
  */
 export class LayerNorm extends Module {
-  readonly dim: number;
+  readonly dModel: number;
   readonly eps: number;
   readonly gamma: tf.Variable | undefined;
   readonly beta: tf.Variable | undefined;
 
   constructor(options: LayerNormOptions) {
     super();
-    assertInt(options.dim, 'dim');
-    this.dim = options.dim;
+    assertInt(options.dModel, 'dModel');
+    this.dModel = options.dModel;
     this.eps = checkEps(options.eps ?? 1e-6);
     this.gamma =
-      (options.scale ?? true) ? this.addParameter('gamma', tf.ones([this.dim])) : undefined;
+      (options.useScale ?? true) ? this.addParameter('gamma', tf.ones([this.dModel])) : undefined;
     this.beta =
-      (options.center ?? true) ? this.addParameter('beta', tf.zeros([this.dim])) : undefined;
+      (options.useBias ?? true) ? this.addParameter('beta', tf.zeros([this.dModel])) : undefined;
   }
 
-  /** `[..., dim]` → `[..., dim]`. */
+  /** `[..., dModel]` → `[..., dModel]`. */
   apply(x: tf.Tensor): tf.Tensor {
-    assertLastDim(x, this.dim, 'x');
+    assertLastDim(x, this.dModel, 'x');
     return tf.tidy(() => {
       const centered = tf.sub(x, tf.mean(x, -1, true));
       const variance = tf.mean(tf.square(centered), -1, true);
@@ -54,29 +54,29 @@ export class LayerNorm extends Module {
 }
 
 export interface RMSNormOptions {
-  /** Size of the normalised (last) axis. */
-  dim: number;
+  /** Size of the normalised (last) axis: the model width. */
+  dModel: number;
   /** Added to the mean square; default 1e-6. */
   eps?: number;
 }
 
 /** RMS normalisation over the last axis: x / √(mean(x²) + eps) · gamma (parameter `gamma`). */
 export class RMSNorm extends Module {
-  readonly dim: number;
+  readonly dModel: number;
   readonly eps: number;
   readonly gamma: tf.Variable;
 
   constructor(options: RMSNormOptions) {
     super();
-    assertInt(options.dim, 'dim');
-    this.dim = options.dim;
+    assertInt(options.dModel, 'dModel');
+    this.dModel = options.dModel;
     this.eps = checkEps(options.eps ?? 1e-6);
-    this.gamma = this.addParameter('gamma', tf.ones([this.dim]));
+    this.gamma = this.addParameter('gamma', tf.ones([this.dModel]));
   }
 
-  /** `[..., dim]` → `[..., dim]`. */
+  /** `[..., dModel]` → `[..., dModel]`. */
   apply(x: tf.Tensor): tf.Tensor {
-    assertLastDim(x, this.dim, 'x');
+    assertLastDim(x, this.dModel, 'x');
     return tf.tidy(() => {
       const meanSquare = tf.mean(tf.square(x), -1, true);
       return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.eps))), this.gamma);
@@ -135,7 +135,7 @@ interface FeedForwardBase {
   /** Model width (input and output size). */
   dModel: number;
   /** Inner width (the paper's d_ff). */
-  hiddenDim: number;
+  dFF: number;
   /** Biases on the projections (default: true for FeedForward, false for SwiGLU). */
   useBias?: boolean;
   /** Initializer of the inner projections' kernels (default Glorot uniform). */
@@ -158,7 +158,7 @@ export interface FeedForwardOptions extends FeedForwardBase {
 
 /**
  * The Transformer's position-wise feed-forward network: down(dropout(act(up(x)))), children `up`
- * `[dModel, hiddenDim]` and `down` `[hiddenDim, dModel]`.
+ * `[dModel, dFF]` and `down` `[dFF, dModel]`.
  */
 export class FeedForward extends Module {
   readonly up: Dense;
@@ -191,7 +191,7 @@ export type SwiGLUOptions = FeedForwardBase;
 
 /**
  * One projection of a feed-forward block, with its own fork of `rng`: `inner` maps dModel →
- * hiddenDim with `kernelInitializer`; `output` maps back with `outputInitializer` (or the same).
+ * dFF with `kernelInitializer`; `output` maps back with `outputInitializer` (or the same).
  */
 function ffnDense(
   options: FeedForwardBase,
@@ -199,10 +199,10 @@ function ffnDense(
   rng: Rng,
   role: 'inner' | 'output',
 ): Dense {
-  const { dModel, hiddenDim, kernelInitializer, outputInitializer } = options;
+  const { dModel, dFF, kernelInitializer, outputInitializer } = options;
   return new Dense({
-    inputDim: role === 'inner' ? dModel : hiddenDim,
-    outputDim: role === 'inner' ? hiddenDim : dModel,
+    inputDim: role === 'inner' ? dModel : dFF,
+    outputDim: role === 'inner' ? dFF : dModel,
     useBias,
     kernelInitializer:
       role === 'inner' ? kernelInitializer : (outputInitializer ?? kernelInitializer),
@@ -212,7 +212,7 @@ function ffnDense(
 
 /**
  * The SwiGLU feed-forward (Shazeer 2020, as in LLaMA): down(silu(gate(x)) ⊙ up(x)), children
- * `gate` and `up` `[dModel, hiddenDim]`, `down` `[hiddenDim, dModel]`, no biases by default.
+ * `gate` and `up` `[dModel, dFF]`, `down` `[dFF, dModel]`, no biases by default.
  */
 export class SwiGLU extends Module {
   readonly gate: Dense;

@@ -212,7 +212,7 @@ describe('safetensors bytes', () => {
 
 class Tiny extends Module {
   readonly proj = this.addModule('proj', new Dense({ inputDim: 3, outputDim: 2, rng: 1 }));
-  readonly norm = this.addModule('norm', new LayerNorm({ dim: 2 }));
+  readonly norm = this.addModule('norm', new LayerNorm({ dModel: 2 }));
 }
 
 describeWithBackends('state dict ↔ safetensors', () => {
