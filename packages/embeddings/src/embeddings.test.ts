@@ -56,10 +56,10 @@ describeWithBackends('TokenEmbedding', (backend) => {
   it.each(cases)(
     'lookup %j matches gather in float64, value and gradient (repeated ids)',
     async (shape, ids) => {
-      for (const scaleBySqrtDim of [false, true]) {
-        const emb = new TokenEmbedding({ vocabSize: V, dim: D, scaleBySqrtDim, rng: 3 });
+      for (const scaleBySqrtDModel of [false, true]) {
+        const emb = new TokenEmbedding({ vocabSize: V, dModel: D, scaleBySqrtDModel, rng: 3 });
         const idTensor = tf.tensor(ids, shape, 'int32');
-        const scale = scaleBySqrtDim ? Math.sqrt(D) : 1;
+        const scale = scaleBySqrtDModel ? Math.sqrt(D) : 1;
         await checkLayer({
           forward: () => emb.apply(idTensor),
           reference: ([table]) => refGather(table!, ids, D).map((v) => v * scale),
@@ -87,7 +87,7 @@ describeWithBackends('TokenEmbedding', (backend) => {
   });
 
   it('the tied projection h·Eᵀ matches float64 in value and gradient', async () => {
-    const emb = new TokenEmbedding({ vocabSize: V, dim: D, rng: 4 });
+    const emb = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 4 });
     for (const shape of [
       [1, 1, D],
       [2, 3, D],
@@ -110,7 +110,7 @@ describeWithBackends('TokenEmbedding', (backend) => {
   });
 
   it('ids outside [0, vocabSize) and non-int32 ids raise typed errors', async () => {
-    const emb = new TokenEmbedding({ vocabSize: V, dim: D, rng: 1 });
+    const emb = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 1 });
     await assertNoLeaks(() => {
       for (const bad of [
         [0, V],
@@ -134,9 +134,9 @@ describeWithBackends('TokenEmbedding', (backend) => {
   });
 
   it('the same seed gives the same table; a different seed another', () => {
-    const a = new TokenEmbedding({ vocabSize: V, dim: D, rng: 9 });
-    const b = new TokenEmbedding({ vocabSize: V, dim: D, rng: 9 });
-    const c = new TokenEmbedding({ vocabSize: V, dim: D, rng: 10 });
+    const a = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 9 });
+    const b = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 9 });
+    const c = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 10 });
     expect(Array.from(a.embeddings.dataSync())).toEqual(Array.from(b.embeddings.dataSync()));
     expect(Array.from(a.embeddings.dataSync())).not.toEqual(Array.from(c.embeddings.dataSync()));
     for (const m of [a, b, c]) m.dispose();
@@ -151,7 +151,7 @@ describeWithBackends('positions', () => {
       [16, 5, 40],
       [7, 3, 2],
     ] as const) {
-      const pe = new SinusoidalPositionalEncoding({ maxLength: 64, dim });
+      const pe = new SinusoidalPositionalEncoding({ maxLength: 64, dModel: dim });
       await checkLayer({
         forward: ([x]) => pe.apply(x!, offset),
         reference: ([x]) => {
@@ -170,9 +170,9 @@ describeWithBackends('positions', () => {
   it('position overflow is a typed error for every position layer', () => {
     const x = tf.zeros([1, 5, 8]);
     const q = tf.zeros([1, 2, 5, 8]);
-    const pe = new SinusoidalPositionalEncoding({ maxLength: 6, dim: 8 });
-    const learned = new LearnedPositionEmbedding({ maxLength: 6, dim: 8, rng: 1 });
-    const rope = new RotaryEmbedding({ headDim: 8, maxLength: 6 });
+    const pe = new SinusoidalPositionalEncoding({ maxLength: 6, dModel: 8 });
+    const learned = new LearnedPositionEmbedding({ maxLength: 6, dModel: 8, rng: 1 });
+    const rope = new RotaryEmbedding({ headSize: 8, maxLength: 6 });
     expect(() => pe.apply(x, 2)).toThrow(PositionOverflowError);
     expect(() => pe.apply(x, 2)).toThrow(
       'SinusoidalPositionalEncoding: position 6 is out of range for maxLength 6 (positions are 0…5)',
@@ -189,7 +189,7 @@ describeWithBackends('positions', () => {
     'learned positions %j match float64 in value and gradient',
     async (shape) => {
       const [, t, d] = shape as [number, number, number];
-      const learned = new LearnedPositionEmbedding({ maxLength: 9, dim: d, rng: 2 });
+      const learned = new LearnedPositionEmbedding({ maxLength: 9, dModel: d, rng: 2 });
       for (const offset of [0, 9 - t]) {
         await checkLayer({
           forward: ([x]) => learned.apply(x!, offset),
@@ -212,7 +212,7 @@ describeWithBackends('positions', () => {
 
   for (const style of ['half', 'interleaved'] as const) {
     it(`RoPE (${style}) matches the complex rotation in value and gradient, at offsets`, async () => {
-      const rope = new RotaryEmbedding({ headDim: 8, maxLength: 32, style });
+      const rope = new RotaryEmbedding({ headSize: 8, maxLength: 32, style });
       for (const [shape, offset] of [
         [[1, 1, 1, 8], 0],
         [[2, 3, 5, 8], 0],
@@ -238,7 +238,7 @@ describeWithBackends('positions', () => {
 
   for (const style of ['half', 'interleaved'] as const) {
     it(`RoPE (${style}) at per-row positions [B|1, T] matches the reference, and each row alone`, async () => {
-      const rope = new RotaryEmbedding({ headDim: 8, maxLength: 32, style });
+      const rope = new RotaryEmbedding({ headSize: 8, maxLength: 32, style });
       const shape: [number, number, number, number] = [3, 2, 4, 8];
       const rows = [
         [0, 1, 2, 3],
@@ -272,7 +272,7 @@ describeWithBackends('positions', () => {
   }
 
   it('RoPE at offset t on one row equals row t of the full sequence (cached decoding)', async () => {
-    const rope = new RotaryEmbedding({ headDim: 4, maxLength: 16 });
+    const rope = new RotaryEmbedding({ headSize: 4, maxLength: 16 });
     const x = tf.tensor4d(Float32Array.from(randomFloats(2 * 6 * 4, 12)), [1, 2, 6, 4]);
     await assertNoLeaks(() => {
       const full = rope.apply(x);
@@ -288,8 +288,8 @@ describeWithBackends('positions', () => {
     const bad = tf.zeros([2, 6, 4]);
     expect(() => rope.apply(bad)).toThrow(ShapeError);
     expect(() => rope.apply(bad)).toThrow('x: expected shape [?, ?, ?, 4], got [2, 6, 4]');
-    expect(() => new RotaryEmbedding({ headDim: 5, maxLength: 4 })).toThrow(
-      'headDim: expected an even integer, got 5',
+    expect(() => new RotaryEmbedding({ headSize: 5, maxLength: 4 })).toThrow(
+      'headSize: expected an even integer, got 5',
     );
     tf.dispose([x, bad]);
   });
@@ -335,7 +335,7 @@ describeWithBackends('PatchEmbedding', (backend) => {
         imageSize: [shape[1], shape[2]],
         patchSize: p,
         channels: shape[3],
-        dim: d,
+        dModel: d,
         rng: 5,
       });
       pe.proj.bias!.assign(tf.tensor1d(Float32Array.from(randomFloats(d, 6))));
@@ -374,11 +374,11 @@ describeWithBackends('PatchEmbedding', (backend) => {
   );
 
   it('bad image shapes and patch sizes raise typed errors', () => {
-    const pe = new PatchEmbedding({ imageSize: 4, patchSize: 2, channels: 3, dim: 8, rng: 1 });
+    const pe = new PatchEmbedding({ imageSize: 4, patchSize: 2, channels: 3, dModel: 8, rng: 1 });
     const x = tf.zeros([1, 4, 4, 1]);
     expect(() => pe.apply(x)).toThrow('images: expected shape [?, 4, 4, 3], got [1, 4, 4, 1]');
     expect(
-      () => new PatchEmbedding({ imageSize: [4, 6], patchSize: 4, channels: 1, dim: 2 }),
+      () => new PatchEmbedding({ imageSize: [4, 6], patchSize: 4, channels: 1, dModel: 2 }),
     ).toThrow('patchSize: expected a divisor of the image size 4×6, got 4');
     x.dispose();
     pe.dispose();
@@ -392,7 +392,7 @@ describeWithBackends(
       const V = 7;
       const D = 4;
       const ids = [3, 3, 0, 6, 3];
-      const emb = new TokenEmbedding({ vocabSize: V, dim: D, rng: 11 });
+      const emb = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 11 });
       const idTensor = tf.tensor2d(ids, [1, 5], 'int32');
       const r = randomFloats(5 * V, 12);
       const [numeric] = numericGradients(

@@ -16,8 +16,8 @@ export interface PatchEmbeddingOptions {
   patchSize: number;
   /** Channels C of the input images. */
   channels: number;
-  /** Output width d. */
-  dim: number;
+  /** Output width d (the model width). */
+  dModel: number;
   useBias?: boolean;
   kernelInitializer?: Initializer;
   rng?: RngOption;
@@ -34,7 +34,7 @@ export class PatchEmbedding extends Module {
   readonly width: number;
   readonly patchSize: number;
   readonly channels: number;
-  readonly dim: number;
+  readonly dModel: number;
   readonly numPatches: number;
   readonly proj: Dense;
 
@@ -48,7 +48,7 @@ export class PatchEmbedding extends Module {
     assertInt(width, 'imageSize[1]');
     assertInt(options.patchSize, 'patchSize');
     assertInt(options.channels, 'channels');
-    assertInt(options.dim, 'dim');
+    assertInt(options.dModel, 'dModel');
     const p = options.patchSize;
     if (height % p !== 0 || width % p !== 0) {
       throw new ArgumentError('patchSize', p, `a divisor of the image size ${height}×${width}`);
@@ -57,13 +57,13 @@ export class PatchEmbedding extends Module {
     this.width = width;
     this.patchSize = p;
     this.channels = options.channels;
-    this.dim = options.dim;
+    this.dModel = options.dModel;
     this.numPatches = (height / p) * (width / p);
     this.proj = this.addModule(
       'proj',
       new Dense({
         inputDim: p * p * options.channels,
-        outputDim: options.dim,
+        outputDim: options.dModel,
         useBias: options.useBias ?? true,
         kernelInitializer: options.kernelInitializer,
         rng: options.rng,
@@ -90,7 +90,7 @@ export class PatchEmbedding extends Module {
         b * this.numPatches,
         p * p * c,
       ]);
-      return tf.reshape(this.proj.apply(patches), [b, this.numPatches, this.dim]);
+      return tf.reshape(this.proj.apply(patches), [b, this.numPatches, this.dModel]);
     });
   }
 }

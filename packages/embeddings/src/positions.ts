@@ -15,12 +15,12 @@ import { checkPositions } from './errors.js';
  * The paper's table PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d)),
  * computed in float64 and stored as float32 `[maxLength, d]` (row-major).
  */
-export function sinusoidalTable(maxLength: number, dim: number, base = 10000): Float32Array {
-  const table = new Float32Array(maxLength * dim);
+export function sinusoidalTable(maxLength: number, dModel: number, base = 10000): Float32Array {
+  const table = new Float32Array(maxLength * dModel);
   for (let pos = 0; pos < maxLength; pos++) {
-    for (let j = 0; j < dim; j++) {
-      const angle = pos / base ** ((2 * Math.floor(j / 2)) / dim);
-      table[pos * dim + j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    for (let j = 0; j < dModel; j++) {
+      const angle = pos / base ** ((2 * Math.floor(j / 2)) / dModel);
+      table[pos * dModel + j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
     }
   }
   return table;
@@ -30,7 +30,7 @@ export interface SinusoidalOptions {
   /** Number of positions (0 … maxLength − 1). */
   maxLength: number;
   /** Model width d. */
-  dim: number;
+  dModel: number;
   /** The 10000 of the formula. */
   base?: number;
 }
@@ -41,70 +41,70 @@ export interface SinusoidalOptions {
  */
 export class SinusoidalPositionalEncoding extends Module {
   readonly maxLength: number;
-  readonly dim: number;
+  readonly dModel: number;
   readonly #table: Float32Array;
 
   constructor(options: SinusoidalOptions) {
     super();
     assertInt(options.maxLength, 'maxLength');
-    assertInt(options.dim, 'dim');
+    assertInt(options.dModel, 'dModel');
     this.maxLength = options.maxLength;
-    this.dim = options.dim;
-    this.#table = sinusoidalTable(this.maxLength, this.dim, options.base ?? 10000);
+    this.dModel = options.dModel;
+    this.#table = sinusoidalTable(this.maxLength, this.dModel, options.base ?? 10000);
   }
 
   /** Rows `offset … offset + length − 1` as `[length, d]`. */
   encoding(length: number, offset = 0): tf.Tensor2D {
     checkPositions(offset, length, this.maxLength, 'SinusoidalPositionalEncoding');
-    return tf.tensor2d(this.#table.subarray(offset * this.dim, (offset + length) * this.dim), [
-      length,
-      this.dim,
-    ]);
+    return tf.tensor2d(
+      this.#table.subarray(offset * this.dModel, (offset + length) * this.dModel),
+      [length, this.dModel],
+    );
   }
 
   /** `x` `[B, T, d]` + PE[offset … offset + T − 1]. */
   apply(x: tf.Tensor, offset = 0): tf.Tensor {
-    checkSequence(x, this.dim);
+    checkSequence(x, this.dModel);
     return tf.tidy(() => tf.add(x, this.encoding(x.shape[1]!, offset)));
   }
 }
 
 export interface LearnedPositionOptions {
   maxLength: number;
-  dim: number;
+  dModel: number;
   /** Default Normal(0, 0.02). */
   initializer?: Initializer;
   rng?: RngOption;
 }
 
-/** Learned absolute positions (GPT-2, BERT, ViT): parameter `embeddings` `[maxLength, dim]`. */
+/** Learned absolute positions (GPT-2, BERT, ViT): parameter `embeddings` `[maxLength, dModel]`. */
 export class LearnedPositionEmbedding extends Module {
   readonly maxLength: number;
-  readonly dim: number;
+  readonly dModel: number;
   readonly embeddings: tf.Variable;
 
   constructor(options: LearnedPositionOptions) {
     super();
     assertInt(options.maxLength, 'maxLength');
-    assertInt(options.dim, 'dim');
+    assertInt(options.dModel, 'dModel');
     this.maxLength = options.maxLength;
-    this.dim = options.dim;
+    this.dModel = options.dModel;
     const init = options.initializer ?? normal({ stddev: 0.02 });
     this.embeddings = this.addParameter(
       'embeddings',
-      init([this.maxLength, this.dim], resolveRng(options.rng)),
+      init([this.maxLength, this.dModel], resolveRng(options.rng)),
     );
   }
 
-  /** Rows `offset … offset + length − 1` as `[length, dim]` (differentiable). */
+  /** Rows `offset … offset + length − 1` as `[length, dModel]` (differentiable). */
   encoding(length: number, offset = 0): tf.Tensor2D {
     checkPositions(offset, length, this.maxLength, 'LearnedPositionEmbedding');
-    return tf.slice(this.embeddings, [offset, 0], [length, this.dim]) as tf.Tensor2D;
+    return tf.slice(this.embeddings, [offset, 0], [length, this.dModel]) as tf.Tensor2D;
   }
 
-  /** `x` `[B, T, dim]` + rows `offset … offset + T − 1`. */
+  /** `x` `[B, T, dModel]` + rows `offset … offset + T − 1`. */
   apply(x: tf.Tensor, offset = 0): tf.Tensor {
-    checkSequence(x, this.dim);
+    checkSequence(x, this.dModel);
     return tf.tidy(() => tf.add(x, this.encoding(x.shape[1]!, offset)));
   }
 }
@@ -115,7 +115,7 @@ function checkSequence(x: tf.Tensor, dim: number): void {
 
 export interface RotaryOptions {
   /** Size of each head (hs), even. */
-  headDim: number;
+  headSize: number;
   /** Number of positions. */
   maxLength: number;
   /** θ base (default 10000). */
@@ -136,13 +136,13 @@ export interface RotaryOptions {
  *
  * @example
  * ```ts
- * const rope = new RotaryEmbedding({ headDim: 8, maxLength: 128 });
+ * const rope = new RotaryEmbedding({ headSize: 8, maxLength: 128 });
  * const a = rope.apply(q, 4); // q [B, H, T, 8] at positions 4 … 4 + T − 1
  * const b = rope.apply(q, tf.tensor2d([[0, 1, 2], [5, 6, 7]], [2, 3], 'int32')); // per row
  * ```
  */
 export class RotaryEmbedding extends Module {
-  readonly headDim: number;
+  readonly headSize: number;
   readonly maxLength: number;
   readonly style: 'half' | 'interleaved';
   readonly #cos: Float32Array;
@@ -152,19 +152,19 @@ export class RotaryEmbedding extends Module {
 
   constructor(options: RotaryOptions) {
     super();
-    assertInt(options.headDim, 'headDim', 2);
-    if (options.headDim % 2 !== 0)
-      throw new ArgumentError('headDim', options.headDim, 'an even integer');
+    assertInt(options.headSize, 'headSize', 2);
+    if (options.headSize % 2 !== 0)
+      throw new ArgumentError('headSize', options.headSize, 'an even integer');
     assertInt(options.maxLength, 'maxLength');
-    this.headDim = options.headDim;
+    this.headSize = options.headSize;
     this.maxLength = options.maxLength;
     this.style = options.style ?? 'half';
     if (this.style !== 'half' && this.style !== 'interleaved') {
       throw new ArgumentError('style', this.style, "'half' or 'interleaved'");
     }
-    const half = this.headDim / 2;
+    const half = this.headSize / 2;
     const base = options.base ?? 10000;
-    const frequencies = Array.from({ length: half }, (_, i) => base ** ((-2 * i) / this.headDim));
+    const frequencies = Array.from({ length: half }, (_, i) => base ** ((-2 * i) / this.headSize));
     this.#inverseFrequencies = Float32Array.from(frequencies);
     this.#cos = new Float32Array(this.maxLength * half);
     this.#sin = new Float32Array(this.maxLength * half);
@@ -184,11 +184,11 @@ export class RotaryEmbedding extends Module {
    * device); their angles are computed on the device instead of read from the table.
    */
   apply(x: tf.Tensor, offsetOrPositions: number | tf.Tensor = 0): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.headDim) {
-      throw new ShapeError('x', [null, null, null, this.headDim], x.shape);
+    if (x.rank !== 4 || x.shape[3] !== this.headSize) {
+      throw new ShapeError('x', [null, null, null, this.headSize], x.shape);
     }
     const [b, h, t] = x.shape as [number, number, number];
-    const half = this.headDim / 2;
+    const half = this.headSize / 2;
     if (offsetOrPositions instanceof tf.Tensor) checkPositionTensor(offsetOrPositions, b, t);
     else checkPositions(offsetOrPositions, t, this.maxLength, 'RotaryEmbedding');
     return tf.tidy(() => {

@@ -54,10 +54,10 @@ export function checkTokenIds(ids: tf.Tensor, vocabSize: number): void {
 
 export interface TokenEmbeddingOptions {
   vocabSize: number;
-  /** Width of each embedding (d_model). */
-  dim: number;
-  /** Multiply the embeddings by √dim, as the paper does (default false). */
-  scaleBySqrtDim?: boolean;
+  /** Width of each embedding: the model width d_model. */
+  dModel: number;
+  /** Multiply the embeddings by √dModel, as the paper does (default false). */
+  scaleBySqrtDModel?: boolean;
   /** Default Normal(0, 0.02), as GPT-2. */
   initializer?: Initializer;
   /** Generator (or seed) for the initial values; default: a random seed. */
@@ -71,57 +71,57 @@ export interface TokenEmbeddingOptions {
 }
 
 /**
- * Token embedding with a tied output projection. Parameter `embeddings` `[vocabSize, dim]`.
+ * Token embedding with a tied output projection. Parameter `embeddings` `[vocabSize, dModel]`.
  *
  * @example
  * ```ts
- * const emb = new TokenEmbedding({ vocabSize: 65, dim: 32, rng: 1 });
+ * const emb = new TokenEmbedding({ vocabSize: 65, dModel: 32, rng: 1 });
  * const h = emb.apply(ids);        // [B, T] int32 → [B, T, 32]
  * const logits = emb.project(h);   // [B, T, 32] → [B, T, 65]
  * ```
  */
 export class TokenEmbedding extends Module {
   readonly vocabSize: number;
-  readonly dim: number;
-  readonly scaleBySqrtDim: boolean;
+  readonly dModel: number;
+  readonly scaleBySqrtDModel: boolean;
   readonly checkIds: boolean;
   readonly embeddings: tf.Variable;
 
   constructor(options: TokenEmbeddingOptions) {
     super();
     assertInt(options.vocabSize, 'vocabSize');
-    assertInt(options.dim, 'dim');
+    assertInt(options.dModel, 'dModel');
     this.vocabSize = options.vocabSize;
-    this.dim = options.dim;
-    this.scaleBySqrtDim = options.scaleBySqrtDim ?? false;
+    this.dModel = options.dModel;
+    this.scaleBySqrtDModel = options.scaleBySqrtDModel ?? false;
     this.checkIds = options.checkIds ?? true;
     const init = options.initializer ?? normal({ stddev: 0.02 });
     this.embeddings = this.addParameter(
       'embeddings',
-      init([this.vocabSize, this.dim], resolveRng(options.rng)),
+      init([this.vocabSize, this.dModel], resolveRng(options.rng)),
     );
   }
 
-  /** int32 ids `[...]` → `[..., dim]` (× √dim with `scaleBySqrtDim`). */
+  /** int32 ids `[...]` → `[..., dModel]` (× √dModel with `scaleBySqrtDModel`). */
   apply(ids: tf.Tensor): tf.Tensor {
     if (ids.dtype !== 'int32') throw new ArgumentError('ids.dtype', ids.dtype, "'int32'");
     if (this.checkIds) checkTokenIds(ids, this.vocabSize);
     return tf.tidy(() => {
       const rows = embeddingLookup(this.embeddings, ids);
-      return this.scaleBySqrtDim ? tf.mul(rows, Math.sqrt(this.dim)) : rows;
+      return this.scaleBySqrtDModel ? tf.mul(rows, Math.sqrt(this.dModel)) : rows;
     });
   }
 
   /**
-   * The tied output projection: `h` `[..., dim]` → logits `[..., vocabSize]` = h · Eᵀ, as a
+   * The tied output projection: `h` `[..., dModel]` → logits `[..., vocabSize]` = h · Eᵀ, as a
    * rank-2 product with an explicit transpose (the fast path on wasm, gradient included).
    */
   project(h: tf.Tensor): tf.Tensor {
-    if (h.rank < 1 || h.shape[h.rank - 1] !== this.dim) {
-      throw new ShapeError('h', `last dimension ${this.dim} (the embedding width)`, h.shape);
+    if (h.rank < 1 || h.shape[h.rank - 1] !== this.dModel) {
+      throw new ShapeError('h', `last dimension ${this.dModel} (the embedding width)`, h.shape);
     }
     return tf.tidy(() => {
-      const h2 = tf.reshape(h, [-1, this.dim]) as tf.Tensor2D;
+      const h2 = tf.reshape(h, [-1, this.dModel]) as tf.Tensor2D;
       const logits = matMul2d(h2, tf.transpose(this.embeddings) as tf.Tensor2D);
       return tf.reshape(logits, [...h.shape.slice(0, -1), this.vocabSize]);
     });
