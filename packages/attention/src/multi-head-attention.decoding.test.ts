@@ -19,8 +19,8 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       const mha = new MultiHeadAttention({
         numHeads: 4,
         numKeyValueHeads: 2,
-        keyDim: 4,
-        inputDim: 8,
+        headSize: 4,
+        dModel: 8,
         window: 4,
         memoryEfficient,
         position,
@@ -57,7 +57,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
   }
 
   it('memory-efficient MHA gives the plain gradients, with the mask built inside the loss', () => {
-    const options = { numHeads: 2, numKeyValueHeads: 1, keyDim: 3, inputDim: 4 };
+    const options = { numHeads: 2, numKeyValueHeads: 1, headSize: 3, dModel: 4 };
     const plain = new MultiHeadAttention({ ...options, rng: 71 });
     const chunked = new MultiHeadAttention({
       ...options,
@@ -89,8 +89,8 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
     const mha = new MultiHeadAttention({
       numHeads: 2,
       numKeyValueHeads: 1,
-      keyDim: 3,
-      inputDim: 4,
+      headSize: 3,
+      dModel: 4,
       window: 3,
       dropout: 0.1,
       rng: 31,
@@ -119,8 +119,8 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       const make = () =>
         new MultiHeadAttention({
           numHeads: 2,
-          keyDim: 4,
-          inputDim: 4,
+          headSize: 4,
+          dModel: 4,
           dropout: 0.5,
           memoryEfficient,
           rng: 41,
@@ -144,8 +144,8 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
   it('forward and backward leave no tensors behind', async () => {
     const mha = new MultiHeadAttention({
       numHeads: 2,
-      keyDim: 2,
-      inputDim: 4,
+      headSize: 2,
+      dModel: 4,
       dropout: 0.2,
       rng: 51,
     });
@@ -165,20 +165,20 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
 
   it('bad arguments raise typed errors naming the argument and both shapes', () => {
     expect(
-      () => new MultiHeadAttention({ numHeads: 4, numKeyValueHeads: 3, keyDim: 2, inputDim: 4 }),
+      () => new MultiHeadAttention({ numHeads: 4, numKeyValueHeads: 3, headSize: 2, dModel: 4 }),
     ).toThrow(/numKeyValueHeads: expected a divisor of numHeads = 4, got 3/);
     expect(
       () =>
-        new MultiHeadAttention({ numHeads: 2, keyDim: 2, inputDim: 4, position: 'xpos' as 'rope' }),
+        new MultiHeadAttention({ numHeads: 2, headSize: 2, dModel: 4, position: 'xpos' as 'rope' }),
     ).toThrow(/position: expected 'none', 'rope' or 'alibi', got 'xpos'/);
-    expect(() => new MultiHeadAttention({ numHeads: 0, keyDim: 2, inputDim: 4 })).toThrow(
+    expect(() => new MultiHeadAttention({ numHeads: 0, headSize: 2, dModel: 4 })).toThrow(
       AttentionArgumentError,
     );
     const mha = new MultiHeadAttention({
       numHeads: 2,
-      keyDim: 2,
-      inputDim: 4,
-      keyInputDim: 3,
+      headSize: 2,
+      dModel: 4,
+      memoryDim: 3,
       rng: 61,
     });
     tf.tidy(() => {
@@ -193,9 +193,9 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       ).toThrow(AttentionShapeError);
       const rope = new MultiHeadAttention({
         numHeads: 2,
-        keyDim: 2,
-        inputDim: 4,
-        keyInputDim: 3,
+        headSize: 2,
+        dModel: 4,
+        memoryDim: 3,
         position: 'rope',
         rng: 62,
       });

@@ -11,8 +11,8 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
     const mha = new MultiHeadAttention({
       numHeads: 2,
       numKeyValueHeads: 1,
-      keyDim: 4,
-      inputDim: 8,
+      headSize: 4,
+      dModel: 8,
       position: 'rope',
       maxLength: 16,
       rng: 31,
@@ -45,8 +45,8 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
   it('per-row positions with a cache: each row decodes as alone from its own offset', () => {
     const mha = new MultiHeadAttention({
       numHeads: 2,
-      keyDim: 4,
-      inputDim: 8,
+      headSize: 4,
+      dModel: 8,
       position: 'rope',
       rng: 33,
     });
@@ -93,9 +93,9 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
     const mha = new MultiHeadAttention({
       numHeads: 4,
       numKeyValueHeads: 2,
-      keyDim: 3,
-      inputDim: 8,
-      keyInputDim: 6,
+      headSize: 3,
+      dModel: 8,
+      memoryDim: 6,
       rng: 35,
     });
     const [B, T, S] = [2, 4, 5];
@@ -145,12 +145,12 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
   it('bad positions raise typed errors naming the argument', () => {
     const rope = new MultiHeadAttention({
       numHeads: 2,
-      keyDim: 2,
-      inputDim: 4,
+      headSize: 2,
+      dModel: 4,
       position: 'rope',
       rng: 38,
     });
-    const plain = new MultiHeadAttention({ numHeads: 2, keyDim: 2, inputDim: 4, rng: 39 });
+    const plain = new MultiHeadAttention({ numHeads: 2, headSize: 2, dModel: 4, rng: 39 });
     tf.tidy(() => {
       const x = tf.zeros([2, 3, 4]);
       expect(() => plain.apply(x, { positions: tf.zeros([2, 3], 'int32') })).toThrow(

@@ -28,7 +28,7 @@ interface Case {
 const CASES: Case[] = [
   {
     name: 'self-attention, causal, key padding',
-    options: { numHeads: 2, keyDim: 3, inputDim: 5, rng: 1 },
+    options: { numHeads: 2, headSize: 3, dModel: 5, rng: 1 },
     B: 2,
     T: 4,
     causal: true,
@@ -38,10 +38,10 @@ const CASES: Case[] = [
     name: 'cross-attention S ≠ T, other dims, no bias',
     options: {
       numHeads: 3,
-      keyDim: 2,
-      valueDim: 4,
-      inputDim: 5,
-      keyInputDim: 6,
+      headSize: 2,
+      valueHeadSize: 4,
+      dModel: 5,
+      memoryDim: 6,
       outputDim: 7,
       useBias: false,
       rng: 2,
@@ -52,21 +52,21 @@ const CASES: Case[] = [
   },
   {
     name: 'GQA with a causal window',
-    options: { numHeads: 4, numKeyValueHeads: 2, keyDim: 2, inputDim: 6, window: 2, rng: 3 },
+    options: { numHeads: 4, numKeyValueHeads: 2, headSize: 2, dModel: 6, window: 2, rng: 3 },
     B: 1,
     T: 5,
     causal: true,
   },
   {
     name: 'MQA, T = 1 cross-attention',
-    options: { numHeads: 2, numKeyValueHeads: 1, keyDim: 3, inputDim: 4, rng: 4 },
+    options: { numHeads: 2, numKeyValueHeads: 1, headSize: 3, dModel: 4, rng: 4 },
     B: 2,
     T: 1,
     S: 3,
   },
   {
     name: 'memory-efficient path',
-    options: { numHeads: 2, keyDim: 3, inputDim: 4, memoryEfficient: { chunkSize: 2 }, rng: 5 },
+    options: { numHeads: 2, headSize: 3, dModel: 4, memoryEfficient: { chunkSize: 2 }, rng: 5 },
     B: 2,
     T: 5,
     causal: true,
@@ -107,11 +107,11 @@ function reference(
     S,
     H: c.numHeads,
     Hkv: c.numKeyValueHeads,
-    inputDim: c.inputDim,
-    keyInputDim: c.keyInputDim,
-    valueInputDim: c.valueInputDim,
-    keyDim: c.keyDim,
-    valueDim: c.valueDim,
+    dModel: c.dModel,
+    memoryDim: c.memoryDim,
+    valueMemoryDim: c.valueMemoryDim,
+    headSize: c.headSize,
+    valueHeadSize: c.valueHeadSize,
     outputDim: c.outputDim,
     window: c.window,
     projections: projections(mha),
@@ -127,15 +127,15 @@ describeWithBackends('MultiHeadAttention', () => {
       const mha = new MultiHeadAttention({ ...c.options, kernel });
       const cfg = mha.config;
       const S = c.S ?? c.T;
-      const x = random(c.B * c.T * cfg.inputDim, 7);
-      const kv = c.S === undefined ? x : random(c.B * S * cfg.keyInputDim, 8);
+      const x = random(c.B * c.T * cfg.dModel, 7);
+      const kv = c.S === undefined ? x : random(c.B * S * cfg.memoryDim, 8);
       const ref = reference(mha, x, kv, c.B, c.T, S, {
         causal: c.causal,
         allowed: c.lengths ? (b, _h, _i, j) => j < c.lengths![b]! : undefined,
       });
       tf.tidy(() => {
-        const query = tf.tensor3d(x, [c.B, c.T, cfg.inputDim]);
-        const value = c.S === undefined ? undefined : tf.tensor3d(kv, [c.B, S, cfg.keyInputDim]);
+        const query = tf.tensor3d(x, [c.B, c.T, cfg.dModel]);
+        const value = c.S === undefined ? undefined : tf.tensor3d(kv, [c.B, S, cfg.memoryDim]);
         const mask = c.lengths ? paddingMask(c.lengths, S) : undefined;
         const call = { value, mask, causal: c.causal };
         const out = mha.apply(query, call);
@@ -157,9 +157,9 @@ describeWithBackends('MultiHeadAttention', () => {
         kernel,
         numHeads: 2,
         numKeyValueHeads: 1,
-        keyDim: 2,
-        valueDim: 3,
-        inputDim: 3,
+        headSize: 2,
+        valueHeadSize: 3,
+        dModel: 3,
         rng: 11,
       });
       const [B, T] = [2, 3];
@@ -220,8 +220,8 @@ describeWithBackends('MultiHeadAttention', () => {
     const mha = new MultiHeadAttention({
       numHeads: 4,
       numKeyValueHeads: 2,
-      keyDim: 4,
-      inputDim: 6,
+      headSize: 4,
+      dModel: 6,
       position: 'rope',
       maxLength: 16,
       rng: 81,
@@ -244,8 +244,8 @@ describeWithBackends('MultiHeadAttention', () => {
   it('position: alibi matches the float64 reference, combined with key padding', () => {
     const mha = new MultiHeadAttention({
       numHeads: 4,
-      keyDim: 2,
-      inputDim: 4,
+      headSize: 2,
+      dModel: 4,
       position: 'alibi',
       rng: 83,
     });

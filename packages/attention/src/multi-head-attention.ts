@@ -9,16 +9,19 @@ export interface MultiHeadAttentionConfig {
   /** Query heads H. */
   numHeads: number;
   /** Per-head size of queries and keys. */
-  keyDim: number;
-  /** Per-head size of values. Default `keyDim`. */
-  valueDim?: number;
-  /** Last axis of the query input. */
-  inputDim: number;
-  /** Last axis of the key input (cross-attention memory). Default `inputDim`. */
-  keyInputDim?: number;
-  /** Last axis of the value input. Default `keyInputDim`. */
-  valueInputDim?: number;
-  /** Last axis of the output. Default `inputDim`. */
+  headSize: number;
+  /** Per-head size of values. Default `headSize`. */
+  valueHeadSize?: number;
+  /** Model width: the last axis of the query input. */
+  dModel: number;
+  /**
+   * Width of the cross-attention memory, the last axis of the key input, when it differs from
+   * `dModel`. Default `dModel`.
+   */
+  memoryDim?: number;
+  /** Last axis of the value input. Default `memoryDim`. */
+  valueMemoryDim?: number;
+  /** Last axis of the output, when it differs from `dModel`. Default `dModel`. */
   outputDim?: number;
   /** Biases on the four projections. Default true. */
   useBias?: boolean;
@@ -57,9 +60,9 @@ export interface MultiHeadAttentionOptions extends MultiHeadAttentionConfig {
 }
 
 export interface MultiHeadAttentionCall {
-  /** Key input `[B, S, keyInputDim]`. Default `value`. */
+  /** Key input `[B, S, memoryDim]`. Default `value`. */
   key?: tf.Tensor;
-  /** Value input `[B, S, valueInputDim]`. Default `query` (self-attention). */
+  /** Value input `[B, S, valueMemoryDim]`. Default `query` (self-attention). */
   value?: tf.Tensor;
   /** `[B, S]` key padding or `[B|1, H|1, T|1, S]` mask (see `scaledDotProductAttention`). */
   mask?: tf.Tensor;
@@ -92,12 +95,12 @@ export interface MultiHeadAttentionCall {
  * (one per layer for self-attention, one more for cross-attention's projected memory).
  *
  * Arguments: see {@link MultiHeadAttentionOptions}. Call arguments: `apply(query [B, T,
- * inputDim], { key, value, mask, causal, cache, positions, returnAttentionWeights })` → `[B, T, outputDim]`
+ * dModel], { key, value, mask, causal, cache, positions, returnAttentionWeights })` → `[B, T, outputDim]`
  * (and the weights `[B, H, T, S]` when asked).
  *
  * @example
  * ```ts
- * const mha = new MultiHeadAttention({ numHeads: 4, keyDim: 8, inputDim: 32, rng: 0 });
+ * const mha = new MultiHeadAttention({ numHeads: 4, headSize: 8, dModel: 32, rng: 0 });
  * const y = mha.apply(x, { causal: true }); // x [B, T, 32] → y [B, T, 32]
  * // Cross-attention while decoding: the memory [B, S, 32] is projected at the first step only.
  * const memoryCache = new KVCache();
@@ -118,17 +121,17 @@ export class MultiHeadAttention extends Module {
 
   constructor(options: MultiHeadAttentionOptions) {
     super();
-    const { numHeads, keyDim, inputDim } = options;
-    for (const [name, v] of Object.entries({ numHeads, keyDim, inputDim })) positiveInt(name, v);
-    const keyInputDim = options.keyInputDim ?? inputDim;
+    const { numHeads, headSize, dModel } = options;
+    for (const [name, v] of Object.entries({ numHeads, headSize, dModel })) positiveInt(name, v);
+    const memoryDim = options.memoryDim ?? dModel;
     this.config = {
       numHeads,
-      keyDim,
-      valueDim: options.valueDim ?? keyDim,
-      inputDim,
-      keyInputDim,
-      valueInputDim: options.valueInputDim ?? keyInputDim,
-      outputDim: options.outputDim ?? inputDim,
+      headSize,
+      valueHeadSize: options.valueHeadSize ?? headSize,
+      dModel,
+      memoryDim,
+      valueMemoryDim: options.valueMemoryDim ?? memoryDim,
+      outputDim: options.outputDim ?? dModel,
       useBias: options.useBias ?? true,
       dropout: options.dropout ?? 0,
       numKeyValueHeads: options.numKeyValueHeads ?? numHeads,
@@ -141,9 +144,9 @@ export class MultiHeadAttention extends Module {
     };
     const c = this.config;
     for (const name of [
-      'valueDim',
-      'keyInputDim',
-      'valueInputDim',
+      'valueHeadSize',
+      'memoryDim',
+      'valueMemoryDim',
       'outputDim',
       'numKeyValueHeads',
     ] as const) {
@@ -176,12 +179,12 @@ export class MultiHeadAttention extends Module {
         }),
       );
     const kvHeads = c.numKeyValueHeads;
-    this.query = dense('query', inputDim, numHeads * keyDim);
-    this.key = dense('key', keyInputDim, kvHeads * keyDim);
-    this.value = dense('value', c.valueInputDim, kvHeads * c.valueDim);
+    this.query = dense('query', dModel, numHeads * headSize);
+    this.key = dense('key', memoryDim, kvHeads * headSize);
+    this.value = dense('value', c.valueMemoryDim, kvHeads * c.valueHeadSize);
     this.output = dense(
       'output',
-      numHeads * c.valueDim,
+      numHeads * c.valueHeadSize,
       c.outputDim,
       options.outputInitializer ?? options.kernelInitializer,
     );
@@ -190,7 +193,7 @@ export class MultiHeadAttention extends Module {
       c.position === 'rope'
         ? this.addModule(
             'rotary',
-            new RotaryEmbedding({ headDim: keyDim, maxLength: c.maxLength, base: c.ropeBase }),
+            new RotaryEmbedding({ headSize, maxLength: c.maxLength, base: c.ropeBase }),
           )
         : undefined;
     this.alibi =
@@ -217,10 +220,10 @@ export class MultiHeadAttention extends Module {
     const selfAttention = call.value === undefined && call.key === undefined;
     const value = call.value ?? query;
     const key = call.key ?? value;
-    checkInput('query', query, c.inputDim);
+    checkInput('query', query, c.dModel);
     const [B, T] = query.shape as [number, number, number];
-    checkInput('key', key, c.keyInputDim, B);
-    checkInput('value', value, c.valueInputDim, B, key.shape[1]);
+    checkInput('key', key, c.memoryDim, B);
+    checkInput('value', value, c.valueMemoryDim, B, key.shape[1]);
     if (c.position !== 'none' && !selfAttention) {
       throw new AttentionArgumentError('position', "'none' for cross-attention", c.position);
     }
@@ -231,14 +234,14 @@ export class MultiHeadAttention extends Module {
     const seed = dropout > 0 ? this.#rng.nextUint32() : 0;
     const result = tf.tidy(() => {
       const S = key.shape[1]!;
-      let q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.keyDim); // [B, H, T, dk]
+      let q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.headSize); // [B, H, T, dk]
       let k: tf.Tensor4D;
       let v: tf.Tensor4D;
       if (cached) {
         [k, v] = [cached.keys!, cached.values!]; // [B, Hkv, S, dk], [B, Hkv, S, dv]
       } else {
-        k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.keyDim); // [B, Hkv, S, dk]
-        v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueDim); // [B, Hkv, S, dv]
+        k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.headSize); // [B, Hkv, S, dk]
+        v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueHeadSize); // [B, Hkv, S, dv]
         if (this.rotary) {
           // Position of the first new token: what the cache held before this step.
           const at = call.positions ?? call.cache?.length ?? 0;
@@ -261,7 +264,11 @@ export class MultiHeadAttention extends Module {
         returnAttentionWeights: call.returnAttentionWeights === true,
       }) as tf.Tensor4D | AttentionResult;
       const heads = attended instanceof tf.Tensor ? attended : attended.output;
-      const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, c.numHeads * c.valueDim]); // [B, T, H·dv]
+      const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [
+        B,
+        T,
+        c.numHeads * c.valueHeadSize,
+      ]); // [B, T, H·dv]
       const output = this.output.apply(merged) as tf.Tensor3D; // [B, T, outputDim]
       return attended instanceof tf.Tensor ? { output } : { output, weights: attended.weights };
     });

@@ -87,15 +87,15 @@ export interface RefProjection {
 }
 
 export interface RefMultiHeadInput extends Omit<RefAttentionInput, 'q' | 'k' | 'v' | 'dk' | 'dv'> {
-  /** Inputs `[B, T, inputDim]`, `[B, S, keyInputDim]`, `[B, S, valueInputDim]`. */
+  /** Inputs `[B, T, dModel]`, `[B, S, memoryDim]`, `[B, S, valueMemoryDim]`. */
   query: ArrayLike<number>;
   key: ArrayLike<number>;
   value: ArrayLike<number>;
-  inputDim: number;
-  keyInputDim: number;
-  valueInputDim: number;
-  keyDim: number;
-  valueDim: number;
+  dModel: number;
+  memoryDim: number;
+  valueMemoryDim: number;
+  headSize: number;
+  valueHeadSize: number;
   outputDim: number;
   projections: {
     query: RefProjection;
@@ -116,21 +116,21 @@ export interface RefMultiHeadInput extends Omit<RefAttentionInput, 'q' | 'k' | '
 
 /**
  * Multi-head attention with its four projections: heads are contiguous slices of the projected
- * features (head h of the query projection is features h·keyDim … (h+1)·keyDim − 1). Returns the
+ * features (head h of the query projection is features h·headSize … (h+1)·headSize − 1). Returns the
  * output `[B, T, outputDim]` and the probabilities `[B, H, T, S]`.
  */
 export function refMultiHeadAttention(x: RefMultiHeadInput): {
   output: Float64Array;
   weights: Float64Array;
 } {
-  const { B, T, S, H, Hkv, keyDim: dk, valueDim: dv, projections: p } = x;
-  let q = toHeads(project(x.query, p.query, B * T, x.inputDim, H * dk), B, T, H, dk);
-  let k = toHeads(project(x.key, p.key, B * S, x.keyInputDim, Hkv * dk), B, S, Hkv, dk);
+  const { B, T, S, H, Hkv, headSize: dk, valueHeadSize: dv, projections: p } = x;
+  let q = toHeads(project(x.query, p.query, B * T, x.dModel, H * dk), B, T, H, dk);
+  let k = toHeads(project(x.key, p.key, B * S, x.memoryDim, Hkv * dk), B, S, Hkv, dk);
   if (x.rotate) {
     q = x.rotate(q, [B, H, T, dk], x.queryOffset ?? S - T);
     k = x.rotate(k, [B, Hkv, S, dk], 0);
   }
-  const v = toHeads(project(x.value, p.value, B * S, x.valueInputDim, Hkv * dv), B, S, Hkv, dv);
+  const v = toHeads(project(x.value, p.value, B * S, x.valueMemoryDim, Hkv * dv), B, S, Hkv, dv);
   const attended = refAttention({ ...x, q, k, v, dk, dv });
   // [B, H, T, dv] → [B, T, H·dv]
   const merged = new Float64Array(B * T * H * dv);
