@@ -3,7 +3,7 @@ import type { DecoderLM } from './decoder-lm.js';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
 import { checkTokens } from './generate.js';
-import { KVCache } from './kv-cache.js';
+import { DecoderCache } from './decoder-cache.js';
 import { checkSeq2SeqArguments, decodeNext, encodeSources } from './seq2seq-generate.js';
 
 export interface BeamSearchOptions {
@@ -158,7 +158,7 @@ export async function beamSearchEncoderDecoder(
     }
     return rows;
   };
-  const cache = useCache ? new KVCache(model.decoder.numLayers) : undefined;
+  const cache = useCache ? new DecoderCache(model.decoder.numLayers) : undefined;
   try {
     return await beamSearch(async (prefixes, parents) => {
       const n = prefixes.length;
@@ -206,7 +206,7 @@ export async function beamSearchDecoderLM(
   const V = model.config.vocabSize;
   const wasTraining = model.training;
   model.eval();
-  const cache = useCache ? new KVCache(model.config.numLayers) : undefined;
+  const cache = useCache ? new DecoderCache(model.config.numLayers) : undefined;
   try {
     return await beamSearch(async (prefixes, parents) => {
       const n = prefixes.length;

@@ -117,11 +117,11 @@ describeWithBackends('DecoderLM', () => {
     for (const position of ['learned', 'rope'] as const) {
       const model = new DecoderLM({ ...gpt2Config, position }, { rng: 4 });
       model.eval();
-      const { KVCache } = await import('./index.js');
+      const { DecoderCache } = await import('./index.js');
       const input = tf.tensor2d(ids, undefined, 'int32');
       await assertNoLeaks(() => {
         const full = model.apply(input);
-        const cache = new KVCache(dims.L);
+        const cache = new DecoderCache(dims.L);
         const steps = [0, 1, 2, 3, 4].map((t) =>
           tf.tidy(() => model.apply(tf.slice(input, [0, t], [2, 1]), { cache })),
         );

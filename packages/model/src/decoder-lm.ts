@@ -18,12 +18,12 @@ import {
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
 import { ModelArgumentError } from './errors.js';
-import type { KVCache } from './kv-cache.js';
+import type { DecoderCache } from './decoder-cache.js';
 import { TransformerBlock } from './transformer-block.js';
 
 export interface DecoderLMCall {
   /** Keys/values of earlier positions; the new ids continue after `cache.length`. */
-  cache?: KVCache;
+  cache?: DecoderCache;
   /**
    * Absolute positions `[B, T]` int32 (default `cache.length + 0 … T−1` for every row). Batched
    * generation with left padding passes each row's own positions.

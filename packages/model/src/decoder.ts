@@ -3,7 +3,7 @@ import { LayerNorm, Module, ModuleList, resolveRng } from '@tformer/nn';
 import { checkPositiveInt, type ResolvedBlockConfig } from './block-config.js';
 import { DecoderBlock } from './decoder-block.js';
 import type { EncoderConfig } from './encoder.js';
-import type { KVCache } from './kv-cache.js';
+import type { DecoderCache } from './decoder-cache.js';
 import type { BlockInit } from './transformer-block.js';
 
 export interface DecoderCall {
@@ -17,7 +17,7 @@ export interface DecoderCall {
    * Self-attention keys/values of earlier target positions, one entry per layer, and the
    * cross-attention keys/values of `memory` (projected at the first call: one cache, one memory).
    */
-  cache?: KVCache;
+  cache?: DecoderCache;
 }
 
 /**

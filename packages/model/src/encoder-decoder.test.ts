@@ -16,7 +16,7 @@ import {
   ENCODER_DECODER_PRESETS,
   EncoderDecoder,
   greedyDecode,
-  KVCache,
+  DecoderCache,
   ModelConfigError,
 } from './index.js';
 
@@ -163,7 +163,7 @@ describeWithBackends('EncoderDecoder', () => {
       const full = model.apply(s, t);
       const memory = model.encode(s);
       const mask = model.keyMask(s);
-      const cache = new KVCache(1);
+      const cache = new DecoderCache(1);
       const steps = [0, 1, 2].map((i) =>
         tf.tidy(() => model.decode(tf.slice(t, [0, i], [B, 1]), memory, mask, cache)),
       );

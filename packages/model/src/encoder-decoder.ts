@@ -10,7 +10,7 @@ import {
   resolveEncoderDecoderConfig,
 } from './encoder-decoder-config.js';
 import { ModelArgumentError } from './errors.js';
-import type { KVCache } from './kv-cache.js';
+import type { DecoderCache } from './decoder-cache.js';
 
 /**
  * The Transformer of "Attention Is All You Need" (Vaswani et al. 2017): source and target
@@ -98,7 +98,7 @@ export class EncoderDecoder extends Module {
    * masked as padding; the cache also keeps the memory's cross-attention keys/values from its first
    * call, so a cache serves one memory only.
    */
-  decode(tgt: tf.Tensor, memory: tf.Tensor, srcMask?: tf.Tensor, cache?: KVCache): tf.Tensor {
+  decode(tgt: tf.Tensor, memory: tf.Tensor, srcMask?: tf.Tensor, cache?: DecoderCache): tf.Tensor {
     return tf.tidy(() => {
       const offset = cache?.length ?? 0;
       const h = this.decoder.apply(this.embed(this.tgtEmbed, tgt, offset), {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@tformer/nn';
 import type { DecoderLM } from './decoder-lm.js';
 import { ModelArgumentError } from './errors.js';
-import { KVCache } from './kv-cache.js';
+import { DecoderCache } from './decoder-cache.js';
 import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -59,7 +59,7 @@ export async function* generateStream(
   const stops = new Set(stopTokens);
   const wasTraining = model.training;
   model.eval();
-  const cache = useCache ? new KVCache(model.config.numLayers) : undefined;
+  const cache = useCache ? new DecoderCache(model.config.numLayers) : undefined;
   let cached = 0; // columns of `rows` already in the cache
   try {
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
@@ -127,7 +127,7 @@ async function nextLogits(
   pads: number[],
   from: number,
   to: number,
-  cache?: KVCache,
+  cache?: DecoderCache,
 ): Promise<Float32Array> {
   const B = rows.length;
   const T = to - from;

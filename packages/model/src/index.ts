@@ -57,7 +57,7 @@ export {
   decoderLMStateToGPT2,
   gpt2StateToDecoderLM,
 } from './gpt2-names.js';
-export { KVCache, type LayerCache } from './kv-cache.js';
+export { DecoderCache, type LayerCache } from './decoder-cache.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
 export {
   argmax,

@@ -3,7 +3,7 @@ import { createRng } from '@tformer/nn';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
 import { checkTokens, collectTokens, type GenerationStep } from './generate.js';
-import { KVCache } from './kv-cache.js';
+import { DecoderCache } from './decoder-cache.js';
 import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
 export interface Seq2SeqGenerateOptions extends SamplingOptions {
@@ -72,7 +72,7 @@ export async function* generateSeq2SeqStream(
   const wasTraining = model.training;
   model.eval();
   const { memory, mask } = encodeSources(model, sources, padTokenId);
-  const cache = useCache ? new KVCache(model.decoder.numLayers) : undefined;
+  const cache = useCache ? new DecoderCache(model.decoder.numLayers) : undefined;
   try {
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
       const logits = await decodeNext(model, targets, memory, mask, cache, false);
@@ -169,13 +169,13 @@ export async function decodeNext(
   targets: readonly (readonly number[])[],
   memory: tf.Tensor,
   mask: tf.Tensor | undefined,
-  cache: KVCache | undefined,
+  cache: DecoderCache | undefined,
   normalize: boolean,
 ): Promise<Float32Array> {
   const n = targets.length;
   const from = cache?.length ?? 0;
   const T = targets[0]!.length - from;
-  const scratch = cache ? undefined : new KVCache(model.decoder.numLayers);
+  const scratch = cache ? undefined : new DecoderCache(model.decoder.numLayers);
   try {
     const out = tf.tidy(() => {
       const ids = tf.tensor2d(

@@ -12,18 +12,19 @@ export interface LayerCache {
 }
 
 /**
- * Per-layer key/value caches for incremental decoding: each step appends the new positions' keys
- * and values instead of recomputing the whole prefix. It owns its tensors; call
- * {@link KVCache.dispose} when done.
+ * A decoder's per-layer key/value caches for incremental decoding: each step appends the new
+ * positions' keys and values instead of recomputing the whole prefix. It owns its tensors; call
+ * {@link DecoderCache.dispose} when done. (Formerly `KVCache`, a name now left to
+ * `@tformer/attention`'s single-layer cache.)
  *
  * @example
  * ```ts
- * const cache = new KVCache(model.config.numLayers);
+ * const cache = new DecoderCache(model.config.numLayers);
  * const logits = model.apply(prompt, { cache }); // then one token at a time
  * cache.dispose();
  * ```
  */
-export class KVCache {
+export class DecoderCache {
   readonly layers: LayerCache[];
 
   constructor(numLayers: number) {
