@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -12,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
@@ -53,6 +54,13 @@ try {
       .split('\n')
       .at(-1);
     tarballs[pkg.name] = out.startsWith('/') ? out : join(work, out);
+  }
+  // TFORMER_TARBALLS_DIR keeps a copy of the tarballs for later steps (the browser suite).
+  const keep = process.env.TFORMER_TARBALLS_DIR;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    for (const file of Object.values(tarballs)) copyFileSync(file, join(keep, basename(file)));
+    console.log(`tarballs kept in ${keep}`);
   }
 
   const consumer = join(work, 'consumer');
