@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -52,6 +52,31 @@ describe('the built package in plain Node (not vitest)', () => {
     expect(bundle).not.toMatch(/^\s*(import|export)\b.*from\s+['"]\.{1,2}\//m); // no relative imports left
     expect(bundle).toMatch(/kernelName: "?Neg"?,/);
     expect(bundle).toMatch(/registerGradient\(/);
+  });
+
+  it('ships the three tfjs-backend-wasm binaries in dist/wasm/, and wasm-assets points at them', async () => {
+    const { createRequire } = await import('node:module');
+    const { pathToFileURL } = await import('node:url');
+    const installed = join(
+      dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')),
+    );
+    const { bundledWasmPaths } = (await import(
+      /* @vite-ignore */ pathToFileURL(join(out, 'wasm-assets.js')).href
+    )) as typeof import('./wasm-assets.js');
+    const urls = bundledWasmPaths();
+    expect(Object.keys(urls)).toHaveLength(3);
+    for (const [name, url] of Object.entries(urls)) {
+      expect(fileURLToPath(url)).toBe(join(out, 'wasm', name));
+      const shipped = readFileSync(join(out, 'wasm', name));
+      expect([...shipped.subarray(0, 4)]).toEqual([0, 0x61, 0x73, 0x6d]); // \0asm
+      expect(shipped.equals(readFileSync(join(installed, name)))).toBe(true);
+    }
+    // package.json's `files` ships dist/ (and so dist/wasm/), leaving out only tests.
+    const files = (
+      JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { files: string[] }
+    ).files;
+    expect(files).toContain('dist');
+    expect(files.filter((f) => f.startsWith('!') && /wasm/.test(f))).toEqual([]);
   });
 
   it.each(['cpu', 'wasm'])('ESM: computes matMul and softmax gradients on %s', (backend) => {
@@ -125,12 +150,23 @@ describe('the built package in a browser bundle (vite)', () => {
       },
     });
     expect(warnings).toEqual([]);
-    const chunks = readdirSync(join(bundleDir, 'assets')).map((f) =>
-      readFileSync(join(bundleDir, 'assets', f), 'utf8'),
-    );
+    const chunks = readdirSync(join(bundleDir, 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(bundleDir, 'assets', f), 'utf8'));
     expect(
       chunks.some((c) => /kernelName: "?Neg"?,/.test(c) && c.includes('registerGradient')),
     ).toBe(true);
     expect(chunks.filter((c) => /from ['"]node:|checkSameTfjsCore/.test(c))).toEqual([]);
+    // The three wasm binaries became assets of the app, and the code points at them.
+    const assets = readdirSync(join(bundleDir, 'assets'));
+    for (const name of [
+      'tfjs-backend-wasm',
+      'tfjs-backend-wasm-simd',
+      'tfjs-backend-wasm-threaded-simd',
+    ]) {
+      const asset = assets.find((f) => new RegExp(`^${name}-[\\w-]+\\.wasm$`).test(f));
+      expect(asset, `${name}.wasm emitted`).toBeDefined();
+      expect(chunks.some((c) => c.includes(asset!))).toBe(true);
+    }
   });
 });
