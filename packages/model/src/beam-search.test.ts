@@ -104,7 +104,7 @@ describeWithBackends('model beam search', () => {
   const seq2seq = (seed: number) => tinySeq2Seq(seed, 0);
   const lm = (position: 'learned' | 'rope', seed: number) => {
     const m = new DecoderLM(
-      { vocabSize: 13, blockSize: 12, numLayers: 2, numHeads: 2, dModel: 8, position },
+      { vocabSize: 13, maxLength: 12, numLayers: 2, numHeads: 2, dModel: 8, position },
       { rng: seed },
     );
     randomizeParameters(m, seed * 100);

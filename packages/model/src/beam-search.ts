@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
 import { checkTokens } from './generate.js';
-import { DecoderCache } from './decoder-cache.js';
 import { checkSeq2SeqArguments, decodeNext, encodeSources } from './seq2seq-generate.js';
 
 export interface BeamSearchOptions {
@@ -196,10 +196,10 @@ export async function beamSearchDecoderLM(
   const { useCache = true } = options;
   if (prompt.length === 0) throw new ModelArgumentError('prompt', 'at least one token', 0);
   checkTokens('prompt', prompt, model.config.vocabSize);
-  if (prompt.length + options.maxNewTokens > model.config.blockSize) {
+  if (prompt.length + options.maxNewTokens > model.config.maxLength) {
     throw new ModelArgumentError(
       'maxNewTokens',
-      `prompt length + maxNewTokens ≤ blockSize ${model.config.blockSize}`,
+      `prompt length + maxNewTokens ≤ maxLength ${model.config.maxLength}`,
       prompt.length + options.maxNewTokens,
     );
   }

@@ -1,3 +1,4 @@
+import type { Initializer, RngOption } from '@tformer/nn';
 import { ModelConfigError } from './errors.js';
 
 /** Activation of the feed-forward network; `swiglu` swaps the FFN for a gated SwiGLU one. */
@@ -25,7 +26,7 @@ export interface BlockConfig {
    */
   preNorm?: boolean;
   /** Biases in the projections and LayerNorms (default true). */
-  bias?: boolean;
+  useBias?: boolean;
   /** LayerNorm epsilon (default 1e-6, as the Keras Transformer block; GPT-2 uses 1e-5). */
   layerNormEps?: number;
   /** Rotary positions on self-attention queries and keys (default false). */
@@ -36,15 +37,18 @@ export interface BlockConfig {
 
 export type ResolvedBlockConfig = Required<BlockConfig>;
 
-/** Fills defaults and checks the constraints, throwing {@link ModelConfigError} naming the field. */
-export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
-  if (config.headSize === undefined && config.dModel % config.numHeads !== 0) {
-    throw new ModelConfigError(
-      'dModel',
-      `${config.dModel} is not divisible by numHeads ${config.numHeads}`,
-    );
-  }
-  const c: ResolvedBlockConfig = {
+/** How a block's (or a stack's) parameters start. */
+export interface BlockInit {
+  /** Initializer of the inner kernels (default Glorot uniform, as Keras). */
+  kernelInitializer?: Initializer;
+  /** Initializer of the kernels that write into the residual stream (default the same). */
+  outputInitializer?: Initializer;
+  rng?: RngOption;
+}
+
+/** The block configuration with every default filled in; checks nothing (see {@link resolveBlockConfig}). */
+export function fillBlockConfig(config: BlockConfig): ResolvedBlockConfig {
+  return {
     numKeyValueHeads: config.numHeads,
     headSize: config.dModel / config.numHeads,
     attentionDropout: config.dropout ?? 0,
@@ -52,13 +56,31 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     activation: 'relu',
     dropout: 0,
     preNorm: false,
-    bias: true,
+    useBias: true,
     layerNormEps: 1e-6,
     rope: false,
     attentionKernel: 'auto',
     ...config,
   };
-  for (const field of ['dModel', 'numHeads', 'numKeyValueHeads', 'dFF', 'headSize'] as const) {
+}
+
+/**
+ * Fills defaults and checks every constraint a working block needs, throwing one
+ * {@link ModelConfigError} naming the field. Models call it once on their block configuration
+ * while resolving their own config; the blocks they build then trust it (see
+ * {@link resolvedBlockOptions}) instead of checking again.
+ */
+export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
+  checkPositiveInt('dModel', config.dModel);
+  checkPositiveInt('numHeads', config.numHeads);
+  if (config.headSize === undefined && config.dModel % config.numHeads !== 0) {
+    throw new ModelConfigError(
+      'dModel',
+      `${config.dModel} is not divisible by numHeads ${config.numHeads}`,
+    );
+  }
+  const c = fillBlockConfig(config);
+  for (const field of ['numKeyValueHeads', 'dFF', 'headSize'] as const) {
     checkPositiveInt(field, c[field]);
   }
   if (c.numHeads % c.numKeyValueHeads !== 0) {
@@ -67,11 +89,8 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
       `numHeads ${c.numHeads} is not a multiple of numKeyValueHeads ${c.numKeyValueHeads}`,
     );
   }
-  if (c.rope && (c.dModel / c.numHeads) % 2 !== 0) {
-    throw new ModelConfigError(
-      'rope',
-      `rope needs an even head size, got ${c.dModel / c.numHeads}`,
-    );
+  if (c.rope && c.headSize % 2 !== 0) {
+    throw new ModelConfigError('rope', `rope needs an even head size, got ${c.headSize}`);
   }
   checkRate('dropout', c.dropout);
   checkRate('attentionDropout', c.attentionDropout);
@@ -85,6 +104,43 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     throw new ModelConfigError('layerNormEps', `expected a number > 0, got ${c.layerNormEps}`);
   }
   return c;
+}
+
+/** Options objects made by {@link resolvedBlockOptions}: their configuration is already checked. */
+const resolvedOptions = new WeakSet<object>();
+
+/**
+ * Options for a block (or an `Encoder`/`Decoder` stack) from a configuration that a model has
+ * already resolved and checked: the block takes it as is instead of resolving it again. Internal
+ * to this package (not exported from index.ts), so a user's options are always checked.
+ */
+export function resolvedBlockOptions<T extends ResolvedBlockConfig>(
+  config: T,
+  init: BlockInit,
+): T & BlockInit {
+  const options = { ...config, ...init };
+  resolvedOptions.add(options);
+  return options;
+}
+
+/** Whether `options` came from {@link resolvedBlockOptions} (checked already). */
+export function isResolvedBlockOptions(options: object): boolean {
+  return resolvedOptions.has(options);
+}
+
+/**
+ * A block constructor's options split into the resolved configuration and the initialisation,
+ * checked here unless `trusted` (they came from {@link resolvedBlockOptions}).
+ */
+export function splitBlockOptions(
+  options: BlockConfig & BlockInit,
+  trusted = isResolvedBlockOptions(options),
+): { config: ResolvedBlockConfig; init: BlockInit } {
+  const { kernelInitializer, outputInitializer, rng, ...config } = options;
+  return {
+    config: trusted ? (config as ResolvedBlockConfig) : resolveBlockConfig(config),
+    init: { kernelInitializer, outputInitializer, rng },
+  };
 }
 
 export function checkPositiveInt(field: string, value: unknown): void {

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MultiHeadAttention } from '@tformer/attention';
-import { Dropout, type FeedForward, LayerNorm, Module, resolveRng, type SwiGLU } from '@tformer/nn';
-import { blockAttention } from './attention.js';
-import { type BlockConfig, type ResolvedBlockConfig, resolveBlockConfig } from './block-config.js';
-import { makeFeedForward } from './feed-forward.js';
-import type { LayerCache } from './kv-cache.js';
-import type { BlockInit } from './transformer-block.js';
+import { MultiHeadAttention } from '@tformer/attention';
+import { Dropout, FeedForward, LayerNorm, Module, resolveRng, SwiGLU } from '@tformer/nn';
+import {
+  type BlockConfig,
+  type BlockInit,
+  type ResolvedBlockConfig,
+  splitBlockOptions,
+} from './block-config.js';
+import type { LayerCache } from './decoder-cache.js';
 
 export interface DecoderBlockCall {
   /** Encoder output `[B, S, dModel]` that cross-attention reads. */
@@ -49,21 +51,45 @@ export class DecoderBlock extends Module {
 
   constructor(options: BlockConfig & BlockInit) {
     super();
-    const { kernelInitializer, outputInitializer, rng: rngOption, ...config } = options;
-    const c = resolveBlockConfig(config);
+    // Checked here unless a model passes the config it has already resolved.
+    const { config: c, init } = splitBlockOptions(options);
     this.config = c;
-    const rng = resolveRng(rngOption);
-    const init = { kernelInitializer, outputInitializer };
-    const norm = () => new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias });
-    this.selfAttn = this.addModule('selfAttn', blockAttention(c, init, rng.fork()));
+    const { kernelInitializer, outputInitializer } = init;
+    const rng = resolveRng(init.rng);
+    const norm = () => new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
+    const attention = (rope: boolean) =>
+      new MultiHeadAttention({
+        dModel: c.dModel,
+        numHeads: c.numHeads,
+        numKeyValueHeads: c.numKeyValueHeads,
+        headSize: c.headSize,
+        useBias: c.useBias,
+        dropout: c.attentionDropout,
+        kernel: c.attentionKernel,
+        position: rope ? 'rope' : 'none',
+        kernelInitializer,
+        outputInitializer,
+        rng: rng.fork(),
+      });
+    this.selfAttn = this.addModule('selfAttn', attention(c.rope));
     this.ln1 = this.addModule('ln1', norm());
     // Cross-attention positions are the encoder's: no rotary there.
-    this.crossAttn = this.addModule(
-      'crossAttn',
-      blockAttention(c, init, rng.fork(), { rope: false }),
-    );
+    this.crossAttn = this.addModule('crossAttn', attention(false));
     this.ln2 = this.addModule('ln2', norm());
-    this.ffn = this.addModule('ffn', makeFeedForward(c, rng.fork(), init));
+    const ffn = {
+      dModel: c.dModel,
+      dFF: c.dFF,
+      useBias: c.useBias,
+      kernelInitializer,
+      outputInitializer,
+      rng: rng.fork(),
+    };
+    this.ffn = this.addModule(
+      'ffn',
+      c.activation === 'swiglu'
+        ? new SwiGLU(ffn)
+        : new FeedForward({ ...ffn, activation: c.activation }),
+    );
     this.ln3 = this.addModule('ln3', norm());
     this.dropout = this.addModule('dropout', new Dropout({ rate: c.dropout, rng: rng.fork() }));
   }

@@ -1,6 +1,8 @@
 import {
   type BlockConfig,
   type FeedForwardActivation,
+  fillBlockConfig,
+  type ResolvedBlockConfig,
   resolveBlockConfig,
 } from './block-config.js';
 import { ModelConfigError } from './errors.js';
@@ -8,8 +10,8 @@ import { ModelConfigError } from './errors.js';
 /** Configuration of a GPT-style decoder-only language model. */
 export interface DecoderLMConfig {
   vocabSize: number;
-  /** Context length: the largest number of positions the model attends over. */
-  blockSize: number;
+  /** Context length: the largest number of positions the model attends over (nanoGPT's `block_size`). */
+  maxLength: number;
   numLayers: number;
   numHeads: number;
   /** Model width d_model (nanoGPT's n_embd). */
@@ -23,7 +25,7 @@ export interface DecoderLMConfig {
   /** Learned absolute positions (GPT-2) or rotary (no position parameters). */
   position?: 'learned' | 'rope';
   /** Biases in linear layers and LayerNorms (nanoGPT's `bias`). */
-  bias?: boolean;
+  useBias?: boolean;
   /** Output projection shares the token embedding matrix. */
   tieEmbeddings?: boolean;
   dropout?: number;
@@ -38,21 +40,21 @@ export interface DecoderLMConfig {
 export const DECODER_LM_PRESETS = {
   shakespeareChar: {
     vocabSize: 65,
-    blockSize: 256,
+    maxLength: 256,
     numLayers: 6,
     numHeads: 6,
     dModel: 384,
     dropout: 0.2,
-    bias: false,
+    useBias: false,
   },
   baby: {
     vocabSize: 65,
-    blockSize: 64,
+    maxLength: 64,
     numLayers: 4,
     numHeads: 4,
     dModel: 128,
     dropout: 0,
-    bias: false,
+    useBias: false,
   },
 } as const satisfies Record<string, DecoderLMConfig>;
 
@@ -69,7 +71,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     dFF: 4 * config.dModel,
     activation: 'gelu',
     position: 'learned',
-    bias: true,
+    useBias: true,
     tieEmbeddings: true,
     dropout: 0,
     layerNormEps: 1e-5,
@@ -77,7 +79,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
   };
   for (const field of [
     'vocabSize',
-    'blockSize',
+    'maxLength',
     'numLayers',
     'numHeads',
     'dModel',
@@ -95,18 +97,24 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
       `expected 'learned' or 'rope', got '${resolved.position}'`,
     );
   }
-  if (resolved.position === 'rope' && (resolved.dModel / resolved.numHeads) % 2 !== 0) {
-    throw new ModelConfigError(
-      'position',
-      `rope needs an even head size, got ${resolved.dModel / resolved.numHeads}`,
-    );
+  // The block rules (divisible heads, rates, activation, eps) name the same fields as this
+  // config; RoPE's even head size is checked after them, against this config's `position`.
+  const block = resolveBlockConfig({ ...blockFields(resolved), rope: false });
+  if (resolved.position === 'rope' && block.headSize % 2 !== 0) {
+    throw new ModelConfigError('position', `rope needs an even head size, got ${block.headSize}`);
   }
-  resolveBlockConfig(decoderLMBlockConfig(resolved));
   return resolved;
 }
 
-/** The configuration of each block of a {@link DecoderLMConfig}: pre-LN, causal, GPT-2 style. */
-export function decoderLMBlockConfig(c: ResolvedDecoderLMConfig): BlockConfig {
+/**
+ * The configuration of each block of a {@link DecoderLMConfig}: pre-LN, causal, GPT-2 style.
+ * Fills defaults without checking: `c` comes from {@link resolveDecoderLMConfig}, which checked it.
+ */
+export function decoderLMBlockConfig(c: ResolvedDecoderLMConfig): ResolvedBlockConfig {
+  return fillBlockConfig(blockFields(c));
+}
+
+function blockFields(c: ResolvedDecoderLMConfig): BlockConfig {
   return {
     dModel: c.dModel,
     numHeads: c.numHeads,
@@ -115,7 +123,7 @@ export function decoderLMBlockConfig(c: ResolvedDecoderLMConfig): BlockConfig {
     activation: c.activation,
     dropout: c.dropout,
     preNorm: true,
-    bias: c.bias,
+    useBias: c.useBias,
     layerNormEps: c.layerNormEps,
     rope: c.position === 'rope',
   };
@@ -134,7 +142,7 @@ export function decoderLMParameterCount(
   const d = c.dModel;
   const headSize = d / c.numHeads;
   const kvWidth = c.numKeyValueHeads * headSize;
-  const b = c.bias ? 1 : 0;
+  const b = c.useBias ? 1 : 0;
   // query and output projections are d×d; keys and values are d×kvWidth each.
   const attention = 2 * d * d + 2 * d * kvWidth + b * (2 * d + 2 * kvWidth);
   // SwiGLU has a gate and an up projection into dFF, then one down projection.
@@ -146,6 +154,6 @@ export function decoderLMParameterCount(
   const block = attention + ffn + 2 * layerNorm;
   const embeddings = c.vocabSize * d;
   const head = c.tieEmbeddings ? 0 : d * c.vocabSize + b * c.vocabSize;
-  const positions = c.position === 'learned' && includePositions ? c.blockSize * d : 0;
+  const positions = c.position === 'learned' && includePositions ? c.maxLength * d : 0;
   return c.numLayers * block + layerNorm + embeddings + head + positions;
 }

@@ -31,11 +31,11 @@ describeWithBackends('DecoderLM.parameterCount', () => {
     model.dispose();
   });
 
-  const tiny = { vocabSize: 11, blockSize: 8, numLayers: 2, numHeads: 4, dModel: 16 } as const;
+  const tiny = { vocabSize: 11, maxLength: 8, numLayers: 2, numHeads: 4, dModel: 16 } as const;
   it.each<DecoderLMConfig>([
     DECODER_LM_PRESETS.baby,
-    { ...tiny, bias: true },
-    { ...tiny, bias: false, tieEmbeddings: false },
+    { ...tiny, useBias: true },
+    { ...tiny, useBias: false, tieEmbeddings: false },
     { ...tiny, numKeyValueHeads: 2, activation: 'swiglu', dFF: 24 },
     { ...tiny, position: 'rope', activation: 'relu' },
   ])('equals the closed form for %o', (config) => {
@@ -48,12 +48,12 @@ describeWithBackends('DecoderLM.parameterCount', () => {
 const dims = { V: 7, C: 8, H: 2, L: 2, P: 6 };
 const gpt2Config: DecoderLMConfig = {
   vocabSize: dims.V,
-  blockSize: dims.P,
+  maxLength: dims.P,
   numLayers: dims.L,
   numHeads: dims.H,
   dModel: dims.C,
   activation: 'gelu_tanh',
-  bias: true,
+  useBias: true,
 };
 
 describeWithBackends('DecoderLM', () => {
@@ -161,12 +161,12 @@ describeWithBackends('DecoderLM', () => {
     model.dispose();
   });
 
-  it('rejects more positions than blockSize and non-int32 ids, naming the argument', () => {
+  it('rejects more positions than maxLength and non-int32 ids, naming the argument', () => {
     const model = new DecoderLM(gpt2Config, { rng: 5 });
     const long = tf.zeros([1, 7], 'int32');
     const float = tf.zeros([1, 2]);
     expect(() => model.apply(long)).toThrow(ModelArgumentError);
-    expect(() => model.apply(long)).toThrow('ids: expected at most blockSize 6 positions, got 7');
+    expect(() => model.apply(long)).toThrow('ids: expected at most maxLength 6 positions, got 7');
     expect(() => model.apply(float)).toThrow(/ids: expected an int32 tensor \[B, T\]/);
     tf.dispose([long, float]);
     model.dispose();

@@ -11,6 +11,8 @@ import {
   resolveRng,
   scaledResidualNormal,
 } from '@tformer/nn';
+import { resolvedBlockOptions } from './block-config.js';
+import type { DecoderCache } from './decoder-cache.js';
 import {
   type DecoderLMConfig,
   decoderLMBlockConfig,
@@ -18,7 +20,6 @@ import {
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
 import { ModelArgumentError } from './errors.js';
-import type { DecoderCache } from './decoder-cache.js';
 import { TransformerBlock } from './transformer-block.js';
 
 export interface DecoderLMCall {
@@ -68,7 +69,7 @@ export class DecoderLM extends Module {
       'wte',
       new TokenEmbedding({
         vocabSize: c.vocabSize,
-        dim: c.dModel,
+        dModel: c.dModel,
         initializer: init,
         rng: rng.fork(),
       }),
@@ -78,8 +79,8 @@ export class DecoderLM extends Module {
         ? this.addModule(
             'wpe',
             new TokenEmbedding({
-              vocabSize: c.blockSize,
-              dim: c.dModel,
+              vocabSize: c.maxLength,
+              dModel: c.dModel,
               initializer: init,
               checkIds: false, // positions are made here, always in range
               rng: rng.fork(),
@@ -94,18 +95,20 @@ export class DecoderLM extends Module {
         Array.from(
           { length: c.numLayers },
           () =>
-            new TransformerBlock({
-              ...blockConfig,
-              kernelInitializer: init,
-              outputInitializer: scaledResidualNormal(c.numLayers),
-              rng: rng.fork(),
-            }),
+            new TransformerBlock(
+              // Resolved and checked once, by resolveDecoderLMConfig: the blocks take it as is.
+              resolvedBlockOptions(blockConfig, {
+                kernelInitializer: init,
+                outputInitializer: scaledResidualNormal(c.numLayers),
+                rng: rng.fork(),
+              }),
+            ),
         ),
       ),
     );
     this.lnF = this.addModule(
       'lnF',
-      new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias }),
+      new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
     );
     this.head = c.tieEmbeddings
       ? undefined
@@ -114,7 +117,7 @@ export class DecoderLM extends Module {
           new Dense({
             inputDim: c.dModel,
             outputDim: c.vocabSize,
-            useBias: c.bias,
+            useBias: c.useBias,
             kernelInitializer: init,
             rng: rng.fork(),
           }),
@@ -133,10 +136,10 @@ export class DecoderLM extends Module {
     }
     const T = ids.shape[1]!;
     const past = call.cache?.length ?? 0;
-    if (past + T > this.config.blockSize) {
+    if (past + T > this.config.maxLength) {
       throw new ModelArgumentError(
         'ids',
-        `at most blockSize ${this.config.blockSize} positions`,
+        `at most maxLength ${this.config.maxLength} positions`,
         past > 0 ? `${past} cached + ${T} new` : T,
       );
     }

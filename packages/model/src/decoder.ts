@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerNorm, Module, ModuleList, resolveRng } from '@tformer/nn';
-import { checkPositiveInt, type ResolvedBlockConfig } from './block-config.js';
+import {
+  type BlockInit,
+  checkPositiveInt,
+  isResolvedBlockOptions,
+  type ResolvedBlockConfig,
+  resolvedBlockOptions,
+  splitBlockOptions,
+} from './block-config.js';
 import { DecoderBlock } from './decoder-block.js';
-import type { EncoderConfig } from './encoder.js';
 import type { DecoderCache } from './decoder-cache.js';
-import type { BlockInit } from './transformer-block.js';
+import type { EncoderConfig } from './encoder.js';
 
 export interface DecoderCall {
   /** Encoder output `[B, S, dModel]`. */
@@ -41,21 +47,26 @@ export class Decoder extends Module {
 
   constructor(options: EncoderConfig & BlockInit) {
     super();
-    const { numLayers, rng: rngOption, ...block } = options;
-    checkPositiveInt('numLayers', numLayers);
+    // Checked once here (not once per layer), or not at all when a model passes its resolved config.
+    const trusted = isResolvedBlockOptions(options);
+    const { numLayers, ...blockOptions } = options;
+    if (!trusted) checkPositiveInt('numLayers', numLayers);
     this.numLayers = numLayers;
-    const rng = resolveRng(rngOption);
+    const { config: c, init } = splitBlockOptions(blockOptions, trusted);
+    const rng = resolveRng(init.rng);
     this.layers = this.addModule(
       'layers',
       new ModuleList(
-        Array.from({ length: numLayers }, () => new DecoderBlock({ ...block, rng: rng.fork() })),
+        Array.from(
+          { length: numLayers },
+          () => new DecoderBlock(resolvedBlockOptions(c, { ...init, rng: rng.fork() })),
+        ),
       ),
     );
-    const c = this.layers.at(0).config;
     this.norm = c.preNorm
       ? this.addModule(
           'norm',
-          new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias }),
+          new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
         )
       : undefined;
   }

@@ -9,7 +9,14 @@ import {
   resolveRng,
   uniform,
 } from '@tformer/nn';
-import { checkPositiveInt, checkRate, resolveBlockConfig } from './block-config.js';
+import {
+  type BlockConfig,
+  checkPositiveInt,
+  checkRate,
+  fillBlockConfig,
+  resolveBlockConfig,
+  resolvedBlockOptions,
+} from './block-config.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
 import { TransformerBlock } from './transformer-block.js';
 
@@ -80,8 +87,20 @@ export function resolveEncoderClassifierConfig(
     throw new ModelConfigError('pooling', `expected 'mean', 'max' or 'cls', got '${c.pooling}'`);
   }
   checkRate('dropout', c.dropout);
-  resolveBlockConfig({ dModel: c.dModel, numHeads: c.numHeads, headSize: c.headSize, dFF: c.dFF });
+  resolveBlockConfig(blockFields(c));
   return c;
+}
+
+/** Each block: post-LN, ReLU, Keras' dropout on the attention output (not its weights). */
+function blockFields(c: ResolvedEncoderClassifierConfig): BlockConfig {
+  return {
+    dModel: c.dModel,
+    numHeads: c.numHeads,
+    headSize: c.headSize,
+    dFF: c.dFF,
+    dropout: c.dropout,
+    attentionDropout: 0, // Keras' block drops the attention output, not the weights
+  };
 }
 
 /**
@@ -118,28 +137,22 @@ export class EncoderClassifier extends Module {
     const embed = (rows: number, checkIds: boolean) =>
       new TokenEmbedding({
         vocabSize: rows,
-        dim: c.dModel,
+        dModel: c.dModel,
         initializer: uniform(),
         checkIds,
         rng: rng.fork(),
       });
     this.tokenEmbed = this.addModule('tokenEmbed', embed(c.vocabSize, true));
     this.posEmbed = this.addModule('posEmbed', embed(c.maxLength, false));
+    const block = fillBlockConfig(blockFields(c));
     this.blocks = this.addModule(
       'blocks',
       new ModuleList(
         Array.from(
           { length: c.numLayers },
           () =>
-            new TransformerBlock({
-              dModel: c.dModel,
-              numHeads: c.numHeads,
-              headSize: c.headSize,
-              dFF: c.dFF,
-              dropout: c.dropout,
-              attentionDropout: 0, // Keras' block drops the attention output, not the weights
-              rng: rng.fork(),
-            }),
+            // Checked once, by resolveEncoderClassifierConfig: the blocks take it as is.
+            new TransformerBlock(resolvedBlockOptions(block, { rng: rng.fork() })),
         ),
       ),
     );

@@ -2,6 +2,8 @@ import {
   type BlockConfig,
   checkPositiveInt,
   type FeedForwardActivation,
+  fillBlockConfig,
+  type ResolvedBlockConfig,
   resolveBlockConfig,
 } from './block-config.js';
 import { ModelConfigError } from './errors.js';
@@ -28,7 +30,8 @@ export interface EncoderDecoderConfig {
   /** Default false: post-LN as in the paper. */
   preNorm?: boolean;
   activation?: FeedForwardActivation;
-  bias?: boolean;
+  /** Biases in the projections and LayerNorms (default true). */
+  useBias?: boolean;
   layerNormEps?: number;
   /** Token id of padding: masked out of attention in source and target. Default: no padding. */
   padTokenId?: number;
@@ -64,7 +67,7 @@ export function resolveEncoderDecoderConfig(
     tieOutput: true,
     preNorm: false,
     activation: 'relu',
-    bias: true,
+    useBias: true,
     layerNormEps: 1e-6,
     ...config,
   };
@@ -86,11 +89,19 @@ export function resolveEncoderDecoderConfig(
   if (c.padTokenId !== undefined && !(Number.isInteger(c.padTokenId) && c.padTokenId >= 0)) {
     throw new ModelConfigError('padTokenId', `expected an integer ≥ 0, got ${c.padTokenId}`);
   }
-  resolveBlockConfig(encoderDecoderBlockConfig(c));
+  resolveBlockConfig(blockFields(c));
   return c;
 }
 
-export function encoderDecoderBlockConfig(c: ResolvedEncoderDecoderConfig): BlockConfig {
+/**
+ * The configuration of every encoder and decoder block. Fills defaults without checking: `c`
+ * comes from {@link resolveEncoderDecoderConfig}, which checked it.
+ */
+export function encoderDecoderBlockConfig(c: ResolvedEncoderDecoderConfig): ResolvedBlockConfig {
+  return fillBlockConfig(blockFields(c));
+}
+
+function blockFields(c: ResolvedEncoderDecoderConfig): BlockConfig {
   return {
     dModel: c.dModel,
     numHeads: c.numHeads,
@@ -98,7 +109,7 @@ export function encoderDecoderBlockConfig(c: ResolvedEncoderDecoderConfig): Bloc
     activation: c.activation,
     dropout: c.dropout,
     preNorm: c.preNorm,
-    bias: c.bias,
+    useBias: c.useBias,
     layerNormEps: c.layerNormEps,
   };
 }

@@ -13,10 +13,10 @@ import {
 import { expect, it } from 'vitest';
 import {
   beamSearchEncoderDecoder,
+  DecoderCache,
   ENCODER_DECODER_PRESETS,
   EncoderDecoder,
   greedyDecode,
-  DecoderCache,
   ModelConfigError,
 } from './index.js';
 

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sinusoidalTable, TokenEmbedding } from '@tformer/embeddings';
 import { Dense, Dropout, glorotUniform, Module, type RngOption, resolveRng } from '@tformer/nn';
+import { resolvedBlockOptions } from './block-config.js';
 import { Decoder } from './decoder.js';
+import type { DecoderCache } from './decoder-cache.js';
 import { Encoder } from './encoder.js';
 import {
   type EncoderDecoderConfig,
@@ -10,7 +12,6 @@ import {
   resolveEncoderDecoderConfig,
 } from './encoder-decoder-config.js';
 import { ModelArgumentError } from './errors.js';
-import type { DecoderCache } from './decoder-cache.js';
 
 /**
  * The Transformer of "Attention Is All You Need" (Vaswani et al. 2017): source and target
@@ -48,20 +49,22 @@ export class EncoderDecoder extends Module {
     const rng = resolveRng(rngOption);
     const init = glorotUniform();
     const embed = (vocab: number) =>
-      new TokenEmbedding({ vocabSize: vocab, dim: c.dModel, initializer: init, rng: rng.fork() });
+      new TokenEmbedding({
+        vocabSize: vocab,
+        dModel: c.dModel,
+        initializer: init,
+        rng: rng.fork(),
+      });
     this.srcEmbed = this.addModule('srcEmbed', embed(c.srcVocabSize));
     this.tgtEmbed = c.shareEmbeddings
       ? this.srcEmbed
       : this.addModule('tgtEmbed', embed(c.tgtVocabSize));
-    const block = { ...encoderDecoderBlockConfig(c), kernelInitializer: init };
-    this.encoder = this.addModule(
-      'encoder',
-      new Encoder({ ...block, numLayers: c.numLayers, rng: rng.fork() }),
-    );
-    this.decoder = this.addModule(
-      'decoder',
-      new Decoder({ ...block, numLayers: c.numDecoderLayers, rng: rng.fork() }),
-    );
+    // Resolved and checked once, by resolveEncoderDecoderConfig: the stacks take it as is.
+    const block = encoderDecoderBlockConfig(c);
+    const stack = (numLayers: number) =>
+      resolvedBlockOptions({ ...block, numLayers }, { kernelInitializer: init, rng: rng.fork() });
+    this.encoder = this.addModule('encoder', new Encoder(stack(c.numLayers)));
+    this.decoder = this.addModule('decoder', new Decoder(stack(c.numDecoderLayers)));
     this.generator = c.tieOutput
       ? undefined
       : this.addModule(

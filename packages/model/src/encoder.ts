@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerNorm, Module, ModuleList, resolveRng } from '@tformer/nn';
-import type { BlockConfig, ResolvedBlockConfig } from './block-config.js';
-import { checkPositiveInt } from './block-config.js';
-import { type BlockInit, TransformerBlock } from './transformer-block.js';
+import {
+  type BlockConfig,
+  type BlockInit,
+  checkPositiveInt,
+  isResolvedBlockOptions,
+  type ResolvedBlockConfig,
+  resolvedBlockOptions,
+  splitBlockOptions,
+} from './block-config.js';
+import { TransformerBlock } from './transformer-block.js';
 
 export interface EncoderConfig extends BlockConfig {
   numLayers: number;
@@ -29,24 +36,26 @@ export class Encoder extends Module {
 
   constructor(options: EncoderConfig & BlockInit) {
     super();
-    const { numLayers, rng: rngOption, ...block } = options;
-    checkPositiveInt('numLayers', numLayers);
+    // Checked once here (not once per layer), or not at all when a model passes its resolved config.
+    const trusted = isResolvedBlockOptions(options);
+    const { numLayers, ...blockOptions } = options;
+    if (!trusted) checkPositiveInt('numLayers', numLayers);
     this.numLayers = numLayers;
-    const rng = resolveRng(rngOption);
+    const { config: c, init } = splitBlockOptions(blockOptions, trusted);
+    const rng = resolveRng(init.rng);
     this.layers = this.addModule(
       'layers',
       new ModuleList(
         Array.from(
           { length: numLayers },
-          () => new TransformerBlock({ ...block, rng: rng.fork() }),
+          () => new TransformerBlock(resolvedBlockOptions(c, { ...init, rng: rng.fork() })),
         ),
       ),
     );
-    const c = this.layers.at(0).config;
     this.norm = c.preNorm
       ? this.addModule(
           'norm',
-          new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias }),
+          new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
         )
       : undefined;
   }

@@ -70,11 +70,11 @@ describe('sampling', () => {
 
 const config: DecoderLMConfig = {
   vocabSize: 13,
-  blockSize: 12,
+  maxLength: 12,
   numLayers: 2,
   numHeads: 2,
   dModel: 8,
-  bias: true,
+  useBias: true,
 };
 
 describeWithBackends('generate', () => {
@@ -90,7 +90,7 @@ describeWithBackends('generate', () => {
       const m = model(position, 1);
       const prompts = [[1, 2, 3]];
       for (const sampling of [{}, { doSample: true, temperature: 0.9, topK: 5, seed: 3 }]) {
-        const opts = { maxNewTokens: 14, ...sampling }; // 3 + 14 > blockSize 12
+        const opts = { maxNewTokens: 14, ...sampling }; // 3 + 14 > maxLength 12
         const cached = await assertNoLeaks(() => generate(m, prompts, opts));
         const plain = await assertNoLeaks(() => generate(m, prompts, { ...opts, useCache: false }));
         expect(cached[0]).toHaveLength(14);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@tformer/nn';
+import { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
 import { ModelArgumentError } from './errors.js';
-import { DecoderCache } from './decoder-cache.js';
 import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -31,8 +31,8 @@ export interface GenerationStep {
  * batch of token-id prompts of any lengths: shorter ones are left-padded, the padding is masked
  * out of attention and each row's positions start at its first real token, so a row gives the
  * same tokens in a batch as alone. With the KV cache (default) each step runs the model on one
- * new position; once the context is full (`blockSize`) it falls back to recomputing the last
- * `blockSize` tokens, as nanoGPT's `generate` crops. Tensors are freed at every step.
+ * new position; once the context is full (`maxLength`) it falls back to recomputing the last
+ * `maxLength` tokens, as nanoGPT's `generate` crops. Tensors are freed at every step.
  *
  * @example
  * ```ts
@@ -65,13 +65,13 @@ export async function* generateStream(
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
       const total = rows[0]!.length;
       let logits: Float32Array;
-      if (cache && total <= model.config.blockSize) {
+      if (cache && total <= model.config.maxLength) {
         logits = await nextLogits(model, rows, pads, cached, total, cache);
         cached = total;
       } else {
         cache?.dispose();
         cached = 0;
-        const start = Math.max(0, total - model.config.blockSize);
+        const start = Math.max(0, total - model.config.maxLength);
         logits = await nextLogits(model, rows, pads, start, total);
       }
       const V = model.config.vocabSize;

@@ -16,7 +16,7 @@ import { ModelConfigError } from './errors.js';
 /** Fails unless the model has GPT-2's shape: biases, learned positions, MHA, GELU MLP, tied head. */
 export function assertGPT2Compatible(c: ResolvedDecoderLMConfig): void {
   const rules: [keyof ResolvedDecoderLMConfig, boolean, string][] = [
-    ['bias', c.bias, 'true'],
+    ['useBias', c.useBias, 'true'],
     ['position', c.position === 'learned', "'learned'"],
     ['numKeyValueHeads', c.numKeyValueHeads === c.numHeads, `numHeads (${c.numHeads})`],
     ['activation', c.activation === 'gelu_tanh' || c.activation === 'gelu', "'gelu_tanh'"],

@@ -75,6 +75,7 @@ export {
   type SavedConfig,
   type SaveOptions,
   saveModel,
+  upgradeModelConfig,
   WEIGHTS_FILE,
 } from './save-load.js';
 export {

@@ -20,6 +20,7 @@ import {
   loadModel,
   ModelConfigError,
   saveModel,
+  upgradeModelConfig,
 } from './index.js';
 
 const dims = { V: 9, C: 8, H: 2, L: 2, P: 6 };
@@ -98,12 +99,12 @@ describeWithBackends('saveModel/loadModel', (backend) => {
     const model = new DecoderLM(
       {
         vocabSize: 11,
-        blockSize: 8,
+        maxLength: 8,
         numLayers: 2,
         numHeads: 2,
         dModel: 8,
         position: 'rope',
-        bias: false,
+        useBias: false,
       },
       { rng: 1 },
     );
@@ -117,6 +118,29 @@ describeWithBackends('saveModel/loadModel', (backend) => {
     const [a, b] = [model.apply(input), loaded.apply(input)];
     expect(maxAbsDiff(a, b)).toBe(0);
     tf.dispose([a, b, input]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('loads a config.json written before the renames (blockSize, bias) with the same weights', async () => {
+    const dir = join(root, `${backend}-old-names`);
+    const model = new DecoderLM(
+      { vocabSize: 11, maxLength: 8, numLayers: 1, numHeads: 2, dModel: 8, useBias: false },
+      { rng: 2 },
+    );
+    await saveModel(dir, model);
+    // What an older version wrote: the same file with the old field names.
+    const saved = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    const { maxLength, useBias, ...rest } = saved.config;
+    saved.config = { ...rest, blockSize: maxLength, bias: useBias };
+    await writeFile(join(dir, 'config.json'), JSON.stringify(saved));
+    const loaded = (await loadModel(dir)) as DecoderLM;
+    expect(loaded.getConfig()).toEqual(model.getConfig());
+    expect(loaded.namedParameters().map(([n]) => n)).toContain('blocks.0.attn.query.kernel');
+    expect(upgradeModelConfig('EncoderDecoder', { dModel: 8, bias: true })).toEqual({
+      dModel: 8,
+      useBias: true,
+    });
     model.dispose();
     loaded.dispose();
   });
@@ -172,7 +196,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
       const model = (await loadModel(dir)) as DecoderLM;
       expect(model.config).toMatchObject({
         activation: 'gelu_tanh',
-        bias: true,
+        useBias: true,
         layerNormEps: 1e-5,
       });
       const values = Object.fromEntries(Object.entries(weights).map(([n, w]) => [n, w.values]));
@@ -235,7 +259,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
   it('refuses gpt2 naming for a model GPT-2 cannot hold and leaves the earlier save intact', async () => {
     const dir = join(root, `${backend}-keep`);
     const model = new DecoderLM(
-      { vocabSize: 5, blockSize: 4, numLayers: 1, numHeads: 2, dModel: 4, position: 'rope' },
+      { vocabSize: 5, maxLength: 4, numLayers: 1, numHeads: 2, dModel: 4, position: 'rope' },
       { rng: 2 },
     );
     await saveModel(dir, model);

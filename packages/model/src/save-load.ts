@@ -114,7 +114,7 @@ export function decodeModel(config: unknown, weights: Uint8Array, source = 'mode
     throw new CheckpointError(source, [], `${source}: unknown className '${saved.className}'`);
   }
   const decoded = decodeSafetensors(weights);
-  const model = factory(saved.config);
+  const model = factory(upgradeModelConfig(saved.className, saved.config));
   const owned: tf.Tensor[] = [];
   try {
     let state: StateDict = {};
@@ -171,6 +171,32 @@ export function compareState(model: Module, state: StateDict): CheckpointMismatc
   return out;
 }
 
+/**
+ * Fields renamed since older versions wrote `config.json`, per model class: old name → new name.
+ * The public config types use only the new names; reading a saved config maps the old ones here,
+ * so models saved before the renames still load. Parameter names in the weights never changed.
+ */
+const RENAMED_CONFIG_FIELDS: Record<string, Record<string, string>> = {
+  DecoderLM: { blockSize: 'maxLength', bias: 'useBias' },
+  EncoderDecoder: { bias: 'useBias' },
+};
+
+/**
+ * A model config as read from a saved `config.json` (or an app's own saved config), with the
+ * field names older versions wrote mapped to today's (`blockSize` → `maxLength`, `bias` →
+ * `useBias`); a field present under both names keeps the new one. Everything else passes through.
+ */
+export function upgradeModelConfig(className: string, config: unknown): unknown {
+  const renamed = RENAMED_CONFIG_FIELDS[className];
+  if (!renamed || typeof config !== 'object' || config === null) return config;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const name = renamed[key] ?? key;
+    if (name === key || !(name in config)) out[name] = value;
+  }
+  return out;
+}
+
 function checkSaved(raw: Record<string, unknown>, source: string): SavedConfig {
   if (raw.format !== 'tformer' || raw.version !== 1 || typeof raw.className !== 'string') {
     throw new CheckpointError(
@@ -188,14 +214,14 @@ function fromHuggingFaceGPT2(raw: Record<string, unknown>): SavedConfig {
   const dModel = num('n_embd')!;
   const config: DecoderLMConfig = {
     vocabSize: num('vocab_size')!,
-    blockSize: num('n_positions')!,
+    maxLength: num('n_positions')!,
     numLayers: num('n_layer')!,
     numHeads: num('n_head')!,
     dModel,
     dFF: num('n_inner') ?? 4 * dModel,
     activation: 'gelu_tanh',
     position: 'learned',
-    bias: true,
+    useBias: true,
     tieEmbeddings: true,
     layerNormEps: num('layer_norm_epsilon', 1e-5),
     dropout: 0,

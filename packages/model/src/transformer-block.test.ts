@@ -40,10 +40,10 @@ function refWeights(names: string[], values: Float64Array[]): RefBlockWeights {
 
 describeWithBackends('TransformerBlock', () => {
   it.each([
-    { preNorm: false, causal: false, activation: 'relu', bias: true, kernel: 'per-head' },
-    { preNorm: false, causal: false, activation: 'relu', bias: true, kernel: 'batched' },
-    { preNorm: true, causal: true, activation: 'gelu', bias: false, kernel: 'per-head' },
-    { preNorm: true, causal: true, activation: 'gelu', bias: false, kernel: 'batched' },
+    { preNorm: false, causal: false, activation: 'relu', useBias: true, kernel: 'per-head' },
+    { preNorm: false, causal: false, activation: 'relu', useBias: true, kernel: 'batched' },
+    { preNorm: true, causal: true, activation: 'gelu', useBias: false, kernel: 'per-head' },
+    { preNorm: true, causal: true, activation: 'gelu', useBias: false, kernel: 'batched' },
   ] as const)('matches the float64 block and its finite differences: %o', async (o) => {
     const block = new TransformerBlock({
       dModel: C,
@@ -51,7 +51,7 @@ describeWithBackends('TransformerBlock', () => {
       dFF: F,
       activation: o.activation,
       preNorm: o.preNorm,
-      bias: o.bias,
+      useBias: o.useBias,
       layerNormEps: 1e-5,
       attentionKernel: o.kernel,
       rng: 3,

@@ -1,27 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MultiHeadAttention } from '@tformer/attention';
+import { MultiHeadAttention } from '@tformer/attention';
+import { Dropout, FeedForward, LayerNorm, Module, resolveRng, SwiGLU } from '@tformer/nn';
 import {
-  Dropout,
-  type FeedForward,
-  type Initializer,
-  LayerNorm,
-  Module,
-  type RngOption,
-  resolveRng,
-  type SwiGLU,
-} from '@tformer/nn';
-import { blockAttention } from './attention.js';
-import { type BlockConfig, type ResolvedBlockConfig, resolveBlockConfig } from './block-config.js';
-import { makeFeedForward } from './feed-forward.js';
-import type { LayerCache } from './kv-cache.js';
+  type BlockConfig,
+  type BlockInit,
+  type ResolvedBlockConfig,
+  splitBlockOptions,
+} from './block-config.js';
+import type { LayerCache } from './decoder-cache.js';
 
-export interface BlockInit {
-  /** Initializer of the inner kernels (default Glorot uniform, as Keras). */
-  kernelInitializer?: Initializer;
-  /** Initializer of the kernels that write into the residual stream (default the same). */
-  outputInitializer?: Initializer;
-  rng?: RngOption;
-}
+export type { BlockInit } from './block-config.js';
 
 export interface TransformerBlockCall {
   /** Causal self-attention (decoder-only models); default false. */
@@ -42,7 +30,7 @@ export interface TransformerBlockCall {
  * `ln1`, `ffn`, `ln2`.
  *
  * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`,
- * `preNorm`, `bias`, `layerNormEps`, `rope`, `numKeyValueHeads`) plus initializers and `rng`.
+ * `preNorm`, `useBias`, `layerNormEps`, `rope`, `numKeyValueHeads`) plus initializers and `rng`.
  * Call: `apply(x [B, T, dModel], { causal, mask, positions, cache })` → `[B, T, dModel]`.
  *
  * @example
@@ -61,19 +49,43 @@ export class TransformerBlock extends Module {
 
   constructor(options: BlockConfig & BlockInit) {
     super();
-    const { kernelInitializer, outputInitializer, rng: rngOption, ...config } = options;
-    const c = resolveBlockConfig(config);
+    // Checked here unless a model passes the config it has already resolved.
+    const { config: c, init } = splitBlockOptions(options);
     this.config = c;
-    const rng = resolveRng(rngOption);
-    const norm = () => new LayerNorm({ dim: c.dModel, eps: c.layerNormEps, center: c.bias });
+    const { kernelInitializer, outputInitializer } = init;
+    const rng = resolveRng(init.rng);
+    const norm = () => new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
+    // Children `query`, `key`, `value`, `output` and generator `rng` give the saved names.
     this.attn = this.addModule(
       'attn',
-      blockAttention(c, { kernelInitializer, outputInitializer }, rng.fork()),
+      new MultiHeadAttention({
+        dModel: c.dModel,
+        numHeads: c.numHeads,
+        numKeyValueHeads: c.numKeyValueHeads,
+        headSize: c.headSize,
+        useBias: c.useBias,
+        dropout: c.attentionDropout,
+        kernel: c.attentionKernel,
+        position: c.rope ? 'rope' : 'none',
+        kernelInitializer,
+        outputInitializer,
+        rng: rng.fork(),
+      }),
     );
     this.ln1 = this.addModule('ln1', norm());
+    const ffn = {
+      dModel: c.dModel,
+      dFF: c.dFF,
+      useBias: c.useBias,
+      kernelInitializer,
+      outputInitializer,
+      rng: rng.fork(),
+    };
     this.ffn = this.addModule(
       'ffn',
-      makeFeedForward(c, rng.fork(), { kernelInitializer, outputInitializer }),
+      c.activation === 'swiglu'
+        ? new SwiGLU(ffn)
+        : new FeedForward({ ...ffn, activation: c.activation }),
     );
     this.ln2 = this.addModule('ln2', norm());
     this.dropout = this.addModule('dropout', new Dropout({ rate: c.dropout, rng: rng.fork() }));

@@ -10,7 +10,14 @@ import {
   type RngOption,
   resolveRng,
 } from '@tformer/nn';
-import { checkPositiveInt, checkRate, resolveBlockConfig } from './block-config.js';
+import {
+  type BlockConfig,
+  checkPositiveInt,
+  checkRate,
+  fillBlockConfig,
+  resolveBlockConfig,
+  resolvedBlockOptions,
+} from './block-config.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
 import { TransformerBlock } from './transformer-block.js';
 
@@ -69,8 +76,21 @@ export function resolveVisionTransformerConfig(
     );
   }
   checkRate('dropout', c.dropout);
-  resolveBlockConfig({ dModel: c.dModel, numHeads: c.numHeads, dFF: c.dFF });
+  resolveBlockConfig(blockFields(c));
   return c;
+}
+
+/** Each block: pre-LN with a GELU MLP, as ViT. */
+function blockFields(c: ResolvedVisionTransformerConfig): BlockConfig {
+  return {
+    dModel: c.dModel,
+    numHeads: c.numHeads,
+    dFF: c.dFF,
+    activation: 'gelu',
+    dropout: c.dropout,
+    preNorm: true,
+    layerNormEps: c.layerNormEps,
+  };
 }
 
 /**
@@ -111,7 +131,7 @@ export class VisionTransformer extends Module {
         imageSize: c.imageSize,
         patchSize: c.patchSize,
         channels: c.channels,
-        dim: c.dModel,
+        dModel: c.dModel,
         rng: rng.fork(),
       }),
     );
@@ -119,26 +139,19 @@ export class VisionTransformer extends Module {
     this.cls = this.addParameter('cls', init([1, 1, c.dModel], rng.fork()));
     this.positions = this.addParameter('positions', init([1, tokens, c.dModel], rng.fork()));
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
+    const block = fillBlockConfig(blockFields(c));
     this.blocks = this.addModule(
       'blocks',
       new ModuleList(
         Array.from(
           { length: c.numLayers },
           () =>
-            new TransformerBlock({
-              dModel: c.dModel,
-              numHeads: c.numHeads,
-              dFF: c.dFF,
-              activation: 'gelu',
-              dropout: c.dropout,
-              preNorm: true,
-              layerNormEps: c.layerNormEps,
-              rng: rng.fork(),
-            }),
+            // Checked once, by resolveVisionTransformerConfig: the blocks take it as is.
+            new TransformerBlock(resolvedBlockOptions(block, { rng: rng.fork() })),
         ),
       ),
     );
-    this.norm = this.addModule('norm', new LayerNorm({ dim: c.dModel, eps: c.layerNormEps }));
+    this.norm = this.addModule('norm', new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps }));
     this.head = this.addModule(
       'head',
       new Dense({ inputDim: c.dModel, outputDim: c.numClasses, rng: rng.fork() }),
