@@ -44,7 +44,7 @@ const floats = (n: number, seed: number) => {
 const B = 4;
 const T = 16;
 const V = 30;
-const lmConfig = { vocabSize: V, blockSize: T, numLayers: 2, numHeads: 2, dModel: 32, dropout: 0 };
+const lmConfig = { vocabSize: V, maxLength: T, numLayers: 2, numHeads: 2, dModel: 32, dropout: 0 };
 const edConfig = {
   srcVocabSize: V,
   tgtVocabSize: V,
