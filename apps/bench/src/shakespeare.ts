@@ -58,7 +58,7 @@ const evalIters = Number(args['eval-iters']);
 const finalEvalIters = Number(args['final-eval-iters']);
 const seed = Number(args.seed);
 const config = DECODER_LM_PRESETS.baby;
-const blockSize = config.blockSize;
+const blockSize = config.maxLength; // nanoGPT's block_size
 const RECIPES = {
   readme: { weightDecay: 0.01, decayFilter: defaultDecayFilter, activation: 'gelu_tanh' },
   current: {

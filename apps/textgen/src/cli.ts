@@ -63,11 +63,11 @@ function configFrom(flags: TrainFlags): TextgenConfig {
     tokenizer: { kind: flags.tokenizer, vocabSize: flags.vocabSize },
     model: {
       vocabSize: 0, // the tokenizer's, once learned
-      blockSize: flags.blockSize,
+      maxLength: flags.blockSize,
       numLayers: flags.layers,
       numHeads: flags.heads,
       dModel: flags.dModel,
-      bias: false,
+      useBias: false,
       dropout: 0,
     },
     train: {

@@ -6,7 +6,13 @@ import {
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
-import { type DecoderLM, loadModel, saveModel } from '@tformer/model';
+import {
+  type DecoderLM,
+  type DecoderLMConfig,
+  loadModel,
+  saveModel,
+  upgradeModelConfig,
+} from '@tformer/model';
 import type { TextgenConfig } from './config.js';
 import { loadCorpus } from './corpus.js';
 import { splitTokens, TextgenRun, validationLoss } from './run.js';
@@ -30,12 +36,12 @@ async function tokensOf(
   config: TextgenConfig,
   tokenizer: TextTokenizer,
 ): Promise<{ train: Int32Array; val: Int32Array }> {
-  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.blockSize + 2);
+  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
   const tokens = splitTokens(tokenizer, corpus.text);
   for (const [split, ids] of Object.entries(tokens)) {
-    if (ids.length <= config.model.blockSize) {
+    if (ids.length <= config.model.maxLength) {
       throw new UsageError(
-        `${split} split has ${ids.length} tokens, not more than --block-size ${config.model.blockSize}: use more text or a smaller block`,
+        `${split} split has ${ids.length} tokens, not more than --block-size ${config.model.maxLength}: use more text or a smaller block`,
       );
     }
   }
@@ -71,7 +77,7 @@ export async function trainCommand(
   flags: SampleFlags,
 ): Promise<void> {
   await startBackend(backend);
-  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.blockSize + 2);
+  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
   out(`corpus: ${corpus.source}, ${corpus.text.length.toLocaleString('en')} characters\n`);
   const started = performance.now();
   const tokenizer = trainTokenizer(config.tokenizer.kind, corpus.text, config.tokenizer.vocabSize);
@@ -92,7 +98,7 @@ export async function trainCommand(
     const valText = tokenizer.decode(run.tokens.val.subarray(0, 64));
     const sampling = sampleOptions(flags, valText, resolved.train.seed);
     out(
-      `model: DecoderLM ${resolved.model.numLayers}×${resolved.model.numHeads}×${resolved.model.dModel}, context ${resolved.model.blockSize}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
+      `model: DecoderLM ${resolved.model.numLayers}×${resolved.model.numHeads}×${resolved.model.dModel}, context ${resolved.model.maxLength}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
     out(
       `tokens: ${run.tokens.train.length.toLocaleString('en')} train, ${run.tokens.val.length.toLocaleString('en')} validation\n\n`,
@@ -105,13 +111,13 @@ export async function trainCommand(
     await sample(run.model, tokenizer, sampling, out);
 
     out(
-      `\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize}×${resolved.model.blockSize} tokens\n`,
+      `\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize}×${resolved.model.maxLength} tokens\n`,
     );
     const trainStart = performance.now();
     await run.fit();
     const seconds = (performance.now() - trainStart) / 1000;
     const tokensPerSecond =
-      (resolved.train.steps * resolved.train.batchSize * resolved.model.blockSize) / seconds;
+      (resolved.train.steps * resolved.train.batchSize * resolved.model.maxLength) / seconds;
 
     const after = await run.validationLoss();
     out(
@@ -136,7 +142,7 @@ export async function resumeCommand(
   steps: number | undefined,
 ): Promise<void> {
   await startBackend(backend);
-  const config = await resumedConfig<TextgenConfig>(runDir, steps);
+  const config = withCurrentNames(await resumedConfig<TextgenConfig>(runDir, steps));
   const tokenizer = await loadTokenizer(runDir.path);
   const run = await prepare(config, runDir, tokenizer);
   try {
@@ -154,7 +160,7 @@ export async function resumeCommand(
 async function loadSaved(
   runDir: RunDir,
 ): Promise<{ model: DecoderLM; tokenizer: TextTokenizer; config: TextgenConfig }> {
-  const config = await runDir.readConfig<TextgenConfig>();
+  const config = withCurrentNames(await runDir.readConfig<TextgenConfig>());
   const tokenizer = await loadTokenizer(runDir.path);
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as DecoderLM;
   return { model, tokenizer, config };
@@ -168,7 +174,7 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
     const { val } = await tokensOf(config, tokenizer);
     const loss = await validationLoss(model, config, val);
     out(
-      `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.blockSize})\n`,
+      `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.maxLength})\n`,
     );
   } finally {
     model.dispose();
@@ -194,4 +200,9 @@ export async function generateCommand(
   } finally {
     model.dispose();
   }
+}
+
+/** A run's saved config with its model fields under today's names (older runs wrote `blockSize`, `bias`). */
+function withCurrentNames(config: TextgenConfig): TextgenConfig {
+  return { ...config, model: upgradeModelConfig('DecoderLM', config.model) as DecoderLMConfig };
 }

@@ -43,7 +43,7 @@ export const nextTokenLoss = (model: DecoderLM, batch: TensorBatch): tf.Scalar =
 /** The validation batches every evaluation of a run uses: the same windows each time. */
 export function validationBatches(config: TextgenConfig, val: Int32Array): DataSource<TensorBatch> {
   return tensorBatches(
-    new BatchStream(val, config.train.batchSize, config.model.blockSize, config.train.seed + 1),
+    new BatchStream(val, config.train.batchSize, config.model.maxLength, config.train.seed + 1),
   );
 }
 
@@ -93,7 +93,7 @@ export class TextgenRun extends TrainingRun<DecoderLM, TensorBatch> {
       schedule: warmupCosine(train),
       loss: nextTokenLoss,
       data: tensorBatches(
-        new BatchStream(tokens.train, train.batchSize, modelConfig.blockSize, train.seed),
+        new BatchStream(tokens.train, train.batchSize, modelConfig.maxLength, train.seed),
       ),
       evalData: validationBatches(config, tokens.val),
       evalBatches: train.evalBatches,
@@ -101,7 +101,7 @@ export class TextgenRun extends TrainingRun<DecoderLM, TensorBatch> {
       steps: train.steps,
       evalEvery: train.evalEvery,
       clipNorm: train.clipNorm,
-      countTokens: () => train.batchSize * modelConfig.blockSize,
+      countTokens: () => train.batchSize * modelConfig.maxLength,
       config,
     });
   }
