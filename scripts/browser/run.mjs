@@ -390,6 +390,19 @@ function compare(backend, got, ref) {
         if (!(d <= worst.d)) worst = { step: i + 1, d: Number.isNaN(d) ? Infinity : d };
       });
       diffs[`${name} loss rel`] = worst.d;
+      // The global norm clipByGlobalNorm computed before clipping, each step (Trainer's gradNorm).
+      let worstNorm = { step: 0, d: 0 };
+      r.gradNorms.forEach((n, i) => {
+        const d = Math.abs((g.gradNorms[i] ?? Number.NaN) - n) / Math.abs(n);
+        if (!(d <= worstNorm.d)) worstNorm = { step: i + 1, d: Number.isNaN(d) ? Infinity : d };
+      });
+      diffs[`${name} gradNorm rel`] = worstNorm.d;
+      const at = worstNorm.step - 1;
+      check(
+        `${backend}: ${name}, clipByGlobalNorm's norm = cpu`,
+        worstNorm.d <= tol.gradNorm,
+        `max rel diff ${fmt(worstNorm.d)} at step ${worstNorm.step}${worstNorm.step ? ` (${g.gradNorms[at]} vs cpu ${r.gradNorms[at]})` : ''} (tol ${tol.gradNorm})`,
+      );
       check(
         `${backend}: ${name}, losses = cpu`,
         g.losses.length === 20 && worst.d <= tol.loss,
@@ -546,6 +559,8 @@ async function main() {
       );
       if (run.error) check(`${backend}: page finished`, false, run.error);
       const entry = { selection: sel, metrics: metrics(run), error: run.error };
+      const train = run.result?.parts?.['train DecoderLM 20 AdamW steps'];
+      if (train?.ok) entry.train = train.value; // losses, gradNorms (before clipping), msPerStep
       if (backend === 'cpu') {
         for (const [name, p] of Object.entries(run.result?.parts ?? {})) {
           if (name !== 'start')
