@@ -13,14 +13,17 @@ export {
 export { ensureGradients } from './gradients.js';
 export {
   AUTO_ORDER,
+  autoOrderFor,
   BACKEND_CHOICES,
   BACKEND_NAMES,
   type BackendChoice,
   type BackendName,
+  BROWSER_AUTO_ORDER,
 } from './names.js';
 export {
   type BackendSelection,
   type SelectBackendOptions,
   selectBackend,
 } from './select-backend.js';
-export { defaultWasmThreads } from './wasm.js';
+export { defaultWasmThreads, type WasmPaths } from './wasm.js';
+export { WEBGL_DEFAULT_FLAGS } from './webgl.js';

@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { ensureGradients } from './gradients.js';
 import {
-  AUTO_ORDER,
+  autoOrderFor,
   BACKEND_CHOICES,
   type BackendChoice,
   type BackendName,
@@ -16,19 +16,31 @@ import {
   TFJS_NAMES,
 } from './names.js';
 import { importOptional, isNode, siblingModule } from './runtime.js';
-import { startWasm } from './wasm.js';
+import { startWasm, validateWasmPaths, type WasmPaths } from './wasm.js';
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
   /** wasm threads; default 1 in Node (tfjs has no threaded wasm there), cores/2 up to 4 in isolated pages. */
   wasmThreads?: number;
-  /** URL prefix where a browser app serves `@tensorflow/tfjs-backend-wasm/dist/*.wasm`. */
-  wasmPaths?: string;
+  /**
+   * Where the wasm binaries are served: a URL prefix, or a URL per file name
+   * (`tfjs-backend-wasm.wasm`, `tfjs-backend-wasm-simd.wasm`, `tfjs-backend-wasm-threaded-simd.wasm`).
+   * Default: Node loads the installed `@tensorflow/tfjs-backend-wasm`; browsers load the copies
+   * this package ships in `dist/wasm/` (bundled by Vite and webpack 5 as assets).
+   */
+  wasmPaths?: WasmPaths;
   /** Node only: Dawn options for webgpu (default: Dawn's default backend, then `backend=opengl`). */
   dawnOptions?: string[];
   /** Let `auto` take a software WebGPU adapter (llvmpipe). Default false: it is slower than wasm. */
   autoAllowsSoftwareWebgpu?: boolean;
-  /** Order for `auto` to try (default {@link AUTO_ORDER}). */
+  /** Let `auto` take a software WebGL renderer (SwiftShader, llvmpipe). Default false: slower than wasm. */
+  autoAllowsSoftwareWebgl?: boolean;
+  /**
+   * tfjs flags to set before the webgl backend starts, over the defaults
+   * (`WEBGL_USE_SHAPES_UNIFORMS: true`); the flags set show in `info.details.flags`.
+   */
+  webglFlags?: Readonly<Record<string, boolean | number>>;
+  /** Order for `auto` to try (default {@link AUTO_ORDER} in Node, {@link BROWSER_AUTO_ORDER} elsewhere). */
   autoOrder?: readonly BackendName[];
 }
 
@@ -43,7 +55,8 @@ export interface BackendSelection {
 /**
  * Starts a tfjs backend, makes it the active one and registers tfjs-core's gradients. An explicit
  * name that cannot start throws {@link BackendUnavailableError} saying why and how to fix it: it
- * never falls back. `auto` tries {@link AUTO_ORDER} and reports each backend it skipped and why.
+ * never falls back. `auto` tries {@link autoOrderFor} this runtime and reports each backend it
+ * skipped and why, in `tried` and in `reason`.
  *
  * @example
  * ```ts
@@ -64,23 +77,35 @@ export async function selectBackend(
     await start(choice, opts, true);
     return { name: choice, reason: 'requested by name', tried: [], info: describeBackend() };
   }
-  const order = opts.autoOrder ?? AUTO_ORDER;
+  const order = opts.autoOrder ?? autoOrderFor(isNode() ? 'node' : 'browser');
   const tried: BackendSelection['tried'] = [];
   for (const name of order) {
     try {
       await start(name, opts, false);
-      const skipped = tried.length ? ` (skipped ${tried.map((t) => t.name).join(', ')})` : '';
-      return {
-        name,
-        reason: `auto: first of ${order.join(' > ')} that started${skipped}`,
-        tried,
-        info: describeBackend(),
-      };
+      return { name, reason: autoReason(order, tried), tried, info: describeBackend() };
     } catch (error) {
       tried.push({ name, error: errorMessage(error) });
     }
   }
   throw new BackendUnavailableError('auto', tried.map((t) => `${t.name}: ${t.error}`).join('; '));
+}
+
+/**
+ * `auto: first of webgpu > webgl > wasm > cpu that started; skipped webgpu (…why…); webgl (…why…)`:
+ * the selection says why each faster backend was passed over, not only which.
+ */
+export function autoReason(
+  order: readonly BackendName[],
+  tried: readonly { name: BackendName; error: string }[],
+): string {
+  const head = `auto: first of ${order.join(' > ')} that started`;
+  if (!tried.length) return head;
+  // Each error's reason, without its "backend 'x' is unavailable:" prefix and "fix:" line.
+  const why = tried.map(
+    (t) =>
+      `${t.name} (${t.error.split('\n  fix: ')[0]!.replace(/^backend '[^']+' is unavailable: /, '')})`,
+  );
+  return `${head}; skipped ${why.join('; ')}`;
 }
 
 async function start(
@@ -159,14 +184,28 @@ async function startOne(
         tfjsBackend,
         adapter: g.adapter,
         software: g.software,
-        details: g.dawnOptions ? { dawn: g.dawnOptions.join(' ') || 'default' } : {},
+        details: {
+          ...(g.dawnOptions ? { dawn: g.dawnOptions.join(' ') || 'default' } : {}),
+          ...(g.maxStorageBuffersPerShaderStage !== undefined
+            ? { 'storage buffers per shader': String(g.maxStorageBuffersPerShaderStage) }
+            : {}),
+        },
       });
       return;
     }
     case 'webgl': {
       const { startWebgl } = await import('./webgl.js');
-      const w = await startWebgl();
-      recordStart({ backend: name, tfjsBackend, adapter: `WebGL ${w.webglVersion}`, details: {} });
+      const w = await startWebgl({
+        allowSoftware: byName || Boolean(opts.autoAllowsSoftwareWebgl),
+        flags: opts.webglFlags,
+      });
+      recordStart({
+        backend: name,
+        tfjsBackend,
+        adapter: `WebGL ${w.webglVersion}: ${w.renderer}`,
+        software: w.software,
+        details: w.flags.length ? { flags: w.flags.join(' ') } : {},
+      });
       return;
     }
   }
@@ -176,6 +215,7 @@ function validate(opts: SelectBackendOptions): void {
   const t = opts.wasmThreads;
   if (t !== undefined && (!Number.isInteger(t) || t < 1))
     throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', t);
+  validateWasmPaths(opts.wasmPaths);
   for (const n of opts.autoOrder ?? []) {
     if (!(BACKEND_CHOICES as readonly string[]).includes(n) || (n as string) === 'auto') {
       throw new UnknownBackendError(String(n), BACKEND_CHOICES.slice(1), 'autoOrder entry');

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, errorMessage } from './errors.js';
-import { importOptional, isMissingModule, isNode, loadedNative, siblingModule } from './runtime.js';
+import {
+  importOptional,
+  installHint,
+  isMissingModule,
+  isMissingPeer,
+  isNode,
+  loadedNative,
+  siblingModule,
+} from './runtime.js';
 
 /** What the webgpu backend runs on once started. */
 export interface WebgpuInfo {
@@ -10,6 +18,8 @@ export interface WebgpuInfo {
   software: boolean;
   /** In Node, the Dawn options that found the adapter (e.g. `backend=opengl`). */
   dawnOptions?: string[];
+  /** The device's limit, raised to the adapter's: a kernel with more inputs cannot run. */
+  maxStorageBuffersPerShaderStage?: number;
 }
 
 export interface WebgpuOptions {
@@ -29,6 +39,8 @@ interface Found {
 let found: Found | undefined;
 
 interface AdapterLike {
+  /** Older Chromium (before `info.isFallbackAdapter`). */
+  isFallbackAdapter?: boolean;
   info?: {
     vendor?: string;
     architecture?: string;
@@ -51,7 +63,8 @@ export function describeAdapter(adapter: AdapterLike): { adapter: string; softwa
     .join(' / ');
   return {
     adapter: name || 'unnamed adapter',
-    software: Boolean(i.isFallbackAdapter) || SOFTWARE.test(name),
+    software:
+      Boolean(i.isFallbackAdapter) || Boolean(adapter.isFallbackAdapter) || SOFTWARE.test(name),
   };
 }
 
@@ -69,18 +82,21 @@ export async function startWebgpu(opts: WebgpuOptions): Promise<WebgpuInfo> {
     throw new BackendUnavailableError(
       'webgpu',
       `only a software adapter (${named.adapter}), slower than wasm on this kind of machine`,
-      "ask for 'webgpu' by name to use it anyway",
+      "ask for 'webgpu' by name, or pass autoAllowsSoftwareWebgpu: true, to use it anyway",
     );
   }
   installNavigatorGpu(found.gpu);
+  let webgpuModule: typeof import('@tensorflow/tfjs-backend-webgpu');
   try {
-    await import('@tensorflow/tfjs-backend-webgpu');
+    // A literal specifier: bundlers include the package when it is installed.
+    webgpuModule = await import('@tensorflow/tfjs-backend-webgpu');
   } catch (error) {
-    if (isMissingModule(error, '@tensorflow/tfjs-backend-webgpu')) {
+    if (isMissingPeer(error, '@tensorflow/tfjs-backend-webgpu')) {
       throw new BackendUnavailableError(
         'webgpu',
-        '@tensorflow/tfjs-backend-webgpu is not installed',
-        `pnpm add @tensorflow/tfjs-backend-webgpu@${tf.version_core}`,
+        '@tensorflow/tfjs-backend-webgpu is not installed (an optional peer dependency of @tformer/backend)' +
+          (isNode() ? '' : `; loading it failed with: ${errorMessage(error)}`),
+        installHint('@tensorflow/tfjs-backend-webgpu', tf.version_core),
       );
     }
     throw error;
@@ -93,8 +109,71 @@ export async function startWebgpu(opts: WebgpuOptions): Promise<WebgpuInfo> {
       'let @tformer/backend import it (do not import @tensorflow/tfjs-backend-webgpu yourself)',
     );
   }
+  const limits = registerWithAdapterLimits(webgpuModule.WebGPUBackend, found.gpu);
   if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') returned false");
-  return { ...named, ...(found.dawnOptions ? { dawnOptions: found.dawnOptions } : {}) };
+  const device = (tf.backend() as unknown as { device?: { limits?: Record<string, number> } })
+    .device;
+  const buffers = device?.limits?.maxStorageBuffersPerShaderStage ?? limits;
+  return {
+    ...named,
+    ...(found.dawnOptions ? { dawnOptions: found.dawnOptions } : {}),
+    ...(buffers !== undefined ? { maxStorageBuffersPerShaderStage: buffers } : {}),
+  };
+}
+
+interface DeviceAdapter extends AdapterLike {
+  features: { has(f: string): boolean };
+  limits: Record<string, number>;
+  requestDevice(descriptor: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Replaces tfjs-backend-webgpu's own registration (before it ever ran) by the same factory with
+ * one change: the device gets the adapter's `maxStorageBuffersPerShaderStage` instead of WebGPU's
+ * default 8. tfjs binds every input of a kernel as a storage buffer and does not split `addN`, so
+ * with the default `tf.addN` of 8 or more tensors fails validation and returns garbage (measured:
+ * Chromium, and Dawn on llvmpipe, whose adapter offers 16). Returns nothing if the backend already
+ * started in this process (its device stays).
+ */
+function registerWithAdapterLimits(
+  WebGPUBackend: new (device: never, adapterInfo?: never) => tf.KernelBackend,
+  gpu: GpuLike,
+): number | undefined {
+  const engine = tf.engine() as unknown as { registry: Record<string, unknown> };
+  if (engine.registry.webgpu) return undefined;
+  const priority =
+    (tf.engine() as unknown as { registryFactory: Record<string, { priority: number }> })
+      .registryFactory.webgpu?.priority ?? 3;
+  tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const lowPower = tf.env().getBool('WEBGPU_USE_LOW_POWER_GPU');
+      const adapter = (await gpu.requestAdapter({
+        powerPreference: lowPower ? 'low-power' : 'high-performance',
+      })) as DeviceAdapter | null;
+      if (!adapter) throw new Error('requestAdapter() returned null');
+      const l = adapter.limits;
+      // tfjs-backend-webgpu 4.22's descriptor (base.js), plus the storage-buffer limit.
+      const device = await adapter.requestDevice({
+        requiredFeatures: ['timestamp-query', 'bgra8unorm-storage'].filter((f) =>
+          adapter.features.has(f),
+        ),
+        requiredLimits: {
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxBufferSize: l.maxBufferSize,
+          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+          maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+        },
+      });
+      return new WebGPUBackend(device as never, adapter.info as never);
+    },
+    priority,
+  );
+  return undefined;
 }
 
 async function browserAdapter(): Promise<Found> {
@@ -124,7 +203,7 @@ async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
       throw new BackendUnavailableError(
         'webgpu',
         "WebGPU in Node needs the 'webgpu' package (Dawn), which is not installed",
-        'pnpm add webgpu@0.6.2',
+        installHint('webgpu', '0.6.2'),
       );
     }
     throw new BackendUnavailableError(
