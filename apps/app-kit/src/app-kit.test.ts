@@ -49,19 +49,22 @@ describe('runCli', () => {
     expect(process.exitCode).toBe(2);
   });
 
-  it('reports a saved model that does not fit its class as a user error, naming the file', async () => {
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await runCli(async () => {
-      // As @tformer/model's and @tformer/train's CheckpointError: a plain error with that name.
-      throw Object.assign(new Error("run/model/model.safetensors: missing 'embed.table'"), {
-        name: 'CheckpointError',
+  it.each(['SavedModelError', 'CheckpointError'])(
+    'reports a saved model or checkpoint that does not fit (%s) as a user error, naming the file',
+    async (name) => {
+      const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      await runCli(async () => {
+        // As @tformer/model's SavedModelError and @tformer/train's CheckpointError: an error with that name.
+        throw Object.assign(new Error("run/model/model.safetensors: missing 'embed.table'"), {
+          name,
+        });
       });
-    });
-    expect(process.exitCode).toBe(2);
-    expect(write).toHaveBeenCalledWith(
-      "error: run/model/model.safetensors: missing 'embed.table'\n",
-    );
-  });
+      expect(process.exitCode).toBe(2);
+      expect(write).toHaveBeenCalledWith(
+        "error: run/model/model.safetensors: missing 'embed.table'\n",
+      );
+    },
+  );
 
   it('treats usage errors the same way and lets bugs through with their stack', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

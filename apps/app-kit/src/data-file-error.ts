@@ -1,9 +1,12 @@
+import { TformerError } from '@tformer/errors';
+
 /**
  * A problem with a file the user gave an app (missing, empty, wrong columns, mismatched lines).
  * `runCli` prints it as one line — `file:line: message` — and exits with code 2, no stack trace.
  */
-export class DataFileError extends Error {
+export class DataFileError extends TformerError {
   override readonly name = 'DataFileError';
+  override readonly code = 'TFORMER_APP_DATA_FILE';
   constructor(
     readonly file: string,
     readonly detail: string,

@@ -1,3 +1,4 @@
+import { TformerError } from '@tformer/errors';
 import { DataFileError } from './data-file-error.js';
 
 /** Errors that are the user's input, not a bug: one line on stderr and exit code 2. */
@@ -6,16 +7,19 @@ const USER_ERRORS = new Set([
   'BackendUnavailableError',
   'UnknownBackendError',
   'ModelConfigError',
-  // A saved model or checkpoint that does not fit (another version, a torn copy): it names the file.
+  // A saved model (@tformer/model) or training checkpoint (@tformer/train) that does not fit
+  // (another version, a torn copy): it names the file.
   'CheckpointError',
+  'SavedModelError',
   'TokenizerError',
   'CommanderError',
   'UsageError',
 ]);
 
 /** A wrong command-line argument (e.g. `--steps 0`): reported like a bad data file. */
-export class UsageError extends Error {
+export class UsageError extends TformerError {
   override readonly name = 'UsageError';
+  override readonly code = 'TFORMER_APP_USAGE';
 }
 
 /**

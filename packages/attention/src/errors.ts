@@ -1,6 +1,9 @@
+import { TformerError } from '@tformer/errors';
+
 /** A tensor argument whose shape does not fit: names the argument, the expected and actual shapes. */
-export class AttentionShapeError extends Error {
+export class AttentionShapeError extends TformerError {
   override readonly name = 'AttentionShapeError';
+  override readonly code = 'TFORMER_ATTENTION_SHAPE';
   constructor(
     /** The argument at fault, e.g. `key` or `options.mask`. */
     readonly argument: string,
@@ -14,8 +17,9 @@ export class AttentionShapeError extends Error {
 }
 
 /** A non-tensor argument out of range or a combination of options that cannot work together. */
-export class AttentionArgumentError extends Error {
+export class AttentionArgumentError extends TformerError {
   override readonly name = 'AttentionArgumentError';
+  override readonly code = 'TFORMER_ATTENTION_ARGUMENT';
   constructor(
     readonly argument: string,
     readonly expected: string,
@@ -26,8 +30,9 @@ export class AttentionArgumentError extends Error {
 }
 
 /** A `KVCache` asked to grow past its `maxLength`. */
-export class KVCacheOverflowError extends Error {
+export class KVCacheOverflowError extends TformerError {
   override readonly name = 'KVCacheOverflowError';
+  override readonly code = 'TFORMER_ATTENTION_KV_CACHE_OVERFLOW';
   constructor(
     readonly maxLength: number,
     readonly requested: number,

@@ -1,3 +1,5 @@
+import { TformerError } from '@tformer/errors';
+
 /**
  * A backend that was asked for by name and could not start, with the reason and the fix.
  *
@@ -10,8 +12,9 @@
  * }
  * ```
  */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends TformerError {
   override readonly name = 'BackendUnavailableError';
+  override readonly code = 'TFORMER_BACKEND_UNAVAILABLE';
   constructor(
     /** The backend that was asked for. */
     readonly backend: string,
@@ -25,8 +28,9 @@ export class BackendUnavailableError extends Error {
 }
 
 /** A backend choice that is not one of the known names (from code, a flag or `TFORMER_BACKEND`). */
-export class UnknownBackendError extends Error {
+export class UnknownBackendError extends TformerError {
   override readonly name = 'UnknownBackendError';
+  override readonly code = 'TFORMER_BACKEND_UNKNOWN';
   constructor(
     /** What was given. */
     readonly choice: string,
@@ -40,8 +44,9 @@ export class UnknownBackendError extends Error {
 }
 
 /** An option of {@link selectBackend} or a CLI flag with a value outside its range. */
-export class InvalidBackendOptionError extends Error {
+export class InvalidBackendOptionError extends TformerError {
   override readonly name = 'InvalidBackendOptionError';
+  override readonly code = 'TFORMER_BACKEND_OPTION';
   constructor(
     /** The option, e.g. `wasmThreads`. */
     readonly option: string,

@@ -6,6 +6,7 @@ import { NnError } from '@tformer/nn';
  */
 export class TokenIdError extends NnError {
   override readonly name: string = 'TokenIdError';
+  override readonly code: string = 'TFORMER_EMBEDDINGS_TOKEN_ID';
   constructor(
     /** The smallest and largest id seen in the call. */
     readonly min: number,
@@ -19,6 +20,7 @@ export class TokenIdError extends NnError {
 /** A position at or beyond the table's `maxLength` (offset + length > maxLength). */
 export class PositionOverflowError extends NnError {
   override readonly name: string = 'PositionOverflowError';
+  override readonly code: string = 'TFORMER_EMBEDDINGS_POSITION_OVERFLOW';
   constructor(
     /** The first position that does not exist (offset + length − 1 when it overflows). */
     readonly position: number,

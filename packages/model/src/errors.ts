@@ -1,6 +1,9 @@
+import { TformerError } from '@tformer/errors';
+
 /** A model configuration that cannot describe a working model; names the field and the rule. */
-export class ModelConfigError extends Error {
+export class ModelConfigError extends TformerError {
   override readonly name = 'ModelConfigError';
+  override readonly code = 'TFORMER_MODEL_CONFIG';
   constructor(
     readonly field: string,
     message: string,
@@ -10,8 +13,9 @@ export class ModelConfigError extends Error {
 }
 
 /** A call argument outside its domain; names the argument, the rule and the value received. */
-export class ModelArgumentError extends Error {
+export class ModelArgumentError extends TformerError {
   override readonly name = 'ModelArgumentError';
+  override readonly code = 'TFORMER_MODEL_ARGUMENT';
   constructor(
     readonly argument: string,
     readonly expected: string,
@@ -31,11 +35,14 @@ export interface CheckpointMismatch {
 }
 
 /**
- * A saved model that does not fit the model its config describes. Lists every mismatch (missing,
- * unexpected, wrong shape, wrong dtype) at once, not just the first.
+ * A saved model (`config.json` + `model.safetensors`) that cannot be read, or written in the
+ * naming asked for, or that does not fit the model its config describes. Lists every mismatch
+ * (missing, unexpected, wrong shape, wrong dtype) at once, not just the first. (Formerly
+ * `CheckpointError`, a name now left to `@tformer/train`'s training checkpoints.)
  */
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
+export class SavedModelError extends TformerError {
+  override readonly name = 'SavedModelError';
+  override readonly code = 'TFORMER_MODEL_SAVED_MODEL';
   constructor(
     readonly path: string,
     readonly mismatches: readonly CheckpointMismatch[],

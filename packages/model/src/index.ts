@@ -15,6 +15,7 @@ export {
 } from './block-config.js';
 export { Decoder, type DecoderCall } from './decoder.js';
 export { DecoderBlock, type DecoderBlockCall } from './decoder-block.js';
+export { DecoderCache, type LayerCache } from './decoder-cache.js';
 export { DecoderLM, type DecoderLMCall } from './decoder-lm.js';
 export {
   DECODER_LM_PRESETS,
@@ -41,10 +42,10 @@ export {
   resolveEncoderDecoderConfig,
 } from './encoder-decoder-config.js';
 export {
-  CheckpointError,
   type CheckpointMismatch,
   ModelArgumentError,
   ModelConfigError,
+  SavedModelError,
 } from './errors.js';
 export {
   type GenerateOptions,
@@ -57,7 +58,6 @@ export {
   decoderLMStateToGPT2,
   gpt2StateToDecoderLM,
 } from './gpt2-names.js';
-export { DecoderCache, type LayerCache } from './decoder-cache.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
 export {
   argmax,

@@ -13,12 +13,12 @@ import {
 } from '@tformer/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  CheckpointError,
   DecoderLM,
   EncoderClassifier,
   EncoderDecoder,
   loadModel,
   ModelConfigError,
+  SavedModelError,
   saveModel,
   upgradeModelConfig,
 } from './index.js';
@@ -241,8 +241,8 @@ describeWithBackends('saveModel/loadModel', (backend) => {
     tensors['h.0.extra.weight'] = { shape: [1], data: new Float32Array(1) };
     await writeHfDir(dir, tensors);
     const error = await loadModel(dir).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CheckpointError);
-    const mismatches = (error as CheckpointError).mismatches.map((m) => `${m.kind} ${m.name}`);
+    expect(error).toBeInstanceOf(SavedModelError);
+    const mismatches = (error as SavedModelError).mismatches.map((m) => `${m.kind} ${m.name}`);
     expect(mismatches.sort()).toEqual(
       [
         'dtype lnF.beta',

@@ -16,7 +16,7 @@ import {
 } from '@tformer/nn';
 import { DecoderLM } from './decoder-lm.js';
 import type { DecoderLMConfig } from './decoder-lm-config.js';
-import { CheckpointError, type CheckpointMismatch } from './errors.js';
+import { type CheckpointMismatch, SavedModelError } from './errors.js';
 import { decoderLMStateToGPT2, gpt2StateToDecoderLM, isGPT2Buffer } from './gpt2-names.js';
 import { MODEL_CLASSES, type SavableModel, savableClassName } from './model-classes.js';
 
@@ -52,7 +52,7 @@ export async function encodeModel(
   let created: tf.Tensor[] = [];
   if (naming === 'gpt2') {
     if (!(model instanceof DecoderLM)) {
-      throw new CheckpointError(
+      throw new SavedModelError(
         'naming',
         [],
         `naming: gpt2 naming is for DecoderLM, got ${className}`,
@@ -103,7 +103,7 @@ export async function loadModel(dir: string): Promise<SavableModel> {
 /**
  * Builds the model that `config` (a parsed `config.json`: ours or Hugging Face GPT-2's) describes
  * and loads `weights` (safetensors bytes) into it. Every tensor's name, shape and dtype is checked
- * first; all mismatches are reported together in one {@link CheckpointError} (naming `source`)
+ * first; all mismatches are reported together in one {@link SavedModelError} (naming `source`)
  * and nothing is built.
  */
 export function decodeModel(config: unknown, weights: Uint8Array, source = 'model'): SavableModel {
@@ -111,7 +111,7 @@ export function decodeModel(config: unknown, weights: Uint8Array, source = 'mode
   const saved = raw.model_type === 'gpt2' ? fromHuggingFaceGPT2(raw) : checkSaved(raw, source);
   const factory = MODEL_CLASSES[saved.className as keyof typeof MODEL_CLASSES];
   if (!factory) {
-    throw new CheckpointError(source, [], `${source}: unknown className '${saved.className}'`);
+    throw new SavedModelError(source, [], `${source}: unknown className '${saved.className}'`);
   }
   const decoded = decodeSafetensors(weights);
   const model = factory(upgradeModelConfig(saved.className, saved.config));
@@ -134,7 +134,7 @@ export function decodeModel(config: unknown, weights: Uint8Array, source = 'mode
       ...unexpected.map((name): CheckpointMismatch => ({ name, kind: 'unexpected' })),
       ...compareState(model, state),
     ];
-    if (mismatches.length > 0) throw new CheckpointError(`${source}/${WEIGHTS_FILE}`, mismatches);
+    if (mismatches.length > 0) throw new SavedModelError(`${source}/${WEIGHTS_FILE}`, mismatches);
     model.loadStateDict(state);
     return model;
   } catch (error) {
@@ -199,7 +199,7 @@ export function upgradeModelConfig(className: string, config: unknown): unknown 
 
 function checkSaved(raw: Record<string, unknown>, source: string): SavedConfig {
   if (raw.format !== 'tformer' || raw.version !== 1 || typeof raw.className !== 'string') {
-    throw new CheckpointError(
+    throw new SavedModelError(
       source,
       [],
       `${source}: expected a tformer config (format 'tformer', version 1) or a Hugging Face GPT-2 config`,

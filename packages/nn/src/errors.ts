@@ -1,11 +1,17 @@
+import { TformerError } from '@tformer/errors';
+
 /** Formats a shape as `[2, 3, 4]` for error messages. */
 export function formatShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : d)).join(', ')}]`;
 }
 
-/** Base class of every error raised by `@tformer/nn` (and reused by packages built on it). */
-export class NnError extends Error {
+/**
+ * Base class of every error raised by `@tformer/nn` (and reused by packages built on it); a
+ * {@link TformerError} with code `TFORMER_NN`.
+ */
+export class NnError extends TformerError {
   override readonly name: string = 'NnError';
+  override readonly code: string = 'TFORMER_NN';
 }
 
 /**
@@ -14,6 +20,7 @@ export class NnError extends Error {
  */
 export class ShapeError extends NnError {
   override readonly name: string = 'ShapeError';
+  override readonly code: string = 'TFORMER_NN_SHAPE';
   constructor(
     /** The argument (or argument pair) at fault, e.g. `x` or `x vs kernel`. */
     readonly argument: string,
@@ -33,6 +40,7 @@ export class ShapeError extends NnError {
 /** An option or scalar argument with a value outside its domain (a rate of 1.5, a dim of 0). */
 export class ArgumentError extends NnError {
   override readonly name: string = 'ArgumentError';
+  override readonly code: string = 'TFORMER_NN_ARGUMENT';
   constructor(
     /** The argument at fault, e.g. `rate` or `options.numLayers`. */
     readonly argument: string,
@@ -48,9 +56,11 @@ export class ArgumentError extends NnError {
 /** Misuse of a {@link Module}: duplicate names, bad names, use after dispose. */
 export class ModuleError extends NnError {
   override readonly name: string = 'ModuleError';
+  override readonly code: string = 'TFORMER_NN_MODULE';
 }
 
-export type StateDictErrorCode = 'missing' | 'unexpected' | 'shape-mismatch' | 'dtype-mismatch';
+/** What {@link StateDictError} found wrong (its `reason`). */
+export type StateDictErrorReason = 'missing' | 'unexpected' | 'shape-mismatch' | 'dtype-mismatch';
 
 /**
  * `loadStateDict` found a key that is missing, unexpected, or of another shape or dtype than the
@@ -58,8 +68,9 @@ export type StateDictErrorCode = 'missing' | 'unexpected' | 'shape-mismatch' | '
  */
 export class StateDictError extends NnError {
   override readonly name: string = 'StateDictError';
+  override readonly code: string = 'TFORMER_NN_STATE_DICT';
   constructor(
-    readonly code: StateDictErrorCode,
+    readonly reason: StateDictErrorReason,
     /** The dotted parameter name(s) at fault. */
     readonly parameter: string,
     message: string,
@@ -70,7 +81,8 @@ export class StateDictError extends NnError {
   }
 }
 
-export type SafetensorsErrorCode =
+/** What {@link SafetensorsError} found wrong (its `reason`). */
+export type SafetensorsErrorReason =
   | 'truncated'
   | 'header-too-large'
   | 'invalid-header'
@@ -85,8 +97,9 @@ export type SafetensorsErrorCode =
 /** A malformed or unsupported safetensors buffer; `tensor` names the entry at fault, if any. */
 export class SafetensorsError extends NnError {
   override readonly name: string = 'SafetensorsError';
+  override readonly code: string = 'TFORMER_NN_SAFETENSORS';
   constructor(
-    readonly code: SafetensorsErrorCode,
+    readonly reason: SafetensorsErrorReason,
     message: string,
     /** The tensor entry at fault, when the problem belongs to one. */
     readonly tensor?: string,

@@ -15,10 +15,10 @@ export {
   ModuleError,
   NnError,
   SafetensorsError,
-  type SafetensorsErrorCode,
+  type SafetensorsErrorReason,
   ShapeError,
   StateDictError,
-  type StateDictErrorCode,
+  type StateDictErrorReason,
 } from './errors.js';
 export {
   computeFans,

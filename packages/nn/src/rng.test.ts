@@ -204,7 +204,7 @@ describeWithBackends('Module random state', () => {
       }
     })();
     expect(error).toBeInstanceOf(StateDictError);
-    expect((error as StateDictError).code).toBe('missing');
+    expect((error as StateDictError).reason).toBe('missing');
     expect((error as Error).message).toBe(
       'random state is missing generator(s): noise, blocks.1.dropout.rng; ' +
         'has unexpected key(s): blocks.2.dropout.rng',

@@ -138,7 +138,7 @@ describe('safetensors bytes', () => {
     expect(Object.values(tensors).map((t) => t.data[0])).toEqual([0.5, -5, -300, -7, 250, 1]);
     v.setBigInt64(8, 2n ** 40n, true);
     const e = errorOf(() => decodeSafetensors(handBuilt(header, data)));
-    expect(e.code).toBe('value-out-of-range');
+    expect(e.reason).toBe('value-out-of-range');
     expect(e.tensor).toBe('l');
   });
 
@@ -173,13 +173,15 @@ describe('safetensors bytes', () => {
   it('malformed files raise SafetensorsError naming the tensor', () => {
     const ok = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };
     const data = new Uint8Array(8);
-    expect(errorOf(() => decodeSafetensors(new Uint8Array(5))).code).toBe('truncated');
+    expect(errorOf(() => decodeSafetensors(new Uint8Array(5))).reason).toBe('truncated');
     // Header length overflow: a u64 far past the buffer, and one past the 100 MB limit.
-    expect(errorOf(() => decodeSafetensors(handBuilt(ok, data, 2n ** 63n))).code).toBe(
+    expect(errorOf(() => decodeSafetensors(handBuilt(ok, data, 2n ** 63n))).reason).toBe(
       'header-too-large',
     );
-    expect(errorOf(() => decodeSafetensors(handBuilt(ok, data, 1000n))).code).toBe('truncated');
-    expect(errorOf(() => decodeSafetensors(handBuilt('{"a": ', data))).code).toBe('invalid-header');
+    expect(errorOf(() => decodeSafetensors(handBuilt(ok, data, 1000n))).reason).toBe('truncated');
+    expect(errorOf(() => decodeSafetensors(handBuilt('{"a": ', data))).reason).toBe(
+      'invalid-header',
+    );
     const cases: [object, string, string][] = [
       [{ a: { dtype: 'F32', shape: [2], data_offsets: [0, 16] } }, 'offsets-out-of-range', 'a'],
       [{ a: { dtype: 'F32', shape: [2], data_offsets: [8, 4] } }, 'offsets-out-of-range', 'a'],
@@ -197,13 +199,13 @@ describe('safetensors bytes', () => {
     ];
     for (const [header, code, tensor] of cases) {
       const e = errorOf(() => decodeSafetensors(handBuilt(header, data)));
-      expect(e.code).toBe(code);
+      expect(e.reason).toBe(code);
       expect(e.tensor).toBe(tensor);
       expect(e.message).toContain(`tensor '${tensor}'`);
     }
-    expect(errorOf(() => decodeSafetensors(handBuilt({ __metadata__: { n: 1 } }, data))).code).toBe(
-      'invalid-metadata',
-    );
+    expect(
+      errorOf(() => decodeSafetensors(handBuilt({ __metadata__: { n: 1 } }, data))).reason,
+    ).toBe('invalid-metadata');
     expect(
       errorOf(() => encodeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).message,
     ).toBe("tensor 'w': shape [3] needs 3 values, data has 2");

@@ -71,7 +71,7 @@ describe('BytePairTokenizer details', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(TokenizerError);
-      expect((e as TokenizerError).code).toBe('disallowed-special');
+      expect((e as TokenizerError).reason).toBe('disallowed-special');
       expect((e as TokenizerError).where).toEqual({ token: '<|endoftext|>', offset: 4 });
     }
   });
@@ -101,7 +101,7 @@ describe('BytePairTokenizer details', () => {
         ours.decode([15339, bad]);
         expect.unreachable();
       } catch (e) {
-        expect((e as TokenizerError).code).toBe('id-out-of-range');
+        expect((e as TokenizerError).reason).toBe('id-out-of-range');
         expect((e as TokenizerError).where).toEqual({ index: 1, id: String(bad) });
       }
     }

@@ -20,7 +20,7 @@ describe('CharTokenizer', () => {
       strict.encode('abxc');
       expect.unreachable();
     } catch (e) {
-      expect((e as TokenizerError).code).toBe('unknown-token');
+      expect((e as TokenizerError).reason).toBe('unknown-token');
       expect((e as TokenizerError).where).toEqual({ char: 'x', offset: 2 });
     }
     expect(CharTokenizer.fromCorpus(corpus, { unknown: 'skip' }).encode('axbyc')).toEqual([

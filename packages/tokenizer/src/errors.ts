@@ -1,5 +1,7 @@
-/** Machine-readable reason carried by every {@link TokenizerError}. */
-export type TokenizerErrorCode =
+import { TformerError } from '@tformer/errors';
+
+/** Machine-readable reason carried by every {@link TokenizerError} (its `reason`). */
+export type TokenizerErrorReason =
   | 'invalid-input'
   | 'invalid-json'
   | 'invalid-format'
@@ -10,9 +12,10 @@ export type TokenizerErrorCode =
   | 'unsupported';
 
 /**
- * The one error type raised by this package for bad input, bad files and bad ids.
+ * The one error type raised by this package for bad input, bad files and bad ids. Its `code` is
+ * always `TFORMER_TOKENIZER` (see `@tformer/errors`); `reason` says what went wrong.
  *
- * @param code - what went wrong, see {@link TokenizerErrorCode}.
+ * @param reason - what went wrong, see {@link TokenizerErrorReason}.
  * @param message - a sentence naming what and where (file, line, field, id or text offset).
  * @param where - the location as data: e.g. `{ line: 12 }`, `{ field: 'model.merges', index: 3 }`.
  *
@@ -21,22 +24,23 @@ export type TokenizerErrorCode =
  * try {
  *   tokenizer.decode([1e9]);
  * } catch (e) {
- *   if (e instanceof TokenizerError && e.code === 'id-out-of-range') console.log(e.where);
+ *   if (e instanceof TokenizerError && e.reason === 'id-out-of-range') console.log(e.where);
  * }
  * ```
  */
-export class TokenizerError extends Error {
+export class TokenizerError extends TformerError {
   override readonly name = 'TokenizerError';
-  readonly code: TokenizerErrorCode;
+  override readonly code = 'TFORMER_TOKENIZER';
+  readonly reason: TokenizerErrorReason;
   readonly where: Readonly<Record<string, string | number>>;
 
   constructor(
-    code: TokenizerErrorCode,
+    reason: TokenizerErrorReason,
     message: string,
     where: Readonly<Record<string, string | number>> = {},
   ) {
     super(message);
-    this.code = code;
+    this.reason = reason;
     this.where = where;
   }
 }

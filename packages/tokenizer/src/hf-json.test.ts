@@ -93,8 +93,8 @@ describe('tokenizer.json written by others', () => {
   });
 
   it('raises typed errors naming what and where', () => {
-    expect(errorOf(() => BytePairTokenizer.fromJSON('{"model": ')).code).toBe('invalid-json');
-    expect(errorOf(() => BytePairTokenizer.fromJSON('[1]')).code).toBe('invalid-format');
+    expect(errorOf(() => BytePairTokenizer.fromJSON('{"model": ')).reason).toBe('invalid-json');
+    expect(errorOf(() => BytePairTokenizer.fromJSON('[1]')).reason).toBe('invalid-format');
     const badMerge = {
       ...file,
       model: {
@@ -106,17 +106,17 @@ describe('tokenizer.json written by others', () => {
       },
     };
     const e = errorOf(() => BytePairTokenizer.fromJSON(badMerge));
-    expect(e.code).toBe('unknown-token');
+    expect(e.reason).toBe('unknown-token');
     expect(e.where).toEqual({ source: 'model.merges', index: 1, token: 'zz' });
     const dup = { ...file, model: { ...file.model, vocab: { ...vocab, bb: 1 } } };
-    expect(errorOf(() => BytePairTokenizer.fromJSON(dup)).code).toBe('duplicate-rank');
+    expect(errorOf(() => BytePairTokenizer.fromJSON(dup)).reason).toBe('duplicate-rank');
     const wordPiece = { ...file, model: { type: 'WordPiece', vocab: {} } };
-    expect(errorOf(() => BytePairTokenizer.fromJSON(wordPiece)).code).toBe('unsupported');
+    expect(errorOf(() => BytePairTokenizer.fromJSON(wordPiece)).reason).toBe('unsupported');
     const prefixed = { ...file, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true } };
     expect(errorOf(() => BytePairTokenizer.fromJSON(prefixed)).where).toEqual({
       field: 'pre_tokenizer',
     });
-    expect(errorOf(() => WordPieceTokenizer.fromJSON(file)).code).toBe('unsupported');
+    expect(errorOf(() => WordPieceTokenizer.fromJSON(file)).reason).toBe('unsupported');
   });
 });
 

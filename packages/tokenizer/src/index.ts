@@ -8,7 +8,7 @@ export {
   type CharTokenizerOptions,
   type UnknownCharPolicy,
 } from './char-tokenizer.js';
-export { TokenizerError, type TokenizerErrorCode } from './errors.js';
+export { TokenizerError, type TokenizerErrorReason } from './errors.js';
 export {
   CL100K_PATTERN,
   fromOnigurumaPattern,

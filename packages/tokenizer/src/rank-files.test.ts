@@ -43,15 +43,15 @@ describe('.tiktoken rank files', () => {
   it('names the line of a duplicate rank, duplicate bytes and bad base64', () => {
     const opts = { pattern: GPT2_PATTERN };
     const dupRank = errorOf(() => BytePairTokenizer.fromTiktoken('YQ== 0\nYg== 1\nYw== 1\n', opts));
-    expect(dupRank.code).toBe('duplicate-rank');
+    expect(dupRank.reason).toBe('duplicate-rank');
     expect(dupRank.where).toMatchObject({ line: 3, rank: 1 });
     const dupBytes = errorOf(() => BytePairTokenizer.fromTiktoken('YQ== 0\nYQ== 1', opts));
-    expect(dupBytes.code).toBe('duplicate-rank');
+    expect(dupBytes.reason).toBe('duplicate-rank');
     expect(dupBytes.where).toMatchObject({ line: 2 });
     const bad = errorOf(() => BytePairTokenizer.fromTiktoken('YQ== 0\n%%% 1', opts));
-    expect(bad.code).toBe('invalid-format');
+    expect(bad.reason).toBe('invalid-format');
     expect(bad.where).toMatchObject({ line: 2 });
-    expect(errorOf(() => BytePairTokenizer.fromTiktoken('YQ== x', opts)).code).toBe(
+    expect(errorOf(() => BytePairTokenizer.fromTiktoken('YQ== x', opts)).reason).toBe(
       'invalid-format',
     );
   });
@@ -68,7 +68,7 @@ describe('GPT-2 vocab.json + merges.txt', () => {
   it('names the merges.txt line of a merge with an unknown token', () => {
     const vocab = JSON.stringify({ a: 0, b: 1, ab: 2 });
     const e = errorOf(() => BytePairTokenizer.fromGpt2Files(vocab, '#version: 0.2\na b\nab zz\n'));
-    expect(e.code).toBe('unknown-token');
+    expect(e.reason).toBe('unknown-token');
     expect(e.where).toMatchObject({ line: 3, token: 'zz' });
     expect(e.message).toContain('line 3');
     const missingResult = errorOf(() => BytePairTokenizer.fromGpt2Files(vocab, 'b a'));
@@ -76,13 +76,13 @@ describe('GPT-2 vocab.json + merges.txt', () => {
   });
 
   it('rejects malformed vocab.json and duplicate ids', () => {
-    expect(errorOf(() => BytePairTokenizer.fromGpt2Files('{"a": 0,', '')).code).toBe(
+    expect(errorOf(() => BytePairTokenizer.fromGpt2Files('{"a": 0,', '')).reason).toBe(
       'invalid-json',
     );
     const dup = errorOf(() => BytePairTokenizer.fromGpt2Files('{"a": 0, "b": 0}', ''));
-    expect(dup.code).toBe('duplicate-rank');
+    expect(dup.reason).toBe('duplicate-rank');
     expect(dup.where).toMatchObject({ token: 'b', rank: 0 });
-    expect(errorOf(() => BytePairTokenizer.fromGpt2Files('{"a": -1}', '')).code).toBe(
+    expect(errorOf(() => BytePairTokenizer.fromGpt2Files('{"a": -1}', '')).reason).toBe(
       'invalid-format',
     );
   });
@@ -91,7 +91,7 @@ describe('GPT-2 vocab.json + merges.txt', () => {
     const tok = BytePairTokenizer.fromGpt2Files(JSON.stringify({ a: 0, b: 1 }), '');
     expect(tok.encode('ab')).toEqual([0, 1]);
     const e = errorOf(() => tok.encode('abc'));
-    expect(e.code).toBe('unknown-token');
+    expect(e.reason).toBe('unknown-token');
     expect(e.where).toEqual({ byte: 0x63 });
   });
 });

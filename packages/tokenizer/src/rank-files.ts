@@ -203,7 +203,7 @@ export function parseGpt2Files(vocabJson: string, mergesTxt: string): BpeTables 
   } catch (e) {
     if (e instanceof TokenizerError && typeof e.where.index === 'number') {
       const line = e.where.index + 1 + offset;
-      throw new TokenizerError(e.code, `${e.message} (line ${line})`, { ...e.where, line });
+      throw new TokenizerError(e.reason, `${e.message} (line ${line})`, { ...e.where, line });
     }
     throw e;
   }

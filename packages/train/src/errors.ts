@@ -1,10 +1,13 @@
+import { TformerError } from '@tformer/errors';
+
 /**
  * An argument of a public function that is not what it must be: the message names the argument
  * and the expected vs actual value or shape, so a bad call fails loudly instead of training on
  * garbage.
  */
-export class InvalidArgumentError extends Error {
+export class InvalidArgumentError extends TformerError {
   override readonly name = 'InvalidArgumentError';
+  override readonly code = 'TFORMER_TRAIN_ARGUMENT';
   constructor(
     /** The argument, as the caller wrote it (`labels`, `options.warmupSteps`). */
     readonly argument: string,
@@ -22,8 +25,9 @@ export class InvalidArgumentError extends Error {
  * step is applied and before any checkpoint is written, so the weights in memory and the last
  * checkpoint on disk are both from the last finite step.
  */
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends TformerError {
   override readonly name = 'NonFiniteLossError';
+  override readonly code = 'TFORMER_TRAIN_NON_FINITE_LOSS';
   constructor(
     /** The step whose loss was not finite (1-based, the step that would have been taken). */
     readonly step: number,
@@ -38,8 +42,9 @@ export class NonFiniteLossError extends Error {
 }
 
 /** A checkpoint that cannot be written or read back: the path and the reason. */
-export class CheckpointError extends Error {
+export class CheckpointError extends TformerError {
   override readonly name = 'CheckpointError';
+  override readonly code = 'TFORMER_TRAIN_CHECKPOINT';
   constructor(
     /** The checkpoint directory or file. */
     readonly path: string,

@@ -1,0 +1,18 @@
+import { TformerError } from '@tformer/errors';
+import { describe, expect, it } from 'vitest';
+import { DataFileError, UsageError } from './index.js';
+
+// Every error of this package is a TformerError with its own stable code (docs/architecture.md#errors).
+describe('errors', () => {
+  it.each([
+    ['DataFileError', 'TFORMER_APP_DATA_FILE', () => new DataFileError('train.tsv', 'empty', 3)],
+    ['UsageError', 'TFORMER_APP_USAGE', () => new UsageError('--steps 0')],
+  ] as const)('%s is a TformerError with code %s', (name, code, make) => {
+    const error = make();
+    expect(error).toBeInstanceOf(TformerError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe(name);
+    expect(error.code).toBe(code);
+    expect(String(error)).toMatch(new RegExp(`^${name}: `));
+  });
+});
