@@ -133,6 +133,7 @@ async function startOne(
     case 'cpu': {
       await import('@tensorflow/tfjs-backend-cpu');
       if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') returned false");
+      silenceCpuBanner();
       recordStart({ backend: name, tfjsBackend, threads: 1, details: {} });
       return;
     }
@@ -209,6 +210,17 @@ async function startOne(
       return;
     }
   }
+}
+
+/**
+ * tfjs's cpu backend prints a multi-line "Hi, looks like you are running TensorFlow.js in Node.js"
+ * banner on its first tensor in Node, to stdout-adjacent stderr of every CLI and test process. The
+ * selection already says which backend runs and why the faster ones were skipped, so the banner is
+ * only noise: mark the backend as used (the flag tfjs checks) before it can print.
+ */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
 }
 
 function validate(opts: SelectBackendOptions): void {
