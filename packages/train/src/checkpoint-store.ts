@@ -6,8 +6,20 @@
  * from `@tformer/train/node` (a directory on disk).
  */
 export interface CheckpointStore {
-  /** Replaces the stored checkpoint with `files`, atomically. */
-  save(files: Record<string, Uint8Array>): Promise<void>;
+  /**
+   * Stores `files` as the newest checkpoint, atomically. `info` (the step, and the validation
+   * loss when an evaluation ran at that step) lets a store name, keep or rank checkpoints; a store
+   * may ignore it.
+   */
+  save(files: Record<string, Uint8Array>, info?: CheckpointInfo): Promise<void>;
   /** The stored checkpoint, or `undefined` when none was saved yet. */
   load(): Promise<Record<string, Uint8Array> | undefined>;
+}
+
+/** What the Trainer tells a store about a checkpoint it saves. */
+export interface CheckpointInfo {
+  /** Optimizer steps completed. */
+  step?: number;
+  /** The validation loss at that step, when an evaluation ran there (lower is better). */
+  validationLoss?: number;
 }

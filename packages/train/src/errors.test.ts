@@ -1,6 +1,11 @@
 import { TformerError } from '@tformer/errors';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, InvalidArgumentError, NonFiniteLossError } from './index.js';
+import {
+  CheckpointError,
+  InvalidArgumentError,
+  NonFiniteGradientError,
+  NonFiniteLossError,
+} from './index.js';
 
 // Every error of this package is a TformerError with its own stable code (docs/architecture.md#errors).
 describe('errors', () => {
@@ -14,6 +19,11 @@ describe('errors', () => {
       'NonFiniteLossError',
       'TFORMER_TRAIN_NON_FINITE_LOSS',
       () => new NonFiniteLossError(3, Number.NaN),
+    ],
+    [
+      'NonFiniteGradientError',
+      'TFORMER_TRAIN_NON_FINITE_GRADIENT',
+      () => new NonFiniteGradientError(7, 5),
     ],
     ['CheckpointError', 'TFORMER_TRAIN_CHECKPOINT', () => new CheckpointError('run/ckpt', 'torn')],
   ] as const)('%s is a TformerError with code %s', (name, code, make) => {

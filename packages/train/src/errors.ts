@@ -41,6 +41,28 @@ export class NonFiniteLossError extends TformerError {
   }
 }
 
+/**
+ * The gradients (or the loss) were NaN or ±Infinity for `maxBadSteps` steps in a row. The
+ * Trainer skips a step whose gradients are not finite (no update, nothing written) and goes on
+ * with the next batch; it throws this when skipping does not help, so a run never trains on, or
+ * saves, non-finite weights.
+ */
+export class NonFiniteGradientError extends TformerError {
+  override readonly name = 'NonFiniteGradientError';
+  override readonly code = 'TFORMER_TRAIN_NON_FINITE_GRADIENT';
+  constructor(
+    /** The step that was tried last (1-based): the weights are those of `step - 1`. */
+    readonly step: number,
+    /** Bad steps in a row, this one included. */
+    readonly badSteps: number,
+  ) {
+    super(
+      `gradients are not finite at step ${step} (${badSteps} bad steps in a row): training ` +
+        `stopped; weights and the last checkpoint are those of step ${step - 1}`,
+    );
+  }
+}
+
 /** A checkpoint that cannot be written or read back: the path and the reason. */
 export class CheckpointError extends TformerError {
   override readonly name = 'CheckpointError';

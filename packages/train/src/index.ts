@@ -2,13 +2,18 @@ export { Adam } from './adam.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { binaryCrossEntropyWithLogits } from './binary-cross-entropy.js';
 export { type BleuOptions, type BleuResult, corpusBleu, tokenize13a } from './bleu.js';
-export type { CheckpointStore } from './checkpoint-store.js';
+export type { CheckpointInfo, CheckpointStore } from './checkpoint-store.js';
 export { countCorrect, macroF1, perplexity } from './classification-metrics.js';
 export { clipByGlobalNorm } from './clip-by-global-norm.js';
 export { ConstantSchedule } from './constant-schedule.js';
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
 export { type DistillationOptions, distillationLoss } from './distillation-loss.js';
-export { CheckpointError, InvalidArgumentError, NonFiniteLossError } from './errors.js';
+export {
+  CheckpointError,
+  InvalidArgumentError,
+  NonFiniteGradientError,
+  NonFiniteLossError,
+} from './errors.js';
 export { GradientAccumulator } from './gradient-accumulator.js';
 export { type KlDivergenceOptions, klDivergence } from './kl-divergence.js';
 export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
@@ -27,7 +32,9 @@ export type {
   EvalMetrics,
   Json,
   LossFunction,
+  NonFiniteOptions,
   Resumable,
+  SkippedStep,
   StepMetrics,
   TrainerCallbacks,
   TrainerOptions,

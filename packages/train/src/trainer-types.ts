@@ -43,6 +43,24 @@ export interface StepMetrics {
   tokensPerSecond?: number;
   /** Wall time of this step, ms. */
   milliseconds: number;
+  /**
+   * True when the step's gradients were not finite and it was skipped: no update, `step` is the
+   * step that was tried (the Trainer's count did not advance). Only `trainStep` returns such
+   * metrics; `onStep` is not called for them (`onSkip` is).
+   */
+  skipped?: true;
+}
+
+/** A step skipped because its gradients were NaN or ±Infinity. */
+export interface SkippedStep {
+  /** The step that was tried (1-based); the Trainer's count stays at `step - 1`. */
+  step: number;
+  /** Skipped steps in a row, this one included. */
+  badSteps: number;
+  /** The step's (finite) loss. */
+  loss: number;
+  /** The learning-rate factor from now on (after `learningRateFactor` was applied). */
+  learningRateScale: number;
 }
 
 /** Metrics of one evaluation. */
@@ -62,6 +80,20 @@ export interface TrainerCallbacks {
   onStep?(metrics: StepMetrics): void | Promise<void>;
   onEval?(metrics: EvalMetrics): void | Promise<void>;
   onCheckpoint?(info: { step: number }): void | Promise<void>;
+  onSkip?(info: SkippedStep): void | Promise<void>;
+}
+
+/** What the Trainer does about a step whose gradients are not finite (the loss being finite). */
+export interface NonFiniteOptions {
+  /**
+   * Bad steps in a row after which training stops with `NonFiniteGradientError`. Default 5.
+   */
+  maxBadSteps?: number;
+  /**
+   * Multiplies the learning rate of every later step after each bad step (e.g. 0.5); saved in
+   * checkpoints. Default 1: the schedule's rate, unchanged.
+   */
+  learningRateFactor?: number;
 }
 
 /** Options of the {@link Trainer}. */
@@ -96,6 +128,12 @@ export interface TrainerOptions<M extends Module, B> {
   rng?: Resumable;
   /** Where and how often to checkpoint; `fit` also checkpoints when it ends. */
   checkpoint?: { store: CheckpointStore; every?: number };
+  /**
+   * Steps whose gradients are NaN or ±Infinity are skipped (no update, not checkpointed); this
+   * sets how many in a row stop training, and whether the learning rate is lowered. A
+   * non-finite *loss* still stops at once with `NonFiniteLossError`.
+   */
+  nonFinite?: NonFiniteOptions;
   /** Anything to record in `trainer.json` (hyper-parameters, model config). */
   config?: Json;
   callbacks?: TrainerCallbacks[];
@@ -117,5 +155,7 @@ export interface TrainerState {
   modelRng?: RandomState;
   schedule: Json;
   optimizer: Json;
+  /** The factor the learning rate is multiplied by after bad steps; absent when 1. */
+  learningRateScale?: number;
   config: Json;
 }

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Dense, Dropout, Module, safetensorsToStateDict } from '@tformer/nn';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AdamW } from './adamw.js';
 import { countCorrect } from './classification-metrics.js';
 import { ConstantSchedule } from './constant-schedule.js';
 import { crossEntropy } from './cross-entropy.js';
 import { DirectoryCheckpointStore } from './directory-checkpoint-store.js';
-import { CheckpointError, NonFiniteLossError } from './errors.js';
+import { CheckpointError, NonFiniteGradientError, NonFiniteLossError } from './errors.js';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 import { Trainer } from './trainer.js';
 import type { DataSource, Json, Resumable, StepMetrics, TrainerOptions } from './trainer-types.js';
@@ -84,6 +84,7 @@ function setup(
   seed: number,
   { dropout, ...extra }: Partial<TrainerOptions<TinyClassifier, Batch>> & { dropout?: number } = {},
   poisoned = () => false,
+  badGradients = () => false,
 ) {
   const model = new TinyClassifier(seed, dropout);
   const rng = new Lcg(12345);
@@ -103,6 +104,7 @@ function setup(
         0.1,
       );
       const loss = crossEntropy(m.apply(tf.add(b.x, noise)), b.y, { labelSmoothing: 0.1 });
+      if (badGradients()) return nanGradient(loss);
       return poisoned() ? tf.mul(loss, Number.NaN) : loss;
     },
     clipNorm: 1,
@@ -115,6 +117,12 @@ function setup(
   };
   return { model, optimizer, trainer, dispose };
 }
+
+/** `x` itself, with a NaN gradient: a finite loss whose gradients are not finite. */
+const nanGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.mul(dy, Number.NaN),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Scalar) => tf.Scalar;
 
 let dir: string;
 beforeAll(async () => {
@@ -188,7 +196,9 @@ describeWithBackends('Trainer', (backend) => {
     });
     await a.trainer.fit(4); // checkpoints at the end
     a.dispose();
-    const saved = JSON.parse(await readFile(join(path, 'trainer.json'), 'utf8'));
+    const saved = JSON.parse(
+      new TextDecoder().decode((await new DirectoryCheckpointStore(path).load())!['trainer.json']),
+    );
     expect(saved).toMatchObject({
       step: 4,
       config: { note: 'kept in trainer.json' },
@@ -209,12 +219,17 @@ describeWithBackends('Trainer', (backend) => {
     b.dispose();
     expect([...first, ...resumedLosses]).toEqual(uninterrupted);
 
-    expect((await readdir(path)).sort()).toEqual([
+    // The store keeps the last two checkpoints (steps 4 and 8), each with its manifest.
+    const kept = await new DirectoryCheckpointStore(path).list();
+    expect(kept.map((c) => c.manifest.step)).toEqual([4, 8]);
+    const last = kept.at(-1)!.path;
+    expect((await readdir(last)).sort()).toEqual([
+      'manifest.json',
       'model.safetensors',
       'optimizer.safetensors',
       'trainer.json',
     ]);
-    const state = JSON.parse(await readFile(join(path, 'trainer.json'), 'utf8'));
+    const state = JSON.parse(await readFile(join(last, 'trainer.json'), 'utf8'));
     expect(state).toMatchObject({
       format: 'tformer-trainer',
       config: null, // the resumed trainer was given none
@@ -230,7 +245,7 @@ describeWithBackends('Trainer', (backend) => {
       minLearningRate: 0,
     });
     const moments = safetensorsToStateDict(
-      new Uint8Array(await readFile(join(path, 'optimizer.safetensors'))),
+      new Uint8Array(await readFile(join(last, 'optimizer.safetensors'))),
     ).state;
     expect(Object.keys(moments).sort()).toEqual([
       'm.hidden.bias',
@@ -323,6 +338,111 @@ describeWithBackends('Trainer', (backend) => {
     expect(trainer.step).toBe(3);
     expect(model.namedParameters().map(([, v]) => Array.from(v.dataSync()))).toEqual(weights);
     expect(await store.load()).toEqual(saved);
+    dispose();
+  });
+
+  it('skips a step with NaN gradients and a finite loss: no update, no checkpoint of it, then goes on', async () => {
+    let bad = 0;
+    const store = new MemoryCheckpointStore();
+    const skipped: number[] = [];
+    const steps: number[] = [];
+    const rates: number[] = [];
+    const { model, trainer, dispose } = setup(
+      4,
+      {
+        checkpoint: { store, every: 1 },
+        nonFinite: { learningRateFactor: 0.5 },
+        schedule: new ConstantSchedule(0.01),
+        callbacks: [
+          {
+            onSkip: (s) => void skipped.push(s.step),
+            onStep: (m) => {
+              steps.push(m.step);
+              rates.push(m.learningRate);
+            },
+          },
+        ],
+      },
+      () => false,
+      () => bad-- > 0,
+    );
+    await trainer.fit(2);
+    const saved = await store.load();
+    const weights = model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
+    bad = 2; // steps 3 and 3 again are bad, then the next batch is fine
+    const first = await trainer.trainStep();
+    expect(first).toMatchObject({ step: 3, skipped: true });
+    expect(trainer.step).toBe(2);
+    expect(model.namedParameters().map(([, v]) => Array.from(v.dataSync()))).toEqual(weights);
+    expect(await store.load()).toEqual(saved);
+    await trainer.fit(4);
+    expect(skipped).toEqual([3, 3]);
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(rates).toEqual([0.01, 0.01, 0.0025, 0.0025]); // halved after each bad step
+    const state = JSON.parse(new TextDecoder().decode((await store.load())!['trainer.json']));
+    expect(state).toMatchObject({ step: 4, learningRateScale: 0.25 });
+    for (const [, v] of model.namedParameters())
+      expect(Array.from(v.dataSync()).every(Number.isFinite)).toBe(true);
+    dispose();
+  });
+
+  it('stops after maxBadSteps bad steps in a row with a typed error naming the step', async () => {
+    let bad = false;
+    const store = new MemoryCheckpointStore();
+    const { model, trainer, dispose } = setup(
+      4,
+      { checkpoint: { store, every: 2 }, nonFinite: { maxBadSteps: 3 } },
+      () => false,
+      () => bad,
+    );
+    await trainer.fit(2);
+    const saved = await store.load();
+    const weights = model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
+    bad = true;
+    const error = await trainer.fit(6).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteGradientError);
+    expect(error).toMatchObject({
+      step: 3,
+      badSteps: 3,
+      code: 'TFORMER_TRAIN_NON_FINITE_GRADIENT',
+    });
+    expect((error as Error).message).toMatch(
+      /gradients are not finite at step 3 \(3 bad steps in a row\)/,
+    );
+    expect(trainer.step).toBe(2);
+    expect(model.namedParameters().map(([, v]) => Array.from(v.dataSync()))).toEqual(weights);
+    expect(await store.load()).toEqual(saved);
+    dispose();
+  });
+
+  it('reads the device once per step (loss, norm and the non-finite check together), never dataSync', async () => {
+    const { trainer, dispose } = setup(4, { accumulationSteps: 2 });
+    await trainer.trainStep();
+    const data = vi.spyOn(tf.Tensor.prototype, 'data');
+    const dataSync = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+    try {
+      const metrics = await trainer.trainStep();
+      expect(metrics.gradNorm).toBeGreaterThan(0);
+      expect(data).toHaveBeenCalledTimes(1);
+      expect(dataSync).not.toHaveBeenCalled();
+    } finally {
+      data.mockRestore();
+      dataSync.mockRestore();
+      dispose();
+    }
+  });
+
+  it('stop() ends fit after the step in progress, with a checkpoint of it', async () => {
+    const store = new MemoryCheckpointStore();
+    const { trainer, dispose } = setup(4, {
+      checkpoint: { store, every: 100 },
+      callbacks: [{ onStep: (m) => void (m.step === 3 && trainer.stop()) }],
+    });
+    await trainer.fit(10);
+    expect(trainer.stopped).toBe(true);
+    expect(trainer.step).toBe(3);
+    const state = JSON.parse(new TextDecoder().decode((await store.load())!['trainer.json']));
+    expect(state.step).toBe(3);
     dispose();
   });
 });

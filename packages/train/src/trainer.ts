@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, safetensorsToStateDict, stateDictToSafetensors } from '@tformer/nn';
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
-import { CheckpointError, InvalidArgumentError, NonFiniteLossError } from './errors.js';
+import {
+  CheckpointError,
+  InvalidArgumentError,
+  NonFiniteGradientError,
+  NonFiniteLossError,
+} from './errors.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { type ScheduleConfig, scheduleFromConfig } from './schedule.js';
 import type {
@@ -27,6 +32,12 @@ const STATE_FILE = 'trainer.json';
  * - the number of live tensors does not grow from step to step;
  * - a NaN or infinite loss throws {@link NonFiniteLossError} before that step's update and before
  *   any checkpoint, so neither the weights nor the last checkpoint see it;
+ * - a step whose gradients are NaN or infinite (with a finite loss) is skipped: no update, no
+ *   checkpoint of it, `onSkip` instead of `onStep`, optionally a lower learning rate from then on;
+ *   `nonFinite.maxBadSteps` (5) such steps in a row throw {@link NonFiniteGradientError}. The
+ *   check runs on the device (a count of non-finite gradient elements, one reduction) and is read
+ *   together with the loss and gradient norm: one device read per step;
+ * - a checkpoint is never written with non-finite weights ({@link CheckpointError});
  * - a checkpoint holds weights, optimizer moments and step count, data position, RNG state (the
  *   optional `rng` and every generator the model registered, e.g. its dropout layers') and
  *   schedule, so `resume()` followed by training gives the same losses as never stopping (on the
@@ -57,6 +68,10 @@ export class Trainer<M extends Module, B> {
   private completed = 0;
   /** The step of the last checkpoint written or loaded, so `fit` does not write it twice. */
   private savedStep: number | undefined;
+  private lastEval: EvalMetrics | undefined;
+  private badSteps = 0;
+  private learningRateScale = 1;
+  private stopRequested = false;
 
   constructor(options: TrainerOptions<M, B>) {
     checkInteger('options.accumulationSteps', options.accumulationSteps ?? 1, 1);
@@ -66,6 +81,16 @@ export class Trainer<M extends Module, B> {
       checkInteger('options.checkpoint.every', options.checkpoint.every, 1);
     if (options.clipNorm !== undefined)
       checkNumber('options.clipNorm', options.clipNorm, { min: 0, minExclusive: true });
+    checkInteger('options.nonFinite.maxBadSteps', options.nonFinite?.maxBadSteps ?? 5, 1);
+    checkNumber(
+      'options.nonFinite.learningRateFactor',
+      options.nonFinite?.learningRateFactor ?? 1,
+      {
+        min: 0,
+        minExclusive: true,
+        max: 1,
+      },
+    );
     this.options = options;
     this.schedule = options.schedule;
     this.evalStart = options.evalData?.state();
@@ -76,12 +101,18 @@ export class Trainer<M extends Module, B> {
     return this.completed;
   }
 
-  /** Runs steps until `totalSteps` are complete, evaluating and checkpointing as configured. */
+  /**
+   * Runs steps until `totalSteps` are complete (or {@link stop} is called), evaluating and
+   * checkpointing as configured; with a checkpoint store, it checkpoints the last step before it
+   * returns.
+   */
   async fit(totalSteps: number): Promise<void> {
     checkInteger('totalSteps', totalSteps, 0);
     const { evalEvery, evalData, checkpoint } = this.options;
-    while (this.completed < totalSteps) {
-      await this.trainStep();
+    this.stopRequested = false;
+    while (this.completed < totalSteps && !this.stopRequested) {
+      const metrics = await this.trainStep();
+      if (metrics.skipped) continue;
       if (evalData && evalEvery && this.completed % evalEvery === 0) await this.evaluate();
       if (checkpoint?.every && this.completed % checkpoint.every === 0) await this.saveCheckpoint();
     }
@@ -89,7 +120,26 @@ export class Trainer<M extends Module, B> {
       await this.saveCheckpoint();
   }
 
-  /** One optimizer step over `accumulationSteps` micro-batches; returns its metrics. */
+  /**
+   * Asks a running {@link fit} to return after the step in progress (checkpointed, with a store):
+   * what an app calls on SIGINT. Safe to call from a signal handler; a no-op outside `fit`.
+   */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** True when the last `fit` returned because of {@link stop}. */
+  get stopped(): boolean {
+    return this.stopRequested;
+  }
+
+  /**
+   * One optimizer step over `accumulationSteps` micro-batches; returns its metrics. The loss, the
+   * gradient norm and the count of non-finite gradient elements are computed on the device and
+   * read in one transfer. A non-finite loss throws {@link NonFiniteLossError}; non-finite
+   * gradients skip the step (metrics with `skipped: true`) or, after `nonFinite.maxBadSteps` in a
+   * row, throw {@link NonFiniteGradientError}.
+   */
   async trainStep(): Promise<StepMetrics> {
     const {
       model,
@@ -102,10 +152,10 @@ export class Trainer<M extends Module, B> {
     } = this.options;
     const started = performance.now();
     const stepNumber = this.completed + 1;
-    const learningRate = this.schedule.learningRate(stepNumber);
+    const learningRate = this.schedule.learningRate(stepNumber) * this.learningRateScale;
     const params = model.trainableParameters();
-    let lossSum = 0;
     let tokens = 0;
+    let lossSum: tf.Scalar | undefined;
     let single: tf.NamedTensorMap | undefined;
     this.accumulator.reset();
     for (let micro = 0; micro < accumulationSteps; micro++) {
@@ -113,13 +163,13 @@ export class Trainer<M extends Module, B> {
       if (countTokens) tokens += countTokens(batch);
       const { value, grads } = tf.variableGrads(() => loss(model, batch), params);
       tf.dispose(batch as tf.TensorContainer);
-      const lossValue = (await value.data())[0]!;
-      value.dispose();
-      if (!Number.isFinite(lossValue)) {
-        tf.dispose(grads);
-        throw new NonFiniteLossError(stepNumber, lossValue);
+      if (lossSum === undefined) {
+        lossSum = value;
+      } else {
+        const next = tf.add(lossSum, value) as tf.Scalar;
+        tf.dispose([lossSum, value]);
+        lossSum = next;
       }
-      lossSum += lossValue;
       if (accumulationSteps === 1) {
         single = grads; // one micro-batch: its gradients are the mean, no copy needed
       } else {
@@ -128,19 +178,34 @@ export class Trainer<M extends Module, B> {
       }
     }
     let grads = single ?? this.accumulator.mean();
-    let gradNorm: number | undefined;
+    let norm: tf.Scalar | undefined;
     if (clipNorm !== undefined) {
       const clipped = clipByGlobalNorm(grads, clipNorm);
       tf.dispose(grads);
       grads = clipped.grads;
-      gradNorm = (await clipped.norm.data())[0]!;
-      clipped.norm.dispose();
+      norm = clipped.norm;
+    }
+    // One read per step: [loss sum, norm, non-finite gradient elements].
+    const summary = tf.tidy(() =>
+      tf.stack([lossSum!, norm ?? tf.scalar(0), nonFiniteCount(Object.values(grads))]),
+    );
+    tf.dispose([lossSum!, ...(norm ? [norm] : [])]);
+    const [lossTotal, normValue, badElements] = await summary.data();
+    summary.dispose();
+    const meanLoss = lossTotal! / accumulationSteps;
+    if (!Number.isFinite(meanLoss)) {
+      tf.dispose(grads);
+      throw new NonFiniteLossError(stepNumber, meanLoss);
+    }
+    if (badElements! > 0) {
+      tf.dispose(grads);
+      return this.skip(stepNumber, meanLoss, learningRate, performance.now() - started);
     }
     optimizer.step(grads, learningRate);
     tf.dispose(grads);
+    this.badSteps = 0;
     this.completed = stepNumber;
     const milliseconds = performance.now() - started;
-    const meanLoss = lossSum / accumulationSteps;
     const metrics: StepMetrics = {
       step: stepNumber,
       loss: meanLoss,
@@ -148,10 +213,37 @@ export class Trainer<M extends Module, B> {
       learningRate,
       milliseconds,
     };
-    if (gradNorm !== undefined) metrics.gradNorm = gradNorm;
+    if (clipNorm !== undefined) metrics.gradNorm = normValue!;
     if (countTokens) metrics.tokensPerSecond = tokens / (milliseconds / 1000);
     for (const callback of this.options.callbacks ?? []) await callback.onStep?.(metrics);
     return metrics;
+  }
+
+  private async skip(
+    step: number,
+    loss: number,
+    learningRate: number,
+    milliseconds: number,
+  ): Promise<StepMetrics> {
+    const { maxBadSteps = 5, learningRateFactor = 1 } = this.options.nonFinite ?? {};
+    this.badSteps++;
+    if (this.badSteps >= maxBadSteps) throw new NonFiniteGradientError(step, this.badSteps);
+    this.learningRateScale *= learningRateFactor;
+    const info = {
+      step,
+      badSteps: this.badSteps,
+      loss,
+      learningRateScale: this.learningRateScale,
+    };
+    for (const callback of this.options.callbacks ?? []) await callback.onSkip?.(info);
+    return {
+      step,
+      loss,
+      perplexity: Math.exp(loss),
+      learningRate,
+      milliseconds,
+      skipped: true,
+    };
   }
 
   /**
@@ -191,15 +283,29 @@ export class Trainer<M extends Module, B> {
       perplexity: Math.exp(meanLoss),
     };
     if (countCorrect) metrics.accuracy = total > 0 ? correct / total : 0;
+    this.lastEval = metrics;
     for (const callback of this.options.callbacks ?? []) await callback.onEval?.(metrics);
     return metrics;
   }
 
-  /** Writes a checkpoint of the current state to the configured store. */
+  /**
+   * Writes a checkpoint of the current state to the configured store (with the step, and the
+   * validation loss of an evaluation at this step, for stores that rank checkpoints). Refuses
+   * non-finite weights with a {@link CheckpointError}: the previous checkpoint stays the last.
+   */
   async saveCheckpoint(): Promise<void> {
     const { checkpoint, model, optimizer, data, rng, config } = this.options;
     if (!checkpoint)
       throw new CheckpointError('saveCheckpoint', 'no checkpoint store was given to the Trainer');
+    const bad = nonFiniteCount(model.trainableParameters());
+    const badWeights = (await bad.data())[0]!;
+    bad.dispose();
+    if (badWeights > 0) {
+      throw new CheckpointError(
+        MODEL_FILE,
+        `${badWeights} weights are not finite at step ${this.completed}: not written, the previous checkpoint is kept`,
+      );
+    }
     const state: TrainerState = {
       format: 'tformer-trainer',
       version: 1,
@@ -210,13 +316,18 @@ export class Trainer<M extends Module, B> {
       modelRng: model.randomState(),
       schedule: this.schedule.getConfig() as unknown as Json,
       optimizer: optimizer.getConfig(),
+      ...(this.learningRateScale === 1 ? {} : { learningRateScale: this.learningRateScale }),
       config: config ?? null,
     };
-    await checkpoint.store.save({
-      [MODEL_FILE]: await stateDictToSafetensors(model.stateDict()),
-      [OPTIMIZER_FILE]: await stateDictToSafetensors(Object.fromEntries(optimizer.stateDict())),
-      [STATE_FILE]: new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`),
-    });
+    const validationLoss = this.lastEval?.step === this.completed ? this.lastEval.loss : undefined;
+    await checkpoint.store.save(
+      {
+        [MODEL_FILE]: await stateDictToSafetensors(model.stateDict()),
+        [OPTIMIZER_FILE]: await stateDictToSafetensors(Object.fromEntries(optimizer.stateDict())),
+        [STATE_FILE]: new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`),
+      },
+      { step: this.completed, ...(validationLoss === undefined ? {} : { validationLoss }) },
+    );
     this.savedStep = this.completed;
     for (const callback of this.options.callbacks ?? [])
       await callback.onCheckpoint?.({ step: this.completed });
@@ -261,6 +372,8 @@ export class Trainer<M extends Module, B> {
     data.restore(state.data);
     if (rng) rng.restore(state.rng);
     this.schedule = scheduleFromConfig(state.schedule as unknown as ScheduleConfig);
+    this.learningRateScale = state.learningRateScale ?? 1;
+    this.badSteps = 0;
     this.completed = state.step;
     this.savedStep = state.step;
     return state.step;
@@ -270,4 +383,26 @@ export class Trainer<M extends Module, B> {
   dispose(): void {
     this.accumulator.dispose();
   }
+}
+
+/** The number of NaN and ±Infinity elements over all `tensors`, as a float32 scalar on the device. */
+function nonFiniteCount(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    if (tensors.length === 0) return tf.scalar(0);
+    const counts = tensors.map((t) =>
+      tf.sum(tf.cast(tf.logicalOr(tf.isNaN(t), tf.isInf(t)), 'float32')),
+    );
+    // A tree of addN of at most 4 inputs: one addN over every parameter gives wrong sums on
+    // WebGPU past the adapter's storage-buffer limit.
+    let level: tf.Tensor[] = counts;
+    while (level.length > 1) {
+      const next: tf.Tensor[] = [];
+      for (let i = 0; i < level.length; i += 4) {
+        const chunk = level.slice(i, i + 4);
+        next.push(chunk.length === 1 ? chunk[0]! : tf.addN(chunk));
+      }
+      level = next;
+    }
+    return level[0] as tf.Scalar;
+  });
 }
