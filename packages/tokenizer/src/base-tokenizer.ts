@@ -1,4 +1,5 @@
-import { assertString, TokenizerError } from './errors.js';
+import { assertString, describeValue, TokenizerError } from './errors.js';
+import { checkTokenId } from './ids.js';
 import type {
   BatchEncoding,
   BatchOptions,
@@ -18,6 +19,33 @@ export interface SpecialTokenConfig {
   readonly suffix?: readonly string[];
   /** Special token used for padding in `encodeBatch`. */
   readonly pad?: string;
+}
+
+/**
+ * Every special token must be a non-empty string (an empty one would match between every two
+ * characters: encoding would never advance) with its own id in `[0, MAX_TOKEN_ID]`.
+ */
+function checkSpecialTokens(tokens: ReadonlyMap<unknown, unknown>): void {
+  const owner = new Map<number, string>();
+  for (const [token, id] of tokens) {
+    if (typeof token !== 'string' || token === '') {
+      throw new TokenizerError(
+        'invalid-format',
+        `special tokens must be non-empty strings, got ${describeValue(token)}`,
+        { field: 'special.tokens' },
+      );
+    }
+    checkTokenId(id, `special token ${JSON.stringify(token)}`, { token });
+    const other = owner.get(id);
+    if (other !== undefined) {
+      throw new TokenizerError(
+        'duplicate-rank',
+        `special tokens ${JSON.stringify(other)} and ${JSON.stringify(token)} share id ${id}`,
+        { token, id },
+      );
+    }
+    owner.set(id, token);
+  }
 }
 
 function escapeRegex(s: string): string {
@@ -57,6 +85,21 @@ export abstract class BaseTokenizer implements Tokenizer {
       special.tokens instanceof Map
         ? new Map(special.tokens)
         : new Map(Object.entries(special.tokens ?? {}));
+    checkSpecialTokens(tokens);
+    for (const field of ['prefix', 'suffix'] as const) {
+      const list = special[field];
+      if (
+        list !== undefined &&
+        !(Array.isArray(list) && list.every((t) => typeof t === 'string'))
+      ) {
+        throw new TokenizerError('invalid-format', `${field} must be an array of strings`, {
+          field,
+        });
+      }
+    }
+    if (special.pad !== undefined && typeof special.pad !== 'string') {
+      throw new TokenizerError('invalid-format', 'pad must be a string', { field: 'pad' });
+    }
     this.specialTokens = tokens;
     this.specialById = new Map([...tokens].map(([t, id]) => [id, t] as const));
     this.specialConfig = special;

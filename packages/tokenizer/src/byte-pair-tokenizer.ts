@@ -3,7 +3,14 @@ import { BpeCore } from './bpe-core.js';
 import { byteStringToUnicode, unicodeToByteString, utf8ByteString } from './bytes.js';
 import { assertIds, TokenizerError } from './errors.js';
 import { bpeFromHfJson, bpeToHfJson } from './hf-bpe-json.js';
-import { GPT2_PATTERN } from './pretokenize.js';
+import { checkIdDensity, countDefined, ID_SLACK } from './ids.js';
+import {
+  compilePattern,
+  GPT2_PATTERN,
+  SPLIT_BEHAVIORS,
+  type SplitOptions,
+  splitSpans,
+} from './pretokenize.js';
 import {
   type BpeTables,
   type JsTiktokenRanks,
@@ -24,6 +31,13 @@ export interface BytePairTokenizerOptions extends BpeTables {
   readonly ignoreMerges?: boolean;
   /** Special tokens and the `addSpecialTokens` template. */
   readonly special?: SpecialTokenConfig;
+  /**
+   * Split text as Hugging Face's `Split` pre-tokenizer does with `pattern` (set when a
+   * `tokenizer.json` is read): text between matches is kept or merged as its `behavior` says.
+   * Absent (tiktoken's rank files): the pattern's matches are the pieces and text it does not
+   * match is dropped, as tiktoken does (Hugging Face's `Removed` with `invert: true`).
+   */
+  readonly split?: SplitOptions;
 }
 
 /**
@@ -47,22 +61,52 @@ export interface BytePairTokenizerOptions extends BpeTables {
  */
 export class BytePairTokenizer extends BaseTokenizer {
   readonly pattern: string;
+  /** Hugging Face `Split` semantics for `pattern`, or undefined for tiktoken's. */
+  readonly split: SplitOptions | undefined;
   private readonly core: BpeCore;
   private readonly regex: RegExp;
+  private readonly globalRegex: RegExp;
   private readonly size: number;
   private readonly bytes: TokenBytes;
 
   constructor(options: BytePairTokenizerOptions) {
     super(options.special);
     this.pattern = options.pattern ?? GPT2_PATTERN;
+    if (typeof this.pattern !== 'string') {
+      throw new TokenizerError('invalid-format', 'pattern must be a string', { field: 'pattern' });
+    }
     try {
       this.regex = new RegExp(this.pattern, 'uy');
+      this.globalRegex = compilePattern(this.pattern);
     } catch (e) {
       throw new TokenizerError('invalid-format', `bad pre-tokenization pattern: ${String(e)}`, {
         field: 'pattern',
       });
     }
+    this.split = checkSplit(options.split);
+    if (!Array.isArray(options.tokens)) {
+      throw new TokenizerError('invalid-format', 'tokens must be an array', { field: 'tokens' });
+    }
+    // Ids must be dense enough (see ID_SLACK) before any table sized by them is built.
+    let size = options.tokens.length;
+    for (const id of this.specialTokens.values()) size = Math.max(size, id + 1);
+    if (size > ID_SLACK) {
+      const entries = countDefined(options.tokens) + this.specialTokens.size;
+      checkIdDensity(size, entries, 'tokens and special tokens');
+    }
     const tokens = options.tokens.slice();
+    tokens.forEach((t, id) => {
+      if (t !== undefined && (typeof t !== 'string' || t === '')) {
+        throw new TokenizerError(
+          'invalid-format',
+          `tokens[${id}] must be a non-empty byte string`,
+          {
+            field: 'tokens',
+            id,
+          },
+        );
+      }
+    });
     for (const [text, id] of this.specialTokens) {
       if (tokens[id] !== undefined) {
         throw new TokenizerError('duplicate-rank', `special token "${text}" reuses id ${id}`, {
@@ -153,6 +197,15 @@ export class BytePairTokenizer extends BaseTokenizer {
   }
 
   protected encodeOrdinary(text: string, out: number[], offsets: number[] | null, base: number) {
+    if (this.split !== undefined) {
+      const spans = splitSpans(text, this.globalRegex, this.split);
+      for (let i = 0; i < spans.length; i += 2) {
+        const before = out.length;
+        this.core.encodePiece(text.slice(spans[i], spans[i + 1]), out);
+        if (offsets !== null) this.pieceOffsets(text, spans[i]!, out, before, offsets, base);
+      }
+      return;
+    }
     const re = this.regex;
     const core = this.core;
     const n = text.length;
@@ -214,10 +267,29 @@ export class BytePairTokenizer extends BaseTokenizer {
       merges: this.core.mergeList,
       ignoreMerges: this.core.ignoreMerges,
       pattern: this.pattern,
+      split: this.split,
       special: this.specialConfig,
       specialTokens: this.specialTokens,
     });
   }
+}
+
+function checkSplit(split: unknown): SplitOptions | undefined {
+  if (split === undefined) return undefined;
+  const s = split as SplitOptions;
+  if (
+    typeof split !== 'object' ||
+    split === null ||
+    !SPLIT_BEHAVIORS.includes(s.behavior) ||
+    (s.invert !== undefined && typeof s.invert !== 'boolean')
+  ) {
+    throw new TokenizerError(
+      'invalid-format',
+      `split must be { behavior: ${SPLIT_BEHAVIORS.join(' | ')}, invert?: boolean }`,
+      { field: 'split' },
+    );
+  }
+  return { behavior: s.behavior, invert: s.invert === true };
 }
 
 function charUnits(text: string, i: number): number {

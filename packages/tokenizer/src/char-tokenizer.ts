@@ -1,5 +1,5 @@
 import { BaseTokenizer, type SpecialTokenConfig } from './base-tokenizer.js';
-import { assertIds, assertString, TokenizerError } from './errors.js';
+import { assertIds, assertString, describeValue, TokenizerError } from './errors.js';
 import { readHfRoot } from './hf-common.js';
 
 /**
@@ -48,6 +48,25 @@ export class CharTokenizer extends BaseTokenizer {
 
   constructor(chars: readonly string[], options: Omit<CharTokenizerOptions, 'minFrequency'> = {}) {
     const specials = options.specialTokens ?? [];
+    if (!Array.isArray(specials)) {
+      throw new TokenizerError('invalid-format', 'specialTokens must be an array of strings', {
+        field: 'specialTokens',
+      });
+    }
+    specials.forEach((t: unknown, i) => {
+      if (typeof t !== 'string' || t === '' || specials.indexOf(t) !== i) {
+        throw new TokenizerError(
+          'invalid-format',
+          `specialTokens[${i}] must be a new non-empty string, got ${describeValue(t)}`,
+          { field: 'specialTokens', index: i },
+        );
+      }
+    });
+    if (!Array.isArray(chars)) {
+      throw new TokenizerError('invalid-format', 'chars must be an array of characters', {
+        field: 'chars',
+      });
+    }
     const special: SpecialTokenConfig = {
       tokens: new Map(specials.map((t, i) => [t, i] as const)),
       prefix: options.prefix,
@@ -66,6 +85,23 @@ export class CharTokenizer extends BaseTokenizer {
       this.charIds.set(c, this.base + i);
     });
     this.unknown = options.unknown ?? 'error';
+    const unknown = this.unknown as unknown;
+    if (
+      unknown !== 'error' &&
+      unknown !== 'skip' &&
+      !(
+        typeof unknown === 'object' &&
+        unknown !== null &&
+        typeof this.unknown === 'object' &&
+        typeof this.unknown.token === 'string'
+      )
+    ) {
+      throw new TokenizerError(
+        'invalid-format',
+        `unknown must be 'error', 'skip' or { token }, got ${describeValue(unknown)}`,
+        { field: 'unknown' },
+      );
+    }
     if (typeof this.unknown === 'object') {
       this.unknownId = this.specialTokens.get(this.unknown.token);
       if (this.unknownId === undefined) {
@@ -120,7 +156,8 @@ export class CharTokenizer extends BaseTokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return this.specialById.get(id) ?? this.chars[id - this.base];
+    if (!Number.isInteger(id) || id < 0) return undefined;
+    return this.specialById.get(id) ?? (id >= this.base ? this.chars[id - this.base] : undefined);
   }
 
   tokenToId(token: string): number | undefined {

@@ -64,12 +64,43 @@ export function parseJson(text: string, source: string): unknown {
   }
 }
 
-/** Raises `invalid-input` unless `ids` is an array or typed array. */
+/**
+ * Raises `invalid-input` unless `ids` is an array or typed array, and `id-out-of-range` naming the
+ * index for an element of an array that is not an integer (`null`, `'0'`, `1.5`): such an element
+ * must never decode to a token. Ids outside the vocabulary are left to the caller.
+ */
 export function assertIds(ids: unknown): asserts ids is ArrayLike<number> {
-  if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView))) {
-    const got = ids === null ? 'null' : typeof ids;
-    throw new TokenizerError('invalid-input', `ids must be an array of numbers, got ${got}`, {
-      what: 'ids',
-    });
+  if (!Array.isArray(ids)) {
+    if (ids instanceof Int32Array || ids instanceof Uint32Array || ids instanceof Uint16Array)
+      return;
+    if (ids instanceof Int16Array || ids instanceof Uint8Array || ids instanceof Int8Array) return;
+    if (!ArrayBuffer.isView(ids) || ids instanceof DataView) {
+      const got = ids === null ? 'null' : typeof ids;
+      throw new TokenizerError('invalid-input', `ids must be an array of numbers, got ${got}`, {
+        what: 'ids',
+      });
+    }
   }
+  const list = ids as ArrayLike<unknown>;
+  for (let i = 0; i < list.length; i++) {
+    const id = list[i];
+    if (typeof id !== 'number' || !Number.isInteger(id)) {
+      const shown = describeValue(id);
+      throw new TokenizerError(
+        'id-out-of-range',
+        `decode: ids[${i}] is ${shown}, not an integer id`,
+        { index: i, id: shown },
+      );
+    }
+  }
+}
+
+/** A short description of any value for a message; never throws (unlike `String(value)`). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -10,7 +10,14 @@ import {
   specialConfigOf,
   templateJson,
 } from './hf-common.js';
-import { fromOnigurumaPattern, GPT2_PATTERN } from './pretokenize.js';
+import { checkIdDensity } from './ids.js';
+import {
+  fromOnigurumaPattern,
+  GPT2_PATTERN,
+  SPLIT_BEHAVIORS,
+  type SplitBehavior,
+  type SplitOptions,
+} from './pretokenize.js';
 import { byteLevelVocab, resolveMerges } from './rank-files.js';
 
 /** What {@link bpeToHfJson} writes. */
@@ -19,6 +26,7 @@ export interface BpeJsonInput {
   readonly merges: ReadonlyArray<readonly [number, number, number]>;
   readonly ignoreMerges: boolean;
   readonly pattern: string;
+  readonly split: SplitOptions | undefined;
   readonly special: SpecialTokenConfig;
   readonly specialTokens: ReadonlyMap<string, number>;
 }
@@ -32,8 +40,12 @@ export function bpeToHfJson(input: BpeJsonInput): object {
   input.tokens.forEach((bytes, id) => {
     if (bytes !== undefined) vocab[byteStringToUnicode(bytes)] = id;
   });
+  // Without Hugging Face split settings the tokenizer keeps only the pattern's matches
+  // (tiktoken), which is `Removed` with `invert`; ByteLevel's own regex is GPT-2's, Isolated.
+  const split = input.split ?? { behavior: 'Removed', invert: true };
+  const isolated = split.behavior === 'Isolated' && split.invert !== true;
   const preTokenizer =
-    input.pattern === GPT2_PATTERN
+    input.pattern === GPT2_PATTERN && (isolated || input.split === undefined)
       ? { ...BYTE_LEVEL, use_regex: true }
       : {
           type: 'Sequence',
@@ -41,8 +53,8 @@ export function bpeToHfJson(input: BpeJsonInput): object {
             {
               type: 'Split',
               pattern: { Regex: input.pattern },
-              behavior: 'Isolated',
-              invert: false,
+              behavior: split.behavior,
+              invert: split.invert === true,
             },
             { ...BYTE_LEVEL, use_regex: false },
           ],
@@ -71,9 +83,11 @@ export function bpeToHfJson(input: BpeJsonInput): object {
   };
 }
 
-function patternOf(pre: unknown): string {
+/** The pattern and `Split` settings of a `pre_tokenizer` section. */
+function patternOf(pre: unknown): { pattern: string; split: SplitOptions } {
   const where = { field: 'pre_tokenizer' };
   const p = expectObject(pre, 'pre_tokenizer');
+  const isolated: SplitOptions = { behavior: 'Isolated', invert: false };
   if (p.type === 'ByteLevel') {
     if (p.add_prefix_space === true) {
       throw new TokenizerError(
@@ -82,7 +96,8 @@ function patternOf(pre: unknown): string {
         where,
       );
     }
-    return p.use_regex === false ? '[\\s\\S]+' : GPT2_PATTERN;
+    // ByteLevel's regex splits as Split(GPT-2 pattern, Isolated) does.
+    return { pattern: p.use_regex === false ? '[\\s\\S]+' : GPT2_PATTERN, split: isolated };
   }
   const list = p.type === 'Sequence' && Array.isArray(p.pretokenizers) ? p.pretokenizers : [];
   const split = list.length === 2 ? expectObject(list[0], 'pre_tokenizer.pretokenizers[0]') : {};
@@ -90,21 +105,38 @@ function patternOf(pre: unknown): string {
   const pat = expectObject(split.pattern ?? {}, 'pre_tokenizer.pretokenizers[0].pattern');
   const ok =
     split.type === 'Split' &&
-    split.behavior === 'Isolated' &&
-    split.invert !== true &&
     last.type === 'ByteLevel' &&
     last.use_regex === false &&
     last.add_prefix_space !== true;
   if (!ok || (typeof pat.Regex !== 'string' && typeof pat.String !== 'string')) {
     throw new TokenizerError(
       'unsupported',
-      'pre_tokenizer: expected ByteLevel or Sequence[Split(Isolated), ByteLevel(use_regex: false)]',
+      'pre_tokenizer: expected ByteLevel or Sequence[Split, ByteLevel(use_regex: false)]',
       where,
     );
   }
-  return typeof pat.Regex === 'string'
-    ? fromOnigurumaPattern(pat.Regex)
-    : (pat.String as string).replace(/[\\^$*+?.()|[\]{}]/g, '\\$&');
+  if (!SPLIT_BEHAVIORS.includes(split.behavior as SplitBehavior)) {
+    throw new TokenizerError(
+      'unsupported',
+      `pre_tokenizer.pretokenizers[0].behavior must be one of ${SPLIT_BEHAVIORS.join(', ')}`,
+      { field: 'pre_tokenizer.pretokenizers[0].behavior' },
+    );
+  }
+  if (split.invert !== undefined && typeof split.invert !== 'boolean') {
+    throw new TokenizerError(
+      'invalid-format',
+      'pre_tokenizer.pretokenizers[0].invert must be a boolean',
+      { field: 'pre_tokenizer.pretokenizers[0].invert' },
+    );
+  }
+  const pattern =
+    typeof pat.Regex === 'string'
+      ? fromOnigurumaPattern(pat.Regex)
+      : (pat.String as string).replace(/[\\^$*+?.()|[\]{}]/g, '\\$&');
+  return {
+    pattern,
+    split: { behavior: split.behavior as SplitBehavior, invert: split.invert === true },
+  };
 }
 
 /** Reads a Hugging Face `tokenizer.json` (text or object) whose model is byte-level BPE. */
@@ -151,11 +183,16 @@ export function bpeFromHfJson(json: string | object): BytePairTokenizerOptions {
   const ordinary: Record<string, unknown> = {};
   for (const [t, id] of Object.entries(vocab)) if (specialTokens.get(t) !== id) ordinary[t] = id;
   const { tokens, ids } = byteLevelVocab(ordinary, 'model.vocab');
+  let size = tokens.length;
+  for (const id of specialTokens.values()) size = Math.max(size, id + 1);
+  checkIdDensity(size, ids.size + specialTokens.size, 'model.vocab and added_tokens');
+  const { pattern, split } = patternOf(root.pre_tokenizer ?? { type: 'ByteLevel' });
   return {
     tokens,
     merges: resolveMerges(model.merges ?? [], ids, 'model.merges'),
     ignoreMerges: model.ignore_merges === true,
-    pattern: patternOf(root.pre_tokenizer ?? { type: 'ByteLevel' }),
+    pattern,
+    split,
     special,
   };
 }

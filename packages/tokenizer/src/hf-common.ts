@@ -1,5 +1,6 @@
 import type { SpecialTokenConfig } from './base-tokenizer.js';
 import { parseJson, TokenizerError } from './errors.js';
+import { checkTokenId } from './ids.js';
 
 type Json = Record<string, unknown>;
 
@@ -104,16 +105,17 @@ export function specialConfigOf(root: Json): SpecialTokenConfig {
   const tokens = new Map<string, number>();
   added.forEach((entry: unknown, i) => {
     const e = expectObject(entry, `added_tokens[${i}]`);
-    if (typeof e.content !== 'string' || !Number.isInteger(e.id)) {
+    if (typeof e.content !== 'string' || e.content === '') {
       throw new TokenizerError(
         'invalid-format',
-        `tokenizer.json: added_tokens[${i}] needs content and id`,
-        {
-          field: `added_tokens[${i}]`,
-        },
+        `tokenizer.json: added_tokens[${i}].content must be a non-empty string`,
+        { field: `added_tokens[${i}].content` },
       );
     }
-    tokens.set(e.content, e.id as number);
+    checkTokenId(e.id, `tokenizer.json: added_tokens[${i}].id`, {
+      field: `added_tokens[${i}].id`,
+    });
+    tokens.set(e.content, e.id);
   });
   const { prefix, suffix } = templateOf(root.post_processor);
   const padding = root.padding as Json | null | undefined;

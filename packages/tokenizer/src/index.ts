@@ -9,12 +9,15 @@ export {
   type UnknownCharPolicy,
 } from './char-tokenizer.js';
 export { TokenizerError, type TokenizerErrorReason } from './errors.js';
+export { ID_SLACK, MAX_TOKEN_ID } from './ids.js';
 export {
   CL100K_PATTERN,
   fromOnigurumaPattern,
   GPT2_PATTERN,
   O200K_PATTERN,
   pretokenize,
+  type SplitBehavior,
+  type SplitOptions,
 } from './pretokenize.js';
 export type { BpeTables, JsTiktokenRanks } from './rank-files.js';
 export type {

@@ -60,3 +60,102 @@ export function fromOnigurumaPattern(pattern: string): string {
     .replace(/(\{\d+(?:,\d*)?\})\+/g, '$1')
     .replace(/(?<!\\)([?*+])\+/g, '$1');
 }
+
+/**
+ * How Hugging Face's `Split` pre-tokenizer treats the pattern's matches (its
+ * `SplitDelimiterBehavior`): on `'the-final--countdown'` split by `-`, `Removed` gives
+ * `the final countdown`, `Isolated` `the - final - - countdown`, `MergedWithPrevious`
+ * `the- final- - countdown`, `MergedWithNext` `the -final - -countdown`, `Contiguous`
+ * `the - final -- countdown`.
+ */
+export type SplitBehavior =
+  | 'Removed'
+  | 'Isolated'
+  | 'MergedWithPrevious'
+  | 'MergedWithNext'
+  | 'Contiguous';
+
+/** Hugging Face `Split` settings: the behavior, and `invert` (the pattern marks what to keep). */
+export interface SplitOptions {
+  readonly behavior: SplitBehavior;
+  /** Swap the roles of matched and unmatched text. Default false. */
+  readonly invert?: boolean;
+}
+
+export const SPLIT_BEHAVIORS: readonly SplitBehavior[] = [
+  'Removed',
+  'Isolated',
+  'MergedWithPrevious',
+  'MergedWithNext',
+  'Contiguous',
+];
+
+/**
+ * The `[start, end)` spans (flat pairs) that Hugging Face tokenizers' `Split` pre-tokenizer cuts
+ * `text` into, exactly as its Rust code does: the pattern's matches are found as Oniguruma's
+ * `find_iter` finds them (an empty match right after the previous match is skipped), the text
+ * between matches is kept as unmatched pieces, `invert` swaps matched and unmatched, the behavior
+ * removes, isolates or merges the matched pieces, and empty pieces are dropped.
+ *
+ * @param re - the pattern compiled with the `g` and `u` flags (see {@link compilePattern}).
+ */
+export function splitSpans(text: string, re: RegExp, split: SplitOptions): number[] {
+  const n = text.length;
+  if (n === 0) return [];
+  // find_matches: (start, end, isMatch) covering the whole text.
+  const pieces: Array<[number, number, boolean]> = [];
+  let prev = 0;
+  let lastEnd = 0;
+  let lastMatchEnd = -1;
+  while (lastEnd <= n) {
+    re.lastIndex = lastEnd;
+    const m = re.exec(text);
+    if (m === null) break;
+    const s = m.index;
+    const e = s + m[0].length;
+    if (e === s && lastMatchEnd === e) {
+      const c = text.charCodeAt(lastEnd);
+      const pair = c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(lastEnd + 1) & 0xfc00) === 0xdc00;
+      lastEnd += pair ? 2 : 1;
+      continue;
+    }
+    lastEnd = e;
+    lastMatchEnd = e;
+    if (prev !== s) pieces.push([prev, s, false]);
+    pieces.push([s, e, true]);
+    prev = e;
+  }
+  if (prev !== n) pieces.push([prev, n, false]);
+  if (split.invert === true) for (const p of pieces) p[2] = !p[2];
+  const out: Array<[number, number, boolean]> = [];
+  const behavior = split.behavior;
+  if (behavior === 'Isolated') {
+    for (const p of pieces) out.push([p[0], p[1], false]);
+  } else if (behavior === 'Removed') {
+    out.push(...pieces);
+  } else if (behavior === 'Contiguous' || behavior === 'MergedWithPrevious') {
+    let previousMatch = false;
+    for (const [s, e, isMatch] of pieces) {
+      const merge =
+        behavior === 'Contiguous' ? isMatch === previousMatch : isMatch && !previousMatch;
+      const last = out[out.length - 1];
+      if (merge && last !== undefined) last[1] = e;
+      else out.push([s, e, false]);
+      previousMatch = isMatch;
+    }
+  } else {
+    // MergedWithNext: the same fold from the right, merging a match into the piece after it.
+    let previousMatch = false;
+    for (let i = pieces.length - 1; i >= 0; i--) {
+      const [s, e, isMatch] = pieces[i]!;
+      const last = out[out.length - 1];
+      if (isMatch && !previousMatch && last !== undefined) last[0] = s;
+      else out.push([s, e, false]);
+      previousMatch = isMatch;
+    }
+    out.reverse();
+  }
+  const spans: number[] = [];
+  for (const [s, e, remove] of out) if (!remove && e > s) spans.push(s, e);
+  return spans;
+}

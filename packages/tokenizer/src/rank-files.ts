@@ -1,5 +1,6 @@
 import { base64ToByteString, unicodeToByteString } from './bytes.js';
 import { parseJson, TokenizerError } from './errors.js';
+import { checkIdDensity, checkTokenId } from './ids.js';
 
 /** A byte-level BPE vocabulary: id → byte string, optional explicit merges `[left, right, result]`. */
 export interface BpeTables {
@@ -21,9 +22,7 @@ function addRank(
   rank: number,
   where: Record<string, string | number>,
 ): void {
-  if (!Number.isInteger(rank) || rank < 0 || rank > 0x3fffffff) {
-    throw new TokenizerError('invalid-format', `${where.source}: bad rank "${rank}"`, where);
-  }
+  checkTokenId(rank, `${where.source}: rank`, where);
   if (tokens[rank] !== undefined) {
     throw new TokenizerError('duplicate-rank', `${where.source}: rank ${rank} appears twice`, {
       ...where,
@@ -70,6 +69,7 @@ export function parseTiktokenRanks(text: string, source = 'tiktoken ranks'): Bpe
     }
     addRank(tokens, seen, bytes, Number(parts[1]), where);
   }
+  checkIdDensity(tokens.length, seen.size, source);
   return { tokens };
 }
 
@@ -113,6 +113,7 @@ export function parseJsTiktokenRanks(
       addRank(tokens, seen, bytes, first + k - 2, where);
     }
   }
+  checkIdDensity(tokens.length, seen.size, source);
   return { tokens };
 }
 
@@ -142,6 +143,7 @@ export function byteLevelVocab(
     addRank(tokens, seen, bytes, id as number, { source, token });
     ids.set(token, id as number);
   }
+  checkIdDensity(tokens.length, seen.size, source);
   return { tokens, ids };
 }
 

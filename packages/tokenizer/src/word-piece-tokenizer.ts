@@ -9,6 +9,7 @@ import {
   specialConfigOf,
   templateJson,
 } from './hf-common.js';
+import { checkIdDensity, checkTokenId } from './ids.js';
 
 /** Everything that defines a {@link WordPieceTokenizer}. */
 export interface WordPieceOptions extends BertNormalization {
@@ -32,7 +33,32 @@ export interface WordPieceOptions extends BertNormalization {
 const BERT_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 
 function toMap(vocab: WordPieceOptions['vocab']): Map<string, number> {
-  if (vocab instanceof Map) return new Map(vocab);
+  if (vocab instanceof Map) {
+    const map = new Map<string, number>();
+    const owner = new Map<number, string>();
+    for (const [t, id] of vocab) {
+      if (typeof t !== 'string') {
+        throw new TokenizerError('invalid-format', 'vocab tokens must be strings', {
+          field: 'vocab',
+        });
+      }
+      checkTokenId(id, `vocab[${JSON.stringify(t)}]`, { field: 'vocab', token: t });
+      const other = owner.get(id);
+      if (other !== undefined) {
+        throw new TokenizerError(
+          'duplicate-rank',
+          `vocab: ${JSON.stringify(other)} and ${JSON.stringify(t)} share id ${id}`,
+          { field: 'vocab', id },
+        );
+      }
+      owner.set(id, t);
+      map.set(t, id);
+    }
+    let size = 0;
+    for (const id of owner.keys()) size = Math.max(size, id + 1);
+    checkIdDensity(size, owner.size, 'vocab');
+    return map;
+  }
   if (!Array.isArray(vocab)) {
     throw new TokenizerError('invalid-format', 'vocab must be an array or a Map', {
       field: 'vocab',
@@ -109,6 +135,16 @@ export class WordPieceTokenizer extends BaseTokenizer {
     this.unkId = unk;
     this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? '##';
     this.maxInputCharsPerWord = options.maxInputCharsPerWord ?? 100;
+    if (!Number.isInteger(this.maxInputCharsPerWord) || this.maxInputCharsPerWord < 0) {
+      throw new TokenizerError('invalid-format', 'maxInputCharsPerWord must be an integer ≥ 0', {
+        field: 'maxInputCharsPerWord',
+      });
+    }
+    if (typeof this.continuingSubwordPrefix !== 'string') {
+      throw new TokenizerError('invalid-format', 'continuingSubwordPrefix must be a string', {
+        field: 'continuingSubwordPrefix',
+      });
+    }
     const lowercase = options.lowercase ?? true;
     this.normalization = {
       lowercase,
@@ -146,14 +182,15 @@ export class WordPieceTokenizer extends BaseTokenizer {
     const vocab = expectObject(model.vocab, 'model.vocab');
     const map = new Map<string, number>();
     for (const [t, id] of Object.entries(vocab)) {
-      if (!Number.isInteger(id)) {
-        throw new TokenizerError('invalid-format', `model.vocab["${t}"] is not an integer id`, {
-          field: 'model.vocab',
-          token: t,
-        });
-      }
-      map.set(t, id as number);
+      checkTokenId(id, `tokenizer.json: model.vocab[${JSON.stringify(t)}]`, {
+        field: 'model.vocab',
+        token: t,
+      });
+      map.set(t, id);
     }
+    let size = 0;
+    for (const id of map.values()) size = Math.max(size, id + 1);
+    checkIdDensity(size, map.size, 'model.vocab');
     const norm = root.normalizer ? expectObject(root.normalizer, 'normalizer') : {};
     const special = specialConfigOf(root);
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
