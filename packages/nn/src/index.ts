@@ -9,6 +9,7 @@ export {
   silu,
 } from './activations.js';
 export { Dense, type DenseOptions } from './dense.js';
+export { parseJsonFile } from './json-file.js';
 export {
   ArgumentError,
   formatShape,
@@ -70,7 +71,10 @@ export {
   f32ToF16,
   loadSafetensors,
   MAX_HEADER_BYTES,
+  readSafetensorsHeader,
   type SafetensorsDtype,
+  type SafetensorsHeader,
+  type SafetensorsHeaderEntry,
   type SafetensorsWriteDtype,
   type StateDictToSafetensorsOptions,
   safetensorsToStateDict,

@@ -65,8 +65,31 @@ export interface TensorToEncode {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Parses and checks a safetensors buffer; throws {@link SafetensorsError} naming the tensor. */
-export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+/** One entry of a safetensors header, checked against the buffer but not decoded. */
+export interface SafetensorsHeaderEntry {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte range of the data, relative to the first byte after the header. */
+  begin: number;
+  end: number;
+}
+
+/** A parsed and checked safetensors header: what {@link decodeSafetensors} would decode. */
+export interface SafetensorsHeader {
+  /** Entries in the order of their data offsets. */
+  entries: SafetensorsHeaderEntry[];
+  metadata?: Record<string, string>;
+  /** Offset of the data section in the buffer (8 + the header length). */
+  dataStart: number;
+}
+
+/**
+ * Parses and checks a safetensors header (names, dtypes, shapes, offsets against the buffer's
+ * length, no overlaps) without decoding or copying any tensor data: a cheap look at what a file
+ * holds before anything is allocated for it. Throws {@link SafetensorsError} naming the tensor.
+ */
+export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array))
     throw new SafetensorsError('invalid-header', 'expected a Uint8Array');
   if (bytes.length < 8) {
@@ -104,7 +127,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   }
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
-  const entries: [string, SafetensorsDtype, number[], number, number][] = [];
+  const entries: SafetensorsHeaderEntry[] = [];
   let metadata: Record<string, string> | undefined;
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -115,7 +138,8 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
       throw new SafetensorsError('invalid-header', 'entry is not an object', name);
     }
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) {
+    // An own-property check: `"__proto__"` or `"toString"` is not a dtype.
+    if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) {
       throw new SafetensorsError(
         'unsupported-dtype',
         `dtype ${JSON.stringify(dtype)} is not one of ${Object.keys(ITEM_SIZE).join(', ')}`,
@@ -157,27 +181,44 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
         name,
       );
     }
-    entries.push([name, dtype as SafetensorsDtype, shape as number[], begin, end]);
+    entries.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
-  entries.sort((a, b) => a[3] - b[3] || a[4] - b[4]);
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1]!;
     const cur = entries[i]!;
-    if (cur[3] < prev[4]) {
+    if (cur.begin < prev.end) {
       throw new SafetensorsError(
         'overlap',
-        `data [${cur[3]}, ${cur[4]}] overlaps '${prev[0]}' [${prev[3]}, ${prev[4]}]`,
-        cur[0],
+        `data [${cur.begin}, ${cur.end}] overlaps '${prev.name}' [${prev.begin}, ${prev.end}]`,
+        cur.name,
       );
     }
   }
+  return metadata === undefined ? { entries, dataStart } : { entries, metadata, dataStart };
+}
+
+/** Parses and checks a safetensors buffer; throws {@link SafetensorsError} naming the tensor. */
+export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+  const { entries, metadata, dataStart } = readSafetensorsHeader(bytes);
   const tensors: Record<string, DecodedTensor> = {};
-  for (const [name, dtype, shape, begin, end] of entries) {
+  for (const { name, dtype, shape, begin, end } of entries) {
     // slice() copies into a fresh, aligned buffer.
     const chunk = bytes.slice(dataStart + begin, dataStart + end);
-    tensors[name] = { dtype, shape, ...decodeData(chunk, dtype, name) };
+    // defineProperty: a tensor named `__proto__` is an own entry, not the record's prototype.
+    defineEntry(tensors, name, { dtype, shape, ...decodeData(chunk, dtype, name) });
   }
   return metadata === undefined ? { tensors } : { tensors, metadata };
+}
+
+/** `record[name] = value` as an own, enumerable property, even for `__proto__`. */
+function defineEntry<T>(record: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(record, name, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function checkMetadata(raw: unknown): Record<string, string> {
@@ -342,7 +383,11 @@ export function encodeSafetensors(
       );
     }
     const size = count * ITEM_SIZE[dtype];
-    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + size] };
+    defineEntry(header, name, {
+      dtype,
+      shape: [...t.shape],
+      data_offsets: [offset, offset + size],
+    });
     plan.push([t, dtype, offset]);
     offset += size;
   }
@@ -419,7 +464,7 @@ export function safetensorsToStateDict(bytes: Uint8Array): {
   const decoded = decodeSafetensors(bytes);
   const state: Record<string, tf.Tensor> = {};
   for (const [name, t] of Object.entries(decoded.tensors))
-    state[name] = tf.tensor(t.data, t.shape, t.tfDtype);
+    defineEntry(state, name, tf.tensor(t.data, t.shape, t.tfDtype));
   return decoded.metadata === undefined ? { state } : { state, metadata: decoded.metadata };
 }
 
