@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AlibiBias, RotaryEmbedding } from '@tformer/embeddings';
 import { Dense, type Initializer, Module, type Rng, type RngOption, resolveRng } from '@tformer/nn';
+import type { AttentionHooks } from './attention-hooks.js';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product-attention.js';
@@ -82,6 +83,11 @@ export interface MultiHeadAttentionCall {
   positions?: tf.Tensor2D;
   /** Also return the attention probabilities `[B, H, T, S]` (for interpretability). */
   returnAttentionWeights?: boolean;
+  /**
+   * Read or replace `weights` `[B, H, T, S]` and `headOutput` `[B, H, T, dv]` during this call
+   * (see {@link AttentionHooks}). A `weights` hook needs an exact (not memory-efficient) kernel.
+   */
+  hooks?: AttentionHooks;
 }
 
 /**
@@ -230,6 +236,11 @@ export class MultiHeadAttention extends Module {
     if (call.positions) checkPositions(call.positions, c.position, B, T);
     // Cross-attention with a filled cache: the memory's keys/values were projected before.
     const cached = !selfAttention && call.cache && call.cache.length > 0 ? call.cache : undefined;
+    const hooks = call.hooks;
+    const wantWeights = call.returnAttentionWeights === true || hooks?.weights !== undefined;
+    if (hooks?.weights && c.memoryEfficient) {
+      throw new AttentionArgumentError('call.hooks.weights', 'memoryEfficient false', true);
+    }
     const dropout = this.training ? c.dropout : 0;
     const seed = dropout > 0 ? this.#rng.nextUint32() : 0;
     const result = tf.tidy(() => {
@@ -261,16 +272,26 @@ export class MultiHeadAttention extends Module {
         seed,
         memoryEfficient: c.memoryEfficient,
         kernel: c.kernel,
-        returnAttentionWeights: call.returnAttentionWeights === true,
+        returnAttentionWeights: wantWeights,
       }) as tf.Tensor4D | AttentionResult;
-      const heads = attended instanceof tf.Tensor ? attended : attended.output;
+      let heads = attended instanceof tf.Tensor ? attended : attended.output;
+      let weights = attended instanceof tf.Tensor ? undefined : attended.weights;
+      if (hooks) {
+        const patched = hooked(hooks.weights, 'weights', weights);
+        if (patched !== weights) {
+          weights = patched as tf.Tensor4D;
+          heads = tf.matMul(weights, repeatKVHeads(v, c.numHeads)) as tf.Tensor4D; // [B, H, T, dv]
+        }
+        heads = hooked(hooks.headOutput, 'headOutput', heads) as tf.Tensor4D;
+      }
       const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [
         B,
         T,
         c.numHeads * c.valueHeadSize,
       ]); // [B, T, H·dv]
       const output = this.output.apply(merged) as tf.Tensor3D; // [B, T, outputDim]
-      return attended instanceof tf.Tensor ? { output } : { output, weights: attended.weights };
+      // Only what the caller asked for leaves the tidy: a hook's weights are disposed here.
+      return call.returnAttentionWeights && weights ? { output, weights } : { output };
     });
     return call.returnAttentionWeights
       ? (result as { output: tf.Tensor3D; weights: tf.Tensor4D })
@@ -285,6 +306,33 @@ export class MultiHeadAttention extends Module {
   static fromConfig(config: MultiHeadAttentionConfig, rng?: RngOption): MultiHeadAttention {
     return new MultiHeadAttention({ ...config, rng });
   }
+}
+
+/** A hook's replacement for `x` (checked to have its shape), or `x` itself. */
+function hooked<T extends tf.Tensor | undefined>(
+  hook: ((t: tf.Tensor) => tf.Tensor | undefined | void) | undefined,
+  name: string,
+  x: T,
+): tf.Tensor | T {
+  if (!hook || !x) return x;
+  const replacement = hook(x);
+  if (!replacement) return x;
+  if (replacement.dtype !== x.dtype || replacement.shape.join() !== x.shape.join()) {
+    throw new AttentionShapeError(
+      `hook '${(hook as { point?: string }).point ?? name}' result`,
+      `${x.dtype} [${x.shape.join(', ')}]`,
+      replacement.shape,
+    );
+  }
+  return replacement;
+}
+
+/** `[B, Hkv, S, d]` → `[B, H, S, d]`: query head h reads key/value head ⌊h / (H / Hkv)⌋. */
+function repeatKVHeads(v: tf.Tensor4D, heads: number): tf.Tensor4D {
+  const [B, Hkv, S, d] = v.shape;
+  if (Hkv === heads) return v;
+  const tiled = tf.tile(tf.expandDims(v, 2), [1, 1, heads / Hkv, 1, 1]); // [B, Hkv, g, S, d]
+  return tf.reshape(tiled, [B, heads, S, d]);
 }
 
 /** `[B, L, heads·d]` → `[B, heads, L, d]`. */

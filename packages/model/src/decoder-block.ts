@@ -8,6 +8,7 @@ import {
   splitBlockOptions,
 } from './block-config.js';
 import type { LayerCache } from './decoder-cache.js';
+import { type LocalHooks, runHook, scopeHooks } from './hooks.js';
 
 export interface DecoderBlockCall {
   /** Encoder output `[B, S, dModel]` that cross-attention reads. */
@@ -21,6 +22,8 @@ export interface DecoderBlockCall {
    * cross-attention keys/values of `memory` (`cross`, computed at the first call, reused after).
    */
   cache?: LayerCache;
+  /** Hooks of this block by local name ({@link DecoderBlock.HOOK_POINTS}); a model makes them. */
+  hooks?: LocalHooks;
 }
 
 /**
@@ -32,6 +35,10 @@ export interface DecoderBlockCall {
  * Arguments: {@link BlockConfig} plus initializers and `rng`.
  * Call: `apply(y [B, T, dModel], { memory [B, S, dModel], memoryMask, mask, cache })` →
  * `[B, T, dModel]`.
+ * Hook points ({@link DecoderBlock.HOOK_POINTS}): `residPre`, `selfAttn.weights` `[B, nh, T, T]`,
+ * `selfAttn.headOutput`, `selfAttnOut`, `crossAttn.weights` `[B, nh, T, S]`,
+ * `crossAttn.headOutput`, `crossAttnOut`, `mlpOut` (each sub-layer's output before its residual),
+ * `residPost`.
  *
  * @example
  * ```ts
@@ -48,6 +55,19 @@ export class DecoderBlock extends Module {
   readonly ffn: FeedForward | SwiGLU;
   readonly ln3: LayerNorm;
   readonly dropout: Dropout;
+
+  /** Hook points of a decoder block, after its path (`decoder.layers.0.`). */
+  static readonly HOOK_POINTS = [
+    'residPre',
+    'selfAttn.weights',
+    'selfAttn.headOutput',
+    'selfAttnOut',
+    'crossAttn.weights',
+    'crossAttn.headOutput',
+    'crossAttnOut',
+    'mlpOut',
+    'residPost',
+  ] as const;
 
   constructor(options: BlockConfig & BlockInit) {
     super();
@@ -96,25 +116,33 @@ export class DecoderBlock extends Module {
 
   apply(y: tf.Tensor, call: DecoderBlockCall): tf.Tensor {
     return tf.tidy(() => {
+      const hooks = call.hooks;
       const sublayers: ((h: tf.Tensor) => tf.Tensor)[] = [
-        (h) => this.selfAttn.apply(h, { causal: true, mask: call.mask, cache: call.cache?.self }),
+        (h) =>
+          this.selfAttn.apply(h, {
+            causal: true,
+            mask: call.mask,
+            cache: call.cache?.self,
+            hooks: hooks && scopeHooks(hooks, 'selfAttn.'),
+          }),
         (h) =>
           this.crossAttn.apply(h, {
             value: call.memory,
             mask: call.memoryMask,
             cache: call.cache?.cross,
+            hooks: hooks && scopeHooks(hooks, 'crossAttn.'),
           }),
         (h) => this.ffn.apply(h),
       ];
       const norms = [this.ln1, this.ln2, this.ln3];
-      let h = y;
+      const outs = ['selfAttnOut', 'crossAttnOut', 'mlpOut'];
+      let h = runHook(hooks, 'residPre', y);
       sublayers.forEach((sublayer, i) => {
         const norm = norms[i]!;
-        h = this.config.preNorm
-          ? tf.add(h, this.dropout.apply(sublayer(norm.apply(h))))
-          : norm.apply(tf.add(h, this.dropout.apply(sublayer(h))));
+        const out = (x: tf.Tensor) => runHook(hooks, outs[i]!, this.dropout.apply(sublayer(x)));
+        h = this.config.preNorm ? tf.add(h, out(norm.apply(h))) : norm.apply(tf.add(h, out(h)));
       });
-      return h;
+      return runHook(hooks, 'residPost', h);
     });
   }
 

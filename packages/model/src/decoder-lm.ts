@@ -20,6 +20,7 @@ import {
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
 import { ModelArgumentError } from './errors.js';
+import { bindHooks, type Hooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
 import { TransformerBlock } from './transformer-block.js';
 
 export interface DecoderLMCall {
@@ -32,6 +33,12 @@ export interface DecoderLMCall {
   positions?: tf.Tensor2D;
   /** Key mask `[B, S]` over every position attended (cached and new), non-zero = real token. */
   mask?: tf.Tensor;
+  /**
+   * Hooks that read or replace named activations during this call (see {@link HookFn} and
+   * {@link DecoderLM.hookPoints}): `wte.output`, `blocks.N.residPre`, `blocks.N.attn.weights`, …,
+   * `lnF.output`.
+   */
+  hooks?: Hooks;
 }
 
 /**
@@ -42,7 +49,9 @@ export interface DecoderLMCall {
  * by 1/√(2N). Parameters: `wte.embeddings`, `wpe.embeddings`, `blocks.N.*`, `lnF.*`, `head.*` (untied only).
  *
  * Arguments: {@link DecoderLMConfig} and an optional `rng` (seed) for the initial weights.
- * Call: `apply(ids [B, T] int32, { cache, positions, mask })` → logits `[B, T, vocabSize]`.
+ * Call: `apply(ids [B, T] int32, { cache, positions, mask, hooks })` → logits `[B, T, vocabSize]`.
+ * Hook points ({@link hookPoints}): `wte.output` (token embeddings `[B, T, C]`, before
+ * positions), `blocks.N.*` (see `TransformerBlock.HOOK_POINTS`), `lnF.output` (final hidden).
  *
  * @example
  * ```ts
@@ -143,10 +152,11 @@ export class DecoderLM extends Module {
         past > 0 ? `${past} cached + ${T} new` : T,
       );
     }
+    const hooks = bindHooks(call.hooks, this.hookPoints());
     return tf.tidy(() => {
       const positions =
         call.positions ?? (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D); // [1, T]
-      let x = this.wte.apply(ids); // [B, T, C]
+      let x = runHook(hooks, 'wte.output', this.wte.apply(ids)); // [B, T, C]
       if (this.wpe) x = tf.add(x, this.wpe.apply(positions)); // [B|1, T, C] broadcasts over B
       x = this.drop.apply(x);
       const rope = this.config.position === 'rope' ? positions : undefined;
@@ -156,10 +166,20 @@ export class DecoderLM extends Module {
           mask: call.mask,
           positions: rope,
           cache: call.cache?.layers[i],
+          hooks: hooks && scopeHooks(hooks, `blocks.${i}.`),
         });
       });
-      return this.lnF.apply(x);
+      return runHook(hooks, 'lnF.output', this.lnF.apply(x));
     });
+  }
+
+  /** Every hook-point name of this model, in forward order. */
+  hookPoints(): string[] {
+    return [
+      'wte.output',
+      ...stackHookPoints('blocks.', this.config.numLayers, TransformerBlock.HOOK_POINTS),
+      'lnF.output',
+    ];
   }
 
   /** Hidden states `[..., dModel]` → logits `[..., vocabSize]` (tied or separate head). */

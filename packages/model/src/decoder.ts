@@ -11,6 +11,7 @@ import {
 import { DecoderBlock } from './decoder-block.js';
 import type { DecoderCache } from './decoder-cache.js';
 import type { EncoderConfig } from './encoder.js';
+import { type LocalHooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
 
 export interface DecoderCall {
   /** Encoder output `[B, S, dModel]`. */
@@ -24,6 +25,8 @@ export interface DecoderCall {
    * cross-attention keys/values of `memory` (projected at the first call: one cache, one memory).
    */
   cache?: DecoderCache;
+  /** Hooks by local name (`layers.0.crossAttn.weights`, `norm.output`; see `hookPoints`). */
+  hooks?: LocalHooks;
 }
 
 /**
@@ -75,10 +78,22 @@ export class Decoder extends Module {
     return tf.tidy(() => {
       let h = y;
       [...this.layers].forEach((layer, i) => {
-        h = layer.apply(h, { ...call, cache: call.cache?.layers[i] });
+        h = layer.apply(h, {
+          ...call,
+          cache: call.cache?.layers[i],
+          hooks: call.hooks && scopeHooks(call.hooks, `layers.${i}.`),
+        });
       });
-      return this.norm ? this.norm.apply(h) : h;
+      return this.norm ? runHook(call.hooks, 'norm.output', this.norm.apply(h)) : h;
     });
+  }
+
+  /** Hook points, after the decoder's path: `layers.N.<block point>`, `norm.output` (pre-LN). */
+  hookPoints(): string[] {
+    return [
+      ...stackHookPoints('layers.', this.numLayers, DecoderBlock.HOOK_POINTS),
+      ...(this.norm ? ['norm.output'] : []),
+    ];
   }
 
   getConfig(): ResolvedBlockConfig & { numLayers: number } {

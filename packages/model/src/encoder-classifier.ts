@@ -18,6 +18,7 @@ import {
   resolvedBlockOptions,
 } from './block-config.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
+import { bindHooks, type Hooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
 import { TransformerBlock } from './transformer-block.js';
 
 /** Configuration of {@link EncoderClassifier}. */
@@ -112,7 +113,8 @@ function blockFields(c: ResolvedEncoderClassifierConfig): BlockConfig {
  * `posEmbed`, `blocks.N.*`, `hidden` (if hiddenDim > 0), `classifier`.
  *
  * Arguments: {@link EncoderClassifierConfig}; preset `ENCODER_CLASSIFIER_PRESETS.kerasTextClassification`.
- * Call: `apply(ids [B, T] int32)` → logits `[B, numClasses]`.
+ * Call: `apply(ids [B, T] int32, { hooks })` → logits `[B, numClasses]`. Hook points
+ * ({@link hookPoints}): `tokenEmbed.output`, `blocks.N.*` (see `TransformerBlock.HOOK_POINTS`).
  *
  * @example
  * ```ts
@@ -171,7 +173,7 @@ export class EncoderClassifier extends Module {
   }
 
   /** Logits `[B, numClasses]` for ids `[B, T]`. */
-  apply(ids: tf.Tensor): tf.Tensor {
+  apply(ids: tf.Tensor, { hooks }: { hooks?: Hooks } = {}): tf.Tensor {
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new ModelArgumentError('ids', 'an int32 tensor [B, T]', `${ids.dtype} [${ids.shape}]`);
     }
@@ -183,17 +185,29 @@ export class EncoderClassifier extends Module {
         T,
       );
     }
+    const bound = bindHooks(hooks, this.hookPoints());
     return tf.tidy(() => {
       const positions = tf.range(0, T, 1, 'int32'); // [T]
-      let x = tf.add(this.tokenEmbed.apply(ids), this.posEmbed.apply(positions)); // [B, T, C]
+      const tokens = runHook(bound, 'tokenEmbed.output', this.tokenEmbed.apply(ids)); // [B, T, C]
+      let x = tf.add(tokens, this.posEmbed.apply(positions)); // [B, T, C]
       const pad = this.config.padTokenId;
       const keep = pad === undefined ? undefined : tf.notEqual(ids, pad); // [B, T]
-      for (const block of this.blocks) x = block.apply(x, { mask: keep });
+      [...this.blocks].forEach((block, i) => {
+        x = block.apply(x, { mask: keep, hooks: bound && scopeHooks(bound, `blocks.${i}.`) });
+      });
       let pooled = this.pool(x, keep); // [B, C]
       pooled = this.drop.apply(pooled);
       if (this.hidden) pooled = this.drop.apply(tf.relu(this.hidden.apply(pooled)));
       return this.classifier.apply(pooled); // [B, numClasses]
     });
+  }
+
+  /** Every hook-point name of this model, in forward order. */
+  hookPoints(): string[] {
+    return [
+      'tokenEmbed.output',
+      ...stackHookPoints('blocks.', this.config.numLayers, TransformerBlock.HOOK_POINTS),
+    ];
   }
 
   /** `[B, T, C]` → `[B, C]` over the real (non-padding) positions. */

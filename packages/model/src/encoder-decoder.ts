@@ -12,6 +12,7 @@ import {
   resolveEncoderDecoderConfig,
 } from './encoder-decoder-config.js';
 import { ModelArgumentError } from './errors.js';
+import { bindHooks, type Hooks, type LocalHooks, runHook, scopeHooks } from './hooks.js';
 
 /**
  * The Transformer of "Attention Is All You Need" (Vaswani et al. 2017): source and target
@@ -24,7 +25,11 @@ import { ModelArgumentError } from './errors.js';
  * Arguments: {@link EncoderDecoderConfig}; presets in `ENCODER_DECODER_PRESETS`.
  * Call: `apply(src [B, S] int32, tgt [B, T] int32)` → logits `[B, T, tgtVocabSize]` for the
  * token after each target position (teacher forcing). `encode` and `decode` split the two halves
- * for generation.
+ * for generation. Each takes `{ hooks }` (see {@link HookFn}); hook points ({@link hookPoints}):
+ * `srcEmbed.output`, `encoder.layers.N.*` (`attn.weights`, …), `encoder.norm.output` (pre-LN),
+ * `tgtEmbed.output`, `decoder.layers.N.*` (`selfAttn.weights`, `crossAttn.weights` `[B, nh, T, S]`,
+ * …), `decoder.norm.output` (pre-LN). The `*Embed.output` points are the table rows before the √d
+ * scaling and positions.
  *
  * @example
  * ```ts
@@ -81,17 +86,45 @@ export class EncoderDecoder extends Module {
   }
 
   /** Logits `[B, T, tgtVocabSize]` of the next target token at each position. */
-  apply(src: tf.Tensor, tgt: tf.Tensor): tf.Tensor {
+  apply(src: tf.Tensor, tgt: tf.Tensor, { hooks }: { hooks?: Hooks } = {}): tf.Tensor {
+    const bound = bindHooks(hooks, this.hookPoints());
     return tf.tidy(() => {
       const srcMask = this.keyMask(src);
-      return this.decode(tgt, this.encode(src, srcMask), srcMask);
+      return this.decodeBound(
+        tgt,
+        this.encodeBound(src, srcMask, bound),
+        srcMask,
+        undefined,
+        bound,
+      );
     });
   }
 
   /** The encoder output `[B, S, dModel]` (the memory); `srcMask` defaults to {@link keyMask}. */
-  encode(src: tf.Tensor, srcMask?: tf.Tensor): tf.Tensor {
+  encode(src: tf.Tensor, srcMask?: tf.Tensor, { hooks }: { hooks?: Hooks } = {}): tf.Tensor {
+    return this.encodeBound(src, srcMask, bindHooks(hooks, this.hookPoints()));
+  }
+
+  /** Every hook-point name of this model, in forward order. */
+  hookPoints(): string[] {
+    const prefixed = (prefix: string, points: string[]) => points.map((p) => prefix + p);
+    return [
+      'srcEmbed.output',
+      ...prefixed('encoder.', this.encoder.hookPoints()),
+      'tgtEmbed.output',
+      ...prefixed('decoder.', this.decoder.hookPoints()),
+    ];
+  }
+
+  private encodeBound(src: tf.Tensor, srcMask: tf.Tensor | undefined, hooks?: LocalHooks) {
     return tf.tidy(() =>
-      this.encoder.apply(this.embed(this.srcEmbed, src, 0), { mask: srcMask ?? this.keyMask(src) }),
+      this.encoder.apply(
+        this.embed(this.srcEmbed, src, 0, (t) => runHook(hooks, 'srcEmbed.output', t)),
+        {
+          mask: srcMask ?? this.keyMask(src),
+          hooks: hooks && scopeHooks(hooks, 'encoder.'),
+        },
+      ),
     );
   }
 
@@ -101,14 +134,34 @@ export class EncoderDecoder extends Module {
    * masked as padding; the cache also keeps the memory's cross-attention keys/values from its first
    * call, so a cache serves one memory only.
    */
-  decode(tgt: tf.Tensor, memory: tf.Tensor, srcMask?: tf.Tensor, cache?: DecoderCache): tf.Tensor {
+  decode(
+    tgt: tf.Tensor,
+    memory: tf.Tensor,
+    srcMask?: tf.Tensor,
+    cache?: DecoderCache,
+    { hooks }: { hooks?: Hooks } = {},
+  ): tf.Tensor {
+    return this.decodeBound(tgt, memory, srcMask, cache, bindHooks(hooks, this.hookPoints()));
+  }
+
+  private decodeBound(
+    tgt: tf.Tensor,
+    memory: tf.Tensor,
+    srcMask: tf.Tensor | undefined,
+    cache: DecoderCache | undefined,
+    hooks: LocalHooks | undefined,
+  ): tf.Tensor {
     return tf.tidy(() => {
       const offset = cache?.length ?? 0;
-      const h = this.decoder.apply(this.embed(this.tgtEmbed, tgt, offset), {
+      const embedded = this.embed(this.tgtEmbed, tgt, offset, (t) =>
+        runHook(hooks, 'tgtEmbed.output', t),
+      );
+      const h = this.decoder.apply(embedded, {
         memory,
         memoryMask: srcMask,
         mask: cache ? undefined : this.keyMask(tgt),
         cache,
+        hooks: hooks && scopeHooks(hooks, 'decoder.'),
       });
       return this.generator ? this.generator.apply(h) : this.tgtEmbed.project(h);
     });
@@ -121,7 +174,12 @@ export class EncoderDecoder extends Module {
   }
 
   /** √d·embedding(ids) + sinusoid(offset … offset + T − 1), then dropout (§3.4, §5.4). */
-  private embed(table: TokenEmbedding, ids: tf.Tensor, offset: number): tf.Tensor {
+  private embed(
+    table: TokenEmbedding,
+    ids: tf.Tensor,
+    offset: number,
+    hook: (rows: tf.Tensor) => tf.Tensor,
+  ): tf.Tensor {
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new ModelArgumentError('ids', 'an int32 tensor [B, T]', `${ids.dtype} [${ids.shape}]`);
     }
@@ -136,7 +194,7 @@ export class EncoderDecoder extends Module {
     }
     return tf.tidy(() => {
       const pe = tf.tensor2d(this.#positions.subarray(offset * d, (offset + T) * d), [T, d]); // [T, d]
-      const x = tf.add(tf.mul(table.apply(ids), Math.sqrt(d)), pe); // [B, T, d]
+      const x = tf.add(tf.mul(hook(table.apply(ids)), Math.sqrt(d)), pe); // [B, T, d]
       return this.drop.apply(x);
     });
   }

@@ -9,6 +9,7 @@ import {
   resolvedBlockOptions,
   splitBlockOptions,
 } from './block-config.js';
+import { type LocalHooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
 import { TransformerBlock } from './transformer-block.js';
 
 export interface EncoderConfig extends BlockConfig {
@@ -60,12 +61,23 @@ export class Encoder extends Module {
       : undefined;
   }
 
-  apply(x: tf.Tensor, { mask }: { mask?: tf.Tensor } = {}): tf.Tensor {
+  /** `hooks` by local name (`layers.0.attn.weights`, `norm.output`; see {@link hookPoints}). */
+  apply(x: tf.Tensor, { mask, hooks }: { mask?: tf.Tensor; hooks?: LocalHooks } = {}): tf.Tensor {
     return tf.tidy(() => {
       let h = x;
-      for (const layer of this.layers) h = layer.apply(h, { mask });
-      return this.norm ? this.norm.apply(h) : h;
+      [...this.layers].forEach((layer, i) => {
+        h = layer.apply(h, { mask, hooks: hooks && scopeHooks(hooks, `layers.${i}.`) });
+      });
+      return this.norm ? runHook(hooks, 'norm.output', this.norm.apply(h)) : h;
     });
+  }
+
+  /** Hook points, after the encoder's path: `layers.N.<block point>`, `norm.output` (pre-LN). */
+  hookPoints(): string[] {
+    return [
+      ...stackHookPoints('layers.', this.numLayers, TransformerBlock.HOOK_POINTS),
+      ...(this.norm ? ['norm.output'] : []),
+    ];
   }
 
   getConfig(): ResolvedBlockConfig & { numLayers: number } {

@@ -58,6 +58,7 @@ export {
   decoderLMStateToGPT2,
   gpt2StateToDecoderLM,
 } from './gpt2-names.js';
+export type { HookFn, Hooks, LocalHooks } from './hooks.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
 export {
   argmax,

@@ -8,6 +8,7 @@ import {
   splitBlockOptions,
 } from './block-config.js';
 import type { LayerCache } from './decoder-cache.js';
+import { type LocalHooks, runHook, scopeHooks } from './hooks.js';
 
 export type { BlockInit } from './block-config.js';
 
@@ -20,6 +21,11 @@ export interface TransformerBlockCall {
   positions?: tf.Tensor2D;
   /** Keys/values of earlier positions (incremental decoding); `cache.self` is extended in place. */
   cache?: LayerCache;
+  /**
+   * Hooks of this block by local name ({@link TransformerBlock.HOOK_POINTS}), bound to their full
+   * names; a model makes them from the `Hooks` it was given.
+   */
+  hooks?: LocalHooks;
 }
 
 /**
@@ -31,7 +37,11 @@ export interface TransformerBlockCall {
  *
  * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`,
  * `preNorm`, `useBias`, `layerNormEps`, `rope`, `numKeyValueHeads`) plus initializers and `rng`.
- * Call: `apply(x [B, T, dModel], { causal, mask, positions, cache })` → `[B, T, dModel]`.
+ * Call: `apply(x [B, T, dModel], { causal, mask, positions, cache, hooks })` → `[B, T, dModel]`.
+ * Hook points ({@link TransformerBlock.HOOK_POINTS}): `residPre` (input), `attn.weights`
+ * `[B, nh, T, S]`, `attn.headOutput` `[B, nh, T, hs]`, `attnOut` (attention sub-layer output,
+ * before the residual), `residMid` (after the attention residual, and its LayerNorm when post-LN),
+ * `mlpOut`, `residPost` (output).
  *
  * @example
  * ```ts
@@ -46,6 +56,17 @@ export class TransformerBlock extends Module {
   readonly ffn: FeedForward | SwiGLU;
   readonly ln2: LayerNorm;
   readonly dropout: Dropout;
+
+  /** Hook points of a block, after its path (`blocks.0.`); see {@link HookFn}. */
+  static readonly HOOK_POINTS = [
+    'residPre',
+    'attn.weights',
+    'attn.headOutput',
+    'attnOut',
+    'residMid',
+    'mlpOut',
+    'residPost',
+  ] as const;
 
   constructor(options: BlockConfig & BlockInit) {
     super();
@@ -93,16 +114,26 @@ export class TransformerBlock extends Module {
 
   apply(x: tf.Tensor, call: TransformerBlockCall = {}): tf.Tensor {
     return tf.tidy(() => {
-      const { causal, mask, positions, cache } = call;
+      const { causal, mask, positions, cache, hooks } = call;
+      // Without hooks (the usual case) each runHook is one undefined check.
+      const attnHooks = hooks && scopeHooks(hooks, 'attn.');
       const attend = (h: tf.Tensor) =>
-        this.dropout.apply(this.attn.apply(h, { causal, mask, positions, cache: cache?.self }));
-      const feed = (h: tf.Tensor) => this.dropout.apply(this.ffn.apply(h));
+        runHook(
+          hooks,
+          'attnOut',
+          this.dropout.apply(
+            this.attn.apply(h, { causal, mask, positions, cache: cache?.self, hooks: attnHooks }),
+          ),
+        );
+      const feed = (h: tf.Tensor) =>
+        runHook(hooks, 'mlpOut', this.dropout.apply(this.ffn.apply(h)));
+      const input = runHook(hooks, 'residPre', x);
       if (this.config.preNorm) {
-        const h = tf.add(x, attend(this.ln1.apply(x)));
-        return tf.add(h, feed(this.ln2.apply(h)));
+        const h = runHook(hooks, 'residMid', tf.add(input, attend(this.ln1.apply(input))));
+        return runHook(hooks, 'residPost', tf.add(h, feed(this.ln2.apply(h))));
       }
-      const h = this.ln1.apply(tf.add(x, attend(x)));
-      return this.ln2.apply(tf.add(h, feed(h)));
+      const h = runHook(hooks, 'residMid', this.ln1.apply(tf.add(input, attend(input))));
+      return runHook(hooks, 'residPost', this.ln2.apply(tf.add(h, feed(h))));
     });
   }
 

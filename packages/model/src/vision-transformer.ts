@@ -19,6 +19,7 @@ import {
   resolvedBlockOptions,
 } from './block-config.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
+import { bindHooks, type Hooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
 import { TransformerBlock } from './transformer-block.js';
 
 /** Configuration of {@link VisionTransformer}. */
@@ -101,7 +102,9 @@ function blockFields(c: ResolvedVisionTransformerConfig): BlockConfig {
  * `cls`, `positions`, `blocks.N.*`, `norm`, `head`.
  *
  * Arguments: {@link VisionTransformerConfig}; preset `VISION_TRANSFORMER_PRESETS.vitBase16`.
- * Call: `apply(images [B, H, W, C] float32)` → logits `[B, numClasses]`.
+ * Call: `apply(images [B, H, W, C] float32, { hooks })` → logits `[B, numClasses]`. Hook points
+ * ({@link hookPoints}): `patchEmbed.output` `[B, N, d]`, `blocks.N.*` (see
+ * `TransformerBlock.HOOK_POINTS`; position 0 is `[class]`), `norm.output` (`[B, d]`, `[class]` only).
  *
  * @example
  * ```ts
@@ -158,20 +161,32 @@ export class VisionTransformer extends Module {
     );
   }
 
-  apply(images: tf.Tensor): tf.Tensor {
+  apply(images: tf.Tensor, { hooks }: { hooks?: Hooks } = {}): tf.Tensor {
     if (images.dtype !== 'float32') {
       throw new ModelArgumentError('images.dtype', "'float32'", images.dtype);
     }
+    const bound = bindHooks(hooks, this.hookPoints());
     return tf.tidy(() => {
-      const patches = this.patchEmbed.apply(images); // [B, N, d]
+      const patches = runHook(bound, 'patchEmbed.output', this.patchEmbed.apply(images)); // [B, N, d]
       const [B, , d] = patches.shape as [number, number, number];
       const cls = tf.tile(this.cls, [B, 1, 1]); // [B, 1, d]
       let x = tf.add(tf.concat([cls, patches], 1), this.positions); // [B, N + 1, d]
       x = this.drop.apply(x);
-      for (const block of this.blocks) x = block.apply(x);
+      [...this.blocks].forEach((block, i) => {
+        x = block.apply(x, { hooks: bound && scopeHooks(bound, `blocks.${i}.`) });
+      });
       const first = tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, d]), [B, d]); // [B, d]: the [class] token
-      return this.head.apply(this.norm.apply(first)); // [B, numClasses]
+      return this.head.apply(runHook(bound, 'norm.output', this.norm.apply(first))); // [B, numClasses]
     });
+  }
+
+  /** Every hook-point name of this model, in forward order. */
+  hookPoints(): string[] {
+    return [
+      'patchEmbed.output',
+      ...stackHookPoints('blocks.', this.config.numLayers, TransformerBlock.HOOK_POINTS),
+      'norm.output',
+    ];
   }
 
   getConfig(): ResolvedVisionTransformerConfig {
