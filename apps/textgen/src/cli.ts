@@ -17,6 +17,7 @@ import {
   trainCommand,
 } from './commands.js';
 import type { TextgenConfig } from './config.js';
+import { addExplainCommand } from './explain.js';
 import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
@@ -159,6 +160,8 @@ addSampleOptions(
 ).action((flags: CommonOptions & SampleFlags) =>
   generateCommand(new RunDir(flags.out), flags, flags),
 );
+
+addExplainCommand(program, DEFAULT_OUT);
 
 await runCli(async () => {
   await program.parseAsync();
