@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addMany } from '@tformer/nn';
 import { type AttentionDims, HeadMasks, type MaskPlan } from './mask-plan.js';
 
 /**
@@ -334,7 +335,9 @@ function forEachHead<R>(
 /** Per-head gradient pieces back to `[B, H, T, dk]`, `[B, Hkv, S, dk]`, `[B, Hkv, S, dv]`. */
 function mergeGradients(dQ: tf.Tensor[], dK: tf.Tensor[][], dV: tf.Tensor[][], dims: KernelDims) {
   const { B, H, Hkv, T, S, dk, dv } = dims;
-  const sum = (parts: tf.Tensor[]) => (parts.length === 1 ? parts[0]! : tf.addN(parts));
+  // addMany, not tf.addN: a KV head shared by many query heads (MQA) sums one part per query
+  // head, and WebGPU's addN breaks past the adapter's storage-buffer limit.
+  const sum = (parts: tf.Tensor[]) => (parts.length === 1 ? parts[0]! : addMany(parts));
   return [
     tf.reshape(tf.concat(dQ, 0), [B, H, T, dk]), // [B, H, T, dk]
     tf.reshape(tf.concat(dK.map(sum), 0), [B, Hkv, S, dk]), // [B, Hkv, S, dk]

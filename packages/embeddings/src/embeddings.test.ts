@@ -19,6 +19,7 @@ import { expect, it } from 'vitest';
 import {
   AlibiBias,
   alibiSlopes,
+  checkTokenIds,
   embeddingLookup,
   LearnedPositionEmbedding,
   PatchEmbedding,
@@ -28,6 +29,7 @@ import {
   TokenEmbedding,
   TokenIdError,
 } from './index.js';
+import { nanOutOfRange } from './token-embedding.js';
 
 /** Transpose of a row-major [rows, cols] array. */
 function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Array {
@@ -109,28 +111,76 @@ describeWithBackends('TokenEmbedding', (backend) => {
     emb.dispose();
   });
 
-  it('ids outside [0, vocabSize) and non-int32 ids raise typed errors', async () => {
+  it('ids outside [0, vocabSize): TokenIdError on host backends, NaN rows on GPUs', async () => {
     const emb = new TokenEmbedding({ vocabSize: V, dModel: D, rng: 1 });
-    await assertNoLeaks(() => {
+    const onHost = ['cpu', 'wasm', 'tensorflow'].includes(tf.getBackend());
+    await assertNoLeaks(async () => {
       for (const bad of [
         [0, V],
         [-1, 2],
         [3, 1000],
       ]) {
         const ids = tf.tensor2d([bad], [1, 2], 'int32');
-        expect(() => emb.apply(ids)).toThrow(TokenIdError);
+        await expect(checkTokenIds(ids, V)).rejects.toThrow(TokenIdError);
+        if (onHost) {
+          expect(() => emb.apply(ids)).toThrow(TokenIdError);
+        } else {
+          // No synchronous read on a GPU: the bad row is NaN, the good one the table's row.
+          const rows = await emb.apply(ids).array();
+          const badAt = bad.findIndex((id) => id < 0 || id >= V);
+          expect((rows as number[][][])[0]![badAt]!.every(Number.isNaN)).toBe(true);
+          expect((rows as number[][][])[0]![1 - badAt]!.some(Number.isNaN)).toBe(false);
+        }
         ids.dispose();
       }
       const ids = tf.tensor2d([[0, V]], [1, 2], 'int32');
-      expect(() => emb.apply(ids)).toThrow(
+      await expect(checkTokenIds(ids, V)).rejects.toThrow(
         `ids: expected token ids in [0, ${V}), got ids in [0, ${V}]`,
       );
-      ids.dispose();
+      if (onHost) {
+        expect(() => emb.apply(ids)).toThrow(
+          `ids: expected token ids in [0, ${V}), got ids in [0, ${V}]`,
+        );
+      }
+      const good = tf.tensor2d([[0, V - 1]], [1, 2], 'int32');
+      await checkTokenIds(good, V);
+      const empty = tf.zeros([0], 'int32');
+      await checkTokenIds(empty, V);
+      tf.dispose([ids, good, empty]);
       const floats = tf.tensor2d([[0, 1]]);
       expect(() => emb.apply(floats)).toThrow(ArgumentError);
+      await expect(checkTokenIds(floats, V)).rejects.toThrow(ArgumentError);
       floats.dispose();
     });
     emb.dispose();
+  });
+
+  it('the on-device check turns only out-of-range rows into NaN, and keeps their gradient 0', async () => {
+    const table = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
+    const ids = tf.tensor1d([2, 3, -1, 0], 'int32');
+    const inRange = tf.tensor1d([2, 2, 0, 0], 'int32'); // the ids clamped into the table
+    const rows = tf.tidy(() => nanOutOfRange(embeddingLookup(table, inRange), ids, 3));
+    const values = (await rows.array()) as number[][];
+    expect(values[0]).toEqual([5, 6]);
+    expect(values[1]!.every(Number.isNaN)).toBe(true);
+    expect(values[2]!.every(Number.isNaN)).toBe(true);
+    expect(values[3]).toEqual([1, 2]);
+    const { grads, value } = tf.variableGrads(
+      () => tf.sum(nanOutOfRange(embeddingLookup(table, inRange), ids, 3)) as tf.Scalar,
+    );
+    expect(Number.isNaN((await value.data())[0])).toBe(true);
+    await expectTensorsClose(grads[table.name]!, [
+      [1, 1],
+      [0, 0],
+      [1, 1],
+    ]);
+    tf.dispose([table, ids, inRange, rows, value, grads]);
   });
 
   it('the same seed gives the same table; a different seed another', () => {

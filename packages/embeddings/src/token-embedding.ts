@@ -43,13 +43,74 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Throws {@link TokenIdError} unless every id is in `[0, vocabSize)`. Costs one min/max
- * reduction and one read-back of two numbers (`dataSync`), i.e. one device sync per call.
+ * tfjs backends whose tensors live in host memory: reading one back is a copy, not a GPU stall,
+ * so {@link TokenEmbedding} checks ids there synchronously and exactly.
  */
-export function checkTokenIds(ids: tf.Tensor, vocabSize: number): void {
+const HOST_MEMORY_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/** Whether the active tfjs backend keeps tensors in host memory (cpu, wasm, tfjs-node). */
+function onHostMemoryBackend(): boolean {
+  return HOST_MEMORY_BACKENDS.has(tf.getBackend());
+}
+
+/** `[min, max]` of int32 ids as one `[2]` tensor (the caller disposes it). */
+function idRange(ids: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => tf.stack([tf.min(ids), tf.max(ids)]) as tf.Tensor1D);
+}
+
+function throwIfOutOfRange(range: ArrayLike<number>, vocabSize: number): void {
+  const [min, max] = [range[0]!, range[1]!];
+  if (min < 0 || max >= vocabSize) throw new TokenIdError(min, max, vocabSize);
+}
+
+/**
+ * Throws {@link TokenIdError} unless every id is in `[0, vocabSize)`: one min/max reduction and
+ * one asynchronous read-back of two numbers (`await data()`), which never blocks a GPU backend.
+ *
+ * `TokenEmbedding.apply` checks ids itself: exactly and synchronously on cpu, wasm and tfjs-node;
+ * on GPU backends (webgl, webgpu), where a synchronous read stalls or breaks the device, it turns
+ * the rows of out-of-range ids into NaN instead (so a loss over them is NaN and a trainer's
+ * non-finite guard stops before any update). Call this first where you use `apply` directly on a
+ * GPU backend and want the typed error.
+ *
+ * @example
+ * ```ts
+ * await checkTokenIds(ids, tokens.vocabSize); // throws TokenIdError for an id of 65 in a vocab of 65
+ * const h = tokens.apply(ids);
+ * ```
+ */
+export async function checkTokenIds(ids: tf.Tensor, vocabSize: number): Promise<void> {
+  if (ids.dtype !== 'int32') throw new ArgumentError('ids.dtype', ids.dtype, "'int32'");
   if (ids.size === 0) return;
-  const [min, max] = tf.tidy(() => tf.stack([tf.min(ids), tf.max(ids)]).dataSync());
-  if (min! < 0 || max! >= vocabSize) throw new TokenIdError(min!, max!, vocabSize);
+  const range = idRange(ids);
+  try {
+    throwIfOutOfRange(await range.data(), vocabSize);
+  } finally {
+    range.dispose();
+  }
+}
+
+/** The synchronous check, only on host-memory backends (see {@link onHostMemoryBackend}). */
+function checkTokenIdsOnHost(ids: tf.Tensor, vocabSize: number): void {
+  if (ids.size === 0) return;
+  const range = idRange(ids);
+  try {
+    // sync-read-ok: host-memory backends only (cpu, wasm, tfjs-node): a copy, not a GPU stall
+    throwIfOutOfRange(range.dataSync(), vocabSize);
+  } finally {
+    range.dispose();
+  }
+}
+
+/**
+ * `rows` with every row whose id lies outside `[0, vocabSize)` replaced by NaN: the on-device id
+ * check of GPU backends, where `gather` would return zeros (or whatever the out-of-bounds read
+ * gives) without an error. The gradient flows to the valid rows only. Internal (not in the
+ * package's exports); exported from this module for its tests.
+ */
+export function nanOutOfRange(rows: tf.Tensor, ids: tf.Tensor, vocabSize: number): tf.Tensor {
+  const bad = tf.logicalOr(tf.less(ids, 0), tf.greaterEqual(ids, vocabSize)); // [...ids]
+  return tf.where(tf.expandDims(bad, -1), tf.scalar(Number.NaN), rows); // [...ids, C]
 }
 
 export interface TokenEmbeddingOptions {
@@ -63,9 +124,11 @@ export interface TokenEmbeddingOptions {
   /** Generator (or seed) for the initial values; default: a random seed. */
   rng?: RngOption;
   /**
-   * Check that ids lie in `[0, vocabSize)` on every `apply` (default true): one min/max
-   * reduction and a read-back of two numbers per call. Turn off on a hot path whose ids are
-   * known to be valid.
+   * Check that ids lie in `[0, vocabSize)` on every `apply` (default true). On cpu, wasm and
+   * tfjs-node: one min/max reduction and a synchronous read of two numbers, throwing
+   * {@link TokenIdError}. On GPU backends (webgl, webgpu), nothing is read back: the rows of
+   * out-of-range ids come out NaN (never silent zeros); use {@link checkTokenIds} for the typed
+   * error there. Turn off on a hot path whose ids are known to be valid.
    */
   checkIds?: boolean;
 }
@@ -102,12 +165,18 @@ export class TokenEmbedding extends Module {
     );
   }
 
-  /** int32 ids `[...]` → `[..., dModel]` (× √dModel with `scaleBySqrtDModel`). */
+  /**
+   * int32 ids `[...]` → `[..., dModel]` (× √dModel with `scaleBySqrtDModel`). With `checkIds`,
+   * out-of-range ids throw {@link TokenIdError} on cpu, wasm and tfjs-node, and give NaN rows on
+   * GPU backends (no synchronous read there; see {@link checkTokenIds}).
+   */
   apply(ids: tf.Tensor): tf.Tensor {
     if (ids.dtype !== 'int32') throw new ArgumentError('ids.dtype', ids.dtype, "'int32'");
-    if (this.checkIds) checkTokenIds(ids, this.vocabSize);
+    const onDevice = this.checkIds && !onHostMemoryBackend();
+    if (this.checkIds && !onDevice) checkTokenIdsOnHost(ids, this.vocabSize);
     return tf.tidy(() => {
-      const rows = embeddingLookup(this.embeddings, ids);
+      let rows = embeddingLookup(this.embeddings, ids);
+      if (onDevice) rows = nanOutOfRange(rows, ids, this.vocabSize);
       return this.scaleBySqrtDModel ? tf.mul(rows, Math.sqrt(this.dModel)) : rows;
     });
   }

@@ -8,8 +8,8 @@ export {
   relu,
   silu,
 } from './activations.js';
+export { ADD_MANY_CHUNK, addMany } from './add-many.js';
 export { Dense, type DenseOptions } from './dense.js';
-export { parseJsonFile } from './json-file.js';
 export {
   ArgumentError,
   formatShape,
@@ -32,6 +32,7 @@ export {
   uniform,
   zeros,
 } from './initializers.js';
+export { parseJsonFile } from './json-file.js';
 export {
   Dropout,
   type DropoutOptions,

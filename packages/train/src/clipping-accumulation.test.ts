@@ -21,6 +21,30 @@ describeWithBackends('clipping and accumulation', () => {
     expect(() => clipByGlobalNorm({}, 0)).toThrow(/maxNorm: expected a finite number > 0/);
   });
 
+  it('clips 36 gradients (more than any adapter binds in one shader) by their float64 norm', async () => {
+    const values = Array.from({ length: 36 }, (_, i) => [
+      0.25 * (i + 1),
+      -0.5 * (i % 7),
+      1 / (i + 2),
+    ]);
+    let squares = 0;
+    for (const v of values) for (const x of v) squares += Math.fround(x) ** 2;
+    const expectedNorm = Math.sqrt(squares);
+    const grads: tf.NamedTensorMap = {};
+    values.forEach((v, i) => {
+      grads[`p${i}`] = tf.tensor1d(v);
+    });
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, 1);
+    expect((await norm.data())[0]).toBeCloseTo(expectedNorm, 3);
+    const factor = 1 / (expectedNorm + 1e-6);
+    await expectTensorsClose(
+      clipped.p35!,
+      values[35]!.map((x) => x * factor),
+      { atol: 1e-6 },
+    );
+    tf.dispose([grads, clipped, norm]);
+  });
+
   it('accumulates the mean of micro-batch gradients without allocating per step', async () => {
     const accumulator = new GradientAccumulator();
     const micro = [
