@@ -74,7 +74,7 @@ describe('textgen explain', () => {
         '4',
       );
       expect(result.code).toBe(0);
-      expect(readFileSync(out, 'utf8')).toMatch(/^<svg[^]*<\/svg>$/);
+      expect(readFileSync(out, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
     }
     const out = join(run, 'attention.json');
     expect(textgen('explain', '--run', run, '--prompt', 'the fox', '--out', out).code).toBe(0);

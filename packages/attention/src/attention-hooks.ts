@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
  * `tf.tidy`, so keep or clone what must outlive the call); return a tensor of the same shape to
  * use in its place (activation patching), or nothing to leave it unchanged.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that only reads returns nothing
 export type ActivationHook = (activation: tf.Tensor) => tf.Tensor | undefined | void;
 
 /**

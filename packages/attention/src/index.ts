@@ -1,4 +1,4 @@
-export { type ActivationHook, type AttentionHooks } from './attention-hooks.js';
+export type { ActivationHook, AttentionHooks } from './attention-hooks.js';
 export { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } from './errors.js';
 export { KVCache, type KVCacheConfig, type KVCacheOptions } from './kv-cache.js';
 export {

@@ -310,6 +310,7 @@ export class MultiHeadAttention extends Module {
 
 /** A hook's replacement for `x` (checked to have its shape), or `x` itself. */
 function hooked<T extends tf.Tensor | undefined>(
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only reads returns nothing
   hook: ((t: tf.Tensor) => tf.Tensor | undefined | void) | undefined,
   name: string,
   x: T,

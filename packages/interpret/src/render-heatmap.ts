@@ -73,7 +73,8 @@ export function renderHeatmapSvg(
   const left = rowLabels ? Math.max(...rowLabels.map((l) => l.length)) * charW + 10 : 4;
   const top =
     (title ? 22 : 4) + (colLabels ? Math.max(...colLabels.map((l) => l.length)) * charW + 8 : 0);
-  const width = left + cols * s + 4;
+  // Wide enough for the title too (bold 13 px monospace: ~8 px a character).
+  const width = Math.max(left + cols * s + 4, title ? Math.ceil(title.length * 8 + 8) : 0);
   const height = top + rows * s + 4;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="11">`,

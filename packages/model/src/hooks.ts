@@ -9,6 +9,7 @@ import { ModelArgumentError } from './errors.js';
  * To WRITE it (activation patching), return a tensor of the same shape and dtype: the model goes
  * on with that one. Return nothing to leave the activation as it is.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that only reads returns nothing
 export type HookFn = (activation: tf.Tensor, name: string) => tf.Tensor | undefined | void;
 
 /**
