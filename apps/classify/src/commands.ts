@@ -7,7 +7,8 @@ import {
   resumedConfig,
   startBackend,
 } from '@tformer/app-kit';
-import { type EncoderClassifier, loadModel, saveModel } from '@tformer/model';
+import type { EncoderClassifier } from '@tformer/model';
+import { loadModel, saveModel } from '@tformer/model/node';
 import type { WordPieceTokenizer } from '@tformer/tokenizer';
 import type { EncodedExample } from './batches.js';
 import type { ClassifyConfig } from './config.js';

@@ -6,13 +6,8 @@ import {
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
-import {
-  type DecoderLM,
-  type DecoderLMConfig,
-  loadModel,
-  saveModel,
-  upgradeModelConfig,
-} from '@tformer/model';
+import { type DecoderLM, type DecoderLMConfig, upgradeModelConfig } from '@tformer/model';
+import { loadModel, saveModel } from '@tformer/model/node';
 import type { TextgenConfig } from './config.js';
 import { loadCorpus } from './corpus.js';
 import { splitTokens, TextgenRun, validationLoss } from './run.js';

@@ -7,7 +7,8 @@ import {
   UsageError,
   writeFileAtomic,
 } from '@tformer/app-kit';
-import { type EncoderDecoder, loadModel, saveModel } from '@tformer/model';
+import type { EncoderDecoder } from '@tformer/model';
+import { loadModel, saveModel } from '@tformer/model/node';
 import { type EncodedPair, encodePairs } from './batches.js';
 import type { TranslateConfig } from './config.js';
 import { type Corpus, loadCorpus, type Pair } from './data.js';

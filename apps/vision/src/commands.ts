@@ -8,7 +8,8 @@ import {
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
-import { loadModel, saveModel, type VisionTransformer } from '@tformer/model';
+import type { VisionTransformer } from '@tformer/model';
+import { loadModel, saveModel } from '@tformer/model/node';
 import type { VisionConfig } from './config.js';
 import { type ImageSet, loadImages } from './data.js';
 import { readPng } from './png-folder.js';

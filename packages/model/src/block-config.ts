@@ -97,11 +97,14 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
   if (!['relu', 'gelu', 'gelu_tanh', 'swiglu'].includes(c.activation)) {
     throw new ModelConfigError(
       'activation',
-      `expected one of relu, gelu, gelu_tanh, swiglu, got '${c.activation}'`,
+      `expected one of relu, gelu, gelu_tanh, swiglu, got ${describe(c.activation)}`,
     );
   }
-  if (!(c.layerNormEps > 0)) {
-    throw new ModelConfigError('layerNormEps', `expected a number > 0, got ${c.layerNormEps}`);
+  if (!(typeof c.layerNormEps === 'number' && c.layerNormEps > 0 && c.layerNormEps < 1)) {
+    throw new ModelConfigError(
+      'layerNormEps',
+      `expected a number in (0, 1), got ${describe(c.layerNormEps)}`,
+    );
   }
   return c;
 }
@@ -143,14 +146,52 @@ export function splitBlockOptions(
   };
 }
 
+/**
+ * Upper bounds of the integer config fields, so that a config (a saved `config.json` above all)
+ * cannot ask for a model that no runtime could allocate: a vocabulary of 1e12 is a
+ * `ModelConfigError`, not a RangeError deep inside tfjs. Generous next to real models (GPT-2 XL:
+ * dModel 1600, 48 layers; Llama 3 405B: dModel 16384, dFF 53248, 126 layers, vocab 128256).
+ */
+export const CONFIG_LIMITS: Readonly<Record<string, number>> = {
+  vocabSize: 2 ** 24,
+  srcVocabSize: 2 ** 24,
+  tgtVocabSize: 2 ** 24,
+  numClasses: 2 ** 24,
+  maxLength: 2 ** 20,
+  dModel: 65_536,
+  headSize: 65_536,
+  dFF: 2 ** 20,
+  hiddenDim: 2 ** 20,
+  numHeads: 4096,
+  numKeyValueHeads: 4096,
+  numLayers: 1024,
+  numDecoderLayers: 1024,
+  imageSize: 65_536,
+  patchSize: 65_536,
+  channels: 4096,
+};
+
 export function checkPositiveInt(field: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new ModelConfigError(field, `expected a positive integer, got ${value}`);
+    throw new ModelConfigError(field, `expected a positive integer, got ${describe(value)}`);
+  }
+  const limit = Object.hasOwn(CONFIG_LIMITS, field) ? CONFIG_LIMITS[field]! : undefined;
+  if (limit !== undefined && (value as number) > limit) {
+    throw new ModelConfigError(field, `expected at most ${limit}, got ${value}`);
   }
 }
 
+/** A value for a message: never throws, unlike a template literal on `Object.create(null)`. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 export function checkRate(field: string, value: number): void {
-  if (!(value >= 0 && value < 1)) {
-    throw new ModelConfigError(field, `expected a rate in [0, 1), got ${value}`);
+  if (!(typeof value === 'number' && value >= 0 && value < 1)) {
+    throw new ModelConfigError(field, `expected a rate in [0, 1), got ${describe(value)}`);
   }
 }

@@ -1,5 +1,7 @@
 import {
   type BlockConfig,
+  checkPositiveInt,
+  describe,
   type FeedForwardActivation,
   fillBlockConfig,
   type ResolvedBlockConfig,
@@ -86,15 +88,12 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     'numKeyValueHeads',
     'dFF',
   ] as const) {
-    const value = resolved[field];
-    if (!Number.isInteger(value) || value < 1) {
-      throw new ModelConfigError(field, `expected a positive integer, got ${value}`);
-    }
+    checkPositiveInt(field, resolved[field]);
   }
   if (resolved.position !== 'learned' && resolved.position !== 'rope') {
     throw new ModelConfigError(
       'position',
-      `expected 'learned' or 'rope', got '${resolved.position}'`,
+      `expected 'learned' or 'rope', got ${describe(resolved.position)}`,
     );
   }
   // The block rules (divisible heads, rates, activation, eps) name the same fields as this

@@ -60,6 +60,7 @@ export {
 } from './gpt2-names.js';
 export type { HookFn, Hooks, LocalHooks } from './hooks.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
+export { modelParameterCount } from './parameter-count.js';
 export {
   argmax,
   checkSamplingOptions,
@@ -71,11 +72,9 @@ export {
   compareState,
   decodeModel,
   encodeModel,
-  loadModel,
   type Naming,
   type SavedConfig,
   type SaveOptions,
-  saveModel,
   upgradeModelConfig,
   WEIGHTS_FILE,
 } from './save-load.js';

@@ -16,12 +16,11 @@ import {
   DecoderLM,
   EncoderClassifier,
   EncoderDecoder,
-  loadModel,
   ModelConfigError,
   SavedModelError,
-  saveModel,
   upgradeModelConfig,
 } from './index.js';
+import { loadModel, saveModel } from './node.js';
 
 const dims = { V: 9, C: 8, H: 2, L: 2, P: 6 };
 

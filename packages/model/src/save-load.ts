@@ -1,24 +1,24 @@
 /**
- * Saving and loading models as a directory `config.json` + `model.safetensors`.
- * {@link encodeModel}/{@link decodeModel} work on bytes on any runtime; {@link saveModel} and
- * {@link loadModel} add the file I/O and need Node (`node:fs` is imported only when they run, so
- * importing this package in a browser is fine). Writes are atomic: each file goes to a temporary
- * name in the same directory and is renamed over the old one only once complete, so a crash
- * never leaves a half-written model and a failed save leaves the earlier one intact.
+ * Saving and loading models as a directory `config.json` + `model.safetensors`, as bytes:
+ * {@link encodeModel}/{@link decodeModel} work on any runtime (browsers included). The file I/O,
+ * `saveModel` and `loadModel`, lives in the Node-only entry `@tformer/model/node` (node.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   decodeSafetensors,
   formatShape,
   type Module,
+  readSafetensorsHeader,
+  type SafetensorsHeader,
   type StateDict,
   stateDictToSafetensors,
 } from '@tformer/nn';
 import { DecoderLM } from './decoder-lm.js';
 import type { DecoderLMConfig } from './decoder-lm-config.js';
-import { type CheckpointMismatch, SavedModelError } from './errors.js';
+import { type CheckpointMismatch, ModelConfigError, SavedModelError } from './errors.js';
 import { decoderLMStateToGPT2, gpt2StateToDecoderLM, isGPT2Buffer } from './gpt2-names.js';
 import { MODEL_CLASSES, type SavableModel, savableClassName } from './model-classes.js';
+import { modelParameterCount } from './parameter-count.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -75,31 +75,6 @@ export async function encodeModel(
   }
 }
 
-/** Writes `model` to directory `dir` (created if needed), replacing any earlier save atomically. */
-export async function saveModel(
-  dir: string,
-  model: SavableModel,
-  options: SaveOptions = {},
-): Promise<void> {
-  const { config, weights } = await encodeModel(model, options);
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-  await writeAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
-  await writeAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
-}
-
-/**
- * Loads a directory written by {@link saveModel}, or a Hugging Face GPT-2 directory (its
- * `config.json` with `model_type: "gpt2"` and `model.safetensors`), into a new model. See
- * {@link decodeModel} for the checks.
- */
-export async function loadModel(dir: string): Promise<SavableModel> {
-  const { readFile } = await import('node:fs/promises');
-  const config = JSON.parse(await readFile(`${dir}/${CONFIG_FILE}`, 'utf8')) as unknown;
-  const weights = new Uint8Array(await readFile(`${dir}/${WEIGHTS_FILE}`));
-  return decodeModel(config, weights, dir);
-}
-
 /**
  * Builds the model that `config` (a parsed `config.json`: ours or Hugging Face GPT-2's) describes
  * and loads `weights` (safetensors bytes) into it. Every tensor's name, shape and dtype is checked
@@ -107,14 +82,30 @@ export async function loadModel(dir: string): Promise<SavableModel> {
  * and nothing is built.
  */
 export function decodeModel(config: unknown, weights: Uint8Array, source = 'model'): SavableModel {
-  const raw = (config ?? {}) as Record<string, unknown>;
-  const saved = raw.model_type === 'gpt2' ? fromHuggingFaceGPT2(raw) : checkSaved(raw, source);
-  const factory = MODEL_CLASSES[saved.className as keyof typeof MODEL_CLASSES];
-  if (!factory) {
-    throw new SavedModelError(source, [], `${source}: unknown className '${saved.className}'`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new SavedModelError(source, [], `${source}/${CONFIG_FILE}: expected a JSON object`);
   }
+  const raw = config as Record<string, unknown>;
+  const saved = raw.model_type === 'gpt2' ? fromHuggingFaceGPT2(raw) : checkSaved(raw, source);
+  // An own-property lookup: `"toString"` or `"__proto__"` is not a model class.
+  if (!Object.hasOwn(MODEL_CLASSES, saved.className)) {
+    throw new SavedModelError(
+      source,
+      [],
+      `${source}: unknown className ${JSON.stringify(saved.className)} (expected one of ${Object.keys(MODEL_CLASSES).join(', ')})`,
+    );
+  }
+  const className = saved.className as keyof typeof MODEL_CLASSES;
+  const factory = MODEL_CLASSES[className];
+  if (typeof saved.config !== 'object' || saved.config === null || Array.isArray(saved.config)) {
+    throw new SavedModelError(source, [], `${source}/${CONFIG_FILE}: config must be an object`);
+  }
+  const modelConfig = upgradeModelConfig(className, saved.config);
+  // Before anything is allocated: the header must hold exactly the values the config's model
+  // has, so building it costs no more than the file justifies.
+  checkWeightsFitConfig(readSafetensorsHeader(weights), className, modelConfig, saved, source);
   const decoded = decodeSafetensors(weights);
-  const model = factory(upgradeModelConfig(saved.className, saved.config));
+  const model = factory(modelConfig);
   const owned: tf.Tensor[] = [];
   try {
     let state: StateDict = {};
@@ -172,6 +163,63 @@ export function compareState(model: Module, state: StateDict): CheckpointMismatc
 }
 
 /**
+ * Compares a safetensors header with the model a config describes, without building it: the
+ * model's parameters may not outnumber the header's values (GPT-2's mask buffers aside) by much,
+ * and neither may tables the model derives from its config (sinusoidal positions), so building
+ * the model costs no more than the file justifies.
+ */
+function checkWeightsFitConfig(
+  header: SafetensorsHeader,
+  className: keyof typeof MODEL_CLASSES,
+  config: unknown,
+  saved: SavedConfig,
+  source: string,
+): void {
+  let stored = 0;
+  for (const { name, shape } of header.entries) {
+    if (saved.naming === 'gpt2' && isGPT2Buffer(name.replace(/^transformer\./, ''))) continue;
+    stored += shape.reduce((a, b) => a * b, 1);
+  }
+  let expected: { parameters: number; tables: number };
+  try {
+    expected = modelParameterCount(className, config);
+  } catch (error) {
+    if (error instanceof ModelConfigError) {
+      throw new SavedModelError(
+        source,
+        [],
+        `${source}/${CONFIG_FILE}: config.${error.field}: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  // A small difference is left to the full comparison after building, which names every
+  // mismatching tensor; only a model far larger than the file is refused up front.
+  if (expected.parameters > 2 * stored + MIN_TABLE_ALLOWANCE) {
+    throw new SavedModelError(
+      `${source}/${WEIGHTS_FILE}`,
+      [],
+      `${source}/${WEIGHTS_FILE} holds ${stored} values, but the ${className} that ` +
+        `${CONFIG_FILE} describes has ${expected.parameters} parameters; nothing was built`,
+    );
+  }
+  if (expected.tables > Math.max(4 * expected.parameters, MIN_TABLE_ALLOWANCE)) {
+    throw new SavedModelError(
+      source,
+      [],
+      `${source}/${CONFIG_FILE}: maxLength × dModel (${expected.tables}) is far larger than the ` +
+        `model's ${expected.parameters} parameters`,
+    );
+  }
+}
+
+/**
+ * Elements a model or derived table may always have beyond twice the file's values, however
+ * small the file (a 4096 × 1024 table, 16 MB of float32).
+ */
+const MIN_TABLE_ALLOWANCE = 2 ** 22;
+
+/**
  * Fields renamed since older versions wrote `config.json`, per model class: old name → new name.
  * The public config types use only the new names; reading a saved config maps the old ones here,
  * so models saved before the renames still load. Parameter names in the weights never changed.
@@ -187,12 +235,22 @@ const RENAMED_CONFIG_FIELDS: Record<string, Record<string, string>> = {
  * `useBias`); a field present under both names keeps the new one. Everything else passes through.
  */
 export function upgradeModelConfig(className: string, config: unknown): unknown {
-  const renamed = RENAMED_CONFIG_FIELDS[className];
+  const renamed = Object.hasOwn(RENAMED_CONFIG_FIELDS, className)
+    ? RENAMED_CONFIG_FIELDS[className]
+    : undefined;
   if (!renamed || typeof config !== 'object' || config === null) return config;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    const name = renamed[key] ?? key;
-    if (name === key || !(name in config)) out[name] = value;
+    const name = Object.hasOwn(renamed, key) ? renamed[key]! : key;
+    // defineProperty: a `__proto__` key stays a plain (ignored) field, never the prototype.
+    if (name === key || !Object.hasOwn(config, name)) {
+      Object.defineProperty(out, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
   }
   return out;
 }
@@ -203,6 +261,14 @@ function checkSaved(raw: Record<string, unknown>, source: string): SavedConfig {
       source,
       [],
       `${source}: expected a tformer config (format 'tformer', version 1) or a Hugging Face GPT-2 config`,
+    );
+  }
+  const naming = raw.naming ?? 'tformer';
+  if (naming !== 'tformer' && !(naming === 'gpt2' && raw.className === 'DecoderLM')) {
+    throw new SavedModelError(
+      source,
+      [],
+      `${source}/${CONFIG_FILE}: naming must be 'tformer' (or 'gpt2' for a DecoderLM)`,
     );
   }
   return raw as unknown as SavedConfig;
@@ -227,23 +293,4 @@ function fromHuggingFaceGPT2(raw: Record<string, unknown>): SavedConfig {
     dropout: 0,
   };
   return { format: 'tformer', version: 1, className: 'DecoderLM', naming: 'gpt2', config };
-}
-
-/** Writes `data` to `path` through a temporary file in the same directory and a rename. */
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const { open, rename, rm } = await import('node:fs/promises');
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

@@ -1,0 +1,65 @@
+/**
+ * The Node-only entry point `@tformer/model/node`: saving and loading models as files. The root
+ * entry `@tformer/model` keeps the byte-level `encodeModel`/`decodeModel`, so it bundles for
+ * browsers with no `node:*` import. Writes are atomic: each file goes to a temporary name in the
+ * same directory and is renamed over the old one only once complete, so a crash never leaves a
+ * half-written model and a failed save leaves the earlier one intact.
+ */
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { parseJsonFile } from '@tformer/nn';
+import { SavedModelError } from './errors.js';
+import type { SavableModel } from './model-classes.js';
+import {
+  CONFIG_FILE,
+  decodeModel,
+  encodeModel,
+  type SaveOptions,
+  WEIGHTS_FILE,
+} from './save-load.js';
+
+/** Writes `model` to directory `dir` (created if needed), replacing any earlier save atomically. */
+export async function saveModel(
+  dir: string,
+  model: SavableModel,
+  options: SaveOptions = {},
+): Promise<void> {
+  const { config, weights } = await encodeModel(model, options);
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
+  await writeAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * Loads a directory written by {@link saveModel}, or a Hugging Face GPT-2 directory (its
+ * `config.json` with `model_type: "gpt2"` and `model.safetensors`), into a new model. See
+ * `decodeModel` for the checks; a `config.json` that is not valid JSON (truncated) raises a
+ * `SavedModelError` naming the file.
+ */
+export async function loadModel(dir: string): Promise<SavableModel> {
+  const path = `${dir}/${CONFIG_FILE}`;
+  const config = parseJsonFile(
+    await readFile(path, 'utf8'),
+    path,
+    (message) => new SavedModelError(path, [], message),
+  );
+  const weights = new Uint8Array(await readFile(`${dir}/${WEIGHTS_FILE}`));
+  return decodeModel(config, weights, dir);
+}
+
+/** Writes `data` to `path` through a temporary file in the same directory and a rename. */
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
