@@ -56,17 +56,18 @@ const CHROMIUM_FLAGS = [
   '--use-angle=swiftshader',
   '--enable-features=Vulkan',
 ];
-// Every wait is bounded (ms).
+// Every wait is bounded, generously: these catch hangs, never slowness (a shared 2-core machine
+// under load 40 took 70 s for the vite build and over 30 s for vite preview to answer).
 const TIMEOUT = {
-  viteBuild: 180_000,
-  preview: 30_000,
-  backend: 60_000,
-  train: 240_000,
-  generate: 120_000,
-  inspect: 120_000,
-  load: 60_000,
-  textgen: 120_000,
-  whole: 20 * 60_000,
+  viteBuild: 600_000,
+  preview: 180_000,
+  backend: 240_000,
+  train: 600_000,
+  generate: 300_000,
+  inspect: 300_000,
+  load: 240_000,
+  textgen: 300_000,
+  whole: 40 * 60_000,
 };
 // The tiny model the test trains (the page's defaults are larger).
 const MODEL = { 'd-model': 32, 'num-layers': 2, 'num-heads': 2, 'max-length': 32 };
@@ -290,11 +291,12 @@ async function runBackend(browser, url, backend, shots, textgen) {
     // Train, with a pause in the middle, while timing the main thread's responsiveness.
     await fillSettings(page, { ...MODEL, ...TRAIN });
     await page.evaluate(() => {
-      window.__gaps = { last: performance.now(), max: 0 };
+      window.__gaps = { last: performance.now(), max: 0, ticks: [] };
       window.__gapTimer = setInterval(() => {
         const now = performance.now();
         window.__gaps.max = Math.max(window.__gaps.max, now - window.__gaps.last);
         window.__gaps.last = now;
+        window.__gaps.ticks.push(performance.timeOrigin + now);
       }, 20);
     });
     await page.click('#new-model');
@@ -311,11 +313,17 @@ async function runBackend(browser, url, backend, shots, textgen) {
       null,
       TIMEOUT.train,
     );
-    const gap = await page.evaluate(() => {
+    const { gap, ticks } = await page.evaluate(() => {
       clearInterval(window.__gapTimer);
-      return window.__gaps.max;
+      return { gap: window.__gaps.max, ticks: window.__gaps.ticks };
     });
     s = await page$(page);
+    // Responsiveness without a wall-clock threshold (the machine may be loaded): the main thread's
+    // timer must fire *while* the worker computes a step. Training on the main thread would block
+    // the timer for the whole step, so no tick could land inside one.
+    const ranDuring = s.steps.filter((x) =>
+      ticks.some((t) => t > x.endedAt - x.ms && t < x.endedAt),
+    ).length;
     const losses = s.steps.map((x) => x.loss);
     const k = Math.min(5, Math.floor(losses.length / 2));
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -339,8 +347,8 @@ async function runBackend(browser, url, backend, shots, textgen) {
     metrics.mainThreadMaxGapMs = gap;
     check(
       tag('the page stays responsive while training'),
-      gap < 1000,
-      `longest main-thread gap ${gap.toFixed(0)} ms (timer every 20 ms)`,
+      ranDuring >= Math.ceil(s.steps.length / 2),
+      `the main thread's 20 ms timer fired during ${ranDuring} of ${s.steps.length} worker steps; longest gap ${gap.toFixed(0)} ms`,
     );
     const tensors = s.steps.map((x) => x.numTensors);
     check(
@@ -469,9 +477,15 @@ async function runBackend(browser, url, backend, shots, textgen) {
       rollout ? `${((100 * rollout.ink) / rollout.pixels).toFixed(0)}% of pixels` : 'no canvas',
     );
     check(
-      tag('traced forward = model.apply'),
-      ins && ins.traceError < 1e-4,
-      ins ? `max |diff| ${ins.traceError.toExponential(1)}` : s.errors.join('; '),
+      // Completeness (Sundararajan et al. 2017): the attributions sum to f(x) − f(x′); the
+      // 16-step trapezoid rule leaves an O(1/m²) gap, far under 5% on these tiny models.
+      tag('integrated gradients are complete'),
+      ins &&
+        Math.abs(ins.completeness.gap) <=
+          0.05 * Math.max(1, Math.abs(ins.completeness.outputChange)),
+      ins
+        ? `Σ attributions − Δlogit = ${ins.completeness.gap.toExponential(1)} (Δlogit ${ins.completeness.outputChange.toFixed(3)})`
+        : s.errors.join('; '),
     );
     const heatmap = page.locator('#attention-grid canvas').first();
     await heatmap.scrollIntoViewIfNeeded();

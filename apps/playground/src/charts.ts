@@ -154,8 +154,11 @@ export function drawLens(
   const { width: W, height: H } = canvas;
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, W, H);
-  const label = 56;
   const rows = lens.length;
+  const names = lens.map((_, l) => (l === 0 ? 'embed' : `layer ${l}`));
+  // The label column fits the longest name in the labels' own font (12 px monospace).
+  ctx.font = '12px monospace';
+  const label = Math.ceil(Math.max(...names.map((n) => ctx.measureText(n).width))) + 8;
   const cols = lens[0]?.top.length ?? 0;
   if (!cols) return;
   const cw = (W - label) / cols;
@@ -166,7 +169,9 @@ export function drawLens(
   lens.forEach(({ top, probability }, l) => {
     ctx.fillStyle = '#333';
     ctx.textAlign = 'left';
-    ctx.fillText(l === 0 ? 'embed' : `layer ${l}`, 2, l * ch + ch / 2);
+    ctx.font = '12px monospace';
+    ctx.fillText(names[l]!, 2, l * ch + ch / 2);
+    ctx.font = `${Math.min(14, Math.floor(Math.min(cw, ch) * 0.8))}px monospace`;
     ctx.textAlign = 'center';
     top.forEach((t, i) => {
       const p = probability[i]!;

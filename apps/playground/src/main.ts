@@ -373,7 +373,7 @@ function showInspection(r: Inspection): void {
   lens.height = 26 * r.lens.length;
   drawLens(lens, r.lens);
   $('inspect-status').textContent =
-    `${T} tokens; traced forward = model.apply within ${r.traceError.toExponential(1)}. ` +
+    `${T} tokens; integrated gradients sum to the logit change ${r.completeness.outputChange.toFixed(3)} within ${Math.abs(r.completeness.gap).toExponential(1)}. ` +
     Object.entries(r.sources)
       .map(([k, v]) => `${k}: ${v}`)
       .join('; ');

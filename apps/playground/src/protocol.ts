@@ -67,6 +67,8 @@ export interface StepReport {
   step: number;
   loss: number;
   ms: number;
+  /** When the step ended, in ms since the epoch (performance.timeOrigin + now: comparable across threads). */
+  endedAt: number;
   tokensPerSecond: number;
   numTensors: number;
 }
@@ -86,8 +88,11 @@ export interface Inspection {
   targetProbability: number;
   /** Logit lens: [layer 0 = embeddings … numLayers] → per position the top token and its probability. */
   lens: { top: string[]; probability: Float32Array }[];
-  /** max |logits of the traced forward − model.apply| (checks the hooks reproduce the model). */
-  traceError: number;
+  /**
+   * Integrated gradients' completeness: Σ attributions − (f(x) − f(baseline)) (`gap`) next to
+   * the explained logit's change f(x) − f(baseline) (`outputChange`).
+   */
+  completeness: { gap: number; outputChange: number };
   /** Which @tformer/interpret functions were used, and what the page computed itself. */
   sources: Record<string, string>;
 }

@@ -5,7 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, selectBackend } from '@tformer/backend';
-import { attentionRollout } from '@tformer/interpret';
+import {
+  attentionMaps,
+  attentionRollout,
+  gradientTimesInput,
+  integratedGradients,
+  logitLens,
+} from '@tformer/interpret';
 import {
   DecoderLM,
   decodeModel,
@@ -24,9 +30,11 @@ import type {
   StepReport,
   ToWorker,
 } from './protocol.js';
-import { gradientTimesInput, integratedGradients, logitLens, traceDecoderLM } from './trace.js';
 
 type TextTokenizer = CharTokenizer | BytePairTokenizer;
+
+/** Path points of the integrated-gradients view (trapezoid rule: error O(1/m²)). */
+const IG_STEPS = 16;
 
 const post = (message: FromWorker, transfer: Transferable[] = []) =>
   (self as unknown as { postMessage(m: unknown, t: Transferable[]): void }).postMessage(
@@ -213,6 +221,7 @@ async function train(
         step: metrics.step,
         loss: metrics.loss,
         ms: metrics.milliseconds,
+        endedAt: performance.timeOrigin + performance.now(),
         tokensPerSecond: metrics.tokensPerSecond ?? 0,
         numTensors: tf.memory().numTensors,
       };
@@ -338,37 +347,32 @@ async function inspect(text: string, requestedTarget: number): Promise<Inspectio
   model.eval();
   const input = tf.tensor2d(ids, [1, T], 'int32');
   const owned: tf.Tensor[] = [input];
+  const maps = attentionMaps(model, input, { kind: 'self' });
   try {
-    const trace = traceDecoderLM(model, input);
-    owned.push(...trace.attention, ...trace.residuals, trace.logits);
-    const reference = model.apply(input);
-    const error = tf.tidy(() => tf.max(tf.abs(tf.sub(reference, trace.logits))));
+    const weights = maps.select(/\.weights$/) as tf.Tensor4D[]; // per layer [1, H, T, T]
     const probs = tf.tidy(() =>
-      tf.softmax(tf.squeeze(tf.slice(trace.logits, [0, target, 0], [1, 1, -1]))),
-    );
-    const rollout = attentionRollout(trace.attention);
-    const lens = logitLens(model, trace.residuals);
-    owned.push(reference, error, probs, rollout, lens.ids, lens.probabilities);
+      tf.softmax(tf.squeeze(tf.slice(model.apply(input), [0, target, 0], [1, 1, -1]))),
+    ); // [V]
+    const rollout = attentionRollout(weights);
+    owned.push(probs, rollout);
     const p = await probs.data();
     let token = 0;
     for (let i = 1; i < p.length; i++) if (p[i]! > p[token]!) token = i;
-    const gxi = gradientTimesInput(model, input, target, token);
-    const ig = integratedGradients(model, input, target, token);
-    owned.push(gxi, ig);
+    const explained = { token, position: target };
+    const gxi = gradientTimesInput(model, input, explained); // [1, T]
+    owned.push(gxi);
+    const ig = await integratedGradients(model, input, explained, { steps: IG_STEPS });
+    owned.push(ig.attributions);
+    const lens = await logitLens(model, input, { topK: 1 });
     // All reads together, after everything is queued.
-    const [attention, rolloutValues, lensIds, lensProbs, gxiValues, igValues, traceError] =
-      await Promise.all([
-        Promise.all(trace.attention.map((a) => a.data() as Promise<Float32Array>)),
-        rollout.data() as Promise<Float32Array>,
-        lens.ids.data() as Promise<Int32Array>,
-        lens.probabilities.data() as Promise<Float32Array>,
-        gxi.data() as Promise<Float32Array>,
-        ig.data() as Promise<Float32Array>,
-        error.data(),
-      ]);
+    const [attention, rolloutValues, gxiValues, igValues] = await Promise.all([
+      Promise.all(weights.map((a) => a.data() as Promise<Float32Array>)),
+      rollout.data() as Promise<Float32Array>,
+      gxi.data() as Promise<Float32Array>,
+      ig.attributions.data() as Promise<Float32Array>,
+    ]);
     const H = model.config.numHeads;
     const tokenText = (id: number) => tokenizer.idToToken(id) ?? tokenizer.decode([id]);
-    const L1 = model.config.numLayers + 1;
     return {
       tokens: ids.map(tokenText),
       attention: attention.map((a) =>
@@ -377,24 +381,28 @@ async function inspect(text: string, requestedTarget: number): Promise<Inspectio
       rollout: rolloutValues,
       saliency: [
         { method: 'gradient × input', values: gxiValues },
-        { method: 'integrated gradients (16 steps, zero baseline)', values: igValues },
+        { method: `integrated gradients (${IG_STEPS} steps, zero baseline)`, values: igValues },
       ],
       target,
       targetToken: tokenText(token),
       targetProbability: p[token]!,
-      lens: Array.from({ length: L1 }, (_, l) => ({
-        top: Array.from(lensIds.subarray(l * T, (l + 1) * T), tokenText),
-        probability: lensProbs.slice(l * T, (l + 1) * T),
+      lens: lens.top.map((layer) => ({
+        top: layer.map((position) => tokenText(position[0]!.token)),
+        probability: Float32Array.from(layer, (position) => position[0]!.prob),
       })),
-      traceError: traceError[0]!,
+      completeness: {
+        gap: ig.delta[0]!,
+        outputChange: ig.output[0]! - ig.baselineOutput[0]!,
+      },
       sources: {
-        attention: 'MultiHeadAttention returnAttentionWeights, per block (playground trace.ts)',
+        attention: '@tformer/interpret attentionMaps (the blocks.N.attn.weights hook points)',
         rollout: '@tformer/interpret attentionRollout',
-        saliency: 'playground trace.ts (gradient × input, integrated gradients)',
-        lens: 'playground trace.ts (final LayerNorm + tied projection per layer)',
+        saliency: '@tformer/interpret gradientTimesInput, integratedGradients',
+        lens: '@tformer/interpret logitLens',
       },
     };
   } finally {
+    maps.dispose();
     tf.dispose(owned);
     model.train(wasTraining);
   }
