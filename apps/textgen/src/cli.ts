@@ -47,10 +47,14 @@ function addSampleOptions(command: Command): Command {
       parseNumber('--temperature', 0, 10),
       0.8,
     )
-    .option('--top-k <k>', 'sample among the k most likely tokens', parseInteger('--top-k', 1))
+    .option(
+      '--top-k <k>',
+      'sample among the k most likely tokens (default: all)',
+      parseInteger('--top-k', 1),
+    )
     .option(
       '--top-p <p>',
-      'nucleus sampling: the smallest set with this much probability',
+      'nucleus sampling: the smallest set with this much probability (default: 1, off)',
       parseNumber('--top-p', 0, 1),
     );
 }

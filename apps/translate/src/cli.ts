@@ -45,16 +45,22 @@ interface TrainFlags extends CommonOptions, DecodeFlags {
 }
 
 function addDecodeOptions(command: Command): Command {
+  // No commander defaults: eval/translate fall back to what the run was trained with (saved in
+  // its config.json), and train to the values named here.
   return command
-    .option('--beams <n>', 'beam width (1: greedy)', parseInteger('--beams', 1))
+    .option(
+      '--beams <n>',
+      "beam width (1: greedy) (default: train 4; eval/translate the run's)",
+      parseInteger('--beams', 1),
+    )
     .option(
       '--max-new-tokens <n>',
-      'longest translation in tokens',
+      "longest translation in tokens (default: train --max-tokens − 1; eval/translate the run's)",
       parseInteger('--max-new-tokens', 1),
     )
     .option(
       '--length-penalty <a>',
-      'beam score = log p / length^a',
+      "beam score = log p / length^a (default: train 1; eval/translate the run's)",
       parseNumber('--length-penalty', 0, 5),
     );
 }
