@@ -132,15 +132,17 @@ const schedule = new WarmupCosineSchedule({
   minLearningRate: 1e-4,
 });
 
-function estimateLoss(n: number): { train: number; val: number } {
+async function estimateLoss(n: number): Promise<{ train: number; val: number }> {
   model.eval();
   const out = { train: 0, val: 0 };
   for (const which of ['train', 'val'] as const) {
     let sum = 0;
     for (let k = 0; k < n; k++) {
       const { x, y } = batch(which);
-      sum += tf.tidy(() => crossEntropy(model.apply(x), y).dataSync()[0]!);
+      const loss = tf.tidy(() => crossEntropy(model.apply(x), y));
       tf.dispose([x, y]);
+      sum += (await loss.data())[0]!;
+      loss.dispose();
     }
     out[which] = sum / n;
   }
@@ -153,7 +155,7 @@ function estimateLoss(n: number): { train: number; val: number } {
  * (each character predicted from the window's earlier ones, as in a random window): no sampling
  * noise, unlike the 20-batch estimate, so runs and implementations compare to the third decimal.
  */
-function fullValidationLoss(windowsPerBatch = 64): number {
+async function fullValidationLoss(windowsPerBatch = 64): Promise<number> {
   model.eval();
   const d = splits.val;
   const windows = Math.floor((d.length - 1) / blockSize);
@@ -163,8 +165,10 @@ function fullValidationLoss(windowsPerBatch = 64): number {
     const from = w0 * blockSize;
     const x = tf.tensor2d(d.subarray(from, from + n * blockSize), [n, blockSize], 'int32');
     const y = tf.tensor2d(d.subarray(from + 1, from + 1 + n * blockSize), [n, blockSize], 'int32');
-    sum += n * tf.tidy(() => crossEntropy(model.apply(x), y).dataSync()[0]!);
+    const loss = tf.tidy(() => crossEntropy(model.apply(x), y));
     tf.dispose([x, y]);
+    sum += n * (await loss.data())[0]!;
+    loss.dispose();
   }
   model.train();
   return sum / windows;
@@ -177,7 +181,7 @@ let trainMs = 0;
 let lastLoss = Number.NaN;
 for (let iter = 0; iter <= iters; iter++) {
   if (iter % evalInterval === 0 || iter === iters) {
-    const losses = estimateLoss(evalIters);
+    const losses = await estimateLoss(evalIters);
     const elapsedS = (performance.now() - start) / 1000;
     curve.push({ iter, ...losses, elapsedS });
     console.log(
@@ -200,8 +204,8 @@ for (let iter = 0; iter <= iters; iter++) {
     );
   }
 }
-const final = estimateLoss(finalEvalIters);
-const fullVal = fullValidationLoss();
+const final = await estimateLoss(finalEvalIters);
+const fullVal = await fullValidationLoss();
 const wallS = (performance.now() - start) / 1000;
 const tokensPerS = (iters * batchSize * blockSize) / (trainMs / 1000);
 const summary = {
