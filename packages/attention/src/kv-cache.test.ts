@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
+import {
+  assertNoLeaks,
+  describeWithBackends,
+  expectTensorsClose,
+  tidyAsync,
+} from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } from './errors.js';
 import { KVCache } from './kv-cache.js';
@@ -7,7 +12,7 @@ import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
 describeWithBackends('KVCache', () => {
   it('appends along the position axis and holds two tensors however many steps run', async () => {
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const cache = new KVCache();
       const keys = tf.randomNormal([2, 3, 40, 4]);
       const values = tf.randomNormal([2, 3, 40, 5]);
@@ -22,16 +27,16 @@ describeWithBackends('KVCache', () => {
         expect(tf.memory().numTensors).toBe(base + 2);
       }
       expect(cache.length).toBe(40);
-      expectTensorsClose(cache.keys!, keys, { atol: 0, rtol: 0 });
-      expectTensorsClose(cache.values!, values, { atol: 0, rtol: 0 });
+      await expectTensorsClose(cache.keys!, keys, { atol: 0, rtol: 0 });
+      await expectTensorsClose(cache.values!, values, { atol: 0, rtol: 0 });
       cache.reset();
       expect(cache.length).toBe(0);
       tf.dispose([keys, values]);
     });
   });
 
-  it('cached single-query attention equals the last rows of full causal attention', () => {
-    tf.tidy(() => {
+  it('cached single-query attention equals the last rows of full causal attention', async () => {
+    await tidyAsync(async () => {
       const [q, k, v] = [
         tf.randomNormal([1, 4, 6, 3]),
         tf.randomNormal([1, 2, 6, 3]),
@@ -50,7 +55,7 @@ describeWithBackends('KVCache', () => {
           values,
           { causal: true },
         );
-        expectTensorsClose(step, tf.slice(full, [0, 0, t, 0], [1, 4, 1, 2]), { atol: 1e-6 });
+        await expectTensorsClose(step, tf.slice(full, [0, 0, t, 0], [1, 4, 1, 2]), { atol: 1e-6 });
       }
       cache.dispose();
     });
@@ -87,7 +92,7 @@ describeWithBackends('KVCache', () => {
       Float32Array.from({ length: 3 * 2 * 4 }, (_, i) => -i),
       [3, 2, 4, 1],
     );
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const cache = new KVCache();
       cache.reorder([0, 0]); // empty: nothing to reorder
       cache.update(keys, values);
@@ -95,10 +100,10 @@ describeWithBackends('KVCache', () => {
       cache.reorder([2, 0, 0, 1]);
       expect(tf.memory().numTensors).toBe(before); // two new tensors replace two old ones
       expect(cache.keys!.shape).toEqual([4, 2, 4, 2]);
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const index = tf.tensor1d([2, 0, 0, 1], 'int32');
-        expectTensorsClose(cache.keys!, tf.gather(keys, index, 0), { atol: 0, rtol: 0 });
-        expectTensorsClose(cache.values!, tf.gather(values, index, 0), { atol: 0, rtol: 0 });
+        await expectTensorsClose(cache.keys!, tf.gather(keys, index, 0), { atol: 0, rtol: 0 });
+        await expectTensorsClose(cache.values!, tf.gather(values, index, 0), { atol: 0, rtol: 0 });
       });
       const same = cache.keys;
       cache.reorder([0, 1, 2, 3]); // identity: no copy

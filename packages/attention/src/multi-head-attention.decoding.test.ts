@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
+import {
+  assertNoLeaks,
+  describeWithBackends,
+  expectTensorsClose,
+  tidyAsync,
+} from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { KVCache } from './kv-cache.js';
@@ -31,7 +36,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       const [B, T] = [2, 9];
       const x = tf.tensor3d(random(B * T * 8, 22), [B, T, 8]);
       const full = mha.apply(x, { causal: true }); // [B, T, 8]
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const cache = new KVCache({ maxLength: T });
         let start = 0;
         // A 3-token prefill, then one token at a time.
@@ -42,8 +47,11 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
           );
           // Only the step's output is new; after the first step the cache replaces its two tensors.
           expect(tf.memory().numTensors - before).toBe(start === 0 ? 3 : 1);
-          tf.tidy(() =>
-            expectTensorsClose(out, tf.slice(full, [0, start, 0], [B, len, 8]), { atol: 1e-5 }),
+          await tidyAsync(
+            async () =>
+              await expectTensorsClose(out, tf.slice(full, [0, start, 0], [B, len, 8]), {
+                atol: 1e-5,
+              }),
           );
           out.dispose();
           start += len;
@@ -56,7 +64,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
     });
   }
 
-  it('memory-efficient MHA gives the plain gradients, with the mask built inside the loss', () => {
+  it('memory-efficient MHA gives the plain gradients, with the mask built inside the loss', async () => {
     const options = { numHeads: 2, numKeyValueHeads: 1, headSize: 3, dModel: 4 };
     const plain = new MultiHeadAttention({ ...options, rng: 71 });
     const chunked = new MultiHeadAttention({
@@ -65,7 +73,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       rng: 72,
     });
     chunked.loadStateDict(plain.stateDict());
-    tf.tidy(() => {
+    await tidyAsync(async () => {
       const x = tf.tensor3d(random(2 * 5 * 4, 73), [2, 5, 4]);
       const grads = (mha: MultiHeadAttention) => {
         const { grads } = tf.variableGrads(
@@ -79,13 +87,13 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       };
       const expected = grads(plain);
       for (const [i, g] of grads(chunked).entries())
-        expectTensorsClose(g, expected[i]!, { atol: 1e-5 });
+        await expectTensorsClose(g, expected[i]!, { atol: 1e-5 });
     });
     plain.dispose();
     chunked.dispose();
   });
 
-  it('getConfig / fromConfig round-trip; a loaded state dict reproduces the output', () => {
+  it('getConfig / fromConfig round-trip; a loaded state dict reproduces the output', async () => {
     const mha = new MultiHeadAttention({
       numHeads: 2,
       numKeyValueHeads: 1,
@@ -102,9 +110,9 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
     copy.loadStateDict(mha.stateDict());
     mha.eval();
     copy.eval();
-    tf.tidy(() => {
+    await tidyAsync(async () => {
       const x = tf.tensor3d(random(2 * 5 * 4, 32), [2, 5, 4]);
-      expectTensorsClose(copy.apply(x, { causal: true }), mha.apply(x, { causal: true }), {
+      await expectTensorsClose(copy.apply(x, { causal: true }), mha.apply(x, { causal: true }), {
         atol: 0,
         rtol: 0,
       });
@@ -115,7 +123,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
   });
 
   for (const memoryEfficient of [false, { chunkSize: 2 }] as const) {
-    it(`attention dropout: active only in training mode, seeded by the layer rng (memoryEfficient: ${JSON.stringify(memoryEfficient)})`, () => {
+    it(`attention dropout: active only in training mode, seeded by the layer rng (memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
       const make = () =>
         new MultiHeadAttention({
           numHeads: 2,
@@ -126,14 +134,14 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
           rng: 41,
         });
       const [a, b] = [make(), make()];
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const x = tf.tensor3d(random(1 * 6 * 4, 42), [1, 6, 4]);
         const trainA = a.apply(x);
-        expectTensorsClose(b.apply(x), trainA, { atol: 0, rtol: 0 });
+        await expectTensorsClose(b.apply(x), trainA, { atol: 0, rtol: 0 });
         expect(a.apply(x).arraySync()).not.toEqual(trainA.arraySync());
         a.eval();
         const evalOut = a.apply(x);
-        expectTensorsClose(a.apply(x), evalOut, { atol: 0, rtol: 0 });
+        await expectTensorsClose(a.apply(x), evalOut, { atol: 0, rtol: 0 });
         expect(evalOut.arraySync()).not.toEqual(trainA.arraySync());
       });
       a.dispose();

@@ -16,7 +16,7 @@ describeWithBackends('MultiHeadAttention hooks', () => {
       });
       const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 7);
       const plain = mha.apply(x, { causal: true, returnAttentionWeights: true });
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         let seen: number[] = [];
         const y = mha.apply(x, {
           causal: true,
@@ -25,7 +25,7 @@ describeWithBackends('MultiHeadAttention hooks', () => {
             headOutput: (h) => void (seen = h.shape),
           },
         });
-        expectTensorsClose(y, plain.output, { atol: 1e-5 });
+        await expectTensorsClose(y, plain.output, { atol: 1e-5 });
         expect(seen).toEqual([2, 4, 5, 3]);
         // Uniform weights over the causal prefix: query t averages the values 0..t.
         const uniform = tf.tidy(() => {
@@ -48,7 +48,7 @@ describeWithBackends('MultiHeadAttention hooks', () => {
           const heads = tf.matMul(uniform, rep); // [B, H, T, 3]
           return mha.output.apply(tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, 12]));
         });
-        expectTensorsClose(z, expected, { atol: 1e-5 });
+        await expectTensorsClose(z, expected, { atol: 1e-5 });
         tf.dispose([y, z, expected, uniform]);
       });
       tf.dispose([x, plain.output, plain.weights]);

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
+import {
+  assertNoLeaks,
+  describeWithBackends,
+  expectTensorsClose,
+  tidyAsync,
+} from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { KVCache } from './kv-cache.js';
@@ -22,27 +27,30 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
     // Row 0 is full; row 1 has `pad` padding columns, so its real tokens sit at positions 0, 1, 2.
     const positions = tf.tensor2d([0, 1, 2, 3, 4, 0, 0, 0, 1, 2], [2, T], 'int32');
     const mask = tf.tensor2d([1, 1, 1, 1, 1, 0, 0, 1, 1, 1], [2, T], 'int32');
-    await assertNoLeaks(() =>
-      tf.tidy(() => {
-        const batch = mha.apply(x, { causal: true, mask, positions }); // [2, T, 8]
-        const row0 = mha.apply(tf.slice(x, [0, 0, 0], [1, T, 8]), { causal: true }); // [1, T, 8]
-        const row1 = mha.apply(tf.slice(x, [1, pad, 0], [1, T - pad, 8]), { causal: true }); // [1, T − pad, 8]
-        expectTensorsClose(tf.slice(batch, [0, 0, 0], [1, T, 8]), row0, { atol: 1e-5 });
-        expectTensorsClose(tf.slice(batch, [1, pad, 0], [1, T - pad, 8]), row1, { atol: 1e-5 });
-        // [1, T] positions equal to the default (cache length 0) change nothing.
-        const shared = tf.tensor2d([[0, 1, 2, 3, 4]], [1, T], 'int32');
-        expectTensorsClose(
-          mha.apply(x, { causal: true, positions: shared }),
-          mha.apply(x, { causal: true }),
-          { atol: 1e-6 },
-        );
-      }),
+    await assertNoLeaks(
+      async () =>
+        await tidyAsync(async () => {
+          const batch = mha.apply(x, { causal: true, mask, positions }); // [2, T, 8]
+          const row0 = mha.apply(tf.slice(x, [0, 0, 0], [1, T, 8]), { causal: true }); // [1, T, 8]
+          const row1 = mha.apply(tf.slice(x, [1, pad, 0], [1, T - pad, 8]), { causal: true }); // [1, T − pad, 8]
+          await expectTensorsClose(tf.slice(batch, [0, 0, 0], [1, T, 8]), row0, { atol: 1e-5 });
+          await expectTensorsClose(tf.slice(batch, [1, pad, 0], [1, T - pad, 8]), row1, {
+            atol: 1e-5,
+          });
+          // [1, T] positions equal to the default (cache length 0) change nothing.
+          const shared = tf.tensor2d([[0, 1, 2, 3, 4]], [1, T], 'int32');
+          await expectTensorsClose(
+            mha.apply(x, { causal: true, positions: shared }),
+            mha.apply(x, { causal: true }),
+            { atol: 1e-6 },
+          );
+        }),
     );
     tf.dispose([x, positions, mask]);
     mha.dispose();
   });
 
-  it('per-row positions with a cache: each row decodes as alone from its own offset', () => {
+  it('per-row positions with a cache: each row decodes as alone from its own offset', async () => {
     const mha = new MultiHeadAttention({
       numHeads: 2,
       headSize: 4,
@@ -50,7 +58,7 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
       position: 'rope',
       rng: 33,
     });
-    tf.tidy(() => {
+    await tidyAsync(async () => {
       const x = tf.tensor3d(random(2 * 4 * 8, 34), [2, 4, 8]);
       // Row 1: one padding column, then three real tokens at positions 0, 1, 2.
       const mask = tf.tensor2d([1, 1, 1, 1, 0, 1, 1, 1], [2, 4], 'int32');
@@ -71,14 +79,14 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
       cache.dispose();
       const alone0 = mha.apply(tf.slice(x, [0, 0, 0], [1, 4, 8]), { causal: true }); // [1, 4, 8]
       const alone1 = mha.apply(tf.slice(x, [1, 1, 0], [1, 3, 8]), { causal: true }); // [1, 3, 8]
-      expectTensorsClose(
+      await expectTensorsClose(
         tf.slice(step, [0, 0, 0], [1, 1, 8]),
         tf.slice(alone0, [0, 3, 0], [1, 1, 8]),
         {
           atol: 1e-5,
         },
       );
-      expectTensorsClose(
+      await expectTensorsClose(
         tf.slice(step, [1, 0, 0], [1, 1, 8]),
         tf.slice(alone1, [0, 2, 0], [1, 1, 8]),
         {
@@ -104,7 +112,7 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
     const memoryMask = tf.tensor2d([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [B, S], 'int32');
     const full = mha.apply(y, { value: memory, mask: memoryMask }); // [B, T, 8]
     const ignored = tf.zeros([B, S, 6]);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const cache = new KVCache();
       for (let t = 0; t < T; t++) {
         const before = tf.memory().numTensors;
@@ -118,8 +126,9 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
         );
         expect(tf.memory().numTensors - before).toBe(t === 0 ? 3 : 1);
         expect(cache.length).toBe(S);
-        tf.tidy(() =>
-          expectTensorsClose(out, tf.slice(full, [0, t, 0], [B, 1, 8]), { atol: 1e-5 }),
+        await tidyAsync(
+          async () =>
+            await expectTensorsClose(out, tf.slice(full, [0, t, 0], [B, 1, 8]), { atol: 1e-5 }),
         );
         out.dispose();
       }
@@ -131,9 +140,9 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
           cache,
         }),
       );
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const expected = tf.slice(full, [1, 0, 0], [1, 1, 8]); // [1, 1, 8]
-        expectTensorsClose(out, tf.concat([expected, expected], 0), { atol: 1e-5 });
+        await expectTensorsClose(out, tf.concat([expected, expected], 0), { atol: 1e-5 });
       });
       out.dispose();
       cache.dispose();

@@ -7,6 +7,7 @@ import {
   refAlibi,
   refMultiHeadAttention,
   refRope,
+  tidyAsync,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionShapeError } from './errors.js';
@@ -123,7 +124,7 @@ describeWithBackends('MultiHeadAttention', () => {
   const kernels = (c: Case) =>
     c.options.memoryEfficient ? (['auto'] as const) : (['per-head', 'batched'] as const);
   for (const [c, kernel] of CASES.flatMap((c) => kernels(c).map((k) => [c, k] as const))) {
-    it(`matches the float64 reference: ${c.name} (kernel ${kernel})`, () => {
+    it(`matches the float64 reference: ${c.name} (kernel ${kernel})`, async () => {
       const mha = new MultiHeadAttention({ ...c.options, kernel });
       const cfg = mha.config;
       const S = c.S ?? c.T;
@@ -133,18 +134,18 @@ describeWithBackends('MultiHeadAttention', () => {
         causal: c.causal,
         allowed: c.lengths ? (b, _h, _i, j) => j < c.lengths![b]! : undefined,
       });
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const query = tf.tensor3d(x, [c.B, c.T, cfg.dModel]);
         const value = c.S === undefined ? undefined : tf.tensor3d(kv, [c.B, S, cfg.memoryDim]);
         const mask = c.lengths ? paddingMask(c.lengths, S) : undefined;
         const call = { value, mask, causal: c.causal };
         const out = mha.apply(query, call);
         expect(out.shape).toEqual([c.B, c.T, cfg.outputDim]);
-        expectTensorsClose(out, ref.output, { atol: 1e-5 });
+        await expectTensorsClose(out, ref.output, { atol: 1e-5 });
         if (!cfg.memoryEfficient) {
           const { output, weights } = mha.apply(query, { ...call, returnAttentionWeights: true });
-          expectTensorsClose(output, ref.output, { atol: 1e-5 });
-          expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
+          await expectTensorsClose(output, ref.output, { atol: 1e-5 });
+          await expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
         }
       });
       mha.dispose();
@@ -152,7 +153,7 @@ describeWithBackends('MultiHeadAttention', () => {
   }
 
   for (const kernel of ['per-head', 'batched'] as const) {
-    it(`parameter and input gradients match finite differences of the float64 reference (kernel ${kernel})`, () => {
+    it(`parameter and input gradients match finite differences of the float64 reference (kernel ${kernel})`, async () => {
       const mha = new MultiHeadAttention({
         kernel,
         numHeads: 2,
@@ -198,7 +199,7 @@ describeWithBackends('MultiHeadAttention', () => {
         return out.reduce((s, o, i) => s + o * upstream[i]!, 0);
       };
       const numeric = numericGradient(loss, flat, 1e-5);
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const input = tf.tensor3d(x, [B, T, 3]);
         const w = tf.tensor3d(upstream, [B, T, 3]);
         const f = () => tf.sum(tf.mul(mha.apply(input, { causal: true }), w)) as tf.Scalar;
@@ -210,13 +211,13 @@ describeWithBackends('MultiHeadAttention', () => {
           ...named.flatMap(([, v]) => Array.from(grads[v.name]!.dataSync())),
           ...inputGrad.dataSync(),
         ];
-        expectTensorsClose(analytic, numeric, { atol: 2e-4, rtol: 1e-3 });
+        await expectTensorsClose(analytic, numeric, { atol: 2e-4, rtol: 1e-3 });
       });
       mha.dispose();
     });
   }
 
-  it('position: rope matches the float64 reference (RoPE on queries and keys, GQA, causal)', () => {
+  it('position: rope matches the float64 reference (RoPE on queries and keys, GQA, causal)', async () => {
     const mha = new MultiHeadAttention({
       numHeads: 4,
       numKeyValueHeads: 2,
@@ -232,16 +233,21 @@ describeWithBackends('MultiHeadAttention', () => {
       causal: true,
       rotate: (h, shape, offset) => refRope(h, shape, offset, 'half'),
     });
-    tf.tidy(() =>
-      expectTensorsClose(mha.apply(tf.tensor3d(x, [B, T, 6]), { causal: true }), ref.output, {
-        atol: 1e-5,
-      }),
+    await tidyAsync(
+      async () =>
+        await expectTensorsClose(
+          mha.apply(tf.tensor3d(x, [B, T, 6]), { causal: true }),
+          ref.output,
+          {
+            atol: 1e-5,
+          },
+        ),
     );
     expect(mha.namedParameters().length).toBe(8); // RoPE adds no parameters
     mha.dispose();
   });
 
-  it('position: alibi matches the float64 reference, combined with key padding', () => {
+  it('position: alibi matches the float64 reference, combined with key padding', async () => {
     const mha = new MultiHeadAttention({
       numHeads: 4,
       headSize: 2,
@@ -258,12 +264,12 @@ describeWithBackends('MultiHeadAttention', () => {
       bias: (_b, h, i, j) => bias[(h * T + i) * T + j]!,
       allowed: (b, _h, _i, j) => j < lengths[b]!,
     });
-    tf.tidy(() => {
+    await tidyAsync(async () => {
       const out = mha.apply(tf.tensor3d(x, [B, T, 4]), {
         causal: true,
         mask: paddingMask(lengths, T),
       });
-      expectTensorsClose(out, ref.output, { atol: 1e-5 });
+      await expectTensorsClose(out, ref.output, { atol: 1e-5 });
       expect(() =>
         mha.apply(tf.tensor3d(x, [B, T, 4]), { mask: tf.ones([B, T + 1], 'bool') }),
       ).toThrow(AttentionShapeError);

@@ -4,6 +4,7 @@ import {
   expectTensorsClose,
   numericGradient,
   refAttention,
+  tidyAsync,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { paddingMask } from './masks.js';
@@ -12,7 +13,7 @@ import { inputs, padding, random, type TensorOptions, VARIANTS } from './testing
 
 describeWithBackends('scaledDotProductAttention gradients', () => {
   for (const variant of VARIANTS) {
-    it(`gradients w.r.t. q, k, v match finite differences of the float64 reference (${JSON.stringify(variant)})`, () => {
+    it(`gradients w.r.t. q, k, v match finite differences of the float64 reference (${JSON.stringify(variant)})`, async () => {
       const dims = { B: 2, H: 2, Hkv: 1, T: 3, S: 5, dk: 3, dv: 2 };
       const { q, k, v, tensors } = inputs(dims, 13);
       const lengths = [5, 2];
@@ -34,14 +35,14 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
         return out.reduce((s, o, i) => s + o * upstream[i]!, 0);
       };
       const numeric = numericGradient(loss, Float64Array.from([...q, ...k, ...v]), 1e-5);
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const mask = paddingMask(lengths, dims.S);
         const w = tf.tensor4d(upstream, [dims.B, dims.H, dims.T, dims.dv]);
         const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
           tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { causal: true, mask, ...variant }), w));
         const grads = tf.grads(f)([...tensors()]);
         const flat = grads.flatMap((g) => Array.from(g.dataSync()));
-        expectTensorsClose(flat, numeric, { atol: 2e-4, rtol: 1e-3 });
+        await expectTensorsClose(flat, numeric, { atol: 2e-4, rtol: 1e-3 });
       });
     });
   }
@@ -67,10 +68,10 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
       2,
     ],
   ] as const) {
-    it(`memory-efficient and batched gradients equal the per-head kernel's (${label})`, () => {
+    it(`memory-efficient and batched gradients equal the per-head kernel's (${label})`, async () => {
       const dims = { B: 2, H: 4, Hkv: 2, T: 7, S: 11, dk: 5, dv: 3 };
       const { tensors } = inputs(dims, 19);
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const w = tf.tensor4d(random(2 * 4 * 7 * 3, 23), [2, 4, 7, 3]);
         const grad = (options: TensorOptions) =>
           tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
@@ -81,31 +82,32 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
           grad({ kernel: 'batched' }),
           grad({ memoryEfficient: { chunkSize } }),
         ]) {
-          for (const [i, g] of perHead.entries()) expectTensorsClose(other[i]!, g, { atol: 1e-5 });
+          for (const [i, g] of perHead.entries())
+            await expectTensorsClose(other[i]!, g, { atol: 1e-5 });
         }
       });
     });
   }
 
   for (const kernel of ['per-head', 'batched'] as const) {
-    it(`dropout is seeded, inverted, the same on both kernels, and its gradient matches finite differences (${kernel})`, () => {
+    it(`dropout is seeded, inverted, the same on both kernels, and its gradient matches finite differences (${kernel})`, async () => {
       const dims = { B: 1, H: 2, Hkv: 2, T: 3, S: 4, dk: 3, dv: 2 };
       const { tensors } = inputs(dims, 29);
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const [q, k, v] = tensors();
         const opts = { dropout: 0.5, seed: 42, returnAttentionWeights: true, kernel } as const;
         const a = scaledDotProductAttention(q, k, v, opts);
         const b = scaledDotProductAttention(q, k, v, opts);
         const c = scaledDotProductAttention(q, k, v, { ...opts, seed: 43 });
-        expectTensorsClose(a.output, b.output, { atol: 0, rtol: 0 });
+        await expectTensorsClose(a.output, b.output, { atol: 0, rtol: 0 });
         expect(a.output.arraySync()).not.toEqual(c.output.arraySync());
         const other = kernel === 'batched' ? 'per-head' : 'batched';
-        expectTensorsClose(
+        await expectTensorsClose(
           scaledDotProductAttention(q, k, v, { ...opts, kernel: other }).output,
           a.output,
           { atol: 1e-6 },
         );
-        expectTensorsClose(
+        await expectTensorsClose(
           a.weights,
           scaledDotProductAttention(q, k, v, { returnAttentionWeights: true }).weights,
         );
@@ -122,19 +124,19 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
           Float64Array.from(q0),
           1e-2,
         );
-        expectTensorsClose(analytic, numeric, { atol: 2e-3, rtol: 1e-2 });
+        await expectTensorsClose(analytic, numeric, { atol: 2e-3, rtol: 1e-2 });
       });
     });
   }
 
-  it('memory-efficient dropout: seeded per tile, gradients w.r.t. q, k, v match finite differences', () => {
+  it('memory-efficient dropout: seeded per tile, gradients w.r.t. q, k, v match finite differences', async () => {
     const dims = { B: 1, H: 2, Hkv: 1, T: 3, S: 5, dk: 3, dv: 2 };
     const { tensors } = inputs(dims, 41);
-    tf.tidy(() => {
+    await tidyAsync(async () => {
       const [q, k, v] = tensors();
       const opts = { dropout: 0.4, seed: 7, causal: true, memoryEfficient: { chunkSize: 2 } };
       const a = scaledDotProductAttention(q, k, v, opts);
-      expectTensorsClose(scaledDotProductAttention(q, k, v, opts), a, { atol: 0, rtol: 0 });
+      await expectTensorsClose(scaledDotProductAttention(q, k, v, opts), a, { atol: 0, rtol: 0 });
       expect(a.arraySync()).not.toEqual(
         scaledDotProductAttention(q, k, v, { ...opts, seed: 8 }).arraySync(),
       );
@@ -160,7 +162,7 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
         flat,
         1e-2,
       );
-      expectTensorsClose(analytic, numeric, { atol: 3e-3, rtol: 1e-2 });
+      await expectTensorsClose(analytic, numeric, { atol: 3e-3, rtol: 1e-2 });
     });
   });
 });

@@ -5,6 +5,7 @@ import {
   expectTensorsClose,
   type RefAttentionInput,
   refAttention,
+  tidyAsync,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
@@ -128,10 +129,10 @@ function boolMask(): number[] {
 
 describeWithBackends('scaledDotProductAttention', () => {
   for (const c of CASES) {
-    it(`matches the float64 reference: ${c.name} (every kernel)`, () => {
+    it(`matches the float64 reference: ${c.name} (every kernel)`, async () => {
       const { q, k, v, tensors } = inputs(c.dims, 3);
       const ref = refAttention({ q, k, v, ...c.dims, ...c.ref });
-      tf.tidy(() => {
+      await tidyAsync(async () => {
         const options = c.options?.() ?? {};
         for (const kernel of ['per-head', 'batched'] as const) {
           const { output, weights } = scaledDotProductAttention(...tensors(), {
@@ -142,15 +143,15 @@ describeWithBackends('scaledDotProductAttention', () => {
           const { B, H, T, S, dv } = c.dims;
           expect(output.shape).toEqual([B, H, T, dv]);
           expect(weights.shape).toEqual([B, H, T, S]);
-          expectTensorsClose(output, ref.output, { atol: 1e-5 });
-          expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
+          await expectTensorsClose(output, ref.output, { atol: 1e-5 });
+          await expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
         }
         for (const chunkSize of [1, 3]) {
           const chunked = scaledDotProductAttention(...tensors(), {
             ...options,
             memoryEfficient: { chunkSize },
           });
-          expectTensorsClose(chunked, ref.output, { atol: 1e-5 });
+          await expectTensorsClose(chunked, ref.output, { atol: 1e-5 });
         }
       });
     });
@@ -171,8 +172,8 @@ describeWithBackends('scaledDotProductAttention', () => {
     });
   });
 
-  it('causal: true equals an explicit causalMask; masks combine by AND', () => {
-    tf.tidy(() => {
+  it('causal: true equals an explicit causalMask; masks combine by AND', async () => {
+    await tidyAsync(async () => {
       const [q, k, v] = inputs({ B: 2, H: 2, Hkv: 2, T: 4, S: 6, dk: 3, dv: 3 }, 7).tensors();
       const flag = scaledDotProductAttention(q, k, v, {
         causal: true,
@@ -181,13 +182,13 @@ describeWithBackends('scaledDotProductAttention', () => {
       const explicit = scaledDotProductAttention(q, k, v, {
         mask: combineMasks(causalMask(4, 6), paddingMask([6, 3], 6)),
       });
-      expectTensorsClose(flag, explicit, { atol: 0, rtol: 0 });
+      await expectTensorsClose(flag, explicit, { atol: 0, rtol: 0 });
       const window = scaledDotProductAttention(q, k, v, { causal: true, window: 2 });
       const windowMask = scaledDotProductAttention(q, k, v, { mask: slidingWindowMask(4, 6, 2) });
-      expectTensorsClose(window, windowMask, { atol: 0, rtol: 0 });
+      await expectTensorsClose(window, windowMask, { atol: 0, rtol: 0 });
       const additiveMix = combineMasks(causalMask(4, 6), tf.zeros([1, 1, 4, 6]));
       expect(additiveMix.dtype).toBe('float32');
-      expectTensorsClose(
+      await expectTensorsClose(
         scaledDotProductAttention(q, k, v, { mask: additiveMix }),
         flag.shape[0] ? scaledDotProductAttention(q, k, v, { causal: true }) : flag,
         { atol: 1e-6 },

@@ -177,7 +177,7 @@ describeOnEveryBackend('parity with cpu', (backend) => {
       expect(Object.keys(got)).toEqual(Object.keys(want));
       for (const key of Object.keys(want)) {
         try {
-          expectTensorsClose(got[key]!, want[key]!, c.tol);
+          await expectTensorsClose(got[key]!, want[key]!, c.tol);
         } catch (error) {
           throw new Error(`${key}: ${(error as Error).message}`);
         }

@@ -79,10 +79,10 @@ describeWithBackends('TokenEmbedding', (backend) => {
     const table = tf.tensor2d(Float32Array.from(randomFloats(V * D, 5)), [V, D]);
     const ids = tf.tensor2d([0, 3, 3, 10, 3, 0], [2, 3], 'int32');
     const r = tf.tensor(Float32Array.from(randomFloats(6 * D, 6)), [2, 3, D]);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t, ids), r)))(table);
       const theirs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), r)))(table);
-      expectTensorsClose(ours, theirs.dataSync(), { atol: 1e-6, rtol: 1e-6 });
+      await expectTensorsClose(ours, theirs.dataSync(), { atol: 1e-6, rtol: 1e-6 });
       tf.dispose([ours, theirs]);
     });
     tf.dispose([table, ids, r]);
@@ -212,7 +212,7 @@ describeWithBackends('positions', () => {
         forwardTolerance: { atol: 1e-6, rtol: 0 },
       });
       const table = pe.encoding(length, offset);
-      expectTensorsClose(table, refSinusoidal(length, dim, offset), { atol: 1e-6, rtol: 0 });
+      await expectTensorsClose(table, refSinusoidal(length, dim, offset), { atol: 1e-6, rtol: 0 });
       table.dispose();
     }
   });
@@ -306,10 +306,10 @@ describeWithBackends('positions', () => {
       // [1, T] broadcasts over the batch and equals the scalar offset.
       const x = tf.tensor4d(Float32Array.from(values), shape);
       const shared = tf.tensor2d([[5, 6, 7, 8]], [1, 4], 'int32');
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const a = rope.apply(x, shared);
         const b = rope.apply(x, 5);
-        expectTensorsClose(a, b.dataSync(), { atol: 1e-5, rtol: 0 });
+        await expectTensorsClose(a, b.dataSync(), { atol: 1e-5, rtol: 0 });
         tf.dispose([a, b]);
       });
       const bad = [tf.zeros([1, 4]), tf.zeros([2, 4], 'int32'), tf.zeros([3, 5], 'int32')];
@@ -324,13 +324,13 @@ describeWithBackends('positions', () => {
   it('RoPE at offset t on one row equals row t of the full sequence (cached decoding)', async () => {
     const rope = new RotaryEmbedding({ headSize: 4, maxLength: 16 });
     const x = tf.tensor4d(Float32Array.from(randomFloats(2 * 6 * 4, 12)), [1, 2, 6, 4]);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const full = rope.apply(x);
       for (let t = 0; t < 6; t++) {
         const row = tf.slice(x, [0, 0, t, 0], [1, 2, 1, 4]);
         const one = rope.apply(row, t);
         const expected = tf.slice(full, [0, 0, t, 0], [1, 2, 1, 4]);
-        expectTensorsClose(one, expected.dataSync(), { atol: 1e-6, rtol: 0 });
+        await expectTensorsClose(one, expected.dataSync(), { atol: 1e-6, rtol: 0 });
         tf.dispose([row, one, expected]);
       }
       full.dispose();
@@ -363,10 +363,12 @@ describeWithBackends('positions', () => {
       [3, 2, 5, 1],
     ] as [number, number, number, number | undefined][]) {
       const alibi = new AlibiBias({ numHeads: h });
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const bias = alibi.bias(t, s, offset);
         expect(bias.shape).toEqual([1, h, t, s]);
-        expectTensorsClose(bias, refAlibi(alibiSlopes(h), t, s, offset ?? s - t), { atol: 1e-6 });
+        await expectTensorsClose(bias, refAlibi(alibiSlopes(h), t, s, offset ?? s - t), {
+          atol: 1e-6,
+        });
         bias.dispose();
       });
     }
@@ -416,7 +418,7 @@ describeWithBackends('PatchEmbedding', (backend) => {
             pe.proj.bias!,
           ),
         );
-        expectTensorsClose(out, conv.dataSync(), { atol: 1e-5 });
+        await expectTensorsClose(out, conv.dataSync(), { atol: 1e-5 });
         tf.dispose([x, out, conv]);
       }
       pe.dispose();
@@ -450,13 +452,13 @@ describeWithBackends(
           refDot(refDense(refGather(e!, ids, D), transpose(e!, V, D), undefined, 5, D, V), r),
         [Float64Array.from(emb.embeddings.dataSync())],
       );
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const rt = tf.tensor(Float32Array.from(r), [1, 5, V]);
         const { value, grads } = tf.variableGrads(
           () => tf.sum(tf.mul(emb.project(emb.apply(idTensor)), rt)) as tf.Scalar,
           [emb.embeddings],
         );
-        expectTensorsClose(grads[emb.embeddings.name]!, numeric!, { atol: 2e-3, rtol: 2e-3 });
+        await expectTensorsClose(grads[emb.embeddings.name]!, numeric!, { atol: 2e-3, rtol: 2e-3 });
         tf.dispose([rt, value, ...Object.values(grads)]);
       });
       idTensor.dispose();

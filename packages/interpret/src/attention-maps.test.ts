@@ -18,7 +18,7 @@ describeWithBackends('attentionMaps', () => {
       const expected = [0, 1, 2, 3].map((t) => [0, 1, 2, 3].map((s) => (s <= t ? 1 / (t + 1) : 0)));
       for (const w of maps.select(/weights$/)) {
         expect(w.shape).toEqual([1, 2, 4, 4]);
-        expectTensorsClose(w, [[expected, expected]], { atol: 1e-6 });
+        await expectTensorsClose(w, [[expected, expected]], { atol: 1e-6 });
       }
       // Rollout of uniform causal layers, straight from the maps.
       const rollout = attentionRollout(maps.select(/weights$/));

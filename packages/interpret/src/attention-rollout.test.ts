@@ -60,20 +60,22 @@ describeWithBackends('attentionRollout', () => {
   it.each(['mean', 'max'] as const)(
     'matches the float64 reference with %s head fusion',
     async (headFusion) => {
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const tensors = maps.map((m) => tf.tensor4d(Float32Array.from(m), [b, h, t, t]));
         const rollout = attentionRollout(tensors, { headFusion, residualWeight: 0.5 });
         expect(rollout.shape).toEqual([b, t, t]);
-        expectTensorsClose(rollout, refRollout(maps, b, h, t, 0.5, headFusion), { atol: 1e-5 });
+        await expectTensorsClose(rollout, refRollout(maps, b, h, t, 0.5, headFusion), {
+          atol: 1e-5,
+        });
         tf.dispose([...tensors, rollout]);
       });
     },
   );
 
-  it('with full residual weight is the identity: no attention flows', () => {
+  it('with full residual weight is the identity: no attention flows', async () => {
     const tensors = maps.map((m) => tf.tensor4d(Float32Array.from(m), [b, h, t, t]));
     const rollout = attentionRollout(tensors, { residualWeight: 1 });
-    expectTensorsClose(rollout, tf.tile(tf.expandDims(tf.eye(t), 0), [b, 1, 1]));
+    await expectTensorsClose(rollout, tf.tile(tf.expandDims(tf.eye(t), 0), [b, 1, 1]));
     tf.dispose([...tensors, rollout]);
   });
 

@@ -49,7 +49,7 @@ describeWithBackends('attributions', () => {
         (scaledLogit(model, ids, t, eps, target) - scaledLogit(model, ids, t, -eps, target)) /
         (2 * eps),
     );
-    expectTensorsClose(saliency, reference, { atol: 2e-3, rtol: 2e-2 });
+    await expectTensorsClose(saliency, reference, { atol: 2e-3, rtol: 2e-2 });
     // Causal: tokens after the target position have no influence.
     expect(saliency[4]).toBe(0);
     ids.dispose();
@@ -87,7 +87,7 @@ describeWithBackends('attributions', () => {
     const logits = model.apply(ids);
     const direct = (logits.arraySync() as number[][][]).map((r) => r[3]![4]!);
     logits.dispose();
-    expectTensorsClose(ig.output, direct, { atol: 1e-4 });
+    await expectTensorsClose(ig.output, direct, { atol: 1e-4 });
     ids.dispose();
     model.dispose();
   });

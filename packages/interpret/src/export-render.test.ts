@@ -29,7 +29,7 @@ describeWithBackends('bertvizJson and activation patching', () => {
     expect(json.attention[0]!.length).toBe(1);
     expect(json.attention[0]![0]!.length).toBe(2);
     expect(json.attention[1]![0]![1]!.map((r) => r.length)).toEqual([3, 3, 3]);
-    expectTensorsClose(json.attention[1]!, maps.get('blocks.1.attn.weights'));
+    await expectTensorsClose(json.attention[1]!, maps.get('blocks.1.attn.weights'));
     await expect(
       bertvizJson({ attention: maps.select(/weights$/), tokens: ['a', 'b'] }),
     ).rejects.toThrow(InterpretError);
@@ -74,11 +74,11 @@ describeWithBackends('bertvizJson and activation patching', () => {
     const model = tinyLM();
     const ids = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
     const { logits: clean, cache } = runWithCache(model, ids, ['blocks.1.attn.headOutput']);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const patched = model.apply(ids, {
         hooks: { 'blocks.1.attn.headOutput': () => cache.get('blocks.1.attn.headOutput') },
       });
-      expectTensorsClose(patched, clean, { atol: 0, rtol: 0 });
+      await expectTensorsClose(patched, clean, { atol: 0, rtol: 0 });
       patched.dispose();
     });
     cache.dispose();

@@ -31,15 +31,15 @@ describeWithBackends('logitLens', () => {
     const probs = tf.tidy(() => tf.softmax(model.apply(ids)));
     const final = (probs.arraySync() as number[][][])[0]!;
     probs.dispose();
-    final.forEach((row, t) => {
+    for (const [t, row] of final.entries()) {
       const order = row.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]);
       expect(lens.top[2]![t]!.map((e) => e.token)).toEqual(order.slice(0, 3).map(([, i]) => i));
-      expectTensorsClose(
+      await expectTensorsClose(
         lens.top[2]![t]!.map((e) => e.prob),
         order.slice(0, 3).map(([p]) => p),
         { atol: 1e-6 },
       );
-    });
+    }
     // The embedding layer by hand: lnF(wte[id] + wpe[t]) through the tied unembedding.
     const embed = tf.tidy(() => {
       const wte = model.wte.embeddings;

@@ -34,9 +34,9 @@ describeWithBackends('hook points', () => {
     expect(points.at(-1)).toBe('lnF.output');
     const plain = model.apply(x);
     const cache = new Map<string, tf.Tensor>();
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const hooked = model.apply(x, { hooks: caching(points, cache) });
-      expectTensorsClose(hooked, plain, { atol: 0, rtol: 0 });
+      await expectTensorsClose(hooked, plain, { atol: 0, rtol: 0 });
       hooked.dispose();
       // The caller owns exactly the cached copies.
       expect(tf.memory().numTensors).toBeGreaterThan(0);
@@ -58,7 +58,7 @@ describeWithBackends('hook points', () => {
     );
     const w = cache.get('blocks.1.attn.weights')!;
     expect(w.shape).toEqual([1, 2, 5, 5]);
-    expectTensorsClose(tf.sum(w, -1), tf.ones([1, 2, 5]));
+    await expectTensorsClose(tf.sum(w, -1), tf.ones([1, 2, 5]));
     const rows = (await w.array()) as number[][][][];
     expect(rows[0]![0]![1]![2]).toBe(0); // position 1 cannot see position 2
     expect(cache.get('blocks.1.attn.headOutput')!.shape).toEqual([1, 2, 5, 4]);
@@ -70,7 +70,7 @@ describeWithBackends('hook points', () => {
     const model = new DecoderLM(lmConfig, { rng: 3 });
     const x = ids();
     const plain = model.apply(x);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const same = model.apply(x, {
         hooks: {
           'blocks.0.attn.headOutput': (t) => t.clone(),
@@ -78,7 +78,7 @@ describeWithBackends('hook points', () => {
           'blocks.0.attn.weights': (t) => t.clone(),
         },
       });
-      expectTensorsClose(same, plain, { atol: 1e-6 });
+      await expectTensorsClose(same, plain, { atol: 1e-6 });
       const zeroHead = (t: tf.Tensor) => tf.mul(t, tf.reshape(tf.tensor1d([0, 1]), [1, 2, 1, 1]));
       const ablated = model.apply(x, { hooks: { 'blocks.0.attn.headOutput': zeroHead } });
       const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ablated, plain))));
@@ -90,12 +90,12 @@ describeWithBackends('hook points', () => {
     model.dispose();
   });
 
-  it('a replaced final hidden state is what the logits are made from', () => {
+  it('a replaced final hidden state is what the logits are made from', async () => {
     const model = new DecoderLM(lmConfig, { rng: 3 });
     const x = ids();
     const h = tf.randomNormal([1, 5, 8], 0, 1, 'float32', 1);
     const logits = model.apply(x, { hooks: { 'lnF.output': () => h } });
-    expectTensorsClose(logits, model.logits(h));
+    await expectTensorsClose(logits, model.logits(h));
     tf.dispose([logits, h, x]);
     model.dispose();
   });
@@ -121,7 +121,7 @@ describeWithBackends('hook points', () => {
     model.dispose();
   });
 
-  it('EncoderDecoder exposes encoder, decoder self- and cross-attention weights', () => {
+  it('EncoderDecoder exposes encoder, decoder self- and cross-attention weights', async () => {
     const model = new EncoderDecoder(
       {
         srcVocabSize: 9,
@@ -149,12 +149,12 @@ describeWithBackends('hook points', () => {
     const cache = new Map<string, tf.Tensor>();
     const plain = model.apply(src, tgt);
     const hooked = model.apply(src, tgt, { hooks: caching(names, cache) });
-    expectTensorsClose(hooked, plain, { atol: 0, rtol: 0 });
+    await expectTensorsClose(hooked, plain, { atol: 0, rtol: 0 });
     expect(cache.get('encoder.layers.0.attn.weights')!.shape).toEqual([1, 2, 6, 6]);
     expect(cache.get('decoder.layers.0.selfAttn.weights')!.shape).toEqual([1, 2, 3, 3]);
     const cross = cache.get('decoder.layers.0.crossAttn.weights')!;
     expect(cross.shape).toEqual([1, 2, 3, 6]);
-    expectTensorsClose(tf.sum(cross, -1), tf.ones([1, 2, 3]));
+    await expectTensorsClose(tf.sum(cross, -1), tf.ones([1, 2, 3]));
     tf.dispose([...cache.values(), src, tgt, plain, hooked]);
     model.dispose();
   });

@@ -115,7 +115,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
     expect(loaded.getConfig()).toEqual(model.getConfig());
     const input = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
     const [a, b] = [model.apply(input), loaded.apply(input)];
-    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(await maxAbsDiff(a, b)).toBe(0);
     tf.dispose([a, b, input]);
     model.dispose();
     loaded.dispose();
@@ -167,7 +167,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
       const run = (m: typeof model | typeof loaded) =>
         m instanceof EncoderDecoder ? m.apply(src, src) : (m as EncoderClassifier).apply(src);
       const [a, b] = [run(model), run(loaded)];
-      expect(maxAbsDiff(a, b)).toBe(0);
+      expect(await maxAbsDiff(a, b)).toBe(0);
       tf.dispose([a, b]);
       model.dispose();
       loaded.dispose();
@@ -202,7 +202,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
       const expected = refGpt2Forward(ids, values, dims);
       const input = tf.tensor2d(ids, undefined, 'int32');
       const logits = model.apply(input);
-      expectTensorsClose(logits, expected, { atol: 1e-4, rtol: 1e-4 });
+      await expectTensorsClose(logits, expected, { atol: 1e-4, rtol: 1e-4 });
       tf.dispose([input, logits]);
 
       // And back: saved with gpt2 naming, the file holds exactly GPT-2's tensors and values.

@@ -160,7 +160,7 @@ describeWithBackends('Module', () => {
   });
 
   it('stateDict round-trips through loadStateDict, and dispose frees every parameter', async () => {
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const a = new Net();
       const b = new Net();
       const x = tf.tensor2d(Float32Array.from(randomFloats(6, 3)), [2, 3], 'float32');
@@ -170,9 +170,9 @@ describeWithBackends('Module', () => {
       b.loadStateDict(snapshot);
       const ya = a.embed.apply(x);
       const yb = b.embed.apply(x);
-      expectTensorsClose(yb, ya.dataSync(), { atol: 0, rtol: 0 });
+      await expectTensorsClose(yb, ya.dataSync(), { atol: 0, rtol: 0 });
       for (const [name, v] of Object.entries(a.stateDict())) {
-        expectTensorsClose(b.stateDict()[name]!, v.dataSync(), { atol: 0, rtol: 0 });
+        await expectTensorsClose(b.stateDict()[name]!, v.dataSync(), { atol: 0, rtol: 0 });
       }
       tf.dispose([...Object.values(snapshot), x, ya, yb]);
       a.dispose();
@@ -245,11 +245,11 @@ describeWithBackends('Dense and linear', () => {
         dense.bias?.assign(tf.tensor1d(Float32Array.from(randomFloats(outDim, 4)), 'float32'));
         const w = dense.kernel.dataSync();
         const b = dense.bias?.dataSync();
-        await assertNoLeaks(() => {
+        await assertNoLeaks(async () => {
           const xt = tf.tensor(Float32Array.from(x), xShape, 'float32');
           const y = dense.apply(xt);
           expect(y.shape).toEqual([...xShape.slice(0, -1), outDim]);
-          expectTensorsClose(y, refDense(x, w, b, rows, inDim, outDim));
+          await expectTensorsClose(y, refDense(x, w, b, rows, inDim, outDim));
           tf.dispose([xt, y]);
         });
         dense.dispose();
@@ -271,15 +271,15 @@ describeWithBackends('Dense and linear', () => {
         ([xi, wi, bi]) => refDot(refDense(xi!, wi!, bi!, rows, inDim, outDim), r),
         [Float64Array.from(x), w, b],
       );
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const xt = tf.tensor(Float32Array.from(x), xShape, 'float32');
         const rt = tf.tensor(Float32Array.from(r), [...xShape.slice(0, -1), outDim], 'float32');
         const loss = (input: tf.Tensor) => tf.sum(tf.mul(dense.apply(input), rt)) as tf.Scalar;
         const { grads, value } = tf.variableGrads(() => loss(xt), [dense.kernel, dense.bias!]);
         const dx = tf.grad(loss)(xt);
-        expectTensorsClose(dx, gx!, { atol: 1e-3, rtol: 1e-3 });
-        expectTensorsClose(grads[dense.kernel.name]!, gw!, { atol: 1e-3, rtol: 1e-3 });
-        expectTensorsClose(grads[dense.bias!.name]!, gb!, { atol: 1e-3, rtol: 1e-3 });
+        await expectTensorsClose(dx, gx!, { atol: 1e-3, rtol: 1e-3 });
+        await expectTensorsClose(grads[dense.kernel.name]!, gw!, { atol: 1e-3, rtol: 1e-3 });
+        await expectTensorsClose(grads[dense.bias!.name]!, gb!, { atol: 1e-3, rtol: 1e-3 });
         tf.dispose([xt, rt, dx, value, ...Object.values(grads)]);
       });
       dense.dispose();
@@ -293,7 +293,7 @@ describeWithBackends('Dense and linear', () => {
   ])('matMul2d [%i, %i]·[%i, …] equals tf.matMul in value and gradient', async (m, k, n) => {
     const a = tf.tensor2d(Float32Array.from(randomFloats(m * k, 31)), [m, k], 'float32');
     const b = tf.tensor2d(Float32Array.from(randomFloats(k * n, 32)), [k, n], 'float32');
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const f = (x: tf.Tensor, y: tf.Tensor) =>
         tf.sum(tf.square(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D)));
       const g = (x: tf.Tensor, y: tf.Tensor) =>
@@ -302,9 +302,9 @@ describeWithBackends('Dense and linear', () => {
       const [ea, eb] = tf.grads(g)([a, b]);
       const p = matMul2d(a, b);
       const q = tf.matMul(a, b);
-      expectTensorsClose(p, q.dataSync());
-      expectTensorsClose(da!, ea!.dataSync());
-      expectTensorsClose(db!, eb!.dataSync());
+      await expectTensorsClose(p, q.dataSync());
+      await expectTensorsClose(da!, ea!.dataSync());
+      await expectTensorsClose(db!, eb!.dataSync());
       tf.dispose([da!, db!, ea!, eb!, p, q]);
     });
     tf.dispose([a, b]);

@@ -123,12 +123,12 @@ describeWithBackends('LayerNorm and RMSNorm', () => {
 describeWithBackends('Dropout', () => {
   it('is the identity in eval mode and at rate 0', async () => {
     const x = tf.tensor(Float32Array.from(randomFloats(24, 1)), [2, 3, 4]);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const drop = new Dropout({ rate: 0.5, rng: 1 }).eval();
       const y = drop.apply(x);
-      expectTensorsClose(y, x.dataSync(), { atol: 0, rtol: 0 });
+      await expectTensorsClose(y, x.dataSync(), { atol: 0, rtol: 0 });
       const z = new Dropout({ rate: 0, rng: 1 }).apply(x);
-      expectTensorsClose(z, x.dataSync(), { atol: 0, rtol: 0 });
+      await expectTensorsClose(z, x.dataSync(), { atol: 0, rtol: 0 });
       tf.dispose([y, z]);
     });
     x.dispose();
@@ -168,12 +168,12 @@ describeWithBackends('Dropout', () => {
 
   it('gradient is the mask', async () => {
     const x = tf.tensor(Float32Array.from(randomFloats(32, 3)), [4, 8]);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const d1 = new Dropout({ rate: 0.25, rng: 9 });
       const d2 = new Dropout({ rate: 0.25, rng: 9 });
       const g = tf.grad((t: tf.Tensor) => tf.sum(d1.apply(t)))(x);
       const mask = tf.tidy(() => d2.apply(tf.onesLike(x)));
-      expectTensorsClose(g, mask.dataSync(), { atol: 0, rtol: 0 });
+      await expectTensorsClose(g, mask.dataSync(), { atol: 0, rtol: 0 });
       tf.dispose([g, mask]);
     });
     x.dispose();
@@ -227,13 +227,13 @@ describeWithBackends('FeedForward and SwiGLU', () => {
     ffn.dispose();
   });
 
-  it('FeedForward dropout follows train/eval', () => {
+  it('FeedForward dropout follows train/eval', async () => {
     const ffn = new FeedForward({ dModel: 4, dFF: 8, dropout: 0.5, rng: 1 });
     const x = tf.ones([2, 4]);
     ffn.eval();
     const a = ffn.apply(x);
     const b = ffn.apply(x);
-    expectTensorsClose(a, b.dataSync(), { atol: 0, rtol: 0 });
+    await expectTensorsClose(a, b.dataSync(), { atol: 0, rtol: 0 });
     expect(ffn.dropout.training).toBe(false);
     tf.dispose([a, b, x]);
     ffn.dispose();

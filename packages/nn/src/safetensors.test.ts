@@ -226,7 +226,7 @@ describeWithBackends('state dict ↔ safetensors', () => {
       const bytes = await stateDictToSafetensors(a.stateDict(), { metadata: { model: 'tiny' } });
       expect(loadSafetensors(b, bytes)).toEqual({ model: 'tiny' });
       for (const [name, v] of Object.entries(a.stateDict())) {
-        expectTensorsClose(b.stateDict()[name]!, v.dataSync(), { atol: 0, rtol: 0 });
+        await expectTensorsClose(b.stateDict()[name]!, v.dataSync(), { atol: 0, rtol: 0 });
       }
       const transposed = tf.transpose(a.proj.kernel);
       const wrong = await stateDictToSafetensors({ ...a.stateDict(), 'proj.kernel': transposed });
@@ -245,10 +245,10 @@ describeWithBackends('state dict ↔ safetensors', () => {
     const f32 = await stateDictToSafetensors(a.stateDict());
     const bf16 = await stateDictToSafetensors(a.stateDict(), { dtype: 'BF16' });
     expect(bf16.length).toBeLessThan(f32.length);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const { state } = safetensorsToStateDict(bf16);
       expect(state['proj.kernel']!.dtype).toBe('float32');
-      expectTensorsClose(state['proj.kernel']!, a.proj.kernel.dataSync(), {
+      await expectTensorsClose(state['proj.kernel']!, a.proj.kernel.dataSync(), {
         atol: 0,
         rtol: 2 ** -8,
       });

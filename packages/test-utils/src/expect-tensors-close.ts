@@ -12,19 +12,20 @@ type Numeric = tf.Tensor | ArrayLike<number> | number[][] | number[][][] | numbe
 /**
  * Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise (numpy's `allclose`), and equal
  * shapes when both are tensors. The failure names the first offending index and both values.
+ * Tensors are read with `await t.data()` (never `dataSync()`), so suites also run on GPU backends:
+ * always `await` it, and call it outside `tf.tidy` (use {@link tidyAsync} for a scope).
  */
-export function expectTensorsClose(
+export async function expectTensorsClose(
   actual: Numeric,
   expected: Numeric,
   { atol = 1e-5, rtol = 1e-4 }: Tolerance = {},
-): void {
+): Promise<void> {
   const shapeA = shapeOf(actual);
   const shapeE = shapeOf(expected);
   if (shapeA && shapeE && shapeA.join() !== shapeE.join()) {
     throw new Error(`shape mismatch: actual [${shapeA}] vs expected [${shapeE}]`);
   }
-  const a = flatten(actual);
-  const e = flatten(expected);
+  const [a, e] = await Promise.all([flatten(actual), flatten(expected)]);
   if (a.length !== e.length)
     throw new Error(`size mismatch: actual ${a.length} vs expected ${e.length}`);
   let worst = -1;
@@ -46,15 +47,15 @@ export function expectTensorsClose(
 }
 
 function isTensor(x: Numeric): x is tf.Tensor {
-  return typeof (x as tf.Tensor).dataSync === 'function';
+  return typeof (x as tf.Tensor).data === 'function' && Array.isArray((x as tf.Tensor).shape);
 }
 
 function shapeOf(x: Numeric): number[] | undefined {
   return isTensor(x) ? x.shape : undefined;
 }
 
-function flatten(x: Numeric): ArrayLike<number> {
-  if (isTensor(x)) return x.dataSync() as ArrayLike<number>;
+async function flatten(x: Numeric): Promise<ArrayLike<number>> {
+  if (isTensor(x)) return (await x.data()) as ArrayLike<number>;
   if (Array.isArray(x)) return (x as unknown[]).flat(4) as number[];
   return x as ArrayLike<number>;
 }

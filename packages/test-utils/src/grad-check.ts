@@ -36,16 +36,18 @@ export interface LayerCheck {
 export async function checkLayer(check: LayerCheck): Promise<void> {
   const variables = check.variables ?? [];
   const inputValues = check.inputs.map((i) => Float64Array.from(i.values));
-  const variableValues = variables.map((v) => Float64Array.from(v.dataSync()));
+  const variableValues = await Promise.all(
+    variables.map(async (v) => Float64Array.from(await v.data())),
+  );
   const expected = check.reference([...inputValues, ...variableValues]);
   const cotangent = randomFloats(expected.length, check.seed ?? 97);
   const differentiate = check.differentiate ?? check.inputs.map((_, i) => i);
-  await assertNoLeaks(() => {
+  await assertNoLeaks(async () => {
     const inputs = check.inputs.map((i) =>
       tf.tensor(Float32Array.from(i.values), i.shape, 'float32'),
     );
     const out = check.forward(inputs);
-    expectTensorsClose(out, expected, check.forwardTolerance);
+    await expectTensorsClose(out, expected, check.forwardTolerance);
     const r = tf.tensor(Float32Array.from(cotangent), out.shape, 'float32');
     const loss = (xs: tf.Tensor[]) => tf.sum(tf.mul(check.forward(xs), r)) as tf.Scalar;
     const numeric = numericGradients(
@@ -65,18 +67,18 @@ export async function checkLayer(check: LayerCheck): Promise<void> {
           return loss(all);
         })(differentiate.map((d) => inputs[d]!));
         owned.push(...grads);
-        differentiate.forEach((d, k) => {
-          expectTensorsClose(grads[k]!, numeric[d]!, tol);
-        });
+        for (const [k, d] of differentiate.entries()) {
+          await expectTensorsClose(grads[k]!, numeric[d]!, tol);
+        }
       }
       if (variables.length > 0) {
         const { value, grads } = tf.variableGrads(() => loss(inputs), variables);
         owned.push(value, ...Object.values(grads));
-        variables.forEach((v, k) => {
+        for (const [k, v] of variables.entries()) {
           const g = grads[v.name];
           if (!g) throw new Error(`no gradient for variable ${k} (${v.name})`);
-          expectTensorsClose(g, numeric[inputValues.length + k]!, tol);
-        });
+          await expectTensorsClose(g, numeric[inputValues.length + k]!, tol);
+        }
       }
     } finally {
       tf.dispose(owned);

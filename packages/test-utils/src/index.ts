@@ -53,3 +53,4 @@ export {
   refProjectedAttention,
   refTransformerBlock,
 } from './reference-transformer.js';
+export { tidyAsync } from './tidy-async.js';

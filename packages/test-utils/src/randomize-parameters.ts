@@ -15,7 +15,12 @@ export function randomizeParameters(module: Module, seed: number): void {
   });
 }
 
-/** max |a − b| as a number, leaving no tensor behind. */
-export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+/** max |a − b| as a number, read with `await data()`, leaving no tensor behind. */
+export async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const max = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  try {
+    return (await max.data())[0]!;
+  } finally {
+    max.dispose();
+  }
 }

@@ -7,16 +7,16 @@ import { GradientAccumulator } from './gradient-accumulator.js';
 describeWithBackends('clipping and accumulation', () => {
   it('clips by the global norm: ‖(3, 4, 12)‖ = 13 scaled to 6.5 keeps the direction', async () => {
     const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor2d([[12]]) };
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const { grads: clipped, norm } = clipByGlobalNorm(grads, 6.5);
       expect(norm.dataSync()[0]).toBeCloseTo(13, 5);
       // factor 6.5 / (13 + 1e-6)
-      expectTensorsClose(clipped.a!, [1.5, 2], { atol: 1e-6 });
-      expectTensorsClose(clipped.b!, [[6]], { atol: 1e-6 });
+      await expectTensorsClose(clipped.a!, [1.5, 2], { atol: 1e-6 });
+      await expectTensorsClose(clipped.b!, [[6]], { atol: 1e-6 });
       tf.dispose([norm, clipped]);
     });
     const { grads: untouched, norm } = clipByGlobalNorm(grads, 100);
-    expectTensorsClose(untouched.a!, [3, 4], { atol: 0, rtol: 0 });
+    await expectTensorsClose(untouched.a!, [3, 4], { atol: 0, rtol: 0 });
     tf.dispose([grads, untouched, norm]);
     expect(() => clipByGlobalNorm({}, 0)).toThrow(/maxNorm: expected a finite number > 0/);
   });
@@ -53,15 +53,15 @@ describeWithBackends('clipping and accumulation', () => {
     ];
     for (const g of micro) accumulator.add(g);
     const mean = accumulator.mean();
-    expectTensorsClose(mean.w!, [2, 0]);
-    expectTensorsClose(mean.b!, [4]);
+    await expectTensorsClose(mean.w!, [2, 0]);
+    await expectTensorsClose(mean.b!, [4]);
     tf.dispose(mean);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       for (let round = 0; round < 3; round++) {
         accumulator.reset();
         accumulator.add(micro[1]!);
         const again = accumulator.mean();
-        expectTensorsClose(again.w!, [3, -2]);
+        await expectTensorsClose(again.w!, [3, -2]);
         tf.dispose(again);
       }
     });

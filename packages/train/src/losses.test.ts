@@ -34,7 +34,7 @@ describeWithBackends('losses vs float64 references', () => {
       const opts = { labelSmoothing, ignoreIndex: -100 };
       const x = tf.tensor3d(Float32Array.from(logits), [B, T, V]);
       const y = tf.tensor2d(labels, [B, T], 'int32');
-      await assertNoLeaks(() => {
+      await assertNoLeaks(async () => {
         const loss = crossEntropy(x, y, opts);
         expect(loss.dataSync()[0]).toBeCloseTo(refCrossEntropy(logits, labels, B * T, V, opts), 5);
         const grad = tf.grad((l: tf.Tensor) => crossEntropy(l, y, opts))(x);
@@ -42,7 +42,7 @@ describeWithBackends('losses vs float64 references', () => {
           (l) => refCrossEntropy(l, labels, B * T, V, opts),
           logits.slice(),
         );
-        expectTensorsClose(grad, expected, { atol: 1e-5 });
+        await expectTensorsClose(grad, expected, { atol: 1e-5 });
         // Padding rows get exactly zero gradient.
         expect(Array.from(grad.dataSync().slice(2 * V, 3 * V)).every((g) => g === 0)).toBe(true);
         tf.dispose([loss, grad]);
@@ -86,11 +86,11 @@ describeWithBackends('losses vs float64 references', () => {
     const t = random(4 * V, 4);
     const teacher = tf.tensor2d(Float32Array.from(t), [4, V]);
     const student = tf.tensor2d(Float32Array.from(s), [4, V]);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const kl = klDivergence(student, teacher, { temperature: 2 });
       expect(kl.dataSync()[0]).toBeCloseTo(refKlDivergence(s, t, 4, V, 2), 5);
       const grad = tf.grad((x: tf.Tensor) => klDivergence(x, teacher, { temperature: 2 }))(student);
-      expectTensorsClose(
+      await expectTensorsClose(
         grad,
         numericGradient((x) => refKlDivergence(x, t, 4, V, 2), s.slice()),
         { atol: 1e-5 },
@@ -108,7 +108,7 @@ describeWithBackends('losses vs float64 references', () => {
     const student = tf.tensor3d(Float32Array.from(s), [B, T, V]);
     const teacher = tf.tensor3d(Float32Array.from(t), [B, T, V]);
     const y = tf.tensor2d(labels, [B, T], 'int32');
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const loss = distillationLoss(student, teacher, y, opts);
       expect(loss.dataSync()[0]).toBeCloseTo(refDistillationLoss(s, t, labels, B * T, V, opts), 4);
       const grad = tf.grad((x: tf.Tensor) => distillationLoss(x, teacher, y, opts))(student);
@@ -116,7 +116,7 @@ describeWithBackends('losses vs float64 references', () => {
         (x) => refDistillationLoss(x, t, labels, B * T, V, opts),
         s.slice(),
       );
-      expectTensorsClose(grad, expected, { atol: 2e-5 });
+      await expectTensorsClose(grad, expected, { atol: 2e-5 });
       tf.dispose([loss, grad]);
     });
     expect(() => distillationLoss(student, tf.zeros([B, T, V + 1]), y)).toThrow(
@@ -130,12 +130,12 @@ describeWithBackends('losses vs float64 references', () => {
     const z = [1, 0, 1, 0.3, 0, 1];
     const logits = tf.tensor1d(Float32Array.from(x));
     const targets = tf.tensor1d(z);
-    await assertNoLeaks(() => {
+    await assertNoLeaks(async () => {
       const loss = binaryCrossEntropyWithLogits(logits, targets);
       expect(loss.dataSync()[0]).toBeCloseTo(refBinaryCrossEntropy(x, z), 5);
       loss.dispose();
       const grad = tf.grad((l: tf.Tensor) => binaryCrossEntropyWithLogits(l, targets))(logits);
-      expectTensorsClose(
+      await expectTensorsClose(
         grad,
         numericGradient((l) => refBinaryCrossEntropy(l, z), x.slice()),
         { atol: 1e-5 },

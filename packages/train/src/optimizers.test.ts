@@ -61,14 +61,16 @@ describeWithBackends('AdamW and Adam vs the float64 reference', () => {
       refAdamStep(refBias, raw[1]!, t, { ...options, lr, weightDecay: 0 });
     }
     expect(optimizer.iterations).toBe(5);
-    expectTensorsClose(params[0]![1], refKernel.param, { atol: 1e-6 });
-    expectTensorsClose(params[1]![1], refBias.param, { atol: 1e-6 });
-    expectTensorsClose(optimizer.stateDict().get('v.layer.kernel')!, refKernel.v, { atol: 1e-7 });
+    await expectTensorsClose(params[0]![1], refKernel.param, { atol: 1e-6 });
+    await expectTensorsClose(params[1]![1], refBias.param, { atol: 1e-6 });
+    await expectTensorsClose(optimizer.stateDict().get('v.layer.kernel')!, refKernel.v, {
+      atol: 1e-7,
+    });
     optimizer.dispose();
     tf.dispose(params.map(([, v]) => v));
   });
 
-  it('Adam adds L2 decay to the gradient instead (coupled), and is not AdamW', () => {
+  it('Adam adds L2 decay to the gradient instead (coupled), and is not AdamW', async () => {
     const { params, refKernel } = setup();
     const optimizer = new Adam(params, { weightDecay: 0.1 });
     for (let t = 1; t <= 3; t++) {
@@ -77,7 +79,7 @@ describeWithBackends('AdamW and Adam vs the float64 reference', () => {
       tf.dispose(map);
       refAdamStep(refKernel, raw[0]!, t, { lr: 0.05, weightDecay: 0.1, decoupled: false });
     }
-    expectTensorsClose(params[0]![1], refKernel.param, { atol: 1e-6 });
+    await expectTensorsClose(params[0]![1], refKernel.param, { atol: 1e-6 });
     expect(optimizer.getConfig()).toMatchObject({
       name: 'Adam',
       weightDecay: 0.1,
@@ -87,7 +89,7 @@ describeWithBackends('AdamW and Adam vs the float64 reference', () => {
     tf.dispose(params.map(([, v]) => v));
   });
 
-  it('exports and imports its moments: a restored copy takes the same next step', () => {
+  it('exports and imports its moments: a restored copy takes the same next step', async () => {
     const a = setup();
     const b = setup();
     const first = new AdamW(a.params);
@@ -108,7 +110,7 @@ describeWithBackends('AdamW and Adam vs the float64 reference', () => {
     const g2 = grads(b.params, 3);
     first.step(g1.map, 0.01);
     second.step(g2.map, 0.01);
-    expectTensorsClose(b.params[0]![1], a.params[0]![1].dataSync(), { atol: 0, rtol: 0 });
+    await expectTensorsClose(b.params[0]![1], a.params[0]![1].dataSync(), { atol: 0, rtol: 0 });
     tf.dispose([g1.map, g2.map]);
     expect(() => second.loadStateDict({}, 0)).toThrow(
       /state\['m.layer.kernel'\]: expected a tensor of shape \[3,4\], got missing/,
