@@ -11,7 +11,8 @@ import { installHint, isMissingPeer } from './runtime.js';
 import { autoReason, selectBackend } from './select-backend.js';
 import { validateWasmPaths } from './wasm.js';
 import { bundledWasmPaths, WASM_BINARIES } from './wasm-assets.js';
-import { isSoftwareRenderer, WEBGL_DEFAULT_FLAGS } from './webgl.js';
+import { isSoftwareRenderer } from './webgl.js';
+import { WEBGL_DEFAULT_FLAGS } from './webgl-flags.js';
 import { describeAdapter } from './webgpu.js';
 
 // What `auto` and the starters decide in a browser, through the small pure functions they use

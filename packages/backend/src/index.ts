@@ -26,4 +26,4 @@ export {
   selectBackend,
 } from './select-backend.js';
 export { defaultWasmThreads, type WasmPaths } from './wasm.js';
-export { WEBGL_DEFAULT_FLAGS } from './webgl.js';
+export { WEBGL_DEFAULT_FLAGS } from './webgl-flags.js';
