@@ -79,14 +79,14 @@ const TIMEOUT = {
  * Largest differences allowed against the cpu backend with the tiny models of the page.
  * `forward` and `grad` are absolute (max |a − b| over every element), `gradNorm` and `loss` are
  * relative (the global gradient norm; each training step's loss). Measured on Chromium 156 with
- * SwiftShader (docs/browser.md): wasm and webgl stay below 6e-6 absolute and 4e-7 relative, so
- * 1e-4 leaves a margin of ~20×; SwiftShader's WebGL runs float32 throughout (a hardware GPU with
- * float16 textures would need ~1e-3). webgpu: 1e-3 until it has been measured here.
+ * SwiftShader (docs/browser.md, 2026-12-05): wasm, webgl and webgpu all stay below 6e-6 absolute
+ * and 6e-7 relative, so 1e-4 leaves a margin of ~20×; SwiftShader runs float32 throughout (a
+ * hardware GPU with float16 textures would need ~1e-3, not measured here: no GPU machine yet).
  */
 const TOLERANCE = {
   wasm: { forward: 1e-4, grad: 1e-4, gradNorm: 1e-4, loss: 1e-4 },
   webgl: { forward: 1e-4, grad: 1e-4, gradNorm: 1e-4, loss: 1e-4 },
-  webgpu: { forward: 1e-3, grad: 1e-3, gradNorm: 1e-3, loss: 1e-3 },
+  webgpu: { forward: 1e-4, grad: 1e-4, gradNorm: 1e-4, loss: 1e-4 },
 };
 
 const started = performance.now();
