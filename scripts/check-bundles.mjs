@@ -117,7 +117,7 @@ const TFORMER = /^@tformer\/([a-z0-9-]+)$/;
  * keeps every export and leaves `@tensorflow/*` external; an app (`app: true`) is tree-shaken,
  * bundles tfjs-core and takes `@tformer/*` from the workspace's built dist.
  */
-async function bundle(name, entry, outDir, app = false) {
+export async function bundle(name, entry, outDir, app = false) {
   const warnings = [];
   const logger = createLogger('warn', { allowClearScreen: false });
   const warn = (msg) => warnings.push(String(msg).trim());
