@@ -28,7 +28,8 @@ py=$(command -v python3) || skip "python3 is not on PATH"
 "$py" -c 'import sys; sys.exit(sys.version_info < (3, 9))' || skip "python3 is older than 3.9"
 stamp=$( (cat "${reqs[@]}"; "$py" --version) | sha256sum | cut -c1-16)
 if [[ -x $venv/bin/python && -f $venv/.tformer-stamp ]] && grep -qx "$stamp" "$venv/.tformer-stamp" \
-  && "$venv/bin/python" -c 'import torch, transformers, safetensors' 2>/dev/null; then
+  && "$venv/bin/python" -c 'import importlib.util as u, sys
+sys.exit(any(u.find_spec(m) is None for m in ("torch", "transformers", "safetensors")))' 2>/dev/null; then
   echo "INTEROP_PYTHON=$venv/bin/python"
   exit 0
 fi
