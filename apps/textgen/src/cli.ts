@@ -18,6 +18,7 @@ import {
 } from './commands.js';
 import type { TextgenConfig } from './config.js';
 import { addExplainCommand } from './explain.js';
+import { addHfCommands } from './hf-commands.js';
 import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
@@ -103,7 +104,9 @@ Examples:
   tformer-textgen train --tokenizer bpe --vocab-size 512 --backend wasm
   tformer-textgen resume --out runs/textgen     continue an interrupted run
   tformer-textgen eval --out runs/textgen       validation loss of the saved model
-  tformer-textgen generate --prompt "interface " --sample-tokens 400`,
+  tformer-textgen generate --prompt "interface " --sample-tokens 400
+  tformer-textgen export --format hf --to runs/hf   a Hugging Face folder (docs/interop.md)
+  tformer-textgen import runs/hf-ddp --out runs/back`,
   );
 
 addSampleOptions(
@@ -166,6 +169,7 @@ addSampleOptions(
 );
 
 addExplainCommand(program, DEFAULT_OUT);
+addHfCommands(program, DEFAULT_OUT);
 
 await runCli(async () => {
   await program.parseAsync();

@@ -31,6 +31,11 @@ export interface BlockConfig {
   layerNormEps?: number;
   /** Rotary positions on self-attention queries and keys (default false). */
   rope?: boolean;
+  /**
+   * `layer` (default): LayerNorm, as the paper and GPT-2. `rms`: RMSNorm (Zhang & Sennrich 2019,
+   * as in LLaMA), a gain and no bias; `layerNormEps` is its epsilon.
+   */
+  norm?: 'layer' | 'rms';
   /** Which attention kernel runs (see `scaledDotProductAttention`'s `kernel` in @tformer/attention); default `auto`. */
   attentionKernel?: 'auto' | 'per-head' | 'batched';
 }
@@ -59,6 +64,7 @@ export function fillBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     useBias: true,
     layerNormEps: 1e-6,
     rope: false,
+    norm: 'layer',
     attentionKernel: 'auto',
     ...config,
   };
@@ -91,6 +97,9 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
   }
   if (c.rope && c.headSize % 2 !== 0) {
     throw new ModelConfigError('rope', `rope needs an even head size, got ${c.headSize}`);
+  }
+  if (c.norm !== 'layer' && c.norm !== 'rms') {
+    throw new ModelConfigError('norm', `expected 'layer' or 'rms', got ${JSON.stringify(c.norm)}`);
   }
   checkRate('dropout', c.dropout);
   checkRate('attentionDropout', c.attentionDropout);

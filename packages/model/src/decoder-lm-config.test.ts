@@ -46,6 +46,10 @@ describe('decoderLMParameterCount', () => {
     expect(
       decoderLMParameterCount({ ...base, useBias: false, activation: 'swiglu', position: 'rope' }),
     ).toBe(decoderLMParameterCount({ ...base, useBias: false }) + 4 * 8 - 16);
+    // RMSNorm has a gain and no bias: the three norms lose their 4-wide betas.
+    expect(decoderLMParameterCount({ ...base, useBias: true, norm: 'rms' })).toBe(
+      decoderLMParameterCount({ ...base, useBias: true }) - 3 * 4,
+    );
   });
 });
 
@@ -68,6 +72,7 @@ describe('resolveDecoderLMConfig', () => {
       /numKeyValueHeads: numHeads 4 is not a multiple of numKeyValueHeads 3/,
     ],
     [{ vocabSize: 0 }, /vocabSize: expected a positive integer, got 0/],
+    [{ norm: 'batch' as 'rms' }, /norm: expected 'layer' or 'rms', got "batch"/],
     [{ maxLength: 1.5 }, /maxLength: expected a positive integer, got 1.5/],
     [{ dropout: 1 }, /dropout: expected a rate in \[0, 1\), got 1/],
     [{ dModel: 12, numHeads: 4, position: 'rope' as const }, /rope needs an even head size, got 3/],

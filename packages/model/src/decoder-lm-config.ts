@@ -31,8 +31,10 @@ export interface DecoderLMConfig {
   /** Output projection shares the token embedding matrix. */
   tieEmbeddings?: boolean;
   dropout?: number;
-  /** LayerNorm epsilon; default 1e-5 as GPT-2 and nanoGPT. */
+  /** LayerNorm epsilon; default 1e-5 as GPT-2 and nanoGPT (with `norm: 'rms'`, RMSNorm's). */
   layerNormEps?: number;
+  /** `layer` (default): LayerNorm as GPT-2; `rms`: RMSNorm (gain only) as LLaMA. */
+  norm?: 'layer' | 'rms';
 }
 
 /**
@@ -77,6 +79,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     tieEmbeddings: true,
     dropout: 0,
     layerNormEps: 1e-5,
+    norm: 'layer',
     ...config,
   };
   for (const field of [
@@ -125,6 +128,7 @@ function blockFields(c: ResolvedDecoderLMConfig): BlockConfig {
     useBias: c.useBias,
     layerNormEps: c.layerNormEps,
     rope: c.position === 'rope',
+    norm: c.norm,
   };
 }
 
@@ -149,7 +153,7 @@ export function decoderLMParameterCount(
     c.activation === 'swiglu'
       ? 3 * d * c.dFF + b * (2 * c.dFF + d)
       : 2 * d * c.dFF + b * (c.dFF + d);
-  const layerNorm = d * (1 + b);
+  const layerNorm = c.norm === 'rms' ? d : d * (1 + b);
   const block = attention + ffn + 2 * layerNorm;
   const embeddings = c.vocabSize * d;
   const head = c.tieEmbeddings ? 0 : d * c.vocabSize + b * c.vocabSize;

@@ -7,6 +7,7 @@ import {
   Module,
   ModuleList,
   normal,
+  RMSNorm,
   type RngOption,
   resolveRng,
   scaledResidualNormal,
@@ -65,7 +66,7 @@ export class DecoderLM extends Module {
   readonly wpe: TokenEmbedding | undefined;
   readonly drop: Dropout;
   readonly blocks: ModuleList<TransformerBlock>;
-  readonly lnF: LayerNorm;
+  readonly lnF: LayerNorm | RMSNorm;
   readonly head: Dense | undefined;
 
   constructor(config: DecoderLMConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
@@ -117,7 +118,9 @@ export class DecoderLM extends Module {
     );
     this.lnF = this.addModule(
       'lnF',
-      new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
+      c.norm === 'rms'
+        ? new RMSNorm({ dModel: c.dModel, eps: c.layerNormEps })
+        : new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
     );
     this.head = c.tieEmbeddings
       ? undefined

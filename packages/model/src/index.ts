@@ -58,6 +58,19 @@ export {
   decoderLMStateToGPT2,
   gpt2StateToDecoderLM,
 } from './gpt2-names.js';
+export {
+  decodeHuggingFace,
+  encodeHuggingFace,
+  HF_CONFIG_FILE,
+  HF_GENERATION_CONFIG_FILE,
+  HF_TOKENIZER_CONFIG_FILE,
+  HF_TOKENIZER_FILE,
+  HF_WEIGHTS_FILE,
+  type HfExportOptions,
+  type HfFolder,
+  type HfFormat,
+  type HfSpecialTokenIds,
+} from './hf/hf-folder.js';
 export type { HookFn, Hooks, LocalHooks } from './hooks.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
 export { modelParameterCount } from './parameter-count.js';

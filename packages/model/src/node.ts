@@ -3,9 +3,10 @@
  * entry `@tformer/model` keeps the byte-level `encodeModel`/`decodeModel`, so it bundles for
  * browsers with no `node:*` import. Writes are atomic: each file goes to a temporary name in the
  * same directory and is renamed over the old one only once complete, so a crash never leaves a
- * half-written model and a failed save leaves the earlier one intact.
+ * half-written model and a failed save leaves the earlier one intact. Hugging Face model folders
+ * (`saveHuggingFace`/`loadHuggingFace`, see docs/interop.md) are written the same way.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { parseJsonFile } from '@tformer/nn';
 import { SavedModelError } from './errors.js';
 import type { SavableModel } from './model-classes.js';
@@ -16,6 +17,13 @@ import {
   type SaveOptions,
   WEIGHTS_FILE,
 } from './save-load.js';
+import { writeAtomic } from './write-atomic.js';
+
+export {
+  type LoadedHuggingFace,
+  loadHuggingFace,
+  saveHuggingFace,
+} from './hf/hf-files.js';
 
 /** Writes `model` to directory `dir` (created if needed), replacing any earlier save atomically. */
 export async function saveModel(
@@ -44,22 +52,4 @@ export async function loadModel(dir: string): Promise<SavableModel> {
   );
   const weights = new Uint8Array(await readFile(`${dir}/${WEIGHTS_FILE}`));
   return decodeModel(config, weights, dir);
-}
-
-/** Writes `data` to `path` through a temporary file in the same directory and a rename. */
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

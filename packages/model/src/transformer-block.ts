@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MultiHeadAttention } from '@tformer/attention';
-import { Dropout, FeedForward, LayerNorm, Module, resolveRng, SwiGLU } from '@tformer/nn';
+import { Dropout, FeedForward, LayerNorm, Module, RMSNorm, resolveRng, SwiGLU } from '@tformer/nn';
 import {
   type BlockConfig,
   type BlockInit,
@@ -36,7 +36,7 @@ export interface TransformerBlockCall {
  * `ln1`, `ffn`, `ln2`.
  *
  * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`,
- * `preNorm`, `useBias`, `layerNormEps`, `rope`, `numKeyValueHeads`) plus initializers and `rng`.
+ * `preNorm`, `useBias`, `layerNormEps`, `rope`, `norm`, `numKeyValueHeads`) plus initializers and `rng`.
  * Call: `apply(x [B, T, dModel], { causal, mask, positions, cache, hooks })` → `[B, T, dModel]`.
  * Hook points ({@link TransformerBlock.HOOK_POINTS}): `residPre` (input), `attn.weights`
  * `[B, nh, T, S]`, `attn.headOutput` `[B, nh, T, hs]`, `attnOut` (attention sub-layer output,
@@ -52,9 +52,9 @@ export interface TransformerBlockCall {
 export class TransformerBlock extends Module {
   readonly config: ResolvedBlockConfig;
   readonly attn: MultiHeadAttention;
-  readonly ln1: LayerNorm;
+  readonly ln1: LayerNorm | RMSNorm;
   readonly ffn: FeedForward | SwiGLU;
-  readonly ln2: LayerNorm;
+  readonly ln2: LayerNorm | RMSNorm;
   readonly dropout: Dropout;
 
   /** Hook points of a block, after its path (`blocks.0.`); see {@link HookFn}. */
@@ -75,7 +75,10 @@ export class TransformerBlock extends Module {
     this.config = c;
     const { kernelInitializer, outputInitializer } = init;
     const rng = resolveRng(init.rng);
-    const norm = () => new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
+    const norm = () =>
+      c.norm === 'rms'
+        ? new RMSNorm({ dModel: c.dModel, eps: c.layerNormEps })
+        : new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
     // Children `query`, `key`, `value`, `output` and generator `rng` give the saved names.
     this.attn = this.addModule(
       'attn',

@@ -1,0 +1,141 @@
+import { join, resolve } from 'node:path';
+import {
+  addCommonOptions,
+  type BackendOptions,
+  type CommonOptions,
+  RunDir,
+  startBackend,
+  UsageError,
+} from '@tformer/app-kit';
+import type { DecoderLM, HfFormat } from '@tformer/model';
+import { loadHuggingFace, loadModel, saveHuggingFace, saveModel } from '@tformer/model/node';
+import { CharTokenizer } from '@tformer/tokenizer';
+import { type Command, Option } from 'commander';
+import type { TextgenConfig } from './config.js';
+import { tokenizerFromHf, tokenizerToHf } from './hf.js';
+import { loadTokenizer, saveTokenizer } from './tokenizers.js';
+
+const out = (text: string) => process.stdout.write(text);
+
+interface ExportFlags extends BackendOptions {
+  run: string;
+  to: string;
+  format: 'hf';
+  arch?: HfFormat;
+}
+
+interface ImportFlags extends CommonOptions {
+  data?: string;
+}
+
+/**
+ * `export --format hf`: a run's saved model and tokenizer as a Hugging Face folder that
+ * transformers' `AutoModelForCausalLM.from_pretrained` and `AutoTokenizer.from_pretrained` load.
+ */
+export async function exportCommand(flags: ExportFlags): Promise<void> {
+  await startBackend(flags);
+  const runPath = flags.run;
+  const tokenizer = await loadTokenizer(runPath);
+  const model = (await loadModel(join(runPath, 'model'))) as DecoderLM;
+  try {
+    const files = await saveHuggingFace(flags.to, model, {
+      format: flags.arch,
+      tokenizer: tokenizerToHf(tokenizer),
+    });
+    const c = model.config;
+    out(
+      `exported ${runPath} (DecoderLM ${c.numLayers}×${c.numHeads}×${c.dModel}, ${model.parameterCount().toLocaleString('en')} parameters) to ${flags.to}: ${files.join(', ')}\n` +
+        `load it in Python: AutoModelForCausalLM.from_pretrained(${JSON.stringify(resolve(flags.to))})\n`,
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * `import`: a Hugging Face folder (GPT-2 or Llama architecture with a tokenizer.json that maps:
+ * byte-level BPE or textgen's char form) as a textgen run directory, so that `generate` (and,
+ * given `--data`, `eval`) work on it.
+ */
+export async function importCommand(folder: string, flags: ImportFlags): Promise<void> {
+  await startBackend(flags);
+  const loaded = await loadHuggingFace(folder);
+  try {
+    if (!loaded.tokenizer) {
+      throw new UsageError(`${folder}: no tokenizer.json, which textgen needs to read text`);
+    }
+    const tokenizer = tokenizerFromHf(loaded.tokenizer);
+    const model = loaded.model.getConfig();
+    if (tokenizer.vocabSize > model.vocabSize) {
+      throw new UsageError(
+        `${folder}: tokenizer.json has ${tokenizer.vocabSize} tokens, more than vocab_size ${model.vocabSize}`,
+      );
+    }
+    const config: TextgenConfig = {
+      app: 'textgen',
+      version: 1,
+      dataPath: flags.data ?? null,
+      corpus: flags.data ?? `imported from ${folder}`,
+      tokenizer: {
+        kind: tokenizer instanceof CharTokenizer ? 'char' : 'bpe',
+        vocabSize: tokenizer.vocabSize,
+      },
+      model,
+      train: {
+        steps: 0,
+        batchSize: 16,
+        learningRate: 3e-3,
+        warmupSteps: 0,
+        weightDecay: 0.1,
+        clipNorm: 1,
+        evalEvery: 100,
+        evalBatches: 4,
+        seed: flags.seed,
+      },
+    };
+    const runDir = await new RunDir(flags.out).create();
+    await runDir.writeConfig(config);
+    await saveTokenizer(runDir.path, tokenizer);
+    await saveModel(join(runDir.path, 'model'), loaded.model);
+    out(
+      `imported ${folder} (${loaded.format}, DecoderLM ${model.numLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${config.tokenizer.kind} tokenizer) as run ${runDir.path}\n`,
+    );
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+/** Registers `export` and `import` on textgen's program. */
+export function addHfCommands(program: Command, defaultRun: string): void {
+  program
+    .command('export')
+    .description(
+      "a run's saved model and tokenizer as a Hugging Face folder (transformers, torchrun)",
+    )
+    .addOption(new Option('--backend <name>', 'auto | cpu | wasm | node | … (default: auto)'))
+    .addOption(new Option('--wasm-threads <n>', 'threads for the wasm backend'))
+    .option('--run <dir>', 'run directory made by train', defaultRun)
+    .requiredOption('--to <dir>', 'the folder to write')
+    .addOption(new Option('--format <format>', 'output format').choices(['hf']).default('hf'))
+    .addOption(
+      new Option(
+        '--arch <name>',
+        'transformers architecture (default: gpt2, llama for RoPE models)',
+      ).choices(['gpt2', 'llama']),
+    )
+    .action((flags: ExportFlags) => exportCommand(flags));
+
+  const importCmd = program
+    .command('import')
+    .description(
+      'a Hugging Face folder (gpt2 or llama) as a run directory that generate and eval use',
+    )
+    .argument(
+      '<folder>',
+      'Hugging Face model folder with config.json, model.safetensors, tokenizer.json',
+    )
+    .option('--data <file>', 'the text file eval should read (default: none)');
+  addCommonOptions(importCmd, `${defaultRun}-imported`).action(
+    (folder: string, flags: ImportFlags) => importCommand(folder, flags),
+  );
+}
