@@ -21,6 +21,7 @@ export {
 } from './embeddings-reference.js';
 export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
+export { type FuzzOptions, type FuzzReport, fuzzFormat } from './fuzz-format.js';
 export { checkLayer, type LayerCheck } from './grad-check.js';
 export {
   numericGradients,

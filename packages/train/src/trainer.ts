@@ -8,7 +8,7 @@ import {
   NonFiniteLossError,
 } from './errors.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
-import { type ScheduleConfig, scheduleFromConfig } from './schedule.js';
+import { parseTrainerState, STATE_FILE } from './trainer-state.js';
 import type {
   EvalMetrics,
   Json,
@@ -20,7 +20,6 @@ import { checkInteger, checkNumber } from './validate.js';
 
 const MODEL_FILE = 'model.safetensors';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
-const STATE_FILE = 'trainer.json';
 
 /**
  * A model-agnostic training loop: it takes any `Module`, a loss `(model, batch) => scalar`, an
@@ -347,13 +346,7 @@ export class Trainer<M extends Module, B> {
     for (const name of [MODEL_FILE, OPTIMIZER_FILE, STATE_FILE]) {
       if (!files[name]) throw new CheckpointError(name, 'missing from the checkpoint');
     }
-    const state = JSON.parse(new TextDecoder().decode(files[STATE_FILE])) as TrainerState;
-    if (state.format !== 'tformer-trainer' || state.version !== 1) {
-      throw new CheckpointError(
-        STATE_FILE,
-        `expected format 'tformer-trainer' version 1, got '${state.format}' version ${state.version}`,
-      );
-    }
+    const { state, schedule } = parseTrainerState(files[STATE_FILE]!);
     if (rng && state.rng === null)
       throw new CheckpointError(STATE_FILE, 'the Trainer has an rng but the checkpoint saved none');
     const weights = safetensorsToStateDict(files[MODEL_FILE]!).state;
@@ -371,7 +364,7 @@ export class Trainer<M extends Module, B> {
     if (state.modelRng !== undefined) model.loadRandomState(state.modelRng);
     data.restore(state.data);
     if (rng) rng.restore(state.rng);
-    this.schedule = scheduleFromConfig(state.schedule as unknown as ScheduleConfig);
+    this.schedule = schedule;
     this.learningRateScale = state.learningRateScale ?? 1;
     this.badSteps = 0;
     this.completed = state.step;
