@@ -101,3 +101,16 @@ export function addResumeCommand(
       resume(new RunDir(flags.out), flags, flags.steps),
     );
 }
+
+/**
+ * Adds `--force` to `train`: without it, `train` refuses a run directory that already holds a
+ * trained run (so a repeated command never silently replaces a model), naming `resume`, `--force`
+ * and `--out`.
+ */
+export function addForceOption(command: Command): Command {
+  return command.option(
+    '--force',
+    'replace the run already in --out (default: refuse, and say how to resume it)',
+    false,
+  );
+}

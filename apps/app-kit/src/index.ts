@@ -9,6 +9,7 @@ export {
 export { type CliResult, cliFromSource } from './cli-from-source.js';
 export {
   addCommonOptions,
+  addForceOption,
   addResumeCommand,
   type BackendOptions,
   type CommonOptions,
@@ -23,6 +24,14 @@ export {
   type EpochSamplerState,
   type UniformSource,
 } from './epoch-sampler.js';
+export {
+  FileAccessError,
+  fileError,
+  InterruptedError,
+  isFileSystemError,
+  RunLockedError,
+  statPath,
+} from './file-errors.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
   createProgress,
@@ -30,9 +39,10 @@ export {
   type ProgressFields,
   type ProgressOptions,
 } from './progress.js';
-export { runCli, UsageError } from './run-cli.js';
-export { type MetricRecord, RunDir } from './run-dir.js';
-export { readTextLines } from './text-lines.js';
+export { EXIT_CODES, runCli, UsageError } from './run-cli.js';
+export { LOCK_FILE, type MetricRecord, parseMetricsText, RunDir } from './run-dir.js';
+export { acquireLock, type LockOwner } from './run-lock.js';
+export { readTextLines, textLinesOf } from './text-lines.js';
 export {
   resumedConfig,
   TrainingRun,

@@ -18,6 +18,11 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Plain-line mode prints every `every` steps and the last one. Default: about 10 lines. */
   every?: number;
+  /**
+   * The step the loop starts from (a resumed run's): the ETA is computed from the steps done
+   * since, in this process. Default 0.
+   */
+  start?: number;
 }
 
 /**
@@ -29,6 +34,7 @@ export function createProgress({
   total,
   stream = process.stderr,
   every,
+  start = 0,
 }: ProgressOptions): Progress {
   const format = (fields: ProgressFields) =>
     [
@@ -46,7 +52,7 @@ export function createProgress({
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { metrics: '' });
+    bar.start(total, start, { metrics: '' });
     return {
       update: (step, fields = {}) => bar.update(step, { metrics: format(fields) }),
       stop: () => bar.stop(),
@@ -56,9 +62,9 @@ export function createProgress({
   const started = performance.now();
   return {
     update(step, fields = {}) {
-      if (step === 0 || (step % interval !== 0 && step !== total)) return;
+      if (step <= start || (step % interval !== 0 && step !== total)) return;
       const elapsed = (performance.now() - started) / 1000;
-      const eta = step > 0 ? (elapsed / step) * (total - step) : 0;
+      const eta = (elapsed / (step - start)) * (total - step);
       stream.write(`${label} ${step}/${total}  ${format(fields)}  eta ${Math.round(eta)}s\n`);
     },
     stop() {},

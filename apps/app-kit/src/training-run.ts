@@ -10,6 +10,7 @@ import {
   WarmupCosineSchedule,
 } from '@tformer/train';
 import { DirectoryCheckpointStore } from '@tformer/train/node';
+import { InterruptedError } from './file-errors.js';
 import { createProgress, type Progress } from './progress.js';
 import { UsageError } from './run-cli.js';
 import type { RunDir } from './run-dir.js';
@@ -34,7 +35,11 @@ export interface TrainingRunOptions<M extends Module, B> {
   /** Tokens (positions, patches) a batch computes on, for tokens/s. */
   countTokens: (batch: B) => number;
   countCorrect?: (model: M, batch: B) => Promise<{ correct: number; total: number }>;
-  /** The app's configuration, recorded in each checkpoint. */
+  /**
+   * The app's configuration, recorded in each checkpoint and written to `config.json` with the
+   * first checkpoint of this process (not before: a run killed earlier leaves nothing that
+   * `resume` would mistake for a run).
+   */
   config: unknown;
 }
 
@@ -53,6 +58,8 @@ export class TrainingRun<M extends Module, B> {
   private readonly optimizer: Optimizer;
   private progress: Progress | undefined;
   private lastEval: EvalMetrics | undefined;
+  private configWritten = false;
+  private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
 
   constructor(options: TrainingRunOptions<M, B>) {
     const { runDir, model, optimizer, evalSplit } = options;
@@ -77,6 +84,7 @@ export class TrainingRun<M extends Module, B> {
         store: new DirectoryCheckpointStore(runDir.checkpointsPath),
         every: options.evalEvery,
       },
+      nonFinite: { maxBadSteps: 5, learningRateFactor: 0.5 },
       config: options.config as Json,
       callbacks: [
         {
@@ -89,6 +97,16 @@ export class TrainingRun<M extends Module, B> {
               lr: m.learningRate,
               tokensPerSecond: m.tokensPerSecond,
             });
+          },
+          onSkip: (s) => {
+            process.stderr.write(
+              `warning: step ${s.step} skipped: gradients not finite (${s.badSteps} in a row); learning rate ×${s.learningRateScale} from now on\n`,
+            );
+          },
+          onCheckpoint: async () => {
+            if (this.configWritten) return;
+            await runDir.writeConfig(this.runConfig);
+            this.configWritten = true;
           },
           onEval: async (m) => {
             this.lastEval = m;
@@ -113,15 +131,37 @@ export class TrainingRun<M extends Module, B> {
     return this.trainer.evaluate();
   }
 
-  /** Trains until `steps` steps are done, with a progress display. */
+  /**
+   * Trains until `steps` steps are done, with a progress display. SIGINT or SIGTERM (Ctrl-C)
+   * finish the step in progress, save a checkpoint and end with an {@link InterruptedError}
+   * (one line, exit 130 or 143); a second signal exits at once.
+   */
   async fit(): Promise<void> {
-    this.progress = createProgress({ label: 'train', total: this.steps });
-    this.progress.update(this.trainer.step);
+    this.progress = createProgress({ label: 'train', total: this.steps, start: this.trainer.step });
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      if (this.interrupted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      this.interrupted = signal;
+      process.stderr.write(
+        `\n${signal}: saving a checkpoint after step ${this.trainer.step + 1} (${signal} again to quit now)\n`,
+      );
+      this.trainer.stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       await this.trainer.fit(this.steps);
     } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
       this.progress.stop();
       this.progress = undefined;
+    }
+    if (this.interrupted && this.trainer.stopped) {
+      this.runDir.unlock();
+      throw new InterruptedError(
+        this.interrupted,
+        `interrupted (${this.interrupted}) at step ${this.trainer.step} of ${this.steps}: checkpoint saved; continue with \`resume --out ${this.runDir.path}\``,
+      );
     }
   }
 
@@ -131,16 +171,24 @@ export class TrainingRun<M extends Module, B> {
    * trains on to `steps`.
    */
   async resumeAndFit({ saveConfig }: { saveConfig: boolean }): Promise<void> {
+    await this.runDir.lock();
     const at = await this.trainer.resume();
     if (at === undefined) {
-      throw new UsageError(`${this.runDir.checkpointsPath}: no checkpoint to resume from`);
+      throw new UsageError(
+        `${this.runDir.path}: nothing to resume: no checkpoint yet (the run was stopped before its first one); train again`,
+      );
     }
-    process.stdout.write(`resumed at step ${at} of ${this.steps}\n`);
+    const dropped = await this.runDir.truncateMetrics(at);
+    process.stdout.write(
+      `resumed at step ${at} of ${this.steps}${dropped > 0 ? ` (${dropped} metrics.jsonl records after the checkpoint dropped)` : ''}\n`,
+    );
     if (saveConfig) await this.runDir.writeConfig(this.runConfig);
+    this.configWritten = true;
     await this.fit();
   }
 
   dispose(): void {
+    this.runDir.unlock();
     this.trainer.dispose();
     this.optimizer.dispose();
     this.model.dispose();

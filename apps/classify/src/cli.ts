@@ -2,6 +2,7 @@
 import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
+  addForceOption,
   addResumeCommand,
   type CommonOptions,
   parseInteger,
@@ -91,11 +92,13 @@ Examples:
 Data files: one example per line, the label, a tab, then the text (blank lines are skipped).`,
   );
 
-addCommonOptions(
-  program
-    .command('train', { isDefault: true })
-    .description('learn a WordPiece vocabulary and train a classifier (default)'),
-  DEFAULT_OUT,
+addForceOption(
+  addCommonOptions(
+    program
+      .command('train', { isDefault: true })
+      .description('learn a WordPiece vocabulary and train a classifier (default)'),
+    DEFAULT_OUT,
+  ),
 )
   .option('--data <file>', 'label<TAB>text training file (default: generated sentiment)')
   .option('--test <file>', 'label<TAB>text test file (default: hold out --test-size examples)')

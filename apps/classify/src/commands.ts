@@ -66,7 +66,7 @@ async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]):
 export async function trainCommand(
   config: ClassifyConfig,
   runDir: RunDir,
-  backend: BackendOptions,
+  backend: BackendOptions & { force?: boolean },
 ): Promise<void> {
   await startBackend(backend);
   const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
@@ -87,8 +87,12 @@ export async function trainCommand(
     labels: corpus.labels,
     model: { ...config.model, vocabSize: tokenizer.vocabSize, numClasses: corpus.labels.length },
   };
-  await runDir.create();
-  await runDir.writeConfig(resolved);
+  // Refuses a run directory that holds a run (unless --force) and takes its lock; config.json
+  // is written with the first checkpoint.
+  await runDir.prepareForTraining({
+    force: backend.force ?? false,
+    extraFiles: ['tokenizer.json'],
+  });
   await saveTokenizer(runDir.path, tokenizer);
   const data = await encodedCorpus(resolved, tokenizer);
   const run = new ClassifyRun(resolved, runDir, data);
@@ -134,6 +138,7 @@ export async function resumeCommand(
 }
 
 async function loadSaved(runDir: RunDir) {
+  await runDir.requireSavedModel(MODEL_DIR);
   const config = await runDir.readConfig<ClassifyConfig>();
   const tokenizer = await loadTokenizer(runDir.path);
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as EncoderClassifier;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataFileError, writeFileAtomic } from '@tformer/app-kit';
+import { DataFileError, fileError, writeFileAtomic } from '@tformer/app-kit';
 import { WordPieceTokenizer, WordPieceTrainer } from '@tformer/tokenizer';
 
 const VOCAB_FILE = 'tokenizer.json';
@@ -31,7 +31,8 @@ export async function saveTokenizer(dir: string, tokenizer: WordPieceTokenizer):
 
 export async function loadTokenizer(dir: string): Promise<WordPieceTokenizer> {
   const file = join(dir, VOCAB_FILE);
-  const text = await readFile(file, 'utf8').catch(() => {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw fileError(error, file);
     throw new DataFileError(file, 'missing: is this a run directory made by `train`?');
   });
   return WordPieceTokenizer.fromJSON(text);

@@ -65,7 +65,16 @@ describe('textgen CLI', () => {
     const metrics = await new RunDir(out).readMetrics();
     expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
-    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'trainer.json'), 'utf8')).step).toBe(4);
+    expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
+
+    // Issue 12 row 1: training again into the run refuses in one line and keeps the model.
+    const again = textgen('train', '--data', corpusFile, '--steps', '1', '--out', out, ...tiny);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(
+      /^error: .* already holds a trained run: .*resume --out .*--force/,
+    );
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
 
     const resumed = textgen('resume', '--out', out, '--steps', '6');
     expect(resumed.code).toBe(0);
@@ -92,7 +101,7 @@ describe('textgen CLI', () => {
     );
     expect(generated.code).toBe(0);
     expect(generated.stdout).toMatch(/\nline .{1,8}\n$/s);
-  });
+  }, 600_000);
 
   const badFiles: [string, string | Buffer, RegExp][] = [
     ['missing.txt', '', /missing\.txt: no such file/],

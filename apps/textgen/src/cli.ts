@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   addCommonOptions,
+  addForceOption,
   addResumeCommand,
   type CommonOptions,
   parseInteger,
@@ -110,11 +111,13 @@ Examples:
   );
 
 addSampleOptions(
-  addCommonOptions(
-    program
-      .command('train', { isDefault: true })
-      .description('learn a tokenizer and train a model (default)'),
-    DEFAULT_OUT,
+  addForceOption(
+    addCommonOptions(
+      program
+        .command('train', { isDefault: true })
+        .description('learn a tokenizer and train a model (default)'),
+      DEFAULT_OUT,
+    ),
   ),
 )
   .option('--data <file>', 'a UTF-8 text file (default: the TypeScript lib files in node_modules)')

@@ -68,7 +68,7 @@ function sampleOptions(flags: SampleFlags, valText: string, seed: number): Sampl
 export async function trainCommand(
   config: TextgenConfig,
   runDir: RunDir,
-  backend: BackendOptions,
+  backend: BackendOptions & { force?: boolean },
   flags: SampleFlags,
 ): Promise<void> {
   await startBackend(backend);
@@ -84,8 +84,12 @@ export async function trainCommand(
     corpus: corpus.source,
     model: { ...config.model, vocabSize: tokenizer.vocabSize },
   };
-  await runDir.create();
-  await runDir.writeConfig(resolved);
+  // Refuses a run directory that holds a run (unless --force) and takes its lock; config.json
+  // is written with the first checkpoint.
+  await runDir.prepareForTraining({
+    force: backend.force ?? false,
+    extraFiles: ['tokenizer.json'],
+  });
   await saveTokenizer(runDir.path, tokenizer);
 
   const run = await prepare(resolved, runDir, tokenizer);
@@ -155,6 +159,7 @@ export async function resumeCommand(
 async function loadSaved(
   runDir: RunDir,
 ): Promise<{ model: DecoderLM; tokenizer: TextTokenizer; config: TextgenConfig }> {
+  await runDir.requireSavedModel(MODEL_DIR);
   const config = withCurrentNames(await runDir.readConfig<TextgenConfig>());
   const tokenizer = await loadTokenizer(runDir.path);
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as DecoderLM;

@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DataFileError } from '@tformer/app-kit';
+import { DataFileError, fileError, statPath } from '@tformer/app-kit';
 
 export interface Corpus {
   text: string;
@@ -39,10 +39,12 @@ export async function loadCorpus(dataPath: string | undefined, minChars: number)
     const text = texts.map((t) => t.replace(/^\/\*![\s\S]*?\*\/\s*/, '')).join('\n');
     return { text, source: `typescript/lib (${DEFAULT_LIB_FILES.length} lib.*.d.ts files)` };
   }
-  const info = await stat(dataPath).catch(() => undefined);
+  const info = await statPath(dataPath);
   if (!info) throw new DataFileError(dataPath, 'no such file');
   if (!info.isFile()) throw new DataFileError(dataPath, 'not a regular file');
-  const bytes = await readFile(dataPath);
+  const bytes = await readFile(dataPath).catch((error: unknown) => {
+    throw fileError(error, dataPath);
+  });
   if (bytes.length === 0) throw new DataFileError(dataPath, 'the file is empty');
   const nul = bytes.indexOf(0);
   if (nul >= 0) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataFileError, writeFileAtomic } from '@tformer/app-kit';
+import { DataFileError, fileError, writeFileAtomic } from '@tformer/app-kit';
 import { BpeTrainer, BytePairTokenizer, CharTokenizer } from '@tformer/tokenizer';
 
 export type TokenizerKind = 'char' | 'bpe';
@@ -31,7 +31,8 @@ export async function saveTokenizer(dir: string, tokenizer: TextTokenizer): Prom
 
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const file = join(dir, TOKENIZER_FILE);
-  const text = await readFile(file, 'utf8').catch(() => {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw fileError(error, file);
     throw new DataFileError(file, 'missing: is this a run directory made by `train`?');
   });
   const { kind, tokenizer } = JSON.parse(text) as { kind: TokenizerKind; tokenizer: object };

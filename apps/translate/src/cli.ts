@@ -2,6 +2,7 @@
 import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
+  addForceOption,
   addResumeCommand,
   type CommonOptions,
   parseInteger,
@@ -139,11 +140,13 @@ Examples:
   );
 
 addDecodeOptions(
-  addCommonOptions(
-    program
-      .command('train', { isDefault: true })
-      .description('learn the BPE vocabulary and train a model (default)'),
-    DEFAULT_OUT,
+  addForceOption(
+    addCommonOptions(
+      program
+        .command('train', { isDefault: true })
+        .description('learn the BPE vocabulary and train a model (default)'),
+      DEFAULT_OUT,
+    ),
   ),
 )
   .option('--src <file>', 'source sentences, one per line (default: generated digits)')

@@ -65,7 +65,7 @@ async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPai
 export async function trainCommand(
   config: TranslateConfig,
   runDir: RunDir,
-  backend: BackendOptions,
+  backend: BackendOptions & { force?: boolean },
 ): Promise<void> {
   await startBackend(backend);
   const corpus = await loadCorpus(config, config.train.seed);
@@ -83,8 +83,12 @@ export async function trainCommand(
     model: { ...config.model, srcVocabSize: vocabs.src.size, tgtVocabSize: vocabs.tgt.size },
   };
   const data = encodeCorpus(corpus, vocabs, config.maxTokens);
-  await runDir.create();
-  await runDir.writeConfig(resolved);
+  // Refuses a run directory that holds a run (unless --force) and takes its lock; config.json
+  // is written with the first checkpoint.
+  await runDir.prepareForTraining({
+    force: backend.force ?? false,
+    extraFiles: ['vocab.json', 'test.hyp.txt'],
+  });
   await saveVocabs(runDir.path, vocabs);
   const run = new TranslateRun(resolved, runDir, data);
   try {
@@ -130,6 +134,7 @@ export async function resumeCommand(
 }
 
 async function loadSaved(runDir: RunDir) {
+  await runDir.requireSavedModel(MODEL_DIR);
   const config = await runDir.readConfig<TranslateConfig>();
   const vocabs = await loadVocabs(runDir.path);
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as EncoderDecoder;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataFileError, writeFileAtomic } from '@tformer/app-kit';
+import { DataFileError, fileError, writeFileAtomic } from '@tformer/app-kit';
 import { BpeTrainer, BytePairTokenizer } from '@tformer/tokenizer';
 
 /** Padding, start and end of sentence: the first three model ids on both sides. */
@@ -78,7 +78,8 @@ export async function saveVocabs(dir: string, vocabs: Vocabs): Promise<void> {
 
 export async function loadVocabs(dir: string): Promise<Vocabs> {
   const file = join(dir, VOCAB_FILE);
-  const text = await readFile(file, 'utf8').catch(() => {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw fileError(error, file);
     throw new DataFileError(file, 'missing: is this a run directory made by `train`?');
   });
   const json = JSON.parse(text) as { shared?: object; src?: object; tgt?: object };

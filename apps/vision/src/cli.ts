@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   addCommonOptions,
+  addForceOption,
   addResumeCommand,
   type CommonOptions,
   parseInteger,
@@ -91,9 +92,11 @@ Examples:
 grayscale and resized to --image-size.`,
   );
 
-addCommonOptions(
-  program.command('train', { isDefault: true }).description('train a ViT (default)'),
-  DEFAULT_OUT,
+addForceOption(
+  addCommonOptions(
+    program.command('train', { isDefault: true }).description('train a ViT (default)'),
+    DEFAULT_OUT,
+  ),
 )
   .option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)')
   .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)

@@ -55,7 +55,7 @@ async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<vo
 export async function trainCommand(
   config: VisionConfig,
   runDir: RunDir,
-  backend: BackendOptions,
+  backend: BackendOptions & { force?: boolean },
 ): Promise<void> {
   await startBackend(backend);
   const set = await loadImages(
@@ -77,8 +77,9 @@ export async function trainCommand(
     classes: set.classes,
     model: { ...config.model, numClasses: set.classes.length },
   };
-  await runDir.create();
-  await runDir.writeConfig(resolved);
+  // Refuses a run directory that holds a run (unless --force) and takes its lock; config.json
+  // is written with the first checkpoint.
+  await runDir.prepareForTraining({ force: backend.force ?? false, extraFiles: [] });
   const run = new VisionRun(resolved, runDir, set);
   try {
     const m = resolved.model;
@@ -121,6 +122,7 @@ export async function resumeCommand(
 }
 
 async function loadSaved(runDir: RunDir) {
+  await runDir.requireSavedModel(MODEL_DIR);
   const config = await runDir.readConfig<VisionConfig>();
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as VisionTransformer;
   return { config, model };

@@ -40,7 +40,7 @@ describe('PNG folders', () => {
     await writeFile(torn, encodePng(gradient(4), 4).subarray(0, 40)); // a PNG cut short
     await expect(readPng(torn, 4)).rejects.toThrow(/torn\.png: not a readable PNG image \(/);
     await expect(readPng(join(dir, 'gone.png'), 4)).rejects.toThrow(
-      /gone\.png: cannot read it \(ENOENT\)/,
+      /gone\.png: no such file or folder \(ENOENT\)/,
     );
     await expect(readImageFolder(dir, 4)).rejects.toThrow(
       /: empty: expected one sub-folder of PNG images per class/,

@@ -1,6 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataFileError } from '@tformer/app-kit';
+import { DataFileError, fileError, statPath } from '@tformer/app-kit';
 import { PNG } from 'pngjs';
 import type { Image } from './shapes.js';
 
@@ -25,10 +25,7 @@ export async function readPng(file: string, size: number): Promise<Float32Array>
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new DataFileError(
-      file,
-      `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw fileError(error, file);
   }
   // pngjs reports a text file as "unrecognised content at end of stream": say what it is instead.
   if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE))
@@ -74,13 +71,11 @@ function resize(pixels: Float32Array, width: number, height: number, size: numbe
  * sub-folders and a class folder without images are {@link DataFileError}s naming the path.
  */
 export async function readImageFolder(folder: string, size: number): Promise<ImageFolder> {
-  const info = await stat(folder).catch(() => undefined);
+  const info = await statPath(folder);
   if (!info) throw new DataFileError(folder, 'no such folder');
   if (!info.isDirectory())
     throw new DataFileError(folder, 'not a folder: expected <folder>/<class>/*.png');
-  const entries = (await readdir(folder, { withFileTypes: true })).filter(
-    (e) => !e.name.startsWith('.'),
-  );
+  const entries = (await readdirOrFail(folder)).filter((e) => !e.name.startsWith('.'));
   const classes = entries
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
@@ -96,7 +91,7 @@ export async function readImageFolder(folder: string, size: number): Promise<Ima
   const files: string[] = [];
   for (const [label, name] of classes.entries()) {
     const dir = join(folder, name);
-    const names = (await readdir(dir, { withFileTypes: true }))
+    const names = (await readdirOrFail(dir))
       .filter((e) => !e.name.startsWith('.') && !e.isDirectory())
       .map((e) => e.name)
       .sort();
@@ -118,4 +113,11 @@ export function encodePng(pixels: Float32Array, size: number): Buffer {
     png.data.set([v, v, v, 255], 4 * i);
   }
   return PNG.sync.write(png);
+}
+
+/** The entries of a folder; one that cannot be listed (EACCES) is a one-line error naming it. */
+async function readdirOrFail(dir: string) {
+  return readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+    throw fileError(error, dir);
+  });
 }
