@@ -171,6 +171,9 @@ export class MultiHeadAttention extends Module {
     if (!['none', 'rope', 'alibi'].includes(c.position)) {
       throw new AttentionArgumentError('position', "'none', 'rope' or 'alibi'", c.position);
     }
+    // Checked before any layer is built: a throw after would leak the projections' weights.
+    if (c.position === 'rope' && headSize % 2 !== 0)
+      throw new AttentionArgumentError('headSize', 'an even key size for RoPE', headSize);
     // Registered: its draws seed attention dropout, so `randomState()` must save it.
     this.#rng = this.addRng('rng', resolveRng(options.rng));
     const dense = (name: string, inDim: number, outDim: number, init = options.kernelInitializer) =>
@@ -348,6 +351,10 @@ function checkInput(
   batch?: number,
   length?: number,
 ): void {
+  if (!(x instanceof tf.Tensor)) throw new AttentionArgumentError(name, 'a tf.Tensor', x);
+  // An int32 or bool input would be cast silently by the projections: say so instead.
+  if (x.dtype !== 'float32')
+    throw new AttentionArgumentError(name, 'a float32 tensor', `a ${x.dtype} tensor`);
   const ok =
     x.rank === 3 &&
     x.shape[2] === dim &&
