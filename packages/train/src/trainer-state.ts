@@ -25,7 +25,7 @@ export function parseTrainerState(bytes: Uint8Array): {
   const state = json as Partial<Record<keyof TrainerState, unknown>>;
   if (state.format !== 'tformer-trainer' || state.version !== 1) {
     throw fail(
-      `expected format 'tformer-trainer' version 1, got ${short(state.format)} version ${short(state.version)}`,
+      `expected format 'tformer-trainer' version 1, got ${typeof state.format === 'string' ? `'${state.format.slice(0, 40)}'` : short(state.format)} version ${short(state.version)}`,
     );
   }
   for (const field of ['step', 'optimizerIterations'] as const) {
