@@ -43,7 +43,7 @@ function maskedLogits(
     tf.tidy(() => down.assign(tf.mul(down, tf.tensor2d(rows, [dFF, 1]))));
   });
   const logits = tf.tidy(() => model.apply(input, { hooks }));
-  units.forEach((_, l) => downKernel(l).assign(saved[l]!));
+  for (let l = 0; l < units.length; l++) downKernel(l).assign(saved[l]!);
   tf.dispose(saved);
   return logits;
 }
