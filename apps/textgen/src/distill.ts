@@ -7,7 +7,8 @@ import {
   RunDir,
   startBackend,
 } from '@tformer/app-kit';
-import { type DecoderLM, type DecoderLMConfig, loadModel, saveModel } from '@tformer/model';
+import type { DecoderLM, DecoderLMConfig } from '@tformer/model';
+import { loadModel, saveModel } from '@tformer/model/node';
 import { distillationLoss } from '@tformer/train';
 import type { Command } from 'commander';
 import { MODEL_DIR, tokensOf, withCurrentNames } from './commands.js';

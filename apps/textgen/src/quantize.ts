@@ -8,9 +8,9 @@ import {
   INT4_GROUP_SIZES,
   type QuantizationScheme,
   quantizationOf,
-  saveQuantizedModel,
   WEIGHTS_FILE,
 } from '@tformer/model';
+import { saveQuantizedModel } from '@tformer/model/node';
 import { type Command, Option } from 'commander';
 import type { TextgenConfig } from './config.js';
 
