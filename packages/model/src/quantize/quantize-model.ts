@@ -12,6 +12,7 @@ import {
   type QuantizationMetadata,
   type QuantizeOptions,
   quantizeState,
+  readQuantizationMetadata,
 } from './quantized-safetensors.js';
 
 /**
@@ -46,9 +47,11 @@ export async function encodeQuantizedModel(
 
 /**
  * How a `model.safetensors` buffer is quantized, read from its header alone, or undefined for a
- * float file.
+ * float file; a malformed quantization entry raises a `SavedModelError` naming `source`.
  */
-export function quantizationOf(weights: Uint8Array): QuantizationMetadata | undefined {
-  const raw = readSafetensorsHeader(weights).metadata?.[QUANTIZATION_METADATA_KEY];
-  return raw === undefined ? undefined : (JSON.parse(raw) as QuantizationMetadata);
+export function quantizationOf(
+  weights: Uint8Array,
+  source = 'model.safetensors',
+): QuantizationMetadata | undefined {
+  return readQuantizationMetadata(readSafetensorsHeader(weights), source);
 }

@@ -112,7 +112,7 @@ export async function quantizeState(
 
 /** The quantization metadata of a decoded file, or undefined for a plain float file. */
 export function readQuantizationMetadata(
-  decoded: DecodedSafetensors,
+  decoded: Pick<DecodedSafetensors, 'metadata'>,
   source: string,
 ): QuantizationMetadata | undefined {
   const raw = decoded.metadata?.[QUANTIZATION_METADATA_KEY];
