@@ -18,8 +18,10 @@ import {
   trainCommand,
 } from './commands.js';
 import type { TextgenConfig } from './config.js';
+import { addDistillCommand } from './distill.js';
 import { addExplainCommand } from './explain.js';
 import { addHfCommands } from './hf-commands.js';
+import { addQuantizeCommand } from './quantize.js';
 import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
@@ -107,7 +109,9 @@ Examples:
   tformer-textgen eval --out runs/textgen       validation loss of the saved model
   tformer-textgen generate --prompt "interface " --sample-tokens 400
   tformer-textgen export --format hf --to runs/hf   a Hugging Face folder (docs/interop.md)
-  tformer-textgen import runs/hf-ddp --out runs/back`,
+  tformer-textgen import runs/hf-ddp --out runs/back
+  tformer-textgen quantize --run runs/textgen --out runs/textgen-q4 --bits 4
+  tformer-textgen distill --teacher runs/textgen --out runs/student --d-model 32`,
   );
 
 addSampleOptions(
@@ -173,6 +177,8 @@ addSampleOptions(
 
 addExplainCommand(program, DEFAULT_OUT);
 addHfCommands(program, DEFAULT_OUT);
+addQuantizeCommand(program, DEFAULT_OUT);
+addDistillCommand(program);
 
 await runCli(async () => {
   await program.parseAsync();

@@ -14,7 +14,7 @@ import { splitTokens, TextgenRun, validationLoss } from './run.js';
 import { type SampleOptions, sample } from './sample.js';
 import { loadTokenizer, saveTokenizer, type TextTokenizer, trainTokenizer } from './tokenizers.js';
 
-const MODEL_DIR = 'model';
+export const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
 
 /** Options of `train` that are not in {@link TextgenConfig}: how to sample before and after. */
@@ -27,7 +27,7 @@ export interface SampleFlags {
 }
 
 /** The run's corpus as token ids, split; each split must hold at least one window. */
-async function tokensOf(
+export async function tokensOf(
   config: TextgenConfig,
   tokenizer: TextTokenizer,
 ): Promise<{ train: Int32Array; val: Int32Array }> {
@@ -203,6 +203,6 @@ export async function generateCommand(
 }
 
 /** A run's saved config with its model fields under today's names (older runs wrote `blockSize`, `bias`). */
-function withCurrentNames(config: TextgenConfig): TextgenConfig {
+export function withCurrentNames(config: TextgenConfig): TextgenConfig {
   return { ...config, model: upgradeModelConfig('DecoderLM', config.model) as DecoderLMConfig };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type RunDir, TrainingRun, warmupCosine } from '@tformer/app-kit';
 import { DecoderLM } from '@tformer/model';
-import { AdamW, crossEntropy, type DataSource, type Json } from '@tformer/train';
+import { AdamW, crossEntropy, type DataSource, type Json, type LossFunction } from '@tformer/train';
 import { BatchStream, type BatchStreamState } from './batches.js';
 import { type TextgenConfig, VALIDATION_FRACTION } from './config.js';
 import type { TextTokenizer } from './tokenizers.js';
@@ -80,6 +80,8 @@ export class TextgenRun extends TrainingRun<DecoderLM, TensorBatch> {
     readonly config: TextgenConfig,
     runDir: RunDir,
     readonly tokens: { train: Int32Array; val: Int32Array },
+    /** The training loss (default next-token cross-entropy; `distill` passes its own). */
+    loss: LossFunction<DecoderLM, TensorBatch> = nextTokenLoss,
   ) {
     const { model: modelConfig, train } = config;
     const model = new DecoderLM(modelConfig, { rng: train.seed });
@@ -91,7 +93,7 @@ export class TextgenRun extends TrainingRun<DecoderLM, TensorBatch> {
         beta2: 0.99,
       }),
       schedule: warmupCosine(train),
-      loss: nextTokenLoss,
+      loss,
       data: tensorBatches(
         new BatchStream(tokens.train, train.batchSize, modelConfig.maxLength, train.seed),
       ),

@@ -20,6 +20,11 @@ export interface DecoderLMConfig {
   dModel: number;
   /** Key/value heads for grouped-query attention; `numHeads` (the default) is plain MHA. */
   numKeyValueHeads?: number;
+  /**
+   * Width of each attention head; default dModel / numHeads. A pruned model keeps its heads'
+   * width with fewer heads, so numHeads · headSize may be less than dModel.
+   */
+  headSize?: number;
   /** FFN inner width; 4·dModel by default as in GPT-2. */
   dFF?: number;
   /** Default `gelu` (nanoGPT); `gelu_tanh` is GPT-2's approximation (`gelu_new`). */
@@ -71,6 +76,7 @@ export type ResolvedDecoderLMConfig = Required<DecoderLMConfig>;
  */
 export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoderLMConfig {
   const resolved: ResolvedDecoderLMConfig = {
+    headSize: config.dModel / config.numHeads, // checked (and set) below, with the block rules
     numKeyValueHeads: config.numHeads,
     dFF: 4 * config.dModel,
     activation: 'gelu',
@@ -101,7 +107,15 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
   }
   // The block rules (divisible heads, rates, activation, eps) name the same fields as this
   // config; RoPE's even head size is checked after them, against this config's `position`.
-  const block = resolveBlockConfig({ ...blockFields(resolved), rope: false });
+  // headSize as given (not the default filled above), so that an unset one gets the block's
+  // divisibility rule and message.
+  const { headSize: _filled, ...fields } = blockFields(resolved);
+  const block = resolveBlockConfig({
+    ...fields,
+    ...(config.headSize === undefined ? {} : { headSize: config.headSize }),
+    rope: false,
+  });
+  resolved.headSize = block.headSize;
   if (resolved.position === 'rope' && block.headSize % 2 !== 0) {
     throw new ModelConfigError('position', `rope needs an even head size, got ${block.headSize}`);
   }
@@ -121,6 +135,7 @@ function blockFields(c: ResolvedDecoderLMConfig): BlockConfig {
     dModel: c.dModel,
     numHeads: c.numHeads,
     numKeyValueHeads: c.numKeyValueHeads,
+    headSize: c.headSize,
     dFF: c.dFF,
     activation: c.activation,
     dropout: c.dropout,
@@ -143,11 +158,11 @@ export function decoderLMParameterCount(
 ): number {
   const c = resolveDecoderLMConfig(config);
   const d = c.dModel;
-  const headSize = d / c.numHeads;
-  const kvWidth = c.numKeyValueHeads * headSize;
+  const queryWidth = c.numHeads * c.headSize;
+  const kvWidth = c.numKeyValueHeads * c.headSize;
   const b = c.useBias ? 1 : 0;
-  // query and output projections are d×d; keys and values are d×kvWidth each.
-  const attention = 2 * d * d + 2 * d * kvWidth + b * (2 * d + 2 * kvWidth);
+  // query and output projections are d×queryWidth and back; keys and values are d×kvWidth each.
+  const attention = 2 * d * queryWidth + 2 * d * kvWidth + b * (queryWidth + d + 2 * kvWidth);
   // SwiGLU has a gate and an up projection into dFF, then one down projection.
   const ffn =
     c.activation === 'swiglu'

@@ -19,6 +19,11 @@ export function assertGPT2Compatible(c: ResolvedDecoderLMConfig): void {
     ['useBias', c.useBias, 'true'],
     ['position', c.position === 'learned', "'learned'"],
     ['numKeyValueHeads', c.numKeyValueHeads === c.numHeads, `numHeads (${c.numHeads})`],
+    [
+      'headSize',
+      c.headSize * c.numHeads === c.dModel,
+      `dModel / numHeads (${c.dModel / c.numHeads})`,
+    ],
     ['activation', c.activation === 'gelu_tanh' || c.activation === 'gelu', "'gelu_tanh'"],
     ['tieEmbeddings', c.tieEmbeddings, 'true'],
   ];

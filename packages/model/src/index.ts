@@ -74,6 +74,31 @@ export {
 export type { HookFn, Hooks, LocalHooks } from './hooks.js';
 export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
 export { modelParameterCount } from './parameter-count.js';
+// Structured pruning: whole heads and FFN units removed, a smaller model out.
+export {
+  ffnUnitImportance,
+  keepTopScores,
+  type PrunePlan,
+  pruneDecoderLM,
+} from './prune/prune-decoder-lm.js';
+// Weight quantization: int8 per output channel, int4 group-wise; decodeModel reads it back
+// (saveQuantizedModel is in @tformer/model/node).
+export { encodeQuantizedModel, quantizationOf } from './quantize/quantize-model.js';
+export {
+  INT4_GROUP_SIZES,
+  INT4_OFFSET,
+  type QuantizationScheme,
+  type QuantizedMatrix,
+  quantizeMatrix,
+} from './quantize/quantize-weights.js';
+export {
+  QUANTIZATION_METADATA_KEY,
+  type QuantizationMetadata,
+  type QuantizedTensorInfo,
+  type QuantizeOptions,
+  QWEIGHT_SUFFIX,
+  SCALES_SUFFIX,
+} from './quantize/quantized-safetensors.js';
 export {
   argmax,
   checkSamplingOptions,

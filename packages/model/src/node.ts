@@ -10,6 +10,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { parseJsonFile } from '@tformer/nn';
 import { SavedModelError } from './errors.js';
 import type { SavableModel } from './model-classes.js';
+import { encodeQuantizedModel } from './quantize/quantize-model.js';
+import type { QuantizeOptions } from './quantize/quantized-safetensors.js';
 import {
   CONFIG_FILE,
   decodeModel,
@@ -32,6 +34,26 @@ export async function saveModel(
   options: SaveOptions = {},
 ): Promise<void> {
   const { config, weights } = await encodeModel(model, options);
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
+  await writeAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * Writes `model` to directory `dir` with int8 or int4 weights (see `encodeQuantizedModel`),
+ * atomically; {@link loadModel} reads it back as a float32 model.
+ *
+ * @example
+ * ```ts
+ * await saveQuantizedModel('runs/q4/model', model, { scheme: 'int4', groupSize: 64 });
+ * ```
+ */
+export async function saveQuantizedModel(
+  dir: string,
+  model: SavableModel,
+  options: QuantizeOptions,
+): Promise<void> {
+  const { config, weights } = await encodeQuantizedModel(model, options);
   await mkdir(dir, { recursive: true });
   await writeAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
   await writeAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);

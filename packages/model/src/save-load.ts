@@ -19,6 +19,7 @@ import { type CheckpointMismatch, ModelConfigError, SavedModelError } from './er
 import { decoderLMStateToGPT2, gpt2StateToDecoderLM, isGPT2Buffer } from './gpt2-names.js';
 import { MODEL_CLASSES, type SavableModel, savableClassName } from './model-classes.js';
 import { modelParameterCount } from './parameter-count.js';
+import { dequantizeState, readQuantizationMetadata } from './quantize/quantized-safetensors.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -105,11 +106,17 @@ export function decodeModel(config: unknown, weights: Uint8Array, source = 'mode
   // has, so building it costs no more than the file justifies.
   checkWeightsFitConfig(readSafetensorsHeader(weights), className, modelConfig, saved, source);
   const decoded = decodeSafetensors(weights);
+  const quantization = readQuantizationMetadata(decoded, `${source}/${WEIGHTS_FILE}`);
   const model = factory(modelConfig);
   const owned: tf.Tensor[] = [];
   try {
     let state: StateDict = {};
-    for (const [name, t] of Object.entries(decoded.tensors)) {
+    if (quantization !== undefined) {
+      // Int8/int4 weights (see saveQuantizedModel): dequantized on the active backend.
+      state = dequantizeState(decoded, quantization, `${source}/${WEIGHTS_FILE}`);
+      owned.push(...Object.values(state));
+    }
+    for (const [name, t] of quantization === undefined ? Object.entries(decoded.tensors) : []) {
       if (saved.naming === 'gpt2' && isGPT2Buffer(name.replace(/^transformer\./, ''))) continue;
       const tensor = tf.tensor(t.data, t.shape, t.tfDtype);
       owned.push(tensor);

@@ -170,6 +170,26 @@ describe('safetensors bytes', () => {
     }
   });
 
+  it('writes Int8Array as I8 and Uint8Array as U8, byte for byte, after the float data', () => {
+    const bytes = encodeSafetensors({
+      s: { shape: [1], data: Float32Array.from([0.5]) },
+      q: { shape: [2, 2], data: Int8Array.from([-128, -1, 0, 127]) },
+      p: { shape: [3], data: Uint8Array.from([0, 0x8f, 255]) },
+    });
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    expect(header.q).toEqual({ dtype: 'I8', shape: [2, 2], data_offsets: [4, 8] });
+    expect(header.p).toEqual({ dtype: 'U8', shape: [3], data_offsets: [8, 11] });
+    expect(Array.from(bytes.subarray(8 + n + 4))).toEqual([128, 255, 0, 127, 0, 0x8f, 255]);
+    const { tensors } = decodeSafetensors(bytes);
+    expect(Array.from(tensors.q!.data)).toEqual([-128, -1, 0, 127]);
+    expect(Array.from(tensors.p!.data)).toEqual([0, 0x8f, 255]);
+    expect(
+      errorOf(() => encodeSafetensors({ q: { shape: [1], data: new Int8Array(1), dtype: 'U8' } }))
+        .reason,
+    ).toBe('unsupported-dtype');
+  });
+
   it('malformed files raise SafetensorsError naming the tensor', () => {
     const ok = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };
     const data = new Uint8Array(8);

@@ -21,7 +21,7 @@ export type SafetensorsDtype =
   | 'U8'
   | 'BOOL';
 /** Element types this module writes. */
-export type SafetensorsWriteDtype = 'F32' | 'F16' | 'BF16' | 'I32';
+export type SafetensorsWriteDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I8' | 'U8';
 
 const ITEM_SIZE: Record<SafetensorsDtype, number> = {
   F64: 8,
@@ -56,11 +56,22 @@ export interface DecodedSafetensors {
   metadata?: Record<string, string>;
 }
 
-/** A tensor to encode: float data is written as `dtype` (default F32); int32 data as I32. */
+/**
+ * A tensor to encode: float data is written as `dtype` (default F32); `Int32Array` data as I32,
+ * `Int8Array` as I8 and `Uint8Array` as U8 (byte data, e.g. quantized weights).
+ */
 export interface TensorToEncode {
   shape: readonly number[];
-  data: Float32Array | Int32Array;
+  data: Float32Array | Int32Array | Int8Array | Uint8Array;
   dtype?: SafetensorsWriteDtype;
+}
+
+/** The one dtype integer data is written as; float data may take `F32`, `F16` or `BF16`. */
+function integerDtype(data: TensorToEncode['data']): SafetensorsWriteDtype | undefined {
+  if (data instanceof Int32Array) return 'I32';
+  if (data instanceof Int8Array) return 'I8';
+  if (data instanceof Uint8Array) return 'U8';
+  return undefined;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -372,9 +383,12 @@ export function encodeSafetensors(
         name,
       );
     }
-    const dtype: SafetensorsWriteDtype = t.data instanceof Int32Array ? 'I32' : (t.dtype ?? 'F32');
+    const integer = integerDtype(t.data);
+    const dtype: SafetensorsWriteDtype = integer ?? t.dtype ?? 'F32';
     if (
-      t.data instanceof Int32Array ? t.dtype !== undefined && t.dtype !== 'I32' : dtype === 'I32'
+      integer !== undefined
+        ? t.dtype !== undefined && t.dtype !== integer
+        : dtype === 'I32' || dtype === 'I8' || dtype === 'U8'
     ) {
       throw new SafetensorsError(
         'unsupported-dtype',
@@ -416,6 +430,10 @@ export function encodeSafetensors(
               ? view.setFloat32(start + 4 * i, t.data[i]!, true)
               : view.setInt32(start + 4 * i, t.data[i]!, true);
         break;
+      case 'I8':
+      case 'U8':
+        out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, n), start);
+        break;
       case 'F16':
         for (let i = 0; i < n; i++) view.setUint16(start + 2 * i, f32ToF16(t.data[i]!), true);
         break;
@@ -429,7 +447,7 @@ export function encodeSafetensors(
 
 export interface StateDictToSafetensorsOptions {
   /** How float tensors are stored (default F32); int32 tensors are always I32. */
-  dtype?: Exclude<SafetensorsWriteDtype, 'I32'>;
+  dtype?: 'F32' | 'F16' | 'BF16';
   /** String key/values for `__metadata__`. */
   metadata?: Record<string, string>;
 }
