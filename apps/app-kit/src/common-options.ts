@@ -9,6 +9,8 @@ export interface CommonOptions {
   wasmThreads?: string;
   seed: number;
   out: string;
+  /** Print every backend detail and why each other backend was skipped. */
+  verbose?: boolean;
 }
 
 /**
@@ -39,22 +41,49 @@ export function addCommonOptions(command: Command, defaultOut: string): Command 
       '--out <dir>',
       'run directory (config, checkpoints, metrics.jsonl, loss.svg)',
       defaultOut,
+    )
+    .option(
+      '--verbose',
+      'on stderr, the backend details and why each other backend was skipped (default: one line)',
+      false,
     );
 }
 
 /** The backend flags of {@link CommonOptions}, all that starting a backend needs. */
-export type BackendOptions = Pick<CommonOptions, 'backend' | 'wasmThreads'>;
+export type BackendOptions = Pick<CommonOptions, 'backend' | 'wasmThreads' | 'verbose'>;
 
-/** Starts the backend the options ask for and prints which one runs, and why, before anything else. */
+/**
+ * Starts the backend the options ask for and says which one runs, on stderr so that stdout holds
+ * only the command's output (`translate < in > out` gives one line per input): one line by
+ * default, naming the backends `auto` skipped; with `--verbose`, the backend's details and why
+ * each other backend was skipped, with the fix.
+ */
 export async function startBackend(options: BackendOptions): Promise<BackendSelection> {
   const argv = [
     ...(options.backend ? ['--backend', options.backend] : []),
     ...(options.wasmThreads ? ['--wasm-threads', options.wasmThreads] : []),
   ];
   const { selection } = await selectBackendFromArgs(argv);
-  process.stdout.write(`${formatBackendInfo(selection.info)}\n  chosen: ${selection.reason}\n`);
-  for (const t of selection.tried) process.stdout.write(`  skipped ${t.name}: ${t.error}\n`);
+  process.stderr.write(backendReport(selection, options.verbose ?? false));
   return selection;
+}
+
+/** What {@link startBackend} prints: one line, or every detail with `verbose`. */
+export function backendReport(selection: BackendSelection, verbose: boolean): string {
+  if (verbose) {
+    const skipped = selection.tried.map((t) => `  skipped ${t.name}: ${t.error}\n`);
+    return `${formatBackendInfo(selection.info)}\n  chosen: ${selection.reason}\n${skipped.join('')}`;
+  }
+  const hint = selection.tried.length > 0 ? ' (--verbose says why)' : '';
+  return `backend ${selection.name}: ${shortReason(selection)}${hint}\n`;
+}
+
+/** The selection's reason without the per-backend explanations `auto` appends in parentheses. */
+function shortReason(selection: BackendSelection): string {
+  if (selection.tried.length === 0) return selection.reason;
+  const names = selection.tried.map((t) => t.name).join(', ');
+  const head = selection.reason.split('; skipped ')[0]!;
+  return `${head}; skipped ${names}`;
 }
 
 /** A commander parser for an integer flag with a lower bound, failing with a {@link UsageError}. */

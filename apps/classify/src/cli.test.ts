@@ -38,7 +38,9 @@ describe('classify CLI', () => {
     const trained = classify('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
     expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
     expect(trained.code).toBe(0);
-    expect(trained.stdout).toMatch(/^backend wasm/); // the backend is printed first
+    // One line on stderr says which backend runs; stdout holds only the command's output.
+    expect(trained.stderr).toMatch(/^backend wasm: requested by (--backend|TFORMER_BACKEND)\n/m);
+    expect(trained.stdout).not.toMatch(/backend wasm/);
     expect(trained.stdout).toMatch(
       /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(20 held-out examples\)/,
     );
@@ -84,7 +86,12 @@ describe('classify CLI', () => {
     const { code, stderr } = classify('train', '--data', file, '--out', join(work, 'bad'));
     expect(code).toBe(2);
     expect(stderr).toMatch(/no-tab\.tsv:3: expected label<TAB>text, found no tab/);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(
+      stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('backend ')),
+    ).toHaveLength(1);
   });
 
   it('names a missing --test file, and rejects --test without --data (exit 2)', () => {
@@ -93,7 +100,12 @@ describe('classify CLI', () => {
     const missing = classify('train', '--data', train, '--test', join(work, 'nope.tsv'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.tsv: no such file/);
-    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(
+      missing.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('backend ')),
+    ).toHaveLength(1);
     const alone = classify('train', '--test', train);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--test: give --data too/);

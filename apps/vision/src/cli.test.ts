@@ -38,7 +38,9 @@ describe('vision CLI', () => {
     const trained = vision('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
     expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
     expect(trained.code).toBe(0);
-    expect(trained.stdout).toMatch(/^backend wasm/); // the backend is printed first
+    // One line on stderr says which backend runs; stdout holds only the command's output.
+    expect(trained.stderr).toMatch(/^backend wasm: requested by (--backend|TFORMER_BACKEND)\n/m);
+    expect(trained.stdout).not.toMatch(/backend wasm/);
     expect(trained.stdout).toMatch(
       /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(12 held-out images\)/,
     );
@@ -95,7 +97,12 @@ describe('vision CLI', () => {
     expect(bad.stderr).toMatch(
       /square\/notes\.txt: not a PNG image \(it does not start with the PNG signature\)/,
     );
-    expect(bad.stderr.trim().split('\n')).toHaveLength(1); // no stack trace
+    expect(
+      bad.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('backend ')),
+    ).toHaveLength(1); // no stack trace
   });
 
   it('rejects an empty --data folder with exit code 2', () => {
