@@ -19,15 +19,20 @@ const root = new URL('..', import.meta.url).pathname;
 const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
 const capture = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, encoding: 'utf8' });
 
-const packages = readdirSync(join(root, 'packages'))
-  .map((dir) => ({
-    dir: join(root, 'packages', dir),
-    pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
-  }))
+const workspace = ['packages', 'apps'].flatMap((group) =>
+  readdirSync(join(root, group)).map((dir) => ({
+    dir: join(root, group, dir),
+    pkg: JSON.parse(readFileSync(join(root, group, dir, 'package.json'), 'utf8')),
+  })),
+);
+// Private packages (test-utils, the apps) are never packed: their `prepack` fails on purpose.
+const skipped = workspace.filter(({ pkg }) => pkg.private).map(({ pkg }) => pkg.name);
+const packages = workspace
   .filter(({ pkg }) => !pkg.private)
   // `pnpm release:check @tformer/nn …` checks only the named packages.
   .filter(({ pkg }) => process.argv.length <= 2 || process.argv.slice(2).includes(pkg.name));
 console.log(`release check: ${packages.map(({ pkg }) => pkg.name).join(', ')}`);
+console.log(`private, never packed: ${skipped.join(', ')}`);
 
 run('pnpm', [
   'turbo',
@@ -49,11 +54,15 @@ try {
       ['exec', 'attw', '--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped'],
       dir,
     );
+    // Packing must build: `prepack` runs the package's turbo build (restored from turbo's cache
+    // when nothing changed), so a tarball is never empty even when dist/ is missing.
+    rmSync(join(dir, 'dist'), { recursive: true, force: true });
     const out = capture('pnpm', ['pack', '--pack-destination', work], dir)
       .trim()
       .split('\n')
       .at(-1);
     tarballs[pkg.name] = out.startsWith('/') ? out : join(work, out);
+    checkTarball(pkg, tarballs[pkg.name]);
   }
   // TFORMER_TARBALLS_DIR keeps a copy of the tarballs for later steps (the browser suite).
   const keep = process.env.TFORMER_TARBALLS_DIR;
@@ -108,4 +117,20 @@ try {
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Every file that `exports` names (types and code) must be in the tarball. */
+function checkTarball(pkg, file) {
+  const listed = new Set(capture('tar', ['-tzf', file]).trim().split('\n'));
+  const targets = [];
+  const collect = (value) => {
+    if (typeof value === 'string') targets.push(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(pkg.exports);
+  const missing = targets.filter((t) => !listed.has(`package/${t.replace(/^\.\//, '')}`));
+  if (missing.length > 0) {
+    throw new Error(`${pkg.name}: the tarball lacks ${missing.join(', ')} (was it built?)`);
+  }
+  console.log(`✓ ${pkg.name}: the tarball holds all ${targets.length} files its exports name`);
 }
