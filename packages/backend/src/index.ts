@@ -10,7 +10,6 @@ export {
   InvalidBackendOptionError,
   UnknownBackendError,
 } from './errors.js';
-export { ensureGradients } from './gradients.js';
 export {
   AUTO_ORDER,
   autoOrderFor,

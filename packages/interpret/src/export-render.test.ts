@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EncoderDecoder } from '@tformer/model';
 import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
+import { escapeXml } from './escape-xml.js';
 import {
   attentionMaps,
   type BertvizSelfAttention,
   type BertvizSeq2Seq,
   bertvizJson,
-  escapeXml,
   InterpretError,
   renderHeatmapSvg,
   renderHtmlPage,

@@ -9,7 +9,6 @@ export {
   bertvizJson,
 } from './bertviz-json.js';
 export { InterpretError } from './errors.js';
-export { escapeXml } from './escape-xml.js';
 export { gradientTimesInput } from './gradient-times-input.js';
 export {
   type HeadAblationOptions,

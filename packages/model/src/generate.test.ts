@@ -8,9 +8,8 @@ import {
   generate,
   generateStream,
   ModelArgumentError,
-  samplingDistribution,
 } from './index.js';
-import { applyRepetitionPenalty, sampleIndex } from './sampling.js';
+import { applyRepetitionPenalty, sampleIndex, samplingDistribution } from './sampling.js';
 
 describe('sampling', () => {
   const logits = [2, 1, 0, -1, 3];

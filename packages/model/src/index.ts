@@ -7,11 +7,10 @@ export {
   type ModelBeamSearchOptions,
   type NextLogProbs,
 } from './beam-search.js';
-export {
-  type BlockConfig,
-  type FeedForwardActivation,
-  type ResolvedBlockConfig,
-  resolveBlockConfig,
+export type {
+  BlockConfig,
+  FeedForwardActivation,
+  ResolvedBlockConfig,
 } from './block-config.js';
 export { Decoder, type DecoderCall } from './decoder.js';
 export { DecoderBlock, type DecoderBlockCall } from './decoder-block.js';
@@ -20,7 +19,6 @@ export { DecoderLM, type DecoderLMCall } from './decoder-lm.js';
 export {
   DECODER_LM_PRESETS,
   type DecoderLMConfig,
-  decoderLMBlockConfig,
   decoderLMParameterCount,
   type ResolvedDecoderLMConfig,
   resolveDecoderLMConfig,
@@ -37,7 +35,6 @@ export { EncoderDecoder } from './encoder-decoder.js';
 export {
   ENCODER_DECODER_PRESETS,
   type EncoderDecoderConfig,
-  encoderDecoderBlockConfig,
   type ResolvedEncoderDecoderConfig,
   resolveEncoderDecoderConfig,
 } from './encoder-decoder-config.js';
@@ -54,11 +51,6 @@ export {
   generateStream,
 } from './generate.js';
 export {
-  assertGPT2Compatible,
-  decoderLMStateToGPT2,
-  gpt2StateToDecoderLM,
-} from './gpt2-names.js';
-export {
   decodeHuggingFace,
   encodeHuggingFace,
   HF_CONFIG_FILE,
@@ -72,7 +64,7 @@ export {
   type HfSpecialTokenIds,
 } from './hf/hf-folder.js';
 export type { HookFn, Hooks, LocalHooks } from './hooks.js';
-export { MODEL_CLASSES, type SavableModel } from './model-classes.js';
+export type { SavableModel } from './model-classes.js';
 export { modelParameterCount } from './parameter-count.js';
 // Structured pruning: whole heads and FFN units removed, a smaller model out.
 export {
@@ -101,13 +93,10 @@ export {
 } from './quantize/quantized-safetensors.js';
 export {
   argmax,
-  checkSamplingOptions,
   type SamplingOptions,
-  samplingDistribution,
 } from './sampling.js';
 export {
   CONFIG_FILE,
-  compareState,
   decodeModel,
   encodeModel,
   type Naming,

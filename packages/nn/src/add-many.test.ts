@@ -6,7 +6,8 @@ import {
   randomFloats,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { ADD_MANY_CHUNK, ArgumentError, addMany, ShapeError } from './index.js';
+import { ADD_MANY_CHUNK } from './add-many.js';
+import { ArgumentError, addMany, ShapeError } from './index.js';
 
 describeWithBackends('addMany', () => {
   for (const n of [1, 2, 7, 8, 9, 36]) {

@@ -11,7 +11,6 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   ArgumentError,
-  computeFans,
   createRng,
   Dense,
   glorotUniform,
@@ -25,6 +24,7 @@ import {
   StateDictError,
   scaledResidualNormal,
 } from './index.js';
+import { computeFans } from './initializers.js';
 
 class Block extends Module {
   readonly query = this.addModule('query', new Dense({ inputDim: 4, outputDim: 4, rng: 1 }));

@@ -1,3 +1,7 @@
+// @tformer/nn — the public API. Helpers the layers share (shape assertions, float conversions,
+// fan computation, the addN chunk size, the safetensors header limit) stay internal.
+
+// Activations, by function or by name.
 export {
   ACTIVATIONS,
   type ActivationName,
@@ -8,8 +12,11 @@ export {
   relu,
   silu,
 } from './activations.js';
-export { ADD_MANY_CHUNK, addMany } from './add-many.js';
+// Fast products: rank-2 matmuls whose gradients stay on wasm's fast path; addN in chunks.
+export { addMany } from './add-many.js';
+// Layers (Keras names: `inputDim`/`outputDim` for Dense, `dModel` for the rest).
 export { Dense, type DenseOptions } from './dense.js';
+// Errors (all `NnError`s, which extend `TformerError`) and the shape formatting they use.
 export {
   ArgumentError,
   formatShape,
@@ -21,8 +28,8 @@ export {
   StateDictError,
   type StateDictErrorReason,
 } from './errors.js';
+// Initializers.
 export {
-  computeFans,
   constant,
   glorotUniform,
   type Initializer,
@@ -45,7 +52,8 @@ export {
   SwiGLU,
   type SwiGLUOptions,
 } from './layers.js';
-export { linear, matMul2d, matMul2dBias } from './linear.js';
+export { linear, matMul2d } from './linear.js';
+// Modules: a named tree of parameters and children, train/eval, state dicts, random state.
 export {
   type AddParameterOptions,
   type LoadStateDictOptions,
@@ -54,24 +62,21 @@ export {
   type RandomState,
   type StateDict,
 } from './module.js';
+// Seeded random generators (xoshiro128**), forkable, with a JSON state.
 export {
-  assertRngState,
   createRng,
   type Rng,
   type RngOption,
   type RngState,
   resolveRng,
 } from './rng.js';
+// safetensors on bytes (no file system) and state dicts.
 export {
   type DecodedSafetensors,
   type DecodedTensor,
   decodeSafetensors,
   encodeSafetensors,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
   loadSafetensors,
-  MAX_HEADER_BYTES,
   readSafetensorsHeader,
   type SafetensorsDtype,
   type SafetensorsHeader,
@@ -82,4 +87,4 @@ export {
   stateDictToSafetensors,
   type TensorToEncode,
 } from './safetensors.js';
-export { assertInt, assertLastDim, assertRank, assertShape } from './shape.js';
+export { assertInt } from './shape.js';

@@ -5,9 +5,6 @@ import {
   Dense,
   decodeSafetensors,
   encodeSafetensors,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
   LayerNorm,
   loadSafetensors,
   Module,
@@ -16,6 +13,7 @@ import {
   safetensorsToStateDict,
   stateDictToSafetensors,
 } from './index.js';
+import { f16ToF32, f32ToBf16, f32ToF16 } from './safetensors.js';
 
 /** Builds a safetensors buffer by hand: u64 LE header length, JSON header, raw data bytes. */
 function handBuilt(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BpeTrainer, pretokenize, TokenizerError } from './index.js';
+import { BpeTrainer, TokenizerError } from './index.js';
+import { pretokenize } from './pretokenize.js';
 
 /** The textbook algorithm: recount every pair after every merge. */
 function naiveMerges(text: string, vocabSize: number, minFrequency: number): number[][] {

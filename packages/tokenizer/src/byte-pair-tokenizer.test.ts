@@ -4,12 +4,11 @@ import { FIXED_CORPUS, isWellFormed, load } from '../test/fixtures.js';
 import {
   BytePairTokenizer,
   CL100K_PATTERN,
-  fromOnigurumaPattern,
   GPT2_PATTERN,
   O200K_PATTERN,
-  pretokenize,
   TokenizerError,
 } from './index.js';
+import { fromOnigurumaPattern, pretokenize } from './pretokenize.js';
 
 const ENCODINGS = ['gpt2', 'cl100k_base'] as const;
 const allowText = { disallowedSpecial: [] } as const;

@@ -2,7 +2,6 @@ export { BaseTokenizer, type SpecialTokenConfig } from './base-tokenizer.js';
 export type { BertNormalization } from './bert-pre-tokenizer.js';
 export { BpeTrainer, type BpeTrainerOptions } from './bpe-trainer.js';
 export { BytePairTokenizer, type BytePairTokenizerOptions } from './byte-pair-tokenizer.js';
-export { BYTE_TO_CHAR, CHAR_TO_BYTE } from './bytes.js';
 export {
   CharTokenizer,
   type CharTokenizerOptions,
@@ -12,10 +11,8 @@ export { TokenizerError, type TokenizerErrorReason } from './errors.js';
 export { ID_SLACK, MAX_TOKEN_ID } from './ids.js';
 export {
   CL100K_PATTERN,
-  fromOnigurumaPattern,
   GPT2_PATTERN,
   O200K_PATTERN,
-  pretokenize,
   type SplitBehavior,
   type SplitOptions,
 } from './pretokenize.js';

@@ -20,12 +20,10 @@ export { MemoryCheckpointStore } from './memory-checkpoint-store.js';
 export { type NoamOptions, NoamSchedule } from './noam-schedule.js';
 export type { Optimizer } from './optimizer.js';
 export {
-  formatEval,
-  formatStep,
   type ProgressLoggerOptions,
   progressLogger,
 } from './progress-logger.js';
-export { type LearningRateSchedule, type ScheduleConfig, scheduleFromConfig } from './schedule.js';
+export type { LearningRateSchedule, ScheduleConfig } from './schedule.js';
 export { Trainer } from './trainer.js';
 export type {
   DataSource,
