@@ -12,6 +12,8 @@ const allowed = {
   model: ['errors', 'nn', 'embeddings', 'attention'],
   train: ['errors', 'nn'],
   interpret: ['errors', 'nn', 'model'],
+  // The text-level API: tokenizers + models; never a backend (the caller picks one).
+  pipelines: ['errors', 'tokenizer', 'nn', 'model'],
   // Private test helpers: they start backends for the suites, so they may use `backend`.
   'test-utils': ['errors', 'nn', 'backend'],
 };

@@ -12,9 +12,7 @@ const args = new Set(process.argv.slice(2));
 /** `types` targets of a package's `exports` map, by subpath (`.`, `./node`, …). */
 function typeEntries(pkg) {
   return Object.entries(pkg.exports ?? {}).flatMap(([subpath, target]) =>
-    typeof target === 'object' && typeof target.types === 'string'
-      ? [[subpath, target.types]]
-      : [],
+    typeof target === 'object' && typeof target.types === 'string' ? [[subpath, target.types]] : [],
   );
 }
 
@@ -37,7 +35,12 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   const perEntry = {};
   for (const [subpath, file] of entries) {
     const symbol = checker.getSymbolAtLocation(program.getSourceFile(file));
-    perEntry[subpath] = symbol ? checker.getExportsOfModule(symbol).map((s) => s.name).sort() : [];
+    perEntry[subpath] = symbol
+      ? checker
+          .getExportsOfModule(symbol)
+          .map((s) => s.name)
+          .sort()
+      : [];
   }
   const count = Object.values(perEntry).reduce((n, names) => n + names.length, 0);
   result[pkg.name] = { count, entries: perEntry };

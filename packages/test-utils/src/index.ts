@@ -34,7 +34,7 @@ export {
   refSwiGlu,
 } from './nn-reference.js';
 export { maxAbsDiff, randomizeParameters } from './randomize-parameters.js';
-export { extractTsBlocks, runReadmeExamples } from './readme-examples.js';
+export { extractJsBlocks, runReadmeExamples } from './readme-examples.js';
 export { refLayerNorm, refMatMul, refSoftmax } from './reference.js';
 export { type RefAdamState, refAdamStep } from './reference-adamw.js';
 export {

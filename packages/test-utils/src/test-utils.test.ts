@@ -5,7 +5,7 @@ import {
   assertNoLeaks,
   describeWithBackends,
   expectTensorsClose,
-  extractTsBlocks,
+  extractJsBlocks,
   maxAbsDiff,
   numericGradient,
   refLayerNorm,
@@ -106,7 +106,8 @@ it('numericGradient recovers the analytic gradient of a cubic', () => {
   for (const [i, g] of grad.entries()) expect(g).toBeCloseTo(3 * x[i]! ** 2, 6);
 });
 
-it('extractTsBlocks finds only ts fences, in order', () => {
-  const md = '# x\n```ts\nconst a = 1;\n```\n```bash\nls\n```\n```ts\nconst b = 2;\n```\n';
-  expect(extractTsBlocks(md)).toEqual(['const a = 1;\n', 'const b = 2;\n']);
+it('extractJsBlocks finds only js fences, in order', () => {
+  const md =
+    '# x\n```js\nconst a = 1;\n```\n```ts\nlet t: number;\n```\n```bash\nls\n```\n```js\nconst b = 2;\n```\n';
+  expect(extractJsBlocks(md)).toEqual(['const a = 1;\n', 'const b = 2;\n']);
 });
