@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Prints how many names each published package exports (values and types, every entry point of
-// its `exports` map), read with the TypeScript compiler API from the built `.d.ts` files, and the
+// Prints how many distinct names each published package exports (values and types, over every
+// entry point of its `exports` map), read with the TypeScript compiler API from the built `.d.ts` files, and the
 // total. `pnpm build` first. `--list` also prints the names; `--json` prints one JSON object.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +42,8 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
           .sort()
       : [];
   }
-  const count = Object.values(perEntry).reduce((n, names) => n + names.length, 0);
+  // A name that two entry points export (`./node` re-exporting the root's) counts once.
+  const count = new Set(Object.values(perEntry).flat()).size;
   result[pkg.name] = { count, entries: perEntry };
   total += count;
 }

@@ -14,6 +14,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import {
+  exampleDependencies,
+  importedPackages,
+  jsBlocks,
+  runReadmeExamples,
+} from './readme-examples.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
@@ -85,7 +91,12 @@ try {
         name: 'tformer-release-consumer',
         private: true,
         type: 'module',
-        dependencies: { ...deps, '@tensorflow/tfjs-core': tfjs },
+        // What the README examples import besides @tformer packages (js-tiktoken's rank tables).
+        dependencies: {
+          ...deps,
+          ...exampleDependencies(packages.map(({ dir }) => dir)),
+          '@tensorflow/tfjs-core': tfjs,
+        },
         // Internal `@tformer/x@^0.0.0` dependencies resolve to the tarballs, not the registry.
         overrides: deps,
       },
@@ -112,8 +123,19 @@ try {
     copyFileSync(join(root, 'scripts', 'release-smoke.mjs'), join(consumer, 'smoke.mjs'));
     run('node', ['smoke.mjs'], consumer);
   }
+  // Every README example, unchanged, as an .mjs file run by plain Node against the tarballs.
+  // (A partial check skips the READMEs that import a package it did not pack.)
+  const runnable = packages.filter(({ dir, pkg }) => {
+    const blocks = jsBlocks(readFileSync(join(dir, 'README.md'), 'utf8'));
+    const missing = [...importedPackages(blocks)].filter(
+      (name) => name.startsWith('@tformer/') && !tarballs[name],
+    );
+    if (missing.length > 0) console.log(`- ${pkg.name} README examples skipped: need ${missing}`);
+    return missing.length === 0;
+  });
+  const examples = runReadmeExamples(consumer, runnable);
   console.log(
-    `release check passed: ${Object.keys(tarballs).length} packages packed, installed and imported`,
+    `release check passed: ${Object.keys(tarballs).length} packages packed, installed and imported; ${examples} README examples ran`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

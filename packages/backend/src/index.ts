@@ -1,3 +1,16 @@
+// @tformer/backend — the public API (exports below are sorted by module):
+//
+// | group     | names |
+// | --------- | ----- |
+// | select    | selectBackend, BackendSelection, SelectBackendOptions, autoOrderFor, AUTO_ORDER,
+// |           | BROWSER_AUTO_ORDER, BACKEND_NAMES, BACKEND_CHOICES |
+// | describe  | describeBackend, formatBackendInfo, BackendInfo |
+// | apps      | parseBackendArgs, selectBackendFromArgs, BACKEND_FLAGS_HELP |
+// | settings  | defaultWasmThreads, WasmPaths, WEBGL_DEFAULT_FLAGS |
+// | errors    | BackendUnavailableError, UnknownBackendError, InvalidBackendOptionError |
+//
+// Internal: gradient registration (selectBackend does it).
+
 export {
   BACKEND_FLAGS_HELP,
   type BackendArgs,

@@ -1,3 +1,14 @@
+// @tformer/interpret — the public API (exports below are sorted by module):
+//
+// | group        | names |
+// | ------------ | ----- |
+// | activations  | runWithCache, ActivationCache |
+// | attention    | attentionMaps, attentionRollout |
+// | attribution  | gradientTimesInput, integratedGradients |
+// | lens         | logitLens, headAblation |
+// | export       | bertvizJson, renderHeatmapSvg, renderHtmlPage |
+// | errors       | InterpretError |
+
 export { ActivationCache } from './activation-cache.js';
 export { type AttentionKind, attentionMaps } from './attention-maps.js';
 export { type AttentionRolloutOptions, attentionRollout } from './attention-rollout.js';

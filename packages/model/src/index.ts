@@ -1,3 +1,25 @@
+// @tformer/model — the public API (exports below are sorted by module):
+//
+// | group          | names |
+// | -------------- | ----- |
+// | models         | DecoderLM, EncoderDecoder, EncoderClassifier, VisionTransformer; each with its
+// |                | …Config, Resolved…Config, resolve…Config (checks a config once) and …_PRESETS;
+// |                | decoderLMParameterCount |
+// | blocks, stacks | TransformerBlock, DecoderBlock, Encoder, Decoder, DecoderCache; BlockConfig |
+// | generation     | generate, generateStream (DecoderLM), generateSeq2Seq, generateSeq2SeqStream,
+// |                | greedyDecode (EncoderDecoder), beamSearch, beamSearchDecoderLM,
+// |                | beamSearchEncoderDecoder, argmax, SamplingOptions |
+// | files          | encodeModel, decodeModel (bytes, anywhere; saveModel, loadModel are in
+// |                | `@tformer/model/node`), upgradeModelConfig, modelParameterCount,
+// |                | CONFIG_FILE, WEIGHTS_FILE, SavableModel |
+// | compression    | pruneDecoderLM, ffnUnitImportance, keepTopScores (structured pruning);
+// |                | encodeQuantizedModel, quantizeMatrix, quantizationOf, … (int8/int4 weights;
+// |                | saveQuantizedModel is in `@tformer/model/node`) |
+// | hook points    | Hooks, HookFn, LocalHooks |
+// | errors         | ModelConfigError, ModelArgumentError, SavedModelError |
+//
+// Internal: block-config resolution helpers, the GPT-2 name mapping, sampling internals.
+
 export {
   type BeamSearchOptions,
   beamSearch,
@@ -7,11 +29,7 @@ export {
   type ModelBeamSearchOptions,
   type NextLogProbs,
 } from './beam-search.js';
-export type {
-  BlockConfig,
-  FeedForwardActivation,
-  ResolvedBlockConfig,
-} from './block-config.js';
+export type { BlockConfig, FeedForwardActivation, ResolvedBlockConfig } from './block-config.js';
 export { Decoder, type DecoderCall } from './decoder.js';
 export { DecoderBlock, type DecoderBlockCall } from './decoder-block.js';
 export { DecoderCache, type LayerCache } from './decoder-cache.js';
@@ -66,15 +84,12 @@ export {
 export type { HookFn, Hooks, LocalHooks } from './hooks.js';
 export type { SavableModel } from './model-classes.js';
 export { modelParameterCount } from './parameter-count.js';
-// Structured pruning: whole heads and FFN units removed, a smaller model out.
 export {
   ffnUnitImportance,
   keepTopScores,
   type PrunePlan,
   pruneDecoderLM,
 } from './prune/prune-decoder-lm.js';
-// Weight quantization: int8 per output channel, int4 group-wise; decodeModel reads it back
-// (saveQuantizedModel is in @tformer/model/node).
 export { encodeQuantizedModel, quantizationOf } from './quantize/quantize-model.js';
 export {
   INT4_GROUP_SIZES,
@@ -91,10 +106,7 @@ export {
   QWEIGHT_SUFFIX,
   SCALES_SUFFIX,
 } from './quantize/quantized-safetensors.js';
-export {
-  argmax,
-  type SamplingOptions,
-} from './sampling.js';
+export { argmax, type SamplingOptions } from './sampling.js';
 export {
   CONFIG_FILE,
   decodeModel,

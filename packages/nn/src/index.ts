@@ -1,7 +1,21 @@
-// @tformer/nn — the public API. Helpers the layers share (shape assertions, float conversions,
-// fan computation, the addN chunk size, the safetensors header limit) stay internal.
+// @tformer/nn — the public API (exports below are sorted by module):
+//
+// | group          | names |
+// | -------------- | ----- |
+// | modules        | Module, ModuleList, StateDict, RandomState |
+// | layers         | Dense (inputDim/outputDim), LayerNorm, RMSNorm, Dropout, FeedForward, SwiGLU |
+// | activations    | relu, gelu, geluTanh, silu, identity, activation(name), ACTIVATIONS |
+// | fast products  | matMul2d, linear (rank-2, wasm's fast path), addMany (addN in chunks) |
+// | initializers   | glorotUniform, normal, scaledResidualNormal, uniform, zeros, ones, constant |
+// | random         | createRng, resolveRng, Rng, RngState |
+// | safetensors    | encodeSafetensors, decodeSafetensors, readSafetensorsHeader,
+// |                | stateDictToSafetensors, safetensorsToStateDict, loadSafetensors, parseJsonFile |
+// | errors         | NnError, ShapeError, ArgumentError, ModuleError, StateDictError,
+// |                | SafetensorsError; formatShape, assertInt |
+//
+// Internal: shape assertions, float16/bfloat16 conversions, computeFans, matMul2dBias, the addN
+// chunk size, the safetensors header limit.
 
-// Activations, by function or by name.
 export {
   ACTIVATIONS,
   type ActivationName,
@@ -12,11 +26,8 @@ export {
   relu,
   silu,
 } from './activations.js';
-// Fast products: rank-2 matmuls whose gradients stay on wasm's fast path; addN in chunks.
 export { addMany } from './add-many.js';
-// Layers (Keras names: `inputDim`/`outputDim` for Dense, `dModel` for the rest).
 export { Dense, type DenseOptions } from './dense.js';
-// Errors (all `NnError`s, which extend `TformerError`) and the shape formatting they use.
 export {
   ArgumentError,
   formatShape,
@@ -28,7 +39,6 @@ export {
   StateDictError,
   type StateDictErrorReason,
 } from './errors.js';
-// Initializers.
 export {
   constant,
   glorotUniform,
@@ -53,7 +63,6 @@ export {
   type SwiGLUOptions,
 } from './layers.js';
 export { linear, matMul2d } from './linear.js';
-// Modules: a named tree of parameters and children, train/eval, state dicts, random state.
 export {
   type AddParameterOptions,
   type LoadStateDictOptions,
@@ -62,7 +71,6 @@ export {
   type RandomState,
   type StateDict,
 } from './module.js';
-// Seeded random generators (xoshiro128**), forkable, with a JSON state.
 export {
   createRng,
   type Rng,
@@ -70,7 +78,6 @@ export {
   type RngState,
   resolveRng,
 } from './rng.js';
-// safetensors on bytes (no file system) and state dicts.
 export {
   type DecodedSafetensors,
   type DecodedTensor,

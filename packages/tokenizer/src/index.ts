@@ -1,3 +1,16 @@
+// @tformer/tokenizer — the public API (exports below are sorted by module):
+//
+// | group      | names |
+// | ---------- | ----- |
+// | tokenizers | BytePairTokenizer, CharTokenizer, WordPieceTokenizer; the Tokenizer interface,
+// |            | BaseTokenizer, Encoding, BatchEncoding |
+// | training   | BpeTrainer, WordPieceTrainer |
+// | patterns   | GPT2_PATTERN, CL100K_PATTERN, O200K_PATTERN |
+// | limits     | MAX_TOKEN_ID, ID_SLACK (what a vocabulary file may hold) |
+// | errors     | TokenizerError (reason, where) |
+//
+// Internal: the byte ↔ unicode tables, the pre-tokenizer and the Oniguruma pattern translation.
+
 export { BaseTokenizer, type SpecialTokenConfig } from './base-tokenizer.js';
 export type { BertNormalization } from './bert-pre-tokenizer.js';
 export { BpeTrainer, type BpeTrainerOptions } from './bpe-trainer.js';

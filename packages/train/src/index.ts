@@ -1,3 +1,18 @@
+// @tformer/train — the public API (exports below are sorted by module); files on disk are in
+// `@tformer/train/node` (DirectoryCheckpointStore, writeFileAtomic):
+//
+// | group       | names |
+// | ----------- | ----- |
+// | losses      | crossEntropy, binaryCrossEntropyWithLogits, klDivergence, distillationLoss |
+// | optimizers  | AdamW, Adam |
+// | schedules   | WarmupCosineSchedule, NoamSchedule, ConstantSchedule |
+// | gradients   | clipByGlobalNorm, GradientAccumulator |
+// | training    | Trainer, progressLogger, DataSource, MemoryCheckpointStore |
+// | metrics     | perplexity, countCorrect, macroF1, corpusBleu, tokenize13a |
+// | errors      | InvalidArgumentError, NonFiniteLossError, NonFiniteGradientError, CheckpointError |
+//
+// Internal: the log line formatters, schedule reconstruction from a checkpoint.
+
 export { Adam } from './adam.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { binaryCrossEntropyWithLogits } from './binary-cross-entropy.js';
