@@ -3,16 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const blocks = [...readme.matchAll(/^```ts\r?\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+const blocks = [...readme.matchAll(/^```js\r?\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
 const written: string[] = [];
 
-/** Runs a README example beside the sources, importing them instead of the built package. */
+/** Runs a README example (an .mjs file) beside the sources, as written. */
 async function run(code: string, name: string): Promise<void> {
   const path = fileURLToPath(
-    new URL(`./.readme-example-${process.pid}-${name}.ts`, import.meta.url),
+    new URL(`./.readme-example-${process.pid}-${name}.mjs`, import.meta.url),
   );
   written.push(path);
-  writeFileSync(path, code.replaceAll("from '@tformer/errors'", "from './index.js'"));
+  writeFileSync(path, code); // @tformer/errors resolves to the sources (vitest's alias)
   await import(/* @vite-ignore */ path);
 }
 
