@@ -12,6 +12,7 @@
 // | files          | encodeModel, decodeModel (bytes, anywhere; saveModel, loadModel are in
 // |                | `@tformer/model/node`), upgradeModelConfig, modelParameterCount,
 // |                | CONFIG_FILE, WEIGHTS_FILE, SavableModel |
+// | Hugging Face   | encodeHuggingFace, decodeHuggingFace, HF_*_FILE, HfFolder, HfFormat, … |
 // | compression    | pruneDecoderLM, ffnUnitImportance, keepTopScores (structured pruning);
 // |                | encodeQuantizedModel, quantizeMatrix, quantizationOf, … (int8/int4 weights;
 // |                | saveQuantizedModel is in `@tformer/model/node`) |
