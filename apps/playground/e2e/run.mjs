@@ -14,7 +14,9 @@
 //     non-background pixels, hovering must name token → token and the weight), the saliency and
 //     the logit-lens views;
 //   - loads a run directory made by apps/textgen (folder picker) and must generate what
-//     `tformer-textgen generate --temperature 0` prints for the same prompt.
+//     `tformer-textgen generate --temperature 0` prints for the same prompt;
+//   - loads classify and translate run directories (folder picker; @tformer/pipelines in the
+//     worker) and must answer what `tformer-classify predict` / `tformer-translate translate` print.
 // Screenshots and result.json go to runs/playground-e2e/ (gitignored). Prints one line per check
 // and `N passed, N failed`; exits 1 on any failure. Every wait is bounded.
 //
@@ -188,6 +190,42 @@ async function textgenRun(dir) {
   return { run, stdout };
 }
 
+/** Texts the classify and translate runs are asked about, in the CLI and in the page. */
+const TASK_TEXT = { classify: 'the food was not great', translate: '4312' };
+
+/**
+ * A classify or translate run directory (tiny, a few steps on the app's generated default task)
+ * and what its CLI answers for TASK_TEXT: `predict` prints `label<TAB>p, label p…<TAB>text`,
+ * `translate` the translation on the last line.
+ */
+async function taskRun(dir, kind) {
+  const name = kind === 'classify' ? 'classify' : 'translate';
+  const cli = join(root, 'apps', name, 'dist', 'cli.js');
+  if (!existsSync(cli)) return { skipped: `${cli} is not built` };
+  const run = join(dir, `${name}-run`);
+  const common = ['--backend', 'wasm', '--out', run];
+  const size =
+    kind === 'classify'
+      ? ['--d-model', '8', '--heads', '2', '--d-ff', '8', '--test-size', '20']
+      : ['--layers', '1', '--heads', '2', '--d-model', '16', '--test-size', '8', '--beams', '1'];
+  await sh(
+    'node',
+    [cli, 'train', '--steps', '6', '--eval-every', '3', ...size, ...common],
+    root,
+    TIMEOUT.textgen,
+  );
+  const command = kind === 'classify' ? 'predict' : 'translate';
+  const { stdout } = await sh(
+    'node',
+    [cli, command, ...common, TASK_TEXT[kind]],
+    root,
+    TIMEOUT.textgen,
+  );
+  const last = stdout.trimEnd().split('\n').at(-1);
+  const answer = kind === 'classify' ? last.split('\t')[0] : last;
+  return { run, answer, kind };
+}
+
 const page$ = (page) => page.evaluate(() => window.__playground);
 async function waitFor(page, fn, arg, timeout) {
   await page.waitForFunction(fn, arg, { timeout, polling: 100 });
@@ -230,7 +268,7 @@ async function generate(page, tokens, temperature = 0) {
   };
 }
 
-async function runBackend(browser, url, backend, shots, textgen) {
+async function runBackend(browser, url, backend, shots, textgen, tasks) {
   const metrics = { backend };
   const context = await browser.newContext({
     acceptDownloads: true,
@@ -548,6 +586,38 @@ async function runBackend(browser, url, backend, shots, textgen) {
         `page ${JSON.stringify(tg.text.slice(0, 30))}`,
       );
     }
+    // Classify and translate runs, through the folder picker and @tformer/pipelines.
+    for (const task of tasks) {
+      if (task.skipped) {
+        check(tag(`loads a ${task.kind} run directory`), false, `no run: ${task.skipped}`);
+        continue;
+      }
+      await page.setInputFiles('#pick-folder', task.run);
+      await waitFor(
+        page,
+        (kind) => window.__playground.task?.kind === kind || window.__playground.errors.length,
+        task.kind,
+        TIMEOUT.load,
+      );
+      await page.fill('#task-text', TASK_TEXT[task.kind]);
+      await page.click('#task-run');
+      await waitFor(
+        page,
+        () => window.__playground.taskResult || window.__playground.errors.length,
+        null,
+        TIMEOUT.generate,
+      );
+      const r = (await page$(page)).taskResult;
+      const answer = r?.kind === 'classify' ? r.classes[0]?.label : r?.translation;
+      check(
+        tag(`a ${task.kind} run answers as its CLI does`),
+        answer !== undefined && answer === task.answer,
+        `page ${JSON.stringify(answer)}, CLI ${JSON.stringify(task.answer)}`,
+      );
+      await page
+        .locator('#task-section')
+        .screenshot({ path: join(shots, `${backend}-${task.kind}.png`) });
+    }
     const syncWarnings = consoleLines.filter((l) => /synchronously reading data|dataSync/i.test(l));
     const pageErrors = consoleLines.filter((l) => l.startsWith('pageerror'));
     check(
@@ -581,6 +651,15 @@ async function main() {
     const textgen = await textgenRun(tmp).catch((error) => ({
       skipped: error.message.split('\n').slice(0, 3).join(' '),
     }));
+    const tasks = [];
+    for (const kind of ['classify', 'translate']) {
+      tasks.push(
+        await taskRun(tmp, kind).catch((error) => ({
+          kind,
+          skipped: error.message.split('\n').slice(0, 3).join(' '),
+        })),
+      );
+    }
     preview = await startPreview();
     console.log(`serving ${preview.url}`);
     browser = await chromium.launch({
@@ -592,7 +671,7 @@ async function main() {
     console.log(`chromium ${browser.version()}`);
     for (const backend of backends) {
       const t0 = performance.now();
-      const m = await runBackend(browser, preview.url, backend, out, textgen);
+      const m = await runBackend(browser, preview.url, backend, out, textgen, tasks);
       m.seconds = (performance.now() - t0) / 1000;
       results.push(m);
     }

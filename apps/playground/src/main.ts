@@ -20,8 +20,12 @@ import type {
   Request,
   RunFiles,
   StepReport,
+  TaskFiles,
+  TaskReport,
+  TaskResult,
 } from './protocol.js';
 import { type PickedFile, readRunFiles } from './run-files.js';
+import { readTaskFiles } from './task-files.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -43,6 +47,9 @@ const page = {
   generateStats: undefined as { tokens: number; ms: number; tokensPerSecond: number } | undefined,
   inspection: undefined as Inspection | undefined,
   loaded: [] as string[],
+  /** The classify/translate run loaded through @tformer/pipelines, and its last answer. */
+  task: undefined as TaskReport | undefined,
+  taskResult: undefined as TaskResult | undefined,
   saved: undefined as { files: string[]; bytes: number } | undefined,
   errors: [] as string[],
 };
@@ -143,6 +150,9 @@ async function startBackend(choice: BackendChoice): Promise<void> {
   }
   client?.terminate();
   page.backend = undefined;
+  // A classify/translate run is not carried over: its worker is gone; load it again.
+  page.task = undefined;
+  $('task-section').hidden = true;
   client = new WorkerClient(onEvent);
   $('backend-name').textContent = `starting ${choice}…`;
   try {
@@ -265,6 +275,8 @@ async function walk(entry: FileSystemEntry, out: PickedFile[]): Promise<void> {
 async function loadPicked(files: PickedFile[]): Promise<void> {
   const status = $('files-status');
   status.textContent = `reading ${files.length} files…`;
+  const task = await readTaskFiles(files);
+  if (task) return loadTaskRun(task);
   const { files: run, notes } = await readRunFiles(files);
   const m = await client.call<ModelReport>({ type: 'load', files: run }, [run.weights]);
   showModel(m);
@@ -274,6 +286,32 @@ async function loadPicked(files: PickedFile[]): Promise<void> {
   page.loaded.push(run.source);
   status.textContent = `loaded: ${notes.join('; ')}`;
   log(`loaded ${run.source}: ${$('model-info').textContent}`);
+}
+
+/** A classify or translate run: @tformer/pipelines runs it in the worker (panel "Classify or translate"). */
+async function loadTaskRun(files: TaskFiles): Promise<void> {
+  const report = await client.call<TaskReport>({ type: 'loadTask', files }, [files.weights]);
+  page.task = report;
+  page.taskResult = undefined;
+  const verb = report.kind === 'classify' ? 'classifies' : 'translates';
+  $('task-info').textContent =
+    `${report.className} from ${report.source}: @tformer/pipelines ${verb} the text below`;
+  $('task-output').textContent = '';
+  $('task-section').hidden = false;
+  $('files-status').textContent = `loaded: ${report.kind} run ${report.source}`;
+  log(`loaded ${report.kind} run ${report.source} (${report.className})`);
+}
+
+async function runTask(): Promise<void> {
+  const result = await client.call<TaskResult>({
+    type: 'runTask',
+    text: $<HTMLInputElement>('task-text').value,
+  });
+  page.taskResult = result;
+  $('task-output').textContent =
+    result.kind === 'classify'
+      ? result.classes.map((c) => `${c.label} ${c.score.toFixed(3)}`).join('   ')
+      : result.translation;
 }
 
 function download(name: string, data: BlobPart, type: string): void {
@@ -443,6 +481,7 @@ function wire(): void {
   $('generate').onclick = guard('generate', generate);
   $('save').onclick = guard('save', save);
   $('inspect').onclick = guard('inspect', inspect);
+  $('task-run').onclick = guard('task', runTask);
   for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('#tabs button'))) {
     b.onclick = () => selectView(b.dataset.view!);
   }

@@ -28,6 +28,30 @@ export interface RunFiles {
   source: string;
 }
 
+/** A classify or translate run directory's files, read in the page (see task-files.ts). */
+export interface TaskFiles {
+  kind: 'classify' | 'translate';
+  /** model/config.json (EncoderClassifier or EncoderDecoder). */
+  modelConfig: unknown;
+  /** model/model.safetensors. */
+  weights: ArrayBuffer;
+  /** classify's tokenizer.json or translate's vocab.json. */
+  vocabulary: unknown;
+  /** The run's own config.json (labels; decoding settings). */
+  runConfig?: unknown;
+  source: string;
+}
+
+export interface TaskReport {
+  kind: 'classify' | 'translate';
+  className: string;
+  source: string;
+}
+
+export type TaskResult =
+  | { kind: 'classify'; classes: { label: string; score: number }[] }
+  | { kind: 'translate'; translation: string };
+
 export type Request =
   | { type: 'init'; backend: BackendChoice }
   | { type: 'newModel'; text: string; model: ModelSettings; seed: number }
@@ -44,6 +68,8 @@ export type Request =
       seed: number;
     }
   | { type: 'load'; files: RunFiles }
+  | { type: 'loadTask'; files: TaskFiles }
+  | { type: 'runTask'; text: string }
   | { type: 'save' }
   | { type: 'inspect'; text: string; target: number };
 

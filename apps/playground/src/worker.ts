@@ -30,6 +30,7 @@ import type {
   StepReport,
   ToWorker,
 } from './protocol.js';
+import { loadTask, runTask } from './tasks.js';
 
 type TextTokenizer = CharTokenizer | BytePairTokenizer;
 
@@ -412,6 +413,10 @@ async function handle(message: ToWorker): Promise<[unknown, Transferable[]?]> {
   switch (message.type) {
     case 'init':
       return [await init(message.backend)];
+    case 'loadTask':
+      return [loadTask(message.files)];
+    case 'runTask':
+      return [await runTask(message.text)];
     case 'newModel':
       return [newModel(message.text, message.model, message.seed)];
     case 'train':
