@@ -75,7 +75,7 @@ describe('classify CLI', () => {
     );
     expect(predicted.code).toBe(0);
     expect(predicted.stdout).toMatch(
-      /\n(negative|neutral|positive)\t\d\.\d{3}, \w+ \d\.\d{3}\tthe food was not great\n/,
+      /(?:^|\n)(negative|neutral|positive)\t\d\.\d{3}, \w+ \d\.\d{3}\tthe food was not great\n/,
     );
     expect(predicted.stdout).toContain('\ti loved the staff\n');
   }, 600_000);

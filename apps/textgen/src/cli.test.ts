@@ -73,7 +73,7 @@ describe('textgen CLI', () => {
     const again = textgen('train', '--data', corpusFile, '--steps', '1', '--out', out, ...tiny);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(
-      /^error: .* already holds a trained run: .*resume --out .*--force/,
+      /^error: .* already holds a trained run: .*resume --out .*--force/m,
     );
     expect(
       again.stderr
@@ -107,7 +107,7 @@ describe('textgen CLI', () => {
       '0',
     );
     expect(generated.code).toBe(0);
-    expect(generated.stdout).toMatch(/\nline .{1,8}\n$/s);
+    expect(generated.stdout).toMatch(/^line .{1,8}\n$/s);
   }, 600_000);
 
   const badFiles: [string, string | Buffer, RegExp][] = [

@@ -86,7 +86,7 @@ describe('vision CLI', () => {
     for (const png of pngs) {
       expect(predicted.stdout).toMatch(
         new RegExp(
-          `\\n(circle|cross|square|triangle)\\t\\d\\.\\d{3}, \\w+ \\d\\.\\d{3}\\t${png}\\n`,
+          `(?:^|\\n)(circle|cross|square|triangle)\\t\\d\\.\\d{3}, \\w+ \\d\\.\\d{3}\\t${png}\\n`,
         ),
       );
     }

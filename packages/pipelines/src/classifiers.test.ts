@@ -17,6 +17,21 @@ async function ranked(logits: tf.Tensor, labels: string[]) {
   );
 }
 
+type Ranked = { label: string; score: number }[];
+
+/**
+ * The same labels in the same order with scores within 1e-6: a batch of one and a batch of three
+ * (or the pipeline's batch and the test's) may round differently on tfjs-node (oneDNN).
+ */
+function expectSameRanking(got: Ranked[], want: Ranked[]): void {
+  expect(got.map((row) => row.map((c) => c.label))).toEqual(
+    want.map((row) => row.map((c) => c.label)),
+  );
+  got.forEach((row, r) => {
+    row.forEach((c, k) => expect(c.score).toBeCloseTo(want[r]![k]!.score, 6));
+  });
+}
+
 describeWithBackends('TextClassifier and ImageClassifier', () => {
   it('classifies texts as the model does on ids padded to maxLength', async () => {
     const wordPiece = new WordPieceTrainer({ vocabSize: 60 }).train(TEXTS);
@@ -50,7 +65,7 @@ describeWithBackends('TextClassifier and ImageClassifier', () => {
       return [...row, ...Array<number>(6 - row.length).fill(0)];
     });
     const logits = tf.tidy(() => model.apply(tf.tensor2d(ids, [4, 6], 'int32')));
-    expect(all).toEqual(await ranked(logits, labels));
+    expectSameRanking(all, await ranked(logits, labels));
     const [top] = await classifier.classify(TEXTS[0]!);
     expect(top).toEqual(all[0]![0]);
     // Batches of 2 give the same classes (and scores to float32 rounding).
@@ -96,9 +111,9 @@ describeWithBackends('TextClassifier and ImageClassifier', () => {
         1,
       ),
     );
-    expect(got).toEqual(await ranked(model.apply(scaled), ['circle', 'square']));
+    expectSameRanking(got, await ranked(model.apply(scaled), ['circle', 'square']));
     scaled.dispose();
-    expect(await classifier.classify(images[1]!, { topK: 2 })).toEqual(got[1]);
+    expectSameRanking([await classifier.classify(images[1]!, { topK: 2 })], [got[1]!]);
     await expect(classifier.classify(new Float32Array(10))).rejects.toThrow(
       /image: expected 64 values/,
     );
