@@ -42,9 +42,10 @@ export const BUDGETS_KB = {
   '@tformer/nn': 9.5,
   '@tformer/embeddings': 7.5,
   '@tformer/attention': 14,
-  '@tformer/model': 32,
+  '@tformer/model': 36,
   '@tformer/train': 12,
   '@tformer/interpret': 25,
+  '@tformer/pipelines': 45,
 };
 /** gzip budget of each emitted `.wasm` asset (tfjs-backend-wasm's 3 binaries, 118–142 kB). */
 export const WASM_ASSET_BUDGET_KB = 145;
