@@ -27,9 +27,9 @@ function expectSameRanking(got: Ranked[], want: Ranked[]): void {
   expect(got.map((row) => row.map((c) => c.label))).toEqual(
     want.map((row) => row.map((c) => c.label)),
   );
-  got.forEach((row, r) => {
-    row.forEach((c, k) => expect(c.score).toBeCloseTo(want[r]![k]!.score, 6));
-  });
+  for (const [r, row] of got.entries()) {
+    for (const [k, c] of row.entries()) expect(c.score).toBeCloseTo(want[r]![k]!.score, 6);
+  }
 }
 
 describeWithBackends('TextClassifier and ImageClassifier', () => {
