@@ -159,10 +159,10 @@ function tarballsIn(dir) {
   return tarballs;
 }
 
-/** The ```ts block of @tformer/backend's README that runs `const sel = await selectBackend('auto')`. */
+/** The ```js (or ```ts) block of @tformer/backend's README that runs `const sel = await selectBackend('auto')`. */
 function readmeSnippet() {
   const readme = readFileSync(join(root, 'packages', 'backend', 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const blocks = [...readme.matchAll(/```(?:ts|js)\n([\s\S]*?)```/g)].map((m) => m[1]);
   return blocks.find((b) => /const\s+sel\s*=\s*await\s+selectBackend\(\s*'auto'/.test(b));
 }
 
@@ -171,7 +171,7 @@ function snippetModule() {
   const snippet = readmeSnippet();
   return snippet
     ? `${snippet}\nexport { sel };\n`
-    : 'throw new Error("packages/backend/README.md has no ```ts block with `const sel = await selectBackend(\'auto\')`");\nexport const sel = undefined;\n';
+    : 'throw new Error("packages/backend/README.md has no ```js block with `const sel = await selectBackend(\'auto\')`");\nexport const sel = undefined;\n';
 }
 
 async function createApp(dir, tarballs) {
