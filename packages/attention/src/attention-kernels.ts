@@ -7,7 +7,7 @@ import { type AttentionDims, HeadMasks, type MaskPlan } from './mask-plan.js';
  * (q, k, v). Masks are not inputs of the ops: they are constants and get no gradient.
  *
  * Why per-head rank-2 products: on wasm, XNNPACK serves only rank-2 non-transposed matMuls; a
- * rank-3 batchMatMul or a transposed operand falls to a scalar loop 10-20x slower (FACTS.md,
+ * rank-3 batchMatMul or a transposed operand falls to a scalar loop 10-20x slower (docs/tfjs-facts.md,
  * bench/layouts.ts). So every product here is `[m, k] x [k, n]` for one (batch, head), with
  * explicit `tf.transpose` where the maths has a transpose, and the gradients are written out
  * rather than left to autodiff (whose matMul gradient uses transposed products). Splitting

@@ -117,7 +117,7 @@ function table(rows: Row[], auto: string, command: string): string {
       'with explicit-transpose custom gradients; median ms/step over the timed steps after one warm-up step ' +
       '(none on cpu). Matmul: rank-2 `tf.matMul` n×n·n×n, median GFLOP/s including the read-back. ' +
       '"load avg": the 1-minute load average at the end of that backend\'s run — other jobs share the 2 vCPUs, so ' +
-      'absolute numbers are lower than on an idle machine (FACTS.md); compare backends within the table.',
+      'absolute numbers are lower than on an idle machine (tfjs-facts.md); compare backends within the table.',
     '',
     '| backend | ms/step | train tokens/s | steps | loss first → last | matmul 256 | matmul 512 | matmul 1024 | load avg | runs on |',
     '|---|---:|---:|---:|---|---:|---:|---:|---:|---|',

@@ -1,6 +1,6 @@
 // A small decoder-only Transformer in plain tfjs ops, for timing training steps on each backend.
 // Every matmul is rank 2 (or batched rank 3 in attention) with explicit transposes in its custom
-// gradient: tfjs-backend-wasm runs only rank-2, untransposed products on XNNPACK (FACTS.md).
+// gradient: tfjs-backend-wasm runs only rank-2, untransposed products on XNNPACK (docs/tfjs-facts.md).
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface DecoderConfig {
@@ -118,7 +118,7 @@ export function makeDecoder(c: DecoderConfig): Decoder {
 
   function loss(inputs: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
     const B = inputs.shape[0];
-    // Embedding as a one-hot product: the gather gradient has no wasm kernel (FACTS.md).
+    // Embedding as a one-hot product: the gather gradient has no wasm kernel (docs/tfjs-facts.md).
     const onehot = (ids: tf.Tensor2D) =>
       tf.cast(tf.oneHot(tf.reshape(ids, [-1]), vocab), 'float32') as tf.Tensor2D;
     let x = tf.add(tf.reshape(mm(onehot(inputs), embed as tf.Tensor2D), [B, ctx, d]), pos);

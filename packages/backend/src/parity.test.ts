@@ -47,7 +47,7 @@ function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 
 /** A 2-layer MLP (16 → 32 ReLU → 4) trained 4 steps with SGD, then 4 with a hand-written Adam. */
 async function trainMlp(): Promise<Result> {
   const x = tf.tensor2d(seeded(32 * 16, 7), [32, 16]);
-  // int32 one-hot then a cast: float32 oneHot returns bit patterns on wasm (FACTS.md)
+  // int32 one-hot then a cast: float32 oneHot returns bit patterns on wasm (docs/tfjs-facts.md)
   const labels = tf.tidy(() =>
     tf.cast(
       tf.oneHot(

@@ -1,5 +1,5 @@
 /**
- * Cost of one optimizer update for the parameters of FACTS.md's small decoder (d 128, 4 layers,
+ * Cost of one optimizer update for the parameters of the small decoder of docs/tfjs-facts.md (d 128, 4 layers,
  * ≈ 0.8M parameters): this package's AdamW (moments in place, bias correction folded into host
  * scalars) against tfjs-core's built-in `tf.train.adam`. Median ms per update over 20 updates
  * after 3 warm-up updates. Usage: `pnpm bench [cpu|wasm]`.

@@ -66,7 +66,7 @@ export function crossEntropyPerPosition(
   const weights = tf.cast(counted, 'float32') as tf.Tensor1D;
   const logProbs = tf.logSoftmax(flatLogits); // [N, V]
   // One-hot × log-probs instead of gather: gather's gradient (UnsortedSegmentSum) has no wasm
-  // kernel, and float32 oneHot is wrong on wasm, so build it as int32 and cast (FACTS.md).
+  // kernel, and float32 oneHot is wrong on wasm, so build it as int32 and cast (docs/tfjs-facts.md).
   const safeLabels = tf.where(counted, flatLabels, tf.zerosLike(flatLabels));
   const target = tf.cast(tf.oneHot(safeLabels as tf.Tensor1D, numClasses), 'float32'); // [N, V]
   let losses = tf.neg(tf.sum(tf.mul(target, logProbs), -1)); // [N]
