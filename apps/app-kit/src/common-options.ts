@@ -14,10 +14,11 @@ export interface CommonOptions {
 }
 
 /**
- * Adds `--backend`, `--wasm-threads`, `--seed` and `--out` to a command. The backend flags fall
- * back to `TFORMER_BACKEND` / `TFORMER_WASM_THREADS`, then `auto` (see `@tformer/backend`).
+ * Adds `--backend`, `--wasm-threads` and `--verbose`, what {@link startBackend} reads, to a
+ * command. The backend flags fall back to `TFORMER_BACKEND` / `TFORMER_WASM_THREADS`, then `auto`
+ * (see `@tformer/backend`).
  */
-export function addCommonOptions(command: Command, defaultOut: string): Command {
+export function addBackendOptions(command: Command): Command {
   return command
     .addOption(
       new Option(
@@ -32,6 +33,16 @@ export function addCommonOptions(command: Command, defaultOut: string): Command 
       ),
     )
     .option(
+      '--verbose',
+      'on stderr, the backend details and why each other backend was skipped (default: one line)',
+      false,
+    );
+}
+
+/** Adds the backend options ({@link addBackendOptions}), `--seed` and `--out` to a command. */
+export function addCommonOptions(command: Command, defaultOut: string): Command {
+  return addBackendOptions(command)
+    .option(
       '--seed <n>',
       'random seed: same seed, same run on the same backend',
       parseInteger('--seed', 0),
@@ -41,11 +52,6 @@ export function addCommonOptions(command: Command, defaultOut: string): Command 
       '--out <dir>',
       'run directory (config, checkpoints, metrics.jsonl, loss.svg)',
       defaultOut,
-    )
-    .option(
-      '--verbose',
-      'on stderr, the backend details and why each other backend was skipped (default: one line)',
-      false,
     );
 }
 

@@ -8,6 +8,7 @@ export {
 } from './class-probabilities.js';
 export { type CliResult, cliFromSource } from './cli-from-source.js';
 export {
+  addBackendOptions,
   addCommonOptions,
   addForceOption,
   addResumeCommand,

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  addBackendOptions,
   type BackendOptions,
   DataFileError,
   parseInteger,
@@ -194,18 +195,13 @@ export async function explainCommand(flags: ExplainFlags): Promise<void> {
 
 /** Registers `explain` on the app's program. */
 export function addExplainCommand(program: Command, defaultRun: string): void {
-  program
-    .command('explain')
-    .description(
-      "attention maps, rollout, saliency and logit lens of a run's saved model on a prompt",
-    )
-    .addOption(
-      new Option(
-        '--backend <name>',
-        'auto | cpu | wasm | node | node-gpu | webgpu (default: $TFORMER_BACKEND or auto)',
+  addBackendOptions(
+    program
+      .command('explain')
+      .description(
+        "attention maps, rollout, saliency and logit lens of a run's saved model on a prompt",
       ),
-    )
-    .addOption(new Option('--wasm-threads <n>', 'threads for the wasm backend'))
+  )
     .option('--run <dir>', 'run directory made by train', defaultRun)
     .requiredOption('--prompt <text>', 'text to explain (the last maxLength tokens)')
     .requiredOption(

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import {
+  addBackendOptions,
   addCommonOptions,
   type BackendOptions,
   type CommonOptions,
@@ -107,13 +108,13 @@ export async function importCommand(folder: string, flags: ImportFlags): Promise
 
 /** Registers `export` and `import` on textgen's program. */
 export function addHfCommands(program: Command, defaultRun: string): void {
-  program
-    .command('export')
-    .description(
-      "a run's saved model and tokenizer as a Hugging Face folder (transformers, torchrun)",
-    )
-    .addOption(new Option('--backend <name>', 'auto | cpu | wasm | node | … (default: auto)'))
-    .addOption(new Option('--wasm-threads <n>', 'threads for the wasm backend'))
+  addBackendOptions(
+    program
+      .command('export')
+      .description(
+        "a run's saved model and tokenizer as a Hugging Face folder (transformers, torchrun)",
+      ),
+  )
     .option('--run <dir>', 'run directory made by train', defaultRun)
     .requiredOption('--to <dir>', 'the folder to write')
     .addOption(new Option('--format <format>', 'output format').choices(['hf']).default('hf'))

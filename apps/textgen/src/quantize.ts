@@ -1,6 +1,12 @@
 import { copyFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BackendOptions, DataFileError, RunDir, startBackend } from '@tformer/app-kit';
+import {
+  addBackendOptions,
+  type BackendOptions,
+  DataFileError,
+  RunDir,
+  startBackend,
+} from '@tformer/app-kit';
 import {
   CONFIG_FILE,
   DecoderLM,
@@ -76,16 +82,11 @@ export async function quantizeCommand(flags: QuantizeFlags): Promise<void> {
 }
 
 export function addQuantizeCommand(program: Command, defaultRun: string): void {
-  program
-    .command('quantize')
-    .description("a new run directory with the run's model weights in int8 or 4 bits")
-    .addOption(
-      new Option(
-        '--backend <name>',
-        'auto | cpu | wasm | node | node-gpu | webgpu (default: $TFORMER_BACKEND or auto)',
-      ),
-    )
-    .addOption(new Option('--wasm-threads <n>', 'threads for the wasm backend'))
+  addBackendOptions(
+    program
+      .command('quantize')
+      .description("a new run directory with the run's model weights in int8 or 4 bits"),
+  )
     .option('--run <dir>', 'run directory made by train', defaultRun)
     .requiredOption('--out <dir>', 'the new run directory')
     .addOption(new Option('--bits <n>', 'bits per weight').choices(['8', '4']).default('8'))
