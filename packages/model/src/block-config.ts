@@ -29,8 +29,19 @@ export interface BlockConfig {
   useBias?: boolean;
   /** LayerNorm epsilon (default 1e-6, as the Keras Transformer block; GPT-2 uses 1e-5). */
   layerNormEps?: number;
-  /** Rotary positions on self-attention queries and keys (default false). */
-  rope?: boolean;
+  /**
+   * Relative positions inside self-attention: `none` (default; the model adds absolute ones),
+   * `rope` (rotary queries and keys, Su et al. 2021) or `alibi` (a linear distance bias, Press et
+   * al. 2022). Cross-attention never gets them: its keys are the encoder's positions.
+   */
+  position?: 'none' | 'rope' | 'alibi';
+  /** Sliding-window self-attention: each query sees the `window` latest keys; 0 (default) sees all. */
+  window?: number;
+  /**
+   * Chunked online-softmax attention (memory O(T) instead of O(T²), recomputed in the backward
+   * pass; see `scaledDotProductAttention`'s `memoryEfficient`); same results. Default false.
+   */
+  memoryEfficient?: boolean;
   /**
    * `layer` (default): LayerNorm, as the paper and GPT-2. `rms`: RMSNorm (Zhang & Sennrich 2019,
    * as in LLaMA), a gain and no bias; `layerNormEps` is its epsilon.
@@ -63,7 +74,9 @@ export function fillBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     preNorm: false,
     useBias: true,
     layerNormEps: 1e-6,
-    rope: false,
+    position: 'none',
+    window: 0,
+    memoryEfficient: false,
     norm: 'layer',
     attentionKernel: 'auto',
     ...config,
@@ -95,8 +108,27 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
       `numHeads ${c.numHeads} is not a multiple of numKeyValueHeads ${c.numKeyValueHeads}`,
     );
   }
-  if (c.rope && c.headSize % 2 !== 0) {
-    throw new ModelConfigError('rope', `rope needs an even head size, got ${c.headSize}`);
+  if (!['none', 'rope', 'alibi'].includes(c.position)) {
+    throw new ModelConfigError(
+      'position',
+      `expected 'none', 'rope' or 'alibi', got ${describe(c.position)}`,
+    );
+  }
+  if (c.position === 'rope' && c.headSize % 2 !== 0) {
+    throw new ModelConfigError('position', `rope needs an even head size, got ${c.headSize}`);
+  }
+  if (c.window !== 0) checkPositiveInt('window', c.window);
+  if (typeof c.memoryEfficient !== 'boolean') {
+    throw new ModelConfigError(
+      'memoryEfficient',
+      `expected a boolean, got ${describe(c.memoryEfficient)}`,
+    );
+  }
+  if (c.memoryEfficient && c.attentionKernel !== 'auto') {
+    throw new ModelConfigError(
+      'attentionKernel',
+      `memoryEfficient runs its own chunked kernel: expected 'auto', got ${describe(c.attentionKernel)}`,
+    );
   }
   if (c.norm !== 'layer' && c.norm !== 'rms') {
     throw new ModelConfigError('norm', `expected 'layer' or 'rms', got ${JSON.stringify(c.norm)}`);

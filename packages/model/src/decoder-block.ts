@@ -77,7 +77,7 @@ export class DecoderBlock extends Module {
     const { kernelInitializer, outputInitializer } = init;
     const rng = resolveRng(init.rng);
     const norm = () => new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
-    const attention = (rope: boolean) =>
+    const attention = (self: boolean) =>
       new MultiHeadAttention({
         dModel: c.dModel,
         numHeads: c.numHeads,
@@ -86,14 +86,16 @@ export class DecoderBlock extends Module {
         useBias: c.useBias,
         dropout: c.attentionDropout,
         kernel: c.attentionKernel,
-        position: rope ? 'rope' : 'none',
+        position: self ? c.position : 'none',
+        window: self ? c.window || undefined : undefined,
+        memoryEfficient: c.memoryEfficient,
         kernelInitializer,
         outputInitializer,
         rng: rng.fork(),
       });
-    this.selfAttn = this.addModule('selfAttn', attention(c.rope));
+    this.selfAttn = this.addModule('selfAttn', attention(true));
     this.ln1 = this.addModule('ln1', norm());
-    // Cross-attention positions are the encoder's: no rotary there.
+    // Cross-attention keys are the encoder's positions: no relative bias or window there.
     this.crossAttn = this.addModule('crossAttn', attention(false));
     this.ln2 = this.addModule('ln2', norm());
     const ffn = {

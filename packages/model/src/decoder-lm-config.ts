@@ -29,8 +29,17 @@ export interface DecoderLMConfig {
   dFF?: number;
   /** Default `gelu` (nanoGPT); `gelu_tanh` is GPT-2's approximation (`gelu_new`). */
   activation?: FeedForwardActivation;
-  /** Learned absolute positions (GPT-2) or rotary (no position parameters). */
-  position?: 'learned' | 'rope';
+  /**
+   * How the model knows token order: `learned` absolute positions (GPT-2; the default), the
+   * paper's fixed `sinusoidal` table added to the embeddings, or no position input at all and a
+   * relative scheme inside attention — `rope` (rotary, LLaMA) or `alibi` (a linear distance bias,
+   * Press et al. 2022). Only `learned` has parameters.
+   */
+  position?: 'learned' | 'sinusoidal' | 'rope' | 'alibi';
+  /** Sliding-window attention (Mistral's `sliding_window`): each token sees the `window` latest; 0 (default) sees the whole context. */
+  window?: number;
+  /** Chunked online-softmax attention: O(T) attention memory, the same results (default false). */
+  memoryEfficient?: boolean;
   /** Biases in linear layers and LayerNorms (nanoGPT's `bias`). */
   useBias?: boolean;
   /** Output projection shares the token embedding matrix. */
@@ -67,6 +76,8 @@ export const DECODER_LM_PRESETS = {
   },
 } as const satisfies Record<string, DecoderLMConfig>;
 
+const POSITIONS = ['learned', 'sinusoidal', 'rope', 'alibi'] as const;
+
 /** The config with every optional field filled by its default. */
 export type ResolvedDecoderLMConfig = Required<DecoderLMConfig>;
 
@@ -81,6 +92,8 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     dFF: 4 * config.dModel,
     activation: 'gelu',
     position: 'learned',
+    window: 0,
+    memoryEfficient: false,
     useBias: true,
     tieEmbeddings: true,
     dropout: 0,
@@ -99,10 +112,10 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
   ] as const) {
     checkPositiveInt(field, resolved[field]);
   }
-  if (resolved.position !== 'learned' && resolved.position !== 'rope') {
+  if (!POSITIONS.includes(resolved.position)) {
     throw new ModelConfigError(
       'position',
-      `expected 'learned' or 'rope', got ${describe(resolved.position)}`,
+      `expected one of ${POSITIONS.join(', ')}, got ${describe(resolved.position)}`,
     );
   }
   // The block rules (divisible heads, rates, activation, eps) name the same fields as this
@@ -113,7 +126,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
   const block = resolveBlockConfig({
     ...fields,
     ...(config.headSize === undefined ? {} : { headSize: config.headSize }),
-    rope: false,
+    position: 'none',
   });
   resolved.headSize = block.headSize;
   if (resolved.position === 'rope' && block.headSize % 2 !== 0) {
@@ -142,7 +155,9 @@ function blockFields(c: ResolvedDecoderLMConfig): BlockConfig {
     preNorm: true,
     useBias: c.useBias,
     layerNormEps: c.layerNormEps,
-    rope: c.position === 'rope',
+    position: c.position === 'rope' || c.position === 'alibi' ? c.position : 'none',
+    window: c.window,
+    memoryEfficient: c.memoryEfficient,
     norm: c.norm,
   };
 }

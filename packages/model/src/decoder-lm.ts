@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TokenEmbedding } from '@tformer/embeddings';
+import { SinusoidalPositionalEncoding, TokenEmbedding } from '@tformer/embeddings';
 import {
   Dense,
   Dropout,
@@ -44,7 +44,7 @@ export interface DecoderLMCall {
 
 /**
  * A GPT-style decoder-only language model (Radford et al. 2019; nanoGPT's `GPT`): token
- * embedding (+ learned positions, or RoPE in attention) → dropout → N pre-LN causal
+ * embedding (+ learned or sinusoidal positions, or RoPE/ALiBi in attention) → dropout → N pre-LN causal
  * {@link TransformerBlock}s → final LayerNorm → logits, with the output projection tied to the
  * token embedding by default. GPT-2 initialisation: Normal(0, 0.02), residual projections scaled
  * by 1/√(2N). Parameters: `wte.embeddings`, `wpe.embeddings`, `blocks.N.*`, `lnF.*`, `head.*` (untied only).
@@ -64,6 +64,8 @@ export class DecoderLM extends Module {
   readonly config: ResolvedDecoderLMConfig;
   readonly wte: TokenEmbedding;
   readonly wpe: TokenEmbedding | undefined;
+  /** The paper's fixed table (`position: 'sinusoidal'`); no parameters, so no saved names. */
+  readonly sinusoid: SinusoidalPositionalEncoding | undefined;
   readonly drop: Dropout;
   readonly blocks: ModuleList<TransformerBlock>;
   readonly lnF: LayerNorm | RMSNorm;
@@ -95,6 +97,13 @@ export class DecoderLM extends Module {
               checkIds: false, // positions are made here, always in range
               rng: rng.fork(),
             }),
+          )
+        : undefined;
+    this.sinusoid =
+      c.position === 'sinusoidal'
+        ? this.addModule(
+            'sinusoid',
+            new SinusoidalPositionalEncoding({ maxLength: c.maxLength, dModel: c.dModel }),
           )
         : undefined;
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
@@ -161,6 +170,13 @@ export class DecoderLM extends Module {
         call.positions ?? (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D); // [1, T]
       let x = runHook(hooks, 'wte.output', this.wte.apply(ids)); // [B, T, C]
       if (this.wpe) x = tf.add(x, this.wpe.apply(positions)); // [B|1, T, C] broadcasts over B
+      if (this.sinusoid) {
+        // Rows past … past+T−1 of the table, or each row's own positions when given.
+        const table = call.positions
+          ? tf.gather(this.sinusoid.encoding(this.config.maxLength), call.positions) // [B, T, C]
+          : this.sinusoid.encoding(T, past); // [T, C]
+        x = tf.add(x, table);
+      }
       x = this.drop.apply(x);
       const rope = this.config.position === 'rope' ? positions : undefined;
       [...this.blocks].forEach((block, i) => {

@@ -36,7 +36,8 @@ export interface TransformerBlockCall {
  * `ln1`, `ffn`, `ln2`.
  *
  * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`,
- * `preNorm`, `useBias`, `layerNormEps`, `rope`, `norm`, `numKeyValueHeads`) plus initializers and `rng`.
+ * `preNorm`, `useBias`, `layerNormEps`, `position`, `window`, `memoryEfficient`, `norm`,
+ * `numKeyValueHeads`) plus initializers and `rng`.
  * Call: `apply(x [B, T, dModel], { causal, mask, positions, cache, hooks })` → `[B, T, dModel]`.
  * Hook points ({@link TransformerBlock.HOOK_POINTS}): `residPre` (input), `attn.weights`
  * `[B, nh, T, S]`, `attn.headOutput` `[B, nh, T, hs]`, `attnOut` (attention sub-layer output,
@@ -90,7 +91,9 @@ export class TransformerBlock extends Module {
         useBias: c.useBias,
         dropout: c.attentionDropout,
         kernel: c.attentionKernel,
-        position: c.rope ? 'rope' : 'none',
+        position: c.position,
+        window: c.window || undefined,
+        memoryEfficient: c.memoryEfficient,
         kernelInitializer,
         outputInitializer,
         rng: rng.fork(),

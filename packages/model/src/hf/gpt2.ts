@@ -29,6 +29,7 @@ export function assertGPT2Mappable(c: ResolvedDecoderLMConfig): void {
     throw new ModelConfigError(field, `GPT2LMHeadModel ${why}`);
   };
   if (c.position !== 'learned') fail('position', `has learned positions only, got '${c.position}'`);
+  if (c.window !== 0) fail('window', `has no sliding-window attention, got window ${c.window}`);
   if (c.numKeyValueHeads !== c.numHeads) {
     fail('numKeyValueHeads', `has no grouped-query attention (${c.numKeyValueHeads} ≠ numHeads)`);
   }

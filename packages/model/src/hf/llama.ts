@@ -29,6 +29,7 @@ export function assertLlamaMappable(c: ResolvedDecoderLMConfig): void {
   need('position', c.position === 'rope', "'rope'");
   need('norm', c.norm === 'rms', "'rms'");
   need('activation', c.activation === 'swiglu', "'swiglu'");
+  need('window', c.window === 0, '0 (no sliding window)');
 }
 
 /** Llama's config.json for `c` (`LlamaConfig` fields). */
