@@ -2,16 +2,17 @@
  * Smaller models and better attention, measured on Tiny Shakespeare (character level): trains
  * nanoGPT's `baby` 4×4×128 ctx-64 teacher with its recipe, then (1) int8 and 4-bit weight
  * quantization, distillation into a ≤ 1/4-size student against the same student trained from
- * scratch, structured pruning with a short fine-tune (smaller-models.ts), and (2) the attention
+ * scratch, structured pruning with a short fine-tune (smaller-models.ts), whether distillation's
+ * teacher logits are better cached on disk (distill-cache.ts), and (2) the attention
  * variants trained side by side (attention-variants.ts). Writes the tables between the
- * `efficiency` and `variants` markers of docs/efficiency.md, and SVG figures beside it.
+ * `efficiency`, `distill-cache` and `variants` markers of docs/efficiency.md, and SVG figures beside it.
  *
  * Data: the file in $TFORMER_SHAKESPEARE or `--data` (Tiny Shakespeare's input.txt); without
  * one the bench says so and exits 0.
  *
  * Usage: pnpm --filter @tformer/bench efficiency [--backend wasm] [--teacher-steps 2000]
  *   [--student-steps 500] [--seeds 3] [--finetune-steps 200] [--variant-steps 500]
- *   [--only smaller|variants] [--doc path]
+ *   [--cache-steps 40] [--only smaller|cache|variants] [--doc path]
  */
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +21,9 @@ import { type BackendName, selectBackend } from '@tformer/backend';
 import { DECODER_LM_PRESETS, DecoderLM, type DecoderLMConfig } from '@tformer/model';
 import { attentionVariants } from './attention-variants.js';
 import { CharLMBench, fmt, lastLoss, loadCharData } from './char-lm.js';
+import { distillCache } from './distill-cache.js';
 import { writeMarkedSection } from './efficiency-report.js';
-import { smallerModels } from './smaller-models.js';
+import { smallerModels, studentConfig } from './smaller-models.js';
 
 const DOC = fileURLToPath(new URL('../../../docs/efficiency.md', import.meta.url));
 const { values: args } = parseArgs({
@@ -34,6 +36,7 @@ const { values: args } = parseArgs({
     'finetune-steps': { type: 'string', default: '200' },
     'variant-steps': { type: 'string', default: '500' },
     'eval-windows': { type: 'string', default: '256' },
+    'cache-steps': { type: 'string', default: '40' },
     only: { type: 'string' },
     doc: { type: 'string', default: DOC },
   },
@@ -54,7 +57,9 @@ log(
 const header = (what: string) =>
   `Measured ${new Date().toISOString().slice(0, 10)} by \`pnpm --filter @tformer/bench efficiency\` (${what}) on backend ${selection.name}, 2 shared vCPUs; 1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; wall time ${((performance.now() - started) / 60000).toFixed(1)} min. Validation loss: mean cross-entropy (nats/character) over the first ${args['eval-windows']} consecutive ${BASE.maxLength}-character windows of the validation split; training: nanoGPT's baby recipe (AdamW lr 1e-3, β₂ 0.99, weight decay 0.1, warmup then cosine to 1e-4, clip 1, batch 12).\n\n`;
 
-if (args.only !== 'variants') {
+const runs = (part: string) => args.only === undefined || args.only === part;
+
+if (runs('smaller')) {
   const teacherSteps = Number(args['teacher-steps']);
   const teacher = new DecoderLM(BASE, { rng: 1 });
   const run = await bench.train(teacher, teacherSteps, 1, undefined, 250);
@@ -72,7 +77,13 @@ if (args.only !== 'variants') {
   writeMarkedSection(args.doc, 'efficiency', header('apps/bench/src/smaller-models.ts') + body);
   log(`wrote the smaller-models sections of ${args.doc}`);
 }
-if (args.only !== 'smaller') {
+if (runs('cache')) {
+  const steps = Number(args['cache-steps']);
+  const body = await distillCache(bench, BASE, studentConfig(BASE), steps);
+  writeMarkedSection(args.doc, 'distill-cache', header('apps/bench/src/distill-cache.ts') + body);
+  log(`wrote the distillation-cache section of ${args.doc}`);
+}
+if (runs('variants')) {
   const body = await attentionVariants(bench, {
     base: BASE,
     steps: Number(args['variant-steps']),

@@ -22,6 +22,15 @@ import { type CharLMBench, fmt, type Loss, lastLoss, nextToken, signed } from '.
 import { mean, sd, section, table } from './efficiency-report.js';
 import { type ChartPoint, renderChartSvg } from './plots.js';
 
+/**
+ * The student: the teacher's recipe at half its width and depth (2×2×64 for the 4×4×128 baby);
+ * the widths that follow from dModel and numHeads are left to their defaults.
+ */
+export function studentConfig(teacher: DecoderLMConfig): DecoderLMConfig {
+  const { numKeyValueHeads: _kv, headSize: _hs, dFF: _ff, ...recipe } = teacher;
+  return { ...recipe, numLayers: 2, numHeads: 2, dModel: 64 };
+}
+
 export interface SmallerModelsOptions {
   teacher: DecoderLM;
   teacherSteps: number;
@@ -76,10 +85,7 @@ export async function smallerModels(bench: CharLMBench, o: SmallerModelsOptions)
   );
 
   // 2. Distillation vs scratch: same student, steps, data order and seed.
-  // The teacher's recipe at a quarter of its width and half its depth; the widths that follow
-  // from dModel and numHeads are left to their defaults.
-  const { numKeyValueHeads: _kv, headSize: _hs, dFF: _ff, ...recipe } = teacher.config;
-  const STUDENT: DecoderLMConfig = { ...recipe, numLayers: 2, numHeads: 2, dModel: 64 };
+  const STUDENT = studentConfig(teacher.config);
   teacher.eval();
   const distill: Loss = (student, x, y) =>
     distillationLoss(student.apply(x), teacher.apply(x), y, { temperature: 2, alpha: 0.5 });
