@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { DecoderLM, EncoderClassifier, encodeModel } from '@tformer/model';
+import {
+  DecoderLM,
+  decodeModel,
+  EncoderClassifier,
+  encodeModel,
+  encodeQuantizedModel,
+} from '@tformer/model';
 import { describeWithBackends } from '@tformer/test-utils';
 import { CharTokenizer, WordPieceTrainer } from '@tformer/tokenizer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -36,6 +42,12 @@ describeWithBackends('@tformer/pipelines/node', () => {
       'config.json': JSON.stringify({ app: 'textgen' }),
       'tokenizer.json': tokenizer,
     });
+    // The same model quantized as `tformer-textgen quantize` writes it.
+    const q8 = await encodeQuantizedModel(lm, { scheme: 'int8' });
+    await mkdir(join(root, 'textgen-q8', 'model'), { recursive: true });
+    await writeFile(join(root, 'textgen-q8', 'model', 'config.json'), JSON.stringify(q8.config));
+    await writeFile(join(root, 'textgen-q8', 'model', 'model.safetensors'), q8.weights);
+    await writeFile(join(root, 'textgen-q8', 'tokenizer.json'), tokenizer);
     lm.dispose();
     const wordPiece = new WordPieceTrainer({ vocabSize: 40 }).train(['a b c', 'd e f']);
     const classifier = new EncoderClassifier(
@@ -58,6 +70,32 @@ describeWithBackends('@tformer/pipelines/node', () => {
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads a quantized run directory as the float model its weights decode to', async () => {
+    const before = tf.memory().numTensors;
+    const { readFile } = await import('node:fs/promises');
+    const dir = join(root, 'textgen-q8', 'model');
+    const [config, weights] = await Promise.all([
+      readFile(join(dir, 'config.json')),
+      readFile(join(dir, 'model.safetensors')),
+    ]);
+    // The reference: the dequantized model saved as plain float32 files.
+    const dequantized = decodeModel(JSON.parse(config.toString('utf8')), weights);
+    const float = await encodeModel(dequantized);
+    dequantized.dispose();
+    const reference = TextGenerator.fromFiles({
+      config: JSON.stringify(float.config),
+      weights: float.weights,
+      tokenizer,
+    });
+    const quantized = await TextGenerator.fromRunDir(join(root, 'textgen-q8'));
+    const text = await quantized.generate('abc', { maxNewTokens: 8 });
+    expect(text).toHaveLength(8);
+    expect(text).toBe(await reference.generate('abc', { maxNewTokens: 8 }));
+    quantized.dispose();
+    reference.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('reads a textgen run directory: the same text as from its files', async () => {
