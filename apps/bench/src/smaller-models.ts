@@ -123,7 +123,7 @@ export async function smallerModels(bench: CharLMBench, o: SmallerModelsOptions)
   sections.push(
     section(
       'Distillation',
-      `Student 2×2×64 (${studentParams.toLocaleString('en')} parameters, ${(studentParams / teacherParams).toFixed(3)} of the teacher's), ${o.studentSteps} steps, batch 12×${bench.ctx}, seeds 1…${o.seeds} (the seed sets the initial weights and the batches, the same for both). Distilled: 0.5·T²·KL(teacher_T ‖ student_T) + 0.5·CE at T = 2, teacher logits computed on the fly (caching them to disk was neither built nor measured). Curves: [efficiency-distill.svg](efficiency-distill.svg).`,
+      `Student 2×2×64 (${studentParams.toLocaleString('en')} parameters, ${(studentParams / teacherParams).toFixed(3)} of the teacher's), ${o.studentSteps} steps, batch 12×${bench.ctx}, seeds 1…${o.seeds} (the seed sets the initial weights and the batches, the same for both). Distilled: 0.5·T²·KL(teacher_T ‖ student_T) + 0.5·CE at T = 2, teacher logits computed on the fly (a disk cache of them is measured in the next section). Curves: [efficiency-distill.svg](efficiency-distill.svg).`,
       table(
         ['student', 'val loss per seed', 'mean ± sd'],
         (['scratch', 'distilled'] as const).map((k) => [
