@@ -1,10 +1,10 @@
-import type { Initializer, RngOption } from '@tformer/nn';
+import { type Initializer, LayerNorm, RMSNorm, type RngOption } from '@tformer/nn';
 import { ModelConfigError } from './errors.js';
 
 /** Activation of the feed-forward network; `swiglu` swaps the FFN for a gated SwiGLU one. */
 export type FeedForwardActivation = 'relu' | 'gelu' | 'gelu_tanh' | 'swiglu';
 
-/** Configuration shared by {@link TransformerBlock} and {@link DecoderBlock}. */
+/** Configuration of a {@link TransformerBlock} (and of the `Encoder`/`Decoder` stacks). */
 export interface BlockConfig {
   dModel: number;
   numHeads: number;
@@ -49,6 +49,11 @@ export interface BlockConfig {
   norm?: 'layer' | 'rms';
   /** Which attention kernel runs (see `scaledDotProductAttention`'s `kernel` in @tformer/attention); default `auto`. */
   attentionKernel?: 'auto' | 'per-head' | 'batched';
+  /**
+   * Attention over an encoder's output between self-attention and the FFN (the Transformer's
+   * decoder layer); default false. The `Decoder` stack sets it, the `Encoder` stack clears it.
+   */
+  crossAttention?: boolean;
 }
 
 export type ResolvedBlockConfig = Required<BlockConfig>;
@@ -80,6 +85,7 @@ export function fillBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     norm: 'layer',
     attentionKernel: 'auto',
     ...config,
+    crossAttention: config.crossAttention ?? false,
   };
 }
 
@@ -133,6 +139,12 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
   if (c.norm !== 'layer' && c.norm !== 'rms') {
     throw new ModelConfigError('norm', `expected 'layer' or 'rms', got ${JSON.stringify(c.norm)}`);
   }
+  if (typeof c.crossAttention !== 'boolean') {
+    throw new ModelConfigError(
+      'crossAttention',
+      `expected true or false, got ${describe(c.crossAttention)}`,
+    );
+  }
   checkRate('dropout', c.dropout);
   checkRate('attentionDropout', c.attentionDropout);
   if (!['relu', 'gelu', 'gelu_tanh', 'swiglu'].includes(c.activation)) {
@@ -185,6 +197,15 @@ export function splitBlockOptions(
     config: trusted ? (config as ResolvedBlockConfig) : resolveBlockConfig(config),
     init: { kernelInitializer, outputInitializer, rng },
   };
+}
+
+/** The norm a configuration asks for: LayerNorm, or RMSNorm (a gain, no bias) with `norm: 'rms'`. */
+export function makeNorm(
+  c: Pick<ResolvedBlockConfig, 'dModel' | 'layerNormEps' | 'useBias' | 'norm'>,
+): LayerNorm | RMSNorm {
+  return c.norm === 'rms'
+    ? new RMSNorm({ dModel: c.dModel, eps: c.layerNormEps })
+    : new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
 }
 
 /**

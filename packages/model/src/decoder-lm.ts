@@ -3,16 +3,16 @@ import { SinusoidalPositionalEncoding, TokenEmbedding } from '@tformer/embedding
 import {
   Dense,
   Dropout,
-  LayerNorm,
+  type LayerNorm,
   Module,
-  ModuleList,
   normal,
-  RMSNorm,
+  type RMSNorm,
   type RngOption,
   resolveRng,
   scaledResidualNormal,
 } from '@tformer/nn';
-import { resolvedBlockOptions } from './block-config.js';
+import { makeNorm } from './block-config.js';
+import { BlockStack } from './block-stack.js';
 import type { DecoderCache } from './decoder-cache.js';
 import {
   type DecoderLMConfig,
@@ -21,8 +21,7 @@ import {
   resolveDecoderLMConfig,
 } from './decoder-lm-config.js';
 import { ModelArgumentError } from './errors.js';
-import { bindHooks, type Hooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
-import { TransformerBlock } from './transformer-block.js';
+import { bindHooks, type Hooks, runHook, scopeHooks } from './hooks.js';
 
 export interface DecoderLMCall {
   /** Keys/values of earlier positions; the new ids continue after `cache.length`. */
@@ -67,7 +66,7 @@ export class DecoderLM extends Module {
   /** The paper's fixed table (`position: 'sinusoidal'`); no parameters, so no saved names. */
   readonly sinusoid: SinusoidalPositionalEncoding | undefined;
   readonly drop: Dropout;
-  readonly blocks: ModuleList<TransformerBlock>;
+  readonly blocks: BlockStack;
   readonly lnF: LayerNorm | RMSNorm;
   readonly head: Dense | undefined;
 
@@ -107,30 +106,17 @@ export class DecoderLM extends Module {
           )
         : undefined;
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
-    const blockConfig = decoderLMBlockConfig(c);
+    // Resolved and checked once, by resolveDecoderLMConfig: the blocks take it as is.
     this.blocks = this.addModule(
       'blocks',
-      new ModuleList(
-        Array.from(
-          { length: c.numLayers },
-          () =>
-            new TransformerBlock(
-              // Resolved and checked once, by resolveDecoderLMConfig: the blocks take it as is.
-              resolvedBlockOptions(blockConfig, {
-                kernelInitializer: init,
-                outputInitializer: scaledResidualNormal(c.numLayers),
-                rng: rng.fork(),
-              }),
-            ),
-        ),
+      new BlockStack(
+        c.numLayers,
+        decoderLMBlockConfig(c),
+        { kernelInitializer: init, outputInitializer: scaledResidualNormal(c.numLayers) },
+        rng,
       ),
     );
-    this.lnF = this.addModule(
-      'lnF',
-      c.norm === 'rms'
-        ? new RMSNorm({ dModel: c.dModel, eps: c.layerNormEps })
-        : new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
-    );
+    this.lnF = this.addModule('lnF', makeNorm(c));
     this.head = c.tieEmbeddings
       ? undefined
       : this.addModule(
@@ -179,14 +165,12 @@ export class DecoderLM extends Module {
       }
       x = this.drop.apply(x);
       const rope = this.config.position === 'rope' ? positions : undefined;
-      [...this.blocks].forEach((block, i) => {
-        x = block.apply(x, {
-          causal: true,
-          mask: call.mask,
-          positions: rope,
-          cache: call.cache?.layers[i],
-          hooks: hooks && scopeHooks(hooks, `blocks.${i}.`),
-        });
+      x = this.blocks.apply(x, {
+        causal: true,
+        mask: call.mask,
+        positions: rope,
+        cache: call.cache,
+        hooks: hooks && scopeHooks(hooks, 'blocks.'),
       });
       return runHook(hooks, 'lnF.output', this.lnF.apply(x));
     });
@@ -194,11 +178,7 @@ export class DecoderLM extends Module {
 
   /** Every hook-point name of this model, in forward order. */
   hookPoints(): string[] {
-    return [
-      'wte.output',
-      ...stackHookPoints('blocks.', this.config.numLayers, TransformerBlock.HOOK_POINTS),
-      'lnF.output',
-    ];
+    return ['wte.output', ...this.blocks.hookPoints('blocks.'), 'lnF.output'];
   }
 
   /** Hidden states `[..., dModel]` → logits `[..., vocabSize]` (tied or separate head). */

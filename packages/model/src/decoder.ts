@@ -1,17 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, Module, ModuleList, resolveRng } from '@tformer/nn';
-import {
-  type BlockInit,
-  checkPositiveInt,
-  isResolvedBlockOptions,
-  type ResolvedBlockConfig,
-  resolvedBlockOptions,
-  splitBlockOptions,
-} from './block-config.js';
-import { DecoderBlock } from './decoder-block.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BlockInit } from './block-config.js';
+import { type EncoderConfig, NormedStack } from './block-stack.js';
 import type { DecoderCache } from './decoder-cache.js';
-import type { EncoderConfig } from './encoder.js';
-import { type LocalHooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
+import type { LocalHooks } from './hooks.js';
 
 export interface DecoderCall {
   /** Encoder output `[B, S, dModel]`. */
@@ -31,10 +22,10 @@ export interface DecoderCall {
 
 /**
  * The Transformer decoder (Vaswani et al. 2017, §3.1): a stack of `numLayers`
- * {@link DecoderBlock}s (masked self-attention, attention over the encoder output, FFN), plus a
- * final LayerNorm when pre-LN. Children: `layers.N.*`, `norm` (pre-LN only).
+ * {@link TransformerBlock}s with `crossAttention` (masked self-attention, attention over the
+ * encoder output, FFN), plus a final norm when pre-LN. Children: `layers.N.*`, `norm` (pre-LN only).
  *
- * Arguments: the same as {@link Encoder}.
+ * Arguments: the same as {@link Encoder} (`crossAttention` is set).
  * Call: `apply(y [B, T, dModel], { memory, memoryMask, mask, cache })` → `[B, T, dModel]`.
  *
  * @example
@@ -43,61 +34,13 @@ export interface DecoderCall {
  * const out = decoder.apply(y, { memory }); // [B, T, 32]
  * ```
  */
-export class Decoder extends Module {
-  readonly numLayers: number;
-  readonly layers: ModuleList<DecoderBlock>;
-  readonly norm: LayerNorm | undefined;
-
+export class Decoder extends NormedStack {
   constructor(options: EncoderConfig & BlockInit) {
-    super();
-    // Checked once here (not once per layer), or not at all when a model passes its resolved config.
-    const trusted = isResolvedBlockOptions(options);
-    const { numLayers, ...blockOptions } = options;
-    if (!trusted) checkPositiveInt('numLayers', numLayers);
-    this.numLayers = numLayers;
-    const { config: c, init } = splitBlockOptions(blockOptions, trusted);
-    const rng = resolveRng(init.rng);
-    this.layers = this.addModule(
-      'layers',
-      new ModuleList(
-        Array.from(
-          { length: numLayers },
-          () => new DecoderBlock(resolvedBlockOptions(c, { ...init, rng: rng.fork() })),
-        ),
-      ),
-    );
-    this.norm = c.preNorm
-      ? this.addModule(
-          'norm',
-          new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias }),
-        )
-      : undefined;
+    super(options, true);
   }
 
   apply(y: tf.Tensor, call: DecoderCall): tf.Tensor {
-    return tf.tidy(() => {
-      let h = y;
-      [...this.layers].forEach((layer, i) => {
-        h = layer.apply(h, {
-          ...call,
-          cache: call.cache?.layers[i],
-          hooks: call.hooks && scopeHooks(call.hooks, `layers.${i}.`),
-        });
-      });
-      return this.norm ? runHook(call.hooks, 'norm.output', this.norm.apply(h)) : h;
-    });
-  }
-
-  /** Hook points, after the decoder's path: `layers.N.<block point>`, `norm.output` (pre-LN). */
-  hookPoints(): string[] {
-    return [
-      ...stackHookPoints('layers.', this.numLayers, DecoderBlock.HOOK_POINTS),
-      ...(this.norm ? ['norm.output'] : []),
-    ];
-  }
-
-  getConfig(): ResolvedBlockConfig & { numLayers: number } {
-    return { ...this.layers.at(0).getConfig(), numLayers: this.numLayers };
+    return this.run(y, { ...call, causal: true });
   }
 
   static fromConfig(config: EncoderConfig, init: BlockInit = {}): Decoder {

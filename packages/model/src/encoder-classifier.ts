@@ -1,25 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TokenEmbedding } from '@tformer/embeddings';
-import {
-  Dense,
-  Dropout,
-  Module,
-  ModuleList,
-  type RngOption,
-  resolveRng,
-  uniform,
-} from '@tformer/nn';
+import { Dense, Dropout, Module, type RngOption, resolveRng, uniform } from '@tformer/nn';
 import {
   type BlockConfig,
   checkPositiveInt,
   checkRate,
   fillBlockConfig,
   resolveBlockConfig,
-  resolvedBlockOptions,
 } from './block-config.js';
+import { BlockStack } from './block-stack.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
-import { bindHooks, type Hooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
-import { TransformerBlock } from './transformer-block.js';
+import { bindHooks, type Hooks, runHook, scopeHooks } from './hooks.js';
 
 /** Configuration of {@link EncoderClassifier}. */
 export interface EncoderClassifierConfig {
@@ -126,7 +117,7 @@ export class EncoderClassifier extends Module {
   readonly config: ResolvedEncoderClassifierConfig;
   readonly tokenEmbed: TokenEmbedding;
   readonly posEmbed: TokenEmbedding;
-  readonly blocks: ModuleList<TransformerBlock>;
+  readonly blocks: BlockStack;
   readonly drop: Dropout;
   readonly hidden: Dense | undefined;
   readonly classifier: Dense;
@@ -146,17 +137,10 @@ export class EncoderClassifier extends Module {
       });
     this.tokenEmbed = this.addModule('tokenEmbed', embed(c.vocabSize, true));
     this.posEmbed = this.addModule('posEmbed', embed(c.maxLength, false));
-    const block = fillBlockConfig(blockFields(c));
+    // Checked once, by resolveEncoderClassifierConfig: the blocks take it as is.
     this.blocks = this.addModule(
       'blocks',
-      new ModuleList(
-        Array.from(
-          { length: c.numLayers },
-          () =>
-            // Checked once, by resolveEncoderClassifierConfig: the blocks take it as is.
-            new TransformerBlock(resolvedBlockOptions(block, { rng: rng.fork() })),
-        ),
-      ),
+      new BlockStack(c.numLayers, fillBlockConfig(blockFields(c)), {}, rng),
     );
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
     this.hidden =
@@ -192,9 +176,7 @@ export class EncoderClassifier extends Module {
       let x = tf.add(tokens, this.posEmbed.apply(positions)); // [B, T, C]
       const pad = this.config.padTokenId;
       const keep = pad === undefined ? undefined : tf.notEqual(ids, pad); // [B, T]
-      [...this.blocks].forEach((block, i) => {
-        x = block.apply(x, { mask: keep, hooks: bound && scopeHooks(bound, `blocks.${i}.`) });
-      });
+      x = this.blocks.apply(x, { mask: keep, hooks: bound && scopeHooks(bound, 'blocks.') });
       let pooled = this.pool(x, keep); // [B, C]
       pooled = this.drop.apply(pooled);
       if (this.hidden) pooled = this.drop.apply(tf.relu(this.hidden.apply(pooled)));
@@ -204,10 +186,7 @@ export class EncoderClassifier extends Module {
 
   /** Every hook-point name of this model, in forward order. */
   hookPoints(): string[] {
-    return [
-      'tokenEmbed.output',
-      ...stackHookPoints('blocks.', this.config.numLayers, TransformerBlock.HOOK_POINTS),
-    ];
+    return ['tokenEmbed.output', ...this.blocks.hookPoints('blocks.')];
   }
 
   /** `[B, T, C]` → `[B, C]` over the real (non-padding) positions. */

@@ -21,17 +21,6 @@ export type Hooks = Readonly<Record<string, HookFn>>;
 /** Hooks of one module by local name, each already bound to its full name. */
 export type LocalHooks = Readonly<Record<string, ActivationHook>>;
 
-/** The hook points of a block stack: `prefix + i + '.' + point` for each layer and block point. */
-export function stackHookPoints(
-  prefix: string,
-  layers: number,
-  blockPoints: readonly string[],
-): string[] {
-  return Array.from({ length: layers }, (_, i) =>
-    blockPoints.map((p) => `${prefix}${i}.${p}`),
-  ).flat();
-}
-
 /**
  * Checks every name against the model's `points` (a typo would silently hook nothing) and binds
  * each hook to its name. Undefined when there are no hooks: the forward pass then skips them all.

@@ -5,7 +5,7 @@
 // | models         | DecoderLM, EncoderDecoder, EncoderClassifier, VisionTransformer; each with its
 // |                | …Config, Resolved…Config, resolve…Config (checks a config once) and …_PRESETS;
 // |                | decoderLMParameterCount |
-// | blocks, stacks | TransformerBlock, DecoderBlock, Encoder, Decoder, DecoderCache; BlockConfig |
+// | blocks, stacks | TransformerBlock (cross-attention optional), Encoder, Decoder, DecoderCache; BlockConfig |
 // | generation     | generate, generateStream (DecoderLM), generateSeq2Seq, generateSeq2SeqStream,
 // |                | greedyDecode (EncoderDecoder), beamSearch, beamSearchDecoderLM,
 // |                | beamSearchEncoderDecoder, argmax, SamplingOptions |
@@ -32,7 +32,6 @@ export {
 } from './beam-search.js';
 export type { BlockConfig, FeedForwardActivation, ResolvedBlockConfig } from './block-config.js';
 export { Decoder, type DecoderCall } from './decoder.js';
-export { DecoderBlock, type DecoderBlockCall } from './decoder-block.js';
 export { DecoderCache, type LayerCache } from './decoder-cache.js';
 export { DecoderLM, type DecoderLMCall } from './decoder-lm.js';
 export {

@@ -120,7 +120,7 @@ describeWithBackends('generateSeq2Seq', () => {
 
   it("projects the memory's cross-attention keys and values once per layer with the cache", async () => {
     const m = model(3, 0);
-    const crossKey = m.decoder.layers.at(1).crossAttn.key;
+    const crossKey = m.decoder.layers.at(1).crossAttn!.key;
     const spy = vi.spyOn(crossKey, 'apply');
     const opts = { startToken: 1, maxNewTokens: 6 };
     const cached = await generateSeq2Seq(m, sources, opts);

@@ -11,7 +11,13 @@ import {
   refTransformerBlock,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { Decoder, DecoderBlock, Encoder, ModelConfigError, TransformerBlock } from './index.js';
+import {
+  Decoder,
+  Encoder,
+  ModelArgumentError,
+  ModelConfigError,
+  TransformerBlock,
+} from './index.js';
 
 const [B, T, C, H, F] = [2, 3, 4, 2, 6];
 
@@ -92,13 +98,13 @@ describeWithBackends('TransformerBlock', () => {
     copy.dispose();
   });
 
-  it('round-trips the configs of DecoderBlock, Encoder and Decoder', () => {
+  it('round-trips the configs of a cross-attention block, Encoder and Decoder', () => {
     const config = { dModel: 8, numHeads: 2, dFF: 12, preNorm: true, rng: 0 };
-    const dec = new DecoderBlock(config);
+    const dec = new TransformerBlock({ ...config, crossAttention: true });
     const encoder = new Encoder({ ...config, numLayers: 2 });
     const decoder = new Decoder({ ...config, numLayers: 2 });
     const copies = [
-      DecoderBlock.fromConfig(dec.getConfig()),
+      TransformerBlock.fromConfig(dec.getConfig()),
       Encoder.fromConfig(encoder.getConfig()),
       Decoder.fromConfig(decoder.getConfig()),
     ];
@@ -106,9 +112,14 @@ describeWithBackends('TransformerBlock', () => {
       expect(copies[i]!.getConfig()).toEqual(m.getConfig());
       expect(copies[i]!.parameterCount()).toBe(m.parameterCount());
     });
-    // Pre-LN stacks end with a LayerNorm: 2·(block) + 16.
+    // Pre-LN stacks end with a LayerNorm: 2·(block) + 16; a decoder layer adds an attention
+    // (4·(64 + 8)) and a LayerNorm (16) to a block.
     const block = new TransformerBlock(config);
     expect(encoder.parameterCount()).toBe(2 * block.parameterCount() + 16);
+    expect(dec.parameterCount()).toBe(block.parameterCount() + 288 + 16);
+    expect(decoder.parameterCount()).toBe(2 * dec.parameterCount() + 16);
+    expect(encoder.getConfig().crossAttention).toBe(false);
+    expect(decoder.getConfig().crossAttention).toBe(true);
     for (const m of [dec, encoder, decoder, block, ...copies]) m.dispose();
   });
 
@@ -137,17 +148,18 @@ describeWithBackends('TransformerBlock', () => {
   });
 });
 
-describeWithBackends('DecoderBlock', () => {
+describeWithBackends('TransformerBlock with cross-attention', () => {
   it.each([false, true])(
     'matches the float64 decoder layer and its finite differences (preNorm %s)',
     async (preNorm) => {
       const S = 5;
-      const dec = new DecoderBlock({
+      const dec = new TransformerBlock({
         dModel: C,
         numHeads: H,
         dFF: F,
         preNorm,
         layerNormEps: 1e-5,
+        crossAttention: true,
         rng: 8,
       });
       randomizeParameters(dec, 80);
@@ -206,11 +218,19 @@ describeWithBackends('DecoderBlock', () => {
     },
   );
 
-  it('with zero memory attention output reduces to a TransformerBlock', async () => {
+  it('with zero memory attention output reduces to a block without it', async () => {
     // Cross-attention whose output projection is zero adds nothing (post-LN over x + 0 would
-    // still normalise, so use pre-LN): the block then equals a causal pre-LN TransformerBlock
-    // with the same self-attention and FFN weights.
-    const dec = new DecoderBlock({ dModel: C, numHeads: H, dFF: F, preNorm: true, rng: 4 });
+    // still normalise, so use pre-LN): the block then equals a causal pre-LN block without
+    // cross-attention with the same self-attention and FFN weights.
+    const dec = new TransformerBlock({
+      dModel: C,
+      numHeads: H,
+      dFF: F,
+      preNorm: true,
+      crossAttention: true,
+      rng: 4,
+    });
+    const cross = dec.crossAttn!;
     const enc = new TransformerBlock({ dModel: C, numHeads: H, dFF: F, preNorm: true, rng: 5 });
     randomizeParameters(dec, 20);
     const map: Record<string, string> = { selfAttn: 'attn', ln1: 'ln1', ln3: 'ln2', ffn: 'ffn' };
@@ -221,8 +241,8 @@ describeWithBackends('DecoderBlock', () => {
         .map(([n, v]) => [n.replace(/^[a-zA-Z0-9]+/, (m) => map[m]!), v]),
     );
     enc.loadStateDict(state);
-    dec.crossAttn.output.kernel.assign(tf.zerosLike(dec.crossAttn.output.kernel));
-    dec.crossAttn.output.bias?.assign(tf.zerosLike(dec.crossAttn.output.bias));
+    cross.output.kernel.assign(tf.zerosLike(cross.output.kernel));
+    cross.output.bias?.assign(tf.zerosLike(cross.output.bias));
     const x = tf.tensor(Float32Array.from(randomFloats(B * T * C, 6)), [B, T, C]);
     const memory = tf.tensor(Float32Array.from(randomFloats(B * 5 * C, 7)), [B, 5, C]);
     await assertNoLeaks(async () => {
@@ -232,12 +252,88 @@ describeWithBackends('DecoderBlock', () => {
       tf.dispose([a, b]);
     });
     // A non-zero cross-attention makes the output depend on the memory.
-    randomizeParameters(dec.crossAttn, 30);
+    randomizeParameters(cross, 30);
     const m2 = tf.mul(memory, 2);
     const [a, b] = [dec.apply(x, { memory }), dec.apply(x, { memory: m2 })];
     expect(await maxAbsDiff(a, b)).toBeGreaterThan(1e-3);
     tf.dispose([a, b, m2, x, memory]);
     dec.dispose();
     enc.dispose();
+  });
+});
+
+describeWithBackends('TransformerBlock layouts', () => {
+  const config = { dModel: 4, numHeads: 2, dFF: 6, rng: 0 };
+  const projections = (name: string) =>
+    ['query', 'key', 'value', 'output'].flatMap((p) => [
+      `${name}.${p}.kernel`,
+      `${name}.${p}.bias`,
+    ]);
+  const ffn = ['ffn.up.kernel', 'ffn.up.bias', 'ffn.down.kernel', 'ffn.down.bias'];
+  const ln = (name: string) => [`${name}.gamma`, `${name}.beta`];
+
+  it('keeps the saved parameter names, in forward order, of both layouts', () => {
+    // These names are what checkpoints and Hugging Face exports hold: pinned here.
+    const block = new TransformerBlock(config);
+    expect(block.namedParameters().map(([n]) => n)).toEqual([
+      ...projections('attn'),
+      ...ln('ln1'),
+      ...ffn,
+      ...ln('ln2'),
+    ]);
+    const dec = new TransformerBlock({ ...config, crossAttention: true });
+    expect(dec.namedParameters().map(([n]) => n)).toEqual([
+      ...projections('selfAttn'),
+      ...ln('ln1'),
+      ...projections('crossAttn'),
+      ...ln('ln2'),
+      ...ffn,
+      ...ln('ln3'),
+    ]);
+    block.dispose();
+    dec.dispose();
+  });
+
+  it('names its hook points after its children', () => {
+    const block = new TransformerBlock(config);
+    const dec = new TransformerBlock({ ...config, crossAttention: true });
+    expect(block.hookPoints()).toEqual([
+      'residPre',
+      'attn.weights',
+      'attn.headOutput',
+      'attnOut',
+      'residMid',
+      'mlpOut',
+      'residPost',
+    ]);
+    expect(dec.hookPoints()).toEqual([
+      'residPre',
+      'selfAttn.weights',
+      'selfAttn.headOutput',
+      'selfAttnOut',
+      'crossAttn.weights',
+      'crossAttn.headOutput',
+      'crossAttnOut',
+      'residMid',
+      'mlpOut',
+      'residPost',
+    ]);
+    block.dispose();
+    dec.dispose();
+  });
+
+  it('asks for the memory exactly when it has cross-attention', () => {
+    const block = new TransformerBlock(config);
+    const dec = new TransformerBlock({ ...config, crossAttention: true });
+    const x = tf.zeros([1, 2, 4]);
+    expect(() => dec.apply(x)).toThrow(ModelArgumentError);
+    expect(() => dec.apply(x)).toThrow(/memory/);
+    expect(() => block.apply(x, { memory: x })).toThrow(/memory/);
+    expect(() => new TransformerBlock({ ...config, crossAttention: 1 as never })).toThrow(
+      'crossAttention: expected true or false, got 1',
+    );
+    x.dispose();
+    block.dispose();
+    dec.dispose();
   });
 });

@@ -1,73 +1,93 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MultiHeadAttention } from '@tformer/attention';
-import { Dropout, FeedForward, LayerNorm, Module, RMSNorm, resolveRng, SwiGLU } from '@tformer/nn';
+import {
+  Dropout,
+  FeedForward,
+  type LayerNorm,
+  Module,
+  type RMSNorm,
+  resolveRng,
+  SwiGLU,
+} from '@tformer/nn';
 import {
   type BlockConfig,
   type BlockInit,
+  makeNorm,
   type ResolvedBlockConfig,
   splitBlockOptions,
 } from './block-config.js';
 import type { LayerCache } from './decoder-cache.js';
+import { ModelArgumentError } from './errors.js';
 import { type LocalHooks, runHook, scopeHooks } from './hooks.js';
 
 export type { BlockInit } from './block-config.js';
 
 export interface TransformerBlockCall {
-  /** Causal self-attention (decoder-only models); default false. */
+  /** Causal self-attention; default true with cross-attention (a decoder layer), else false. */
   causal?: boolean;
   /** Key mask `[B, T]` (non-zero = a real token), e.g. to hide padding. */
   mask?: tf.Tensor;
   /** RoPE positions `[B|1, T]` int32 (default the cache length onwards). */
   positions?: tf.Tensor2D;
-  /** Keys/values of earlier positions (incremental decoding); `cache.self` is extended in place. */
+  /** Encoder output `[B, S, dModel]` that cross-attention reads; required with `crossAttention`. */
+  memory?: tf.Tensor;
+  /** Key mask `[B, S]` over `memory` (non-zero = a real source token). */
+  memoryMask?: tf.Tensor;
+  /**
+   * Keys/values of earlier positions (incremental decoding): `cache.self` is extended in place;
+   * `cache.cross` holds the projected `memory`, computed at the first call and reused after.
+   */
   cache?: LayerCache;
   /**
-   * Hooks of this block by local name ({@link TransformerBlock.HOOK_POINTS}), bound to their full
-   * names; a model makes them from the `Hooks` it was given.
+   * Hooks of this block by local name (see {@link TransformerBlock.hookPoints}), bound to their
+   * full names; a model makes them from the `Hooks` it was given.
    */
   hooks?: LocalHooks;
 }
 
+type Norm = LayerNorm | RMSNorm;
+
 /**
- * One Transformer layer (Vaswani et al. 2017, §3.1; Keras' "Text classification with
- * Transformer" `TransformerBlock`): self-attention → dropout → residual → LayerNorm → FFN →
- * dropout → residual → LayerNorm. With `preNorm` the LayerNorms move in front of each sub-layer
- * (GPT-2, Xiong et al. 2020). Children: `attn` (`@tformer/attention`'s `MultiHeadAttention`),
- * `ln1`, `ffn`, `ln2`.
+ * One Transformer layer (Vaswani et al. 2017, §3.1; Keras' `TransformerBlock`, KerasHub's
+ * `TransformerDecoder`, "called with either one or two inputs"): self-attention, then — with
+ * `crossAttention` — attention over an encoder's output, then the FFN; each sub-layer's output
+ * goes through dropout into a residual connection with a LayerNorm, after it (post-LN, the paper)
+ * or, with `preNorm`, in front of the sub-layer (GPT-2, Xiong et al. 2020).
  *
- * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`,
- * `preNorm`, `useBias`, `layerNormEps`, `position`, `window`, `memoryEfficient`, `norm`,
- * `numKeyValueHeads`) plus initializers and `rng`.
- * Call: `apply(x [B, T, dModel], { causal, mask, positions, cache, hooks })` → `[B, T, dModel]`.
- * Hook points ({@link TransformerBlock.HOOK_POINTS}): `residPre` (input), `attn.weights`
- * `[B, nh, T, S]`, `attn.headOutput` `[B, nh, T, hs]`, `attnOut` (attention sub-layer output,
- * before the residual), `residMid` (after the attention residual, and its LayerNorm when post-LN),
- * `mlpOut`, `residPost` (output).
+ * Children, named as saved checkpoints name them: without cross-attention `attn`, `ln1`, `ffn`,
+ * `ln2`; with it `selfAttn` (the field {@link attn}), `ln1`, `crossAttn`, `ln2`, `ffn`, `ln3`.
+ *
+ * Arguments: {@link BlockConfig} (`dModel`, `numHeads`, `dFF`, `activation`, `dropout`, `preNorm`,
+ * `useBias`, `layerNormEps`, `position`, `window`, `memoryEfficient`, `norm`, `numKeyValueHeads`,
+ * `crossAttention`) plus initializers and `rng`.
+ * Call: `apply(x [B, T, dModel], { causal, mask, positions, memory [B, S, dModel], memoryMask,
+ * cache, hooks })` → `[B, T, dModel]`.
+ * Hook points ({@link hookPoints}): `residPre` (input); per attention sub-layer (`attn`, or
+ * `selfAttn` and `crossAttn`) its `.weights` `[B, nh, T, S]`, `.headOutput` `[B, nh, T, hs]` and
+ * `Out` (its output before the residual); `residMid` (the residual stream entering the FFN);
+ * `mlpOut`; `residPost` (output).
  *
  * @example
  * ```ts
  * const block = new TransformerBlock({ dModel: 32, numHeads: 2, dFF: 32, rng: 0 });
  * const y = block.apply(x); // [B, T, 32]
+ * const layer = new TransformerBlock({ dModel: 32, numHeads: 4, crossAttention: true, rng: 0 });
+ * const out = layer.apply(y, { memory: encoded }); // [B, T, 32], causal
  * ```
  */
 export class TransformerBlock extends Module {
   readonly config: ResolvedBlockConfig;
+  /** Self-attention, saved as `attn` (or `selfAttn` beside a cross-attention). */
   readonly attn: MultiHeadAttention;
-  readonly ln1: LayerNorm | RMSNorm;
+  readonly ln1: Norm;
+  /** Attention over the encoder output, with `crossAttention` only. */
+  readonly crossAttn: MultiHeadAttention | undefined;
+  readonly ln2: Norm;
   readonly ffn: FeedForward | SwiGLU;
-  readonly ln2: LayerNorm | RMSNorm;
+  /** The FFN's norm with `crossAttention` (`ln2` is then the cross-attention's). */
+  readonly ln3: Norm | undefined;
   readonly dropout: Dropout;
-
-  /** Hook points of a block, after its path (`blocks.0.`); see {@link HookFn}. */
-  static readonly HOOK_POINTS = [
-    'residPre',
-    'attn.weights',
-    'attn.headOutput',
-    'attnOut',
-    'residMid',
-    'mlpOut',
-    'residPost',
-  ] as const;
+  readonly #selfName: 'attn' | 'selfAttn';
 
   constructor(options: BlockConfig & BlockInit) {
     super();
@@ -76,13 +96,9 @@ export class TransformerBlock extends Module {
     this.config = c;
     const { kernelInitializer, outputInitializer } = init;
     const rng = resolveRng(init.rng);
-    const norm = () =>
-      c.norm === 'rms'
-        ? new RMSNorm({ dModel: c.dModel, eps: c.layerNormEps })
-        : new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps, useBias: c.useBias });
+    const norm = () => makeNorm(c);
     // Children `query`, `key`, `value`, `output` and generator `rng` give the saved names.
-    this.attn = this.addModule(
-      'attn',
+    const attention = (self: boolean) =>
       new MultiHeadAttention({
         dModel: c.dModel,
         numHeads: c.numHeads,
@@ -91,15 +107,20 @@ export class TransformerBlock extends Module {
         useBias: c.useBias,
         dropout: c.attentionDropout,
         kernel: c.attentionKernel,
-        position: c.position,
-        window: c.window || undefined,
+        position: self ? c.position : 'none',
+        window: self ? c.window || undefined : undefined,
         memoryEfficient: c.memoryEfficient,
         kernelInitializer,
         outputInitializer,
         rng: rng.fork(),
-      }),
-    );
+      });
+    // Registered in forward order (the order of `namedParameters()` and of the rng forks).
+    this.#selfName = c.crossAttention ? 'selfAttn' : 'attn';
+    this.attn = this.addModule(this.#selfName, attention(true));
     this.ln1 = this.addModule('ln1', norm());
+    // Cross-attention keys are the encoder's positions: no relative bias or window there.
+    this.crossAttn = c.crossAttention ? this.addModule('crossAttn', attention(false)) : undefined;
+    const crossNorm = c.crossAttention ? this.addModule('ln2', norm()) : undefined;
     const ffn = {
       dModel: c.dModel,
       dFF: c.dFF,
@@ -114,33 +135,78 @@ export class TransformerBlock extends Module {
         ? new SwiGLU(ffn)
         : new FeedForward({ ...ffn, activation: c.activation }),
     );
-    this.ln2 = this.addModule('ln2', norm());
+    const ffnNorm = this.addModule(c.crossAttention ? 'ln3' : 'ln2', norm());
+    this.ln2 = crossNorm ?? ffnNorm;
+    this.ln3 = crossNorm && ffnNorm;
     this.dropout = this.addModule('dropout', new Dropout({ rate: c.dropout, rng: rng.fork() }));
   }
 
   apply(x: tf.Tensor, call: TransformerBlockCall = {}): tf.Tensor {
+    const { memory, hooks } = call;
+    if (this.crossAttn && !memory) {
+      throw new ModelArgumentError('memory', 'the encoder output [B, S, dModel]', 'none');
+    }
+    if (!this.crossAttn && memory) {
+      throw new ModelArgumentError('memory', 'none (a block without crossAttention)', 'a tensor');
+    }
     return tf.tidy(() => {
-      const { causal, mask, positions, cache, hooks } = call;
-      // Without hooks (the usual case) each runHook is one undefined check.
-      const attnHooks = hooks && scopeHooks(hooks, 'attn.');
-      const attend = (h: tf.Tensor) =>
-        runHook(
-          hooks,
-          'attnOut',
-          this.dropout.apply(
-            this.attn.apply(h, { causal, mask, positions, cache: cache?.self, hooks: attnHooks }),
-          ),
+      const self = this.#selfName;
+      let h = runHook(hooks, 'residPre', x);
+      h = this.sublayer(h, this.ln1, `${self}Out`, hooks, (n) =>
+        this.attn.apply(n, {
+          causal: call.causal ?? this.crossAttn !== undefined,
+          mask: call.mask,
+          positions: call.positions,
+          cache: call.cache?.self,
+          // Without hooks (the usual case) each runHook is one undefined check.
+          hooks: hooks && scopeHooks(hooks, `${self}.`),
+        }),
+      );
+      const cross = this.crossAttn;
+      if (cross) {
+        h = this.sublayer(h, this.ln2, 'crossAttnOut', hooks, (n) =>
+          cross.apply(n, {
+            value: memory,
+            mask: call.memoryMask,
+            cache: call.cache?.cross,
+            hooks: hooks && scopeHooks(hooks, 'crossAttn.'),
+          }),
         );
-      const feed = (h: tf.Tensor) =>
-        runHook(hooks, 'mlpOut', this.dropout.apply(this.ffn.apply(h)));
-      const input = runHook(hooks, 'residPre', x);
-      if (this.config.preNorm) {
-        const h = runHook(hooks, 'residMid', tf.add(input, attend(this.ln1.apply(input))));
-        return runHook(hooks, 'residPost', tf.add(h, feed(this.ln2.apply(h))));
       }
-      const h = runHook(hooks, 'residMid', this.ln1.apply(tf.add(input, attend(input))));
-      return runHook(hooks, 'residPost', this.ln2.apply(tf.add(h, feed(h))));
+      h = runHook(hooks, 'residMid', h);
+      h = this.sublayer(h, this.ln3 ?? this.ln2, 'mlpOut', hooks, (n) => this.ffn.apply(n));
+      return runHook(hooks, 'residPost', h);
     });
+  }
+
+  /**
+   * One residual sub-layer: `LN(h + drop(f(h)))` post-LN, `h + drop(f(LN(h)))` pre-LN, with the
+   * hook `out` on `drop(f(·))`.
+   */
+  private sublayer(
+    h: tf.Tensor,
+    norm: Norm,
+    out: string,
+    hooks: LocalHooks | undefined,
+    f: (h: tf.Tensor) => tf.Tensor,
+  ): tf.Tensor {
+    const branch = (n: tf.Tensor) => runHook(hooks, out, this.dropout.apply(f(n)));
+    return this.config.preNorm
+      ? tf.add(h, branch(norm.apply(h)))
+      : norm.apply(tf.add(h, branch(h)));
+  }
+
+  /** Hook points of this block, after its path (`blocks.0.`); see `HookFn`. */
+  hookPoints(): string[] {
+    const attention = (name: string) => [`${name}.weights`, `${name}.headOutput`, `${name}Out`];
+    return [
+      'residPre',
+      ...attention(this.#selfName),
+      ...(this.crossAttn ? attention('crossAttn') : []),
+      'residMid',
+      'mlpOut',
+      'residPost',
+    ];
   }
 
   getConfig(): ResolvedBlockConfig {

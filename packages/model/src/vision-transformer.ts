@@ -1,26 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PatchEmbedding } from '@tformer/embeddings';
-import {
-  Dense,
-  Dropout,
-  LayerNorm,
-  Module,
-  ModuleList,
-  normal,
-  type RngOption,
-  resolveRng,
-} from '@tformer/nn';
+import { Dense, Dropout, LayerNorm, Module, normal, type RngOption, resolveRng } from '@tformer/nn';
 import {
   type BlockConfig,
   checkPositiveInt,
   checkRate,
   fillBlockConfig,
   resolveBlockConfig,
-  resolvedBlockOptions,
 } from './block-config.js';
+import { BlockStack } from './block-stack.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
-import { bindHooks, type Hooks, runHook, scopeHooks, stackHookPoints } from './hooks.js';
-import { TransformerBlock } from './transformer-block.js';
+import { bindHooks, type Hooks, runHook, scopeHooks } from './hooks.js';
 
 /** Configuration of {@link VisionTransformer}. */
 export interface VisionTransformerConfig {
@@ -118,7 +108,7 @@ export class VisionTransformer extends Module {
   readonly cls: tf.Variable;
   readonly positions: tf.Variable;
   readonly drop: Dropout;
-  readonly blocks: ModuleList<TransformerBlock>;
+  readonly blocks: BlockStack;
   readonly norm: LayerNorm;
   readonly head: Dense;
 
@@ -142,17 +132,10 @@ export class VisionTransformer extends Module {
     this.cls = this.addParameter('cls', init([1, 1, c.dModel], rng.fork()));
     this.positions = this.addParameter('positions', init([1, tokens, c.dModel], rng.fork()));
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
-    const block = fillBlockConfig(blockFields(c));
+    // Checked once, by resolveVisionTransformerConfig: the blocks take it as is.
     this.blocks = this.addModule(
       'blocks',
-      new ModuleList(
-        Array.from(
-          { length: c.numLayers },
-          () =>
-            // Checked once, by resolveVisionTransformerConfig: the blocks take it as is.
-            new TransformerBlock(resolvedBlockOptions(block, { rng: rng.fork() })),
-        ),
-      ),
+      new BlockStack(c.numLayers, fillBlockConfig(blockFields(c)), {}, rng),
     );
     this.norm = this.addModule('norm', new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps }));
     this.head = this.addModule(
@@ -172,9 +155,7 @@ export class VisionTransformer extends Module {
       const cls = tf.tile(this.cls, [B, 1, 1]); // [B, 1, d]
       let x = tf.add(tf.concat([cls, patches], 1), this.positions); // [B, N + 1, d]
       x = this.drop.apply(x);
-      [...this.blocks].forEach((block, i) => {
-        x = block.apply(x, { hooks: bound && scopeHooks(bound, `blocks.${i}.`) });
-      });
+      x = this.blocks.apply(x, { hooks: bound && scopeHooks(bound, 'blocks.') });
       const first = tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, d]), [B, d]); // [B, d]: the [class] token
       return this.head.apply(runHook(bound, 'norm.output', this.norm.apply(first))); // [B, numClasses]
     });
@@ -182,11 +163,7 @@ export class VisionTransformer extends Module {
 
   /** Every hook-point name of this model, in forward order. */
   hookPoints(): string[] {
-    return [
-      'patchEmbed.output',
-      ...stackHookPoints('blocks.', this.config.numLayers, TransformerBlock.HOOK_POINTS),
-      'norm.output',
-    ];
+    return ['patchEmbed.output', ...this.blocks.hookPoints('blocks.'), 'norm.output'];
   }
 
   getConfig(): ResolvedVisionTransformerConfig {
