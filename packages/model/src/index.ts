@@ -19,7 +19,9 @@
 // | hook points    | Hooks, HookFn, LocalHooks |
 // | errors         | ModelConfigError, ModelArgumentError, SavedModelError |
 //
-// Internal: block-config resolution helpers, the GPT-2 name mapping, sampling internals.
+// Internal: block-config resolution helpers, the block stack, the GPT-2 name mapping, sampling
+// internals, the quantized file format's key and suffix constants (docs/efficiency.md spells
+// them out).
 
 export {
   type BeamSearchOptions,
@@ -93,18 +95,14 @@ export {
 export { encodeQuantizedModel, quantizationOf } from './quantize/quantize-model.js';
 export {
   INT4_GROUP_SIZES,
-  INT4_OFFSET,
   type QuantizationScheme,
   type QuantizedMatrix,
   quantizeMatrix,
 } from './quantize/quantize-weights.js';
-export {
-  QUANTIZATION_METADATA_KEY,
-  type QuantizationMetadata,
-  type QuantizedTensorInfo,
-  type QuantizeOptions,
-  QWEIGHT_SUFFIX,
-  SCALES_SUFFIX,
+export type {
+  QuantizationMetadata,
+  QuantizedTensorInfo,
+  QuantizeOptions,
 } from './quantize/quantized-safetensors.js';
 export { argmax, type SamplingOptions } from './sampling.js';
 export {
