@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EncoderDecoder } from '@tformer/model';
 import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { attentionMaps, attentionRollout, InterpretError, runWithCache } from './index.js';
-import { tinyLM } from './testing/tiny-lm.js';
+import { tinyEncoderDecoder, tinyLM } from './testing/tiny-lm.js';
 
 describeWithBackends('attentionMaps', () => {
   it('with zero query kernels every causal row is uniform over its prefix: 1/(t + 1)', async () => {
@@ -31,19 +30,7 @@ describeWithBackends('attentionMaps', () => {
   });
 
   it('an EncoderDecoder gives encoder, decoder-self and cross maps by kind', () => {
-    const model = new EncoderDecoder(
-      {
-        srcVocabSize: 9,
-        tgtVocabSize: 9,
-        numLayers: 1,
-        dModel: 8,
-        numHeads: 2,
-        dFF: 8,
-        dropout: 0,
-        maxLength: 8,
-      },
-      { rng: 2 },
-    );
+    const model = tinyEncoderDecoder();
     const src = tf.tensor2d([[1, 2, 3, 4, 5]], [1, 5], 'int32');
     const tgt = tf.tensor2d([[1, 2]], [1, 2], 'int32');
     for (const [kind, name, shape] of [

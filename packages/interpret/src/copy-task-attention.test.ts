@@ -5,72 +5,33 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { EncoderDecoder } from '@tformer/model';
-import { createRng } from '@tformer/nn';
-import { describeWithBackends } from '@tformer/test-utils';
+import {
+  COPY_TASK,
+  COPY_TASK_MODEL,
+  copyTaskSequences,
+  describeWithBackends,
+  trainCopyTask,
+} from '@tformer/test-utils';
 import { AdamW, crossEntropy, WarmupCosineSchedule } from '@tformer/train';
 import { expect, it } from 'vitest';
 import { attentionMaps } from './index.js';
 
-const V = 11;
-const L = 10;
-const START = 1;
+const L = COPY_TASK.length;
 const STEPS = Number(process.env.COPY_STEPS ?? 400);
-
-function sequences(n: number, seed: number): number[][] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => [
-    START,
-    ...Array.from({ length: L - 1 }, () => 1 + Math.floor(rng.uniform() * (V - 1))),
-  ]);
-}
 
 describeWithBackends('cross-attention on the copy task', () => {
   it('each target step attends most to the source token it copies next', async () => {
-    const model = new EncoderDecoder(
-      {
-        srcVocabSize: V,
-        tgtVocabSize: V,
-        numLayers: 2,
-        dModel: 32,
-        numHeads: 4,
-        dFF: 64,
-        dropout: 0,
-        preNorm: true,
-        maxLength: 16,
-        shareEmbeddings: true,
-        padTokenId: 0,
-      },
-      { rng: 8 },
-    );
-    const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0, beta2: 0.98 });
-    const schedule = new WarmupCosineSchedule({
-      peakLearningRate: 1e-2,
-      warmupSteps: 30,
-      totalSteps: STEPS,
+    const model = new EncoderDecoder(COPY_TASK_MODEL, { rng: 8 });
+    const optimizer = new AdamW(model.namedParameters(), COPY_TASK.adamW);
+    const schedule = new WarmupCosineSchedule({ ...COPY_TASK.schedule, totalSteps: STEPS });
+    trainCopyTask({
+      logits: (src, tgtIn) => model.apply(src, tgtIn),
+      loss: crossEntropy,
+      params: model.trainableParameters(),
+      update: (grads, step) => optimizer.step(grads, schedule.learningRate(step + 1)),
+      steps: STEPS,
     });
-    const params = model.trainableParameters();
-    const batch = 64;
-    for (let step = 0; step < STEPS; step++) {
-      const data = sequences(batch, 1000 + step);
-      const src = tf.tensor2d(data, [batch, L], 'int32');
-      const tgtIn = tf.tensor2d(
-        data.map((s) => s.slice(0, -1)),
-        [batch, L - 1],
-        'int32',
-      );
-      const tgtOut = tf.tensor2d(
-        data.map((s) => s.slice(1)),
-        [batch, L - 1],
-        'int32',
-      );
-      const { value, grads } = tf.variableGrads(
-        () => crossEntropy(model.apply(src, tgtIn), tgtOut),
-        params,
-      );
-      optimizer.step(grads, schedule.learningRate(step + 1));
-      tf.dispose([src, tgtIn, tgtOut, value, ...Object.values(grads)]);
-    }
-    const unseen = sequences(20, 99);
+    const unseen = copyTaskSequences(20, 99);
     const src = tf.tensor2d(unseen, [20, L], 'int32');
     const tgt = tf.tensor2d(
       unseen.map((s) => s.slice(0, -1)),

@@ -1,18 +1,5 @@
-import { TformerError } from '@tformer/errors';
-import { describe, expect, it } from 'vitest';
+import { describeErrorClasses } from '@tformer/test-utils';
 import { InterpretError } from './index.js';
 
 // Every error of this package is a TformerError with its own stable code (docs/architecture.md#errors).
-describe('errors', () => {
-  it.each([['InterpretError', 'TFORMER_INTERPRET', () => new InterpretError('bad')]] as const)(
-    '%s is a TformerError with code %s',
-    (name, code, make) => {
-      const error = make();
-      expect(error).toBeInstanceOf(TformerError);
-      expect(error).toBeInstanceOf(Error);
-      expect(error.name).toBe(name);
-      expect(error.code).toBe(code);
-      expect(String(error)).toMatch(new RegExp(`^${name}: `));
-    },
-  );
-});
+describeErrorClasses([['InterpretError', 'TFORMER_INTERPRET', () => new InterpretError('bad')]]);

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EncoderDecoder } from '@tformer/model';
 import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
 import { escapeXml } from './escape-xml.js';
@@ -13,7 +12,7 @@ import {
   renderHtmlPage,
   runWithCache,
 } from './index.js';
-import { tinyLM } from './testing/tiny-lm.js';
+import { tinyEncoderDecoder, tinyLM } from './testing/tiny-lm.js';
 
 describeWithBackends('bertvizJson and activation patching', () => {
   it("writes bertviz's head_view format: tokens and per layer [1][heads][T][T]", async () => {
@@ -39,19 +38,7 @@ describeWithBackends('bertvizJson and activation patching', () => {
   });
 
   it('an encoder-decoder gets encoder, decoder and cross attention under head_view’s keywords', async () => {
-    const model = new EncoderDecoder(
-      {
-        srcVocabSize: 9,
-        tgtVocabSize: 9,
-        numLayers: 1,
-        dModel: 8,
-        numHeads: 2,
-        dFF: 8,
-        dropout: 0,
-        maxLength: 8,
-      },
-      { rng: 2 },
-    );
+    const model = tinyEncoderDecoder();
     const src = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
     const tgt = tf.tensor2d([[1, 2]], [1, 2], 'int32');
     const maps = attentionMaps(model, { src, tgt });

@@ -5,7 +5,9 @@ import {
   checkLayer,
   describeWithBackends,
   maxAbsDiff,
+  paramLookup,
   randomizeParameters,
+  refBlockWeightsAt,
   refDense,
   refTransformerBlock,
 } from '@tformer/test-utils';
@@ -63,7 +65,8 @@ describeWithBackends('EncoderClassifier', () => {
     await checkLayer({
       forward: ([x]) => tf.tidy(() => model.apply(tf.cast(x!, 'int32'))),
       reference: ([x, ...p]) => {
-        const get = (n: string) => p[names.indexOf(n)]!;
+        const lookup = paramLookup(names, p);
+        const get = (n: string) => lookup(n)!;
         const tok = get('tokenEmbed.embeddings');
         const pos = get('posEmbed.embeddings');
         const emb = new Float64Array(B * T * C);
@@ -71,7 +74,6 @@ describeWithBackends('EncoderClassifier', () => {
           for (let t = 0; t < T; t++)
             for (let c = 0; c < C; c++)
               emb[(b * T + t) * C + c] = tok[x![b * T + t]! * C + c]! + pos[t * C + c]!;
-        const b0 = 'blocks.0.';
         const h = refTransformerBlock({
           x: emb,
           B,
@@ -83,24 +85,7 @@ describeWithBackends('EncoderClassifier', () => {
           causal: false,
           activation: 'relu',
           eps: 1e-6,
-          weights: {
-            wq: get(`${b0}attn.query.kernel`),
-            bq: get(`${b0}attn.query.bias`),
-            wk: get(`${b0}attn.key.kernel`),
-            bk: get(`${b0}attn.key.bias`),
-            wv: get(`${b0}attn.value.kernel`),
-            bv: get(`${b0}attn.value.bias`),
-            wo: get(`${b0}attn.output.kernel`),
-            bo: get(`${b0}attn.output.bias`),
-            ln1Gamma: get(`${b0}ln1.gamma`),
-            ln1Beta: get(`${b0}ln1.beta`),
-            w1: get(`${b0}ffn.up.kernel`),
-            b1: get(`${b0}ffn.up.bias`),
-            w2: get(`${b0}ffn.down.kernel`),
-            b2: get(`${b0}ffn.down.bias`),
-            ln2Gamma: get(`${b0}ln2.gamma`),
-            ln2Beta: get(`${b0}ln2.beta`),
-          },
+          weights: refBlockWeightsAt(lookup, 'blocks.0'),
         });
         const pooled = new Float64Array(B * C);
         for (let b = 0; b < B; b++)

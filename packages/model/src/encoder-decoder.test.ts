@@ -4,9 +4,11 @@ import {
   checkLayer,
   describeWithBackends,
   maxAbsDiff,
-  type RefAttentionWeights,
+  paramLookup,
   randomizeParameters,
+  refBlockWeightsAt,
   refDecoderBlock,
+  refDecoderWeightsAt,
   refSinusoidal,
   refTransformerBlock,
 } from '@tformer/test-utils';
@@ -71,7 +73,7 @@ describeWithBackends('EncoderDecoder', () => {
     const named = model.namedParameters();
     const names = named.map(([n]) => n);
     const pe = refSinusoidal(8, C);
-    const embed = (table: Float64Array, ids: number[][], L: number) => {
+    const embed = (table: ArrayLike<number>, ids: number[][], L: number) => {
       const out = new Float64Array(B * L * C);
       for (let b = 0; b < B; b++)
         for (let t = 0; t < L; t++)
@@ -79,32 +81,6 @@ describeWithBackends('EncoderDecoder', () => {
             out[(b * L + t) * C + c] = table[ids[b]![t]! * C + c]! * Math.sqrt(C) + pe[t * C + c]!;
       return out;
     };
-    const attention = (p: (n: string) => Float64Array, prefix: string): RefAttentionWeights => ({
-      wq: p(`${prefix}.query.kernel`),
-      bq: p(`${prefix}.query.bias`),
-      wk: p(`${prefix}.key.kernel`),
-      bk: p(`${prefix}.key.bias`),
-      wv: p(`${prefix}.value.kernel`),
-      bv: p(`${prefix}.value.bias`),
-      wo: p(`${prefix}.output.kernel`),
-      bo: p(`${prefix}.output.bias`),
-    });
-    const blockWeights = (
-      p: (n: string) => Float64Array,
-      prefix: string,
-      attn: string,
-      ln2: string,
-    ) => ({
-      ...attention(p, `${prefix}.${attn}`),
-      ln1Gamma: p(`${prefix}.ln1.gamma`),
-      ln1Beta: p(`${prefix}.ln1.beta`),
-      w1: p(`${prefix}.ffn.up.kernel`),
-      b1: p(`${prefix}.ffn.up.bias`),
-      w2: p(`${prefix}.ffn.down.kernel`),
-      b2: p(`${prefix}.ffn.down.bias`),
-      ln2Gamma: p(`${prefix}.${ln2}.gamma`),
-      ln2Beta: p(`${prefix}.${ln2}.beta`),
-    });
     const common = { B, C, H, F, preNorm: false, activation: 'relu', eps: 1e-6 } as const;
     await checkLayer({
       forward: () =>
@@ -112,13 +88,14 @@ describeWithBackends('EncoderDecoder', () => {
           model.apply(tf.tensor2d(src, undefined, 'int32'), tf.tensor2d(tgt, undefined, 'int32')),
         ),
       reference: (params) => {
-        const p = (n: string) => params[names.indexOf(n)]!;
+        const get = paramLookup(names, params);
+        const p = (n: string) => get(n)!;
         const memory = refTransformerBlock({
           ...common,
           x: embed(p('srcEmbed.embeddings'), src, S),
           T: S,
           causal: false,
-          weights: blockWeights(p, 'encoder.layers.0', 'attn', 'ln2'),
+          weights: refBlockWeightsAt(get, 'encoder.layers.0'),
         });
         const h = refDecoderBlock({
           ...common,
@@ -126,10 +103,7 @@ describeWithBackends('EncoderDecoder', () => {
           memory,
           T,
           S,
-          weights: blockWeights(p, 'decoder.layers.0', 'selfAttn', 'ln2'),
-          cross: attention(p, 'decoder.layers.0.crossAttn'),
-          ln3Gamma: p('decoder.layers.0.ln3.gamma'),
-          ln3Beta: p('decoder.layers.0.ln3.beta'),
+          ...refDecoderWeightsAt(get, 'decoder.layers.0'),
         });
         // Tied output: logits = h · Eᵀ over the target embedding.
         const table = p('tgtEmbed.embeddings');

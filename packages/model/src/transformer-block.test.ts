@@ -4,10 +4,12 @@ import {
   checkLayer,
   describeWithBackends,
   maxAbsDiff,
-  type RefBlockWeights,
+  paramLookup,
   randomFloats,
   randomizeParameters,
+  refBlockWeightsAt,
   refDecoderBlock,
+  refDecoderWeightsAt,
   refTransformerBlock,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
@@ -20,29 +22,6 @@ import {
 } from './index.js';
 
 const [B, T, C, H, F] = [2, 3, 4, 2, 6];
-
-/** The block's parameters by name as the float64 reference wants them. */
-function refWeights(names: string[], values: Float64Array[]): RefBlockWeights {
-  const p = (n: string) => values[names.indexOf(n)];
-  return {
-    wq: p('attn.query.kernel')!,
-    bq: p('attn.query.bias'),
-    wk: p('attn.key.kernel')!,
-    bk: p('attn.key.bias'),
-    wv: p('attn.value.kernel')!,
-    bv: p('attn.value.bias'),
-    wo: p('attn.output.kernel')!,
-    bo: p('attn.output.bias'),
-    ln1Gamma: p('ln1.gamma')!,
-    ln1Beta: p('ln1.beta'),
-    w1: p('ffn.up.kernel')!,
-    b1: p('ffn.up.bias'),
-    w2: p('ffn.down.kernel')!,
-    b2: p('ffn.down.bias'),
-    ln2Gamma: p('ln2.gamma')!,
-    ln2Beta: p('ln2.beta'),
-  };
-}
 
 describeWithBackends('TransformerBlock', () => {
   it.each([
@@ -75,7 +54,7 @@ describeWithBackends('TransformerBlock', () => {
           C,
           H,
           F,
-          weights: refWeights(names, params),
+          weights: refBlockWeightsAt(paramLookup(names, params), ''),
           preNorm: o.preNorm,
           causal: o.causal,
           activation: o.activation,
@@ -165,21 +144,10 @@ describeWithBackends('TransformerBlock with cross-attention', () => {
       randomizeParameters(dec, 80);
       const named = dec.namedParameters();
       const names = named.map(([n]) => n);
-      const attention = (p: (n: string) => Float64Array, prefix: string) => ({
-        wq: p(`${prefix}.query.kernel`),
-        bq: p(`${prefix}.query.bias`),
-        wk: p(`${prefix}.key.kernel`),
-        bk: p(`${prefix}.key.bias`),
-        wv: p(`${prefix}.value.kernel`),
-        bv: p(`${prefix}.value.bias`),
-        wo: p(`${prefix}.output.kernel`),
-        bo: p(`${prefix}.output.bias`),
-      });
       await checkLayer({
         forward: ([x, memory]) => dec.apply(x!, { memory: memory! }),
-        reference: ([x, memory, ...params]) => {
-          const p = (n: string) => params[names.indexOf(n)]!;
-          return refDecoderBlock({
+        reference: ([x, memory, ...params]) =>
+          refDecoderBlock({
             x: x!,
             memory: memory!,
             B,
@@ -191,22 +159,8 @@ describeWithBackends('TransformerBlock with cross-attention', () => {
             preNorm,
             activation: 'relu',
             eps: 1e-5,
-            weights: {
-              ...attention(p, 'selfAttn'),
-              ln1Gamma: p('ln1.gamma'),
-              ln1Beta: p('ln1.beta'),
-              w1: p('ffn.up.kernel'),
-              b1: p('ffn.up.bias'),
-              w2: p('ffn.down.kernel'),
-              b2: p('ffn.down.bias'),
-              ln2Gamma: p('ln2.gamma'),
-              ln2Beta: p('ln2.beta'),
-            },
-            cross: attention(p, 'crossAttn'),
-            ln3Gamma: p('ln3.gamma'),
-            ln3Beta: p('ln3.beta'),
-          });
-        },
+            ...refDecoderWeightsAt(paramLookup(names, params), ''),
+          }),
         inputs: [
           { values: randomFloats(B * T * C, 11), shape: [B, T, C] },
           { values: randomFloats(B * S * C, 12), shape: [B, S, C] },

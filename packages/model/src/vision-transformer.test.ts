@@ -1,8 +1,10 @@
 import {
   checkLayer,
   describeWithBackends,
+  paramLookup,
   randomFloats,
   randomizeParameters,
+  refBlockWeightsAt,
   refDense,
   refLayerNorm,
   refPatchify,
@@ -49,7 +51,8 @@ describeWithBackends('VisionTransformer', () => {
     await checkLayer({
       forward: ([images]) => vit.apply(images!),
       reference: ([images, ...params]) => {
-        const p = (n: string) => params[names.indexOf(n)]!;
+        const lookup = paramLookup(names, params);
+        const p = (n: string) => lookup(n)!;
         const patches = refPatchify(images!, [B, S, S, Ch], P); // [B·N, P·P·Ch]
         const embedded = refDense(
           patches,
@@ -67,7 +70,6 @@ describeWithBackends('VisionTransformer', () => {
               x[(b * T + t) * C + c] =
                 (t === 0 ? p('cls')[c]! : embedded[(b * N + t - 1) * C + c]!) +
                 p('positions')[t * C + c]!;
-        const b0 = 'blocks.0.';
         const h = refTransformerBlock({
           x,
           B,
@@ -79,24 +81,7 @@ describeWithBackends('VisionTransformer', () => {
           causal: false,
           activation: 'gelu',
           eps: 1e-6,
-          weights: {
-            wq: p(`${b0}attn.query.kernel`),
-            bq: p(`${b0}attn.query.bias`),
-            wk: p(`${b0}attn.key.kernel`),
-            bk: p(`${b0}attn.key.bias`),
-            wv: p(`${b0}attn.value.kernel`),
-            bv: p(`${b0}attn.value.bias`),
-            wo: p(`${b0}attn.output.kernel`),
-            bo: p(`${b0}attn.output.bias`),
-            ln1Gamma: p(`${b0}ln1.gamma`),
-            ln1Beta: p(`${b0}ln1.beta`),
-            w1: p(`${b0}ffn.up.kernel`),
-            b1: p(`${b0}ffn.up.bias`),
-            w2: p(`${b0}ffn.down.kernel`),
-            b2: p(`${b0}ffn.down.bias`),
-            ln2Gamma: p(`${b0}ln2.gamma`),
-            ln2Beta: p(`${b0}ln2.beta`),
-          },
+          weights: refBlockWeightsAt(lookup, 'blocks.0'),
         });
         const first = new Float64Array(B * C);
         for (let b = 0; b < B; b++)

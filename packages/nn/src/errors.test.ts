@@ -1,5 +1,4 @@
-import { TformerError } from '@tformer/errors';
-import { describe, expect, it } from 'vitest';
+import { describeErrorClasses } from '@tformer/test-utils';
 import {
   ArgumentError,
   ModuleError,
@@ -10,32 +9,19 @@ import {
 } from './index.js';
 
 // Every error of this package is a TformerError with its own stable code (docs/architecture.md#errors).
-describe('errors', () => {
-  it.each([
-    ['NnError', 'TFORMER_NN', () => new NnError('x')],
-    ['ShapeError', 'TFORMER_NN_SHAPE', () => new ShapeError('x', [2], [3])],
-    [
-      'ArgumentError',
-      'TFORMER_NN_ARGUMENT',
-      () => new ArgumentError('rate', 1.5, 'a number in [0, 1)'),
-    ],
-    ['ModuleError', 'TFORMER_NN_MODULE', () => new ModuleError('disposed')],
-    [
-      'StateDictError',
-      'TFORMER_NN_STATE_DICT',
-      () => new StateDictError('missing', 'w', 'missing w'),
-    ],
-    [
-      'SafetensorsError',
-      'TFORMER_NN_SAFETENSORS',
-      () => new SafetensorsError('truncated', 'short'),
-    ],
-  ] as const)('%s is a TformerError with code %s', (name, code, make) => {
-    const error = make();
-    expect(error).toBeInstanceOf(TformerError);
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe(name);
-    expect(error.code).toBe(code);
-    expect(String(error)).toMatch(new RegExp(`^${name}: `));
-  });
-});
+describeErrorClasses([
+  ['NnError', 'TFORMER_NN', () => new NnError('x')],
+  ['ShapeError', 'TFORMER_NN_SHAPE', () => new ShapeError('x', [2], [3])],
+  [
+    'ArgumentError',
+    'TFORMER_NN_ARGUMENT',
+    () => new ArgumentError('rate', 1.5, 'a number in [0, 1)'),
+  ],
+  ['ModuleError', 'TFORMER_NN_MODULE', () => new ModuleError('disposed')],
+  [
+    'StateDictError',
+    'TFORMER_NN_STATE_DICT',
+    () => new StateDictError('missing', 'w', 'missing w'),
+  ],
+  ['SafetensorsError', 'TFORMER_NN_SAFETENSORS', () => new SafetensorsError('truncated', 'short')],
+]);

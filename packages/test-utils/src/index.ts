@@ -7,6 +7,13 @@ export {
   refMultiHeadAttention,
 } from './attention-reference.js';
 export {
+  COPY_TASK,
+  COPY_TASK_MODEL,
+  type CopyTaskTraining,
+  copyTaskSequences,
+  trainCopyTask,
+} from './copy-task.js';
+export {
   describeOnEveryBackend,
   describeWithBackends,
   requiredBackends,
@@ -19,6 +26,7 @@ export {
   refRope,
   refSinusoidal,
 } from './embeddings-reference.js';
+export { describeErrorClasses, type ErrorClassCase } from './error-classes.js';
 export { expectTensorsClose, type Tolerance } from './expect-tensors-close.js';
 export { numericGradient } from './finite-differences.js';
 export { type FuzzOptions, type FuzzReport, fuzzFormat } from './fuzz-format.js';
@@ -54,4 +62,11 @@ export {
   refProjectedAttention,
   refTransformerBlock,
 } from './reference-transformer.js';
+export {
+  type ParamLookup,
+  paramLookup,
+  refAttentionWeightsAt,
+  refBlockWeightsAt,
+  refDecoderWeightsAt,
+} from './reference-weights.js';
 export { tidyAsync } from './tidy-async.js';

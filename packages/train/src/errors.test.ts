@@ -1,5 +1,4 @@
-import { TformerError } from '@tformer/errors';
-import { describe, expect, it } from 'vitest';
+import { describeErrorClasses } from '@tformer/test-utils';
 import {
   CheckpointError,
   InvalidArgumentError,
@@ -8,30 +7,21 @@ import {
 } from './index.js';
 
 // Every error of this package is a TformerError with its own stable code (docs/architecture.md#errors).
-describe('errors', () => {
-  it.each([
-    [
-      'InvalidArgumentError',
-      'TFORMER_TRAIN_ARGUMENT',
-      () => new InvalidArgumentError('labels', 'int32', 'float32'),
-    ],
-    [
-      'NonFiniteLossError',
-      'TFORMER_TRAIN_NON_FINITE_LOSS',
-      () => new NonFiniteLossError(3, Number.NaN),
-    ],
-    [
-      'NonFiniteGradientError',
-      'TFORMER_TRAIN_NON_FINITE_GRADIENT',
-      () => new NonFiniteGradientError(7, 5),
-    ],
-    ['CheckpointError', 'TFORMER_TRAIN_CHECKPOINT', () => new CheckpointError('run/ckpt', 'torn')],
-  ] as const)('%s is a TformerError with code %s', (name, code, make) => {
-    const error = make();
-    expect(error).toBeInstanceOf(TformerError);
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe(name);
-    expect(error.code).toBe(code);
-    expect(String(error)).toMatch(new RegExp(`^${name}: `));
-  });
-});
+describeErrorClasses([
+  [
+    'InvalidArgumentError',
+    'TFORMER_TRAIN_ARGUMENT',
+    () => new InvalidArgumentError('labels', 'int32', 'float32'),
+  ],
+  [
+    'NonFiniteLossError',
+    'TFORMER_TRAIN_NON_FINITE_LOSS',
+    () => new NonFiniteLossError(3, Number.NaN),
+  ],
+  [
+    'NonFiniteGradientError',
+    'TFORMER_TRAIN_NON_FINITE_GRADIENT',
+    () => new NonFiniteGradientError(7, 5),
+  ],
+  ['CheckpointError', 'TFORMER_TRAIN_CHECKPOINT', () => new CheckpointError('run/ckpt', 'torn')],
+]);
