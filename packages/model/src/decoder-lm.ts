@@ -51,7 +51,7 @@ export interface DecoderLMCall {
  * Arguments: {@link DecoderLMConfig} and an optional `rng` (seed) for the initial weights.
  * Call: `apply(ids [B, T] int32, { cache, positions, mask, hooks })` → logits `[B, T, vocabSize]`.
  * Hook points ({@link hookPoints}): `wte.output` (token embeddings `[B, T, C]`, before
- * positions), `blocks.N.*` (see `TransformerBlock.HOOK_POINTS`), `lnF.output` (final hidden).
+ * positions), `blocks.N.*` (see `TransformerBlock#hookPoints()`), `lnF.output` (final hidden).
  *
  * @example
  * ```ts

@@ -105,7 +105,7 @@ function blockFields(c: ResolvedEncoderClassifierConfig): BlockConfig {
  *
  * Arguments: {@link EncoderClassifierConfig}; preset `ENCODER_CLASSIFIER_PRESETS.kerasTextClassification`.
  * Call: `apply(ids [B, T] int32, { hooks })` → logits `[B, numClasses]`. Hook points
- * ({@link hookPoints}): `tokenEmbed.output`, `blocks.N.*` (see `TransformerBlock.HOOK_POINTS`).
+ * ({@link hookPoints}): `tokenEmbed.output`, `blocks.N.*` (see `TransformerBlock#hookPoints()`).
  *
  * @example
  * ```ts

@@ -94,7 +94,7 @@ function blockFields(c: ResolvedVisionTransformerConfig): BlockConfig {
  * Arguments: {@link VisionTransformerConfig}; preset `VISION_TRANSFORMER_PRESETS.vitBase16`.
  * Call: `apply(images [B, H, W, C] float32, { hooks })` → logits `[B, numClasses]`. Hook points
  * ({@link hookPoints}): `patchEmbed.output` `[B, N, d]`, `blocks.N.*` (see
- * `TransformerBlock.HOOK_POINTS`; position 0 is `[class]`), `norm.output` (`[B, d]`, `[class]` only).
+ * `TransformerBlock#hookPoints()`; position 0 is `[class]`), `norm.output` (`[B, d]`, `[class]` only).
  *
  * @example
  * ```ts
