@@ -8,7 +8,7 @@ import {
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
-import type { DecoderLM, HfFormat } from '@tformer/model';
+import type { DecoderLM, DecoderLMFormat } from '@tformer/model';
 import { loadHuggingFace, loadModel, saveHuggingFace, saveModel } from '@tformer/model/node';
 import { CharTokenizer } from '@tformer/tokenizer';
 import { type Command, Option } from 'commander';
@@ -22,7 +22,7 @@ interface ExportFlags extends BackendOptions {
   run: string;
   to: string;
   format: 'hf';
-  arch?: HfFormat;
+  arch?: DecoderLMFormat;
 }
 
 interface ImportFlags extends CommonOptions {
@@ -62,6 +62,11 @@ export async function importCommand(folder: string, flags: ImportFlags): Promise
   await startBackend(flags);
   const loaded = await loadHuggingFace(folder);
   try {
+    if (loaded.format !== 'gpt2' && loaded.format !== 'llama') {
+      throw new UsageError(
+        `${folder}: a ${loaded.format} folder is not a language model (textgen imports gpt2 and llama)`,
+      );
+    }
     if (!loaded.tokenizer) {
       throw new UsageError(`${folder}: no tokenizer.json, which textgen needs to read text`);
     }

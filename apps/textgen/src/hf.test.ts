@@ -117,6 +117,7 @@ describe('scale-out on PyTorch', () => {
 
       const before = tf.memory().numTensors;
       const loaded = await loadHuggingFace(trained);
+      if (loaded.format !== 'gpt2') throw new Error(`expected a gpt2 folder, got ${loaded.format}`);
       expect(tokenizerFromHf(loaded.tokenizer!).encode(TEXT.slice(0, 200))).toEqual(
         tokenizer.encode(TEXT.slice(0, 200)),
       );

@@ -79,6 +79,8 @@ export {
   HF_TOKENIZER_FILE,
   HF_WEIGHTS_FILE,
   type HfExportOptions,
+  type DecoderLMFormat,
+  type HfDecoded,
   type HfFolder,
   type HfFormat,
   type HfSpecialTokenIds,

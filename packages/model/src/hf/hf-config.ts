@@ -2,7 +2,8 @@ import { ModelConfigError } from '../errors.js';
 
 /**
  * Typed reads of a Hugging Face config.json object. Every failure is one {@link ModelConfigError}
- * naming the file and the field (`config.json: n_head: expected a positive integer, got "x"`).
+ * naming the file and the field (`config.json: n_head: expected a positive integer, got "x"`);
+ * `ours` names our model class in what {@link HfConfigReader.expect} says.
  */
 export interface HfConfigReader {
   int(field: string): number;
@@ -15,7 +16,11 @@ export interface HfConfigReader {
   fail(field: string, why: string): never;
 }
 
-export function readHfConfig(raw: Record<string, unknown>, source: string): HfConfigReader {
+export function readHfConfig(
+  raw: Record<string, unknown>,
+  source: string,
+  ours = 'DecoderLM',
+): HfConfigReader {
   const fail = (field: string, why: string): never => {
     throw new ModelConfigError(`${source}: ${field}`, why);
   };
@@ -54,7 +59,7 @@ export function readHfConfig(raw: Record<string, unknown>, source: string): HfCo
       if (present(field) && raw[field] !== value) {
         fail(
           field,
-          `${JSON.stringify(raw[field])} has no DecoderLM equivalent (only ${JSON.stringify(value)})`,
+          `${JSON.stringify(raw[field])} has no ${ours} equivalent (only ${JSON.stringify(value)})`,
         );
       }
     },

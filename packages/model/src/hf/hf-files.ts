@@ -6,7 +6,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJsonFile } from '@tformer/nn';
-import type { DecoderLM } from '../decoder-lm.js';
 import { SavedModelError } from '../errors.js';
 import type { SavableModel } from '../model-classes.js';
 import { writeAtomic } from '../write-atomic.js';
@@ -18,13 +17,13 @@ import {
   HF_TOKENIZER_CONFIG_FILE,
   HF_TOKENIZER_FILE,
   HF_WEIGHTS_FILE,
+  type HfDecoded,
   type HfExportOptions,
-  type HfFormat,
 } from './hf-folder.js';
 
 /**
  * Writes `model` as a Hugging Face folder `dir` (created if needed) that transformers'
- * `AutoModelForCausalLM.from_pretrained(dir)` loads: see `encodeHuggingFace` for the files and
+ * `from_pretrained(dir)` loads (`AutoModelForCausalLM`, `MarianMTModel`, `ViTForImageClassification`): see `encodeHuggingFace` for the files and
  * what cannot map. Returns the names of the files written.
  *
  * @example
@@ -55,18 +54,19 @@ export async function saveHuggingFace(
   return written;
 }
 
-/** What {@link loadHuggingFace} read: the model and the folder's other JSON files, if present. */
-export interface LoadedHuggingFace {
-  model: DecoderLM;
-  format: HfFormat;
+/**
+ * What {@link loadHuggingFace} read: the model (typed by `format`: narrow on it) and the folder's
+ * other JSON files, if present.
+ */
+export type LoadedHuggingFace = HfDecoded & {
   config: Record<string, unknown>;
   tokenizer?: object;
   tokenizerConfig?: Record<string, unknown>;
   generationConfig?: Record<string, unknown>;
-}
+};
 
 /**
- * Reads a Hugging Face folder (`config.json` of `gpt2` or `llama`, `model.safetensors`; the
+ * Reads a Hugging Face folder (`config.json` of `gpt2`, `llama`, `marian` or `vit`, `model.safetensors`; the
  * tokenizer and generation files when present), as transformers' `save_pretrained` writes it.
  * A missing or malformed file raises a {@link SavedModelError} naming it.
  */
@@ -80,10 +80,8 @@ export async function loadHuggingFace(dir: string): Promise<LoadedHuggingFace> {
       `${weightsPath}: missing (only a single model.safetensors is read: save_pretrained(dir, safe_serialization=True, max_shard_size="100GB"))`,
     );
   });
-  const { model, format } = decodeHuggingFace(config, new Uint8Array(weights), dir);
   return {
-    model,
-    format,
+    ...decodeHuggingFace(config, new Uint8Array(weights), dir),
     config,
     tokenizer: await readJson(dir, HF_TOKENIZER_FILE, false),
     tokenizerConfig: (await readJson(dir, HF_TOKENIZER_CONFIG_FILE, false)) as

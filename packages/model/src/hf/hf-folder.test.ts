@@ -26,6 +26,13 @@ const LLAMA: DecoderLMConfig = {
   tieEmbeddings: false,
 };
 
+/** The DecoderLM a gpt2 or llama folder decodes to. */
+function decodeLM(config: Record<string, unknown>, weights: Uint8Array, source?: string) {
+  const decoded = decodeHuggingFace(config, weights, source);
+  if (!(decoded.model instanceof DecoderLM)) throw new Error(`not a DecoderLM: ${decoded.format}`);
+  return { model: decoded.model, format: decoded.format };
+}
+
 async function logits(model: DecoderLM): Promise<Float32Array> {
   const ids = tf.tensor2d([[1, 5, 2, 9, 0, 10]], undefined, 'int32');
   const out = model.apply(ids);
@@ -47,7 +54,7 @@ describeWithBackends('Hugging Face folders (no Python)', () => {
       const folder = await encodeHuggingFace(model);
       expect(folder['config.json']).toMatchObject({ model_type: format, architectures: [cls] });
       expect(folder['generation_config.json']).toMatchObject({ do_sample: false, max_length: 6 });
-      const { model: back, format: read } = decodeHuggingFace(
+      const { model: back, format: read } = decodeLM(
         folder['config.json'],
         folder['model.safetensors'],
       );
@@ -68,7 +75,7 @@ describeWithBackends('Hugging Face folders (no Python)', () => {
     expect(Object.keys(tensors)).toContain('transformer.h.1.attn.c_attn.bias');
     expect([...tensors['transformer.h.1.attn.c_attn.bias']!.data].every((v) => v === 0)).toBe(true);
     expect(tensors['transformer.h.0.attn.c_attn.weight']!.shape).toEqual([8, 24]);
-    const { model: back } = decodeHuggingFace(folder['config.json'], folder['model.safetensors']);
+    const { model: back } = decodeLM(folder['config.json'], folder['model.safetensors']);
     expect(back.config.useBias).toBe(true);
     expect(Array.from(await logits(back))).toEqual(Array.from(await logits(model)));
     model.dispose();

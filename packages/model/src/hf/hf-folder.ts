@@ -9,14 +9,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, type StateDict, stateDictToSafetensors } from '@tformer/nn';
 import { DecoderLM } from '../decoder-lm.js';
 import type { DecoderLMConfig, ResolvedDecoderLMConfig } from '../decoder-lm-config.js';
+import { EncoderDecoder } from '../encoder-decoder.js';
 import { type CheckpointMismatch, ModelConfigError, SavedModelError } from '../errors.js';
 import { type SavableModel, savableClassName } from '../model-classes.js';
 import { compareState } from '../save-load.js';
+import { VisionTransformer } from '../vision-transformer.js';
 import { fromGPT2Config, fromGPT2State, gpt2Config, gpt2State } from './gpt2.js';
 import { fromLlamaConfig, fromLlamaState, llamaConfig, llamaState } from './llama.js';
+import { fromMarianConfig, fromMarianState, marianConfig, marianState } from './marian.js';
+import { fromViTConfig, fromViTState, vitConfig, vitState } from './vit.js';
 
 /** The transformers architectures a {@link DecoderLM} maps to, by config.json `model_type`. */
-export type HfFormat = 'gpt2' | 'llama';
+export type DecoderLMFormat = 'gpt2' | 'llama';
+/**
+ * Every architecture a model maps to, by config.json `model_type`: `gpt2` and `llama`
+ * ({@link DecoderLM}), `marian` ({@link EncoderDecoder}), `vit` ({@link VisionTransformer}).
+ */
+export type HfFormat = DecoderLMFormat | 'marian' | 'vit';
 
 export const HF_CONFIG_FILE = 'config.json';
 export const HF_WEIGHTS_FILE = 'model.safetensors';
@@ -28,11 +37,17 @@ export const HF_TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 export interface HfSpecialTokenIds {
   bos?: number;
   eos?: number;
+  /** Written for a DecoderLM; an EncoderDecoder writes its own `padTokenId`. */
   pad?: number;
+  /** The id every target starts with (EncoderDecoder only; default `bos`). */
+  decoderStart?: number;
 }
 
 export interface HfExportOptions {
-  /** Default: `gpt2` for learned positions, `llama` for RoPE. */
+  /**
+   * A DecoderLM's target (default `gpt2` for learned positions, `llama` for RoPE); the other
+   * models have one each (`marian`, `vit`).
+   */
   format?: HfFormat;
   /** A Hugging Face `tokenizer.json` object (e.g. `BytePairTokenizer.toJSON()`). */
   tokenizer?: object;
@@ -63,7 +78,7 @@ interface Architecture {
   ): { state: StateDict; created: tf.Tensor[]; unexpected: string[] };
 }
 
-const ARCHITECTURES: Record<HfFormat, Architecture> = {
+const ARCHITECTURES: Record<DecoderLMFormat, Architecture> = {
   gpt2: {
     className: 'GPT2LMHeadModel',
     toConfig: gpt2Config,
@@ -81,59 +96,88 @@ const ARCHITECTURES: Record<HfFormat, Architecture> = {
 };
 
 /**
- * `model` as a Hugging Face folder. A model or field with no equivalent in the target
- * architecture fails with one {@link ModelConfigError} naming the field (`position: GPT2LMHeadModel
- * has learned positions only, got 'rope'`).
+ * `model` as a Hugging Face folder: a {@link DecoderLM} as `GPT2LMHeadModel` or
+ * `LlamaForCausalLM`, an {@link EncoderDecoder} as `MarianMTModel`, a {@link VisionTransformer}
+ * as `ViTForImageClassification`. A model or field with no equivalent in the target architecture
+ * fails with one {@link ModelConfigError} naming the field (`position: GPT2LMHeadModel has learned
+ * positions only, got 'rope'`).
  */
 export async function encodeHuggingFace(
   model: SavableModel,
   options: HfExportOptions = {},
 ): Promise<HfFolder> {
-  if (!(model instanceof DecoderLM)) {
+  const ids = options.specialTokenIds ?? {};
+  let mapped: { format: HfFormat; config: Record<string, unknown>; state: StateDict };
+  let maxLength: number | undefined;
+  if (model instanceof DecoderLM) {
+    mapped = await decoderLMFolder(model, options.format);
+    maxLength = model.config.maxLength;
+  } else if (model instanceof EncoderDecoder) {
+    checkFormat(options.format, 'marian', 'EncoderDecoder');
+    const c = model.config;
+    const decoderStart = ids.decoderStart ?? ids.bos;
+    if (decoderStart === undefined) {
+      throw new ModelConfigError(
+        'specialTokenIds.decoderStart',
+        'MarianMTModel needs decoder_start_token_id: the id every target starts with',
+      );
+    }
+    const config = marianConfig(c, { decoderStart, bos: ids.bos, eos: ids.eos });
+    mapped = { format: 'marian', config, state: marianState(model.stateDict(), c) };
+    maxLength = c.maxLength;
+  } else if (model instanceof VisionTransformer) {
+    checkFormat(options.format, 'vit', 'VisionTransformer');
+    const c = model.config;
+    mapped = { format: 'vit', config: vitConfig(c), state: vitState(model.stateDict(), c) };
+  } else {
     throw new ModelConfigError(
       'className',
-      `${savableClassName(model)} has no Hugging Face mapping yet (DecoderLM maps to GPT2LMHeadModel and LlamaForCausalLM)`,
+      `${savableClassName(model)} has no Hugging Face mapping (DecoderLM, EncoderDecoder and VisionTransformer have)`,
     );
   }
-  const c = model.config;
-  const format = options.format ?? (c.position === 'rope' ? 'llama' : 'gpt2');
-  const arch = ARCHITECTURES[format];
-  if (!arch) throw new ModelConfigError('format', `expected 'gpt2' or 'llama', got '${format}'`);
-  const ids = options.specialTokenIds ?? {};
-  const config = {
-    ...arch.toConfig(c),
-    bos_token_id: ids.bos ?? null,
-    eos_token_id: ids.eos ?? null,
-    pad_token_id: ids.pad ?? null,
+  const tokenIds =
+    mapped.format === 'vit'
+      ? {}
+      : {
+          bos_token_id: ids.bos ?? null,
+          eos_token_id: ids.eos ?? null,
+          pad_token_id: ids.pad ?? null,
+        };
+  const config: Record<string, unknown> = {
+    ...tokenIds,
+    ...mapped.config,
     torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[options.dtype ?? 'F32'],
   };
-  if (!c.tieEmbeddings && c.useBias) await assertZeroHeadBias(model, arch.className);
-  const state = arch.toState(model.stateDict(), c);
   let weights: Uint8Array;
   try {
-    weights = await stateDictToSafetensors(state, {
+    weights = await stateDictToSafetensors(mapped.state, {
       dtype: options.dtype ?? 'F32',
       metadata: { format: 'pt' },
     });
   } finally {
-    tf.dispose(Object.values(state));
+    tf.dispose(Object.values(mapped.state));
   }
-  const folder: HfFolder = {
-    [HF_CONFIG_FILE]: config,
-    [HF_WEIGHTS_FILE]: weights,
-    [HF_GENERATION_CONFIG_FILE]: {
-      bos_token_id: ids.bos ?? null,
-      eos_token_id: ids.eos ?? null,
-      pad_token_id: ids.pad ?? null,
+  const folder: HfFolder = { [HF_CONFIG_FILE]: config, [HF_WEIGHTS_FILE]: weights };
+  if (maxLength !== undefined) {
+    const generation: Record<string, unknown> = {
+      bos_token_id: config.bos_token_id,
+      eos_token_id: config.eos_token_id,
+      pad_token_id: config.pad_token_id,
       do_sample: false,
-      max_length: c.maxLength,
-    },
-  };
+      max_length: maxLength,
+    };
+    if (mapped.format === 'marian') {
+      generation.decoder_start_token_id = config.decoder_start_token_id;
+      generation.forced_eos_token_id = null;
+      generation.num_beams = 1;
+    }
+    folder[HF_GENERATION_CONFIG_FILE] = generation;
+  }
   if (options.tokenizer) {
     folder[HF_TOKENIZER_FILE] = options.tokenizer;
     folder[HF_TOKENIZER_CONFIG_FILE] = {
       tokenizer_class: 'PreTrainedTokenizerFast',
-      model_max_length: c.maxLength,
+      model_max_length: maxLength,
       clean_up_tokenization_spaces: false,
       ...options.tokenizerConfig,
     };
@@ -141,45 +185,103 @@ export async function encodeHuggingFace(
   return folder;
 }
 
+function checkFormat(format: HfFormat | undefined, only: HfFormat, className: string): void {
+  if (format !== undefined && format !== only) {
+    throw new ModelConfigError('format', `${className} maps to '${only}' only, got '${format}'`);
+  }
+}
+
+async function decoderLMFolder(
+  model: DecoderLM,
+  requested: HfFormat | undefined,
+): Promise<{ format: HfFormat; config: Record<string, unknown>; state: StateDict }> {
+  const c = model.config;
+  const format = requested ?? (c.position === 'rope' ? 'llama' : 'gpt2');
+  const arch = Object.hasOwn(ARCHITECTURES, format)
+    ? ARCHITECTURES[format as DecoderLMFormat]
+    : undefined;
+  if (!arch) {
+    throw new ModelConfigError('format', `DecoderLM maps to 'gpt2' or 'llama', got '${format}'`);
+  }
+  const config = arch.toConfig(c);
+  if (!c.tieEmbeddings && c.useBias) await assertZeroHeadBias(model, arch.className);
+  return { format, config, state: arch.toState(model.stateDict(), c) };
+}
+
+/** What {@link decodeHuggingFace} built: the model, typed by the folder's `model_type`. */
+export type HfDecoded =
+  | { format: DecoderLMFormat; model: DecoderLM }
+  | { format: 'marian'; model: EncoderDecoder }
+  | { format: 'vit'; model: VisionTransformer };
+
 /**
- * The {@link DecoderLM} of a Hugging Face folder's `config.json` (`model_type` `gpt2` or
- * `llama`) and `model.safetensors`. Every tensor's name, shape and dtype is checked first; all
+ * The model of a Hugging Face folder's `config.json` (`model_type` `gpt2`, `llama`, `marian` or
+ * `vit`) and `model.safetensors`. Every tensor's name, shape and dtype is checked first; all
  * mismatches are reported together in one {@link SavedModelError} naming `source`.
  */
 export function decodeHuggingFace(
   config: unknown,
   weights: Uint8Array,
   source = 'model',
-): { model: DecoderLM; format: HfFormat } {
+): HfDecoded {
   const raw = (config ?? {}) as Record<string, unknown>;
   const format = raw.model_type as HfFormat;
-  const arch = Object.hasOwn(ARCHITECTURES, format) ? ARCHITECTURES[format] : undefined;
+  const configSource = `${source}/${HF_CONFIG_FILE}`;
+  const weightsSource = `${source}/${HF_WEIGHTS_FILE}`;
+  if (format === 'marian') {
+    const model = new EncoderDecoder(fromMarianConfig(raw, configSource).config);
+    return { format, model: loadMapped(model, weights, weightsSource, fromMarianState) };
+  }
+  if (format === 'vit') {
+    const model = new VisionTransformer(fromViTConfig(raw, configSource));
+    return { format, model: loadMapped(model, weights, weightsSource, fromViTState) };
+  }
+  const arch = Object.hasOwn(ARCHITECTURES, format)
+    ? ARCHITECTURES[format as DecoderLMFormat]
+    : undefined;
   if (!arch) {
     throw new ModelConfigError(
-      `${source}/${HF_CONFIG_FILE}: model_type`,
-      `${JSON.stringify(raw.model_type)} has no tformer mapping (gpt2 and llama have)`,
+      `${configSource}: model_type`,
+      `${JSON.stringify(raw.model_type)} has no tformer mapping (gpt2, llama, marian and vit have)`,
     );
   }
-  const decoded = decodeSafetensors(weights);
-  const model = new DecoderLM(arch.fromConfig(raw, `${source}/${HF_CONFIG_FILE}`));
+  const model = new DecoderLM(arch.fromConfig(raw, configSource));
+  return {
+    format: format as DecoderLMFormat,
+    model: loadMapped(model, weights, weightsSource, arch.fromState),
+  };
+}
+
+type StateMapper<C> = (
+  state: StateDict,
+  c: C,
+) => { state: StateDict; created: tf.Tensor[]; unexpected: string[] };
+
+/** Loads `weights` into `model` through `fromState`; disposes the model when anything fails. */
+function loadMapped<M extends SavableModel>(
+  model: M,
+  weights: Uint8Array,
+  source: string,
+  fromState: StateMapper<M['config']>,
+): M {
   const owned: tf.Tensor[] = [];
   try {
+    const decoded = decodeSafetensors(weights);
     const state: StateDict = {};
     for (const [name, t] of Object.entries(decoded.tensors)) {
       const tensor = tf.tensor(t.data, t.shape, t.tfDtype);
       owned.push(tensor);
       state[name] = tensor;
     }
-    const mapped = arch.fromState(state, model.config);
+    const mapped = fromState(state, model.config);
     owned.push(...mapped.created);
     const mismatches = [
       ...mapped.unexpected.map((name): CheckpointMismatch => ({ name, kind: 'unexpected' })),
       ...compareState(model, mapped.state),
     ];
-    if (mismatches.length > 0)
-      throw new SavedModelError(`${source}/${HF_WEIGHTS_FILE}`, mismatches);
+    if (mismatches.length > 0) throw new SavedModelError(source, mismatches);
     model.loadStateDict(mapped.state);
-    return { model, format };
+    return model;
   } catch (error) {
     model.dispose();
     throw error;

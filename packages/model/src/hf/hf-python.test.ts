@@ -172,6 +172,8 @@ describeWithBackends('Hugging Face transformers round trip', (backend) => {
         expect(result.lossAfter).toBeLessThan(result.lossBefore);
         expect(maxDiff(ours, result.logitsAfter)).toBeGreaterThan(1e-3);
         const loaded = await loadHuggingFace(answers!.back[k]!);
+        if (!(loaded.model instanceof DecoderLM))
+          throw new Error(`not a DecoderLM: ${loaded.format}`);
         expect(loaded.model.config.position).toBe(config.position ?? 'learned');
         const back = await logitsOf(loaded.model);
         expect(maxDiff(back, result.logitsAfter)).toBeLessThanOrEqual(TOLERANCE);
