@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors } from '@tformer/nn';
+import { decodeSafetensors, stateDictToSafetensors } from '@tformer/nn';
 import { describeWithBackends, randomizeParameters } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import {
@@ -119,6 +119,42 @@ describeWithBackends('MarianMTModel and ViT folders (no Python)', () => {
     model.dispose();
     back.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("vit: a folder with transformers 4.x names imports too; Marian's pad = start convention drops padTokenId", async () => {
+    const vit = new VisionTransformer(VIT, { rng: 4 });
+    randomizeParameters(vit, 6);
+    const folder = await encodeHuggingFace(vit);
+    const { tensors } = decodeSafetensors(folder['model.safetensors']);
+    const legacy: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(tensors)) {
+      const old = name
+        .replace(/^vit\.layers\.(\d+)\./, 'vit.encoder.layer.$1.')
+        .replace(/attention\.([qkv])_proj/, (_, p: string) => {
+          const full = { q: 'query', k: 'key', v: 'value' }[p as 'q' | 'k' | 'v'];
+          return `attention.attention.${full}`;
+        })
+        .replace('attention.o_proj', 'attention.output.dense')
+        .replace('mlp.fc1', 'intermediate.dense')
+        .replace('mlp.fc2', 'output.dense');
+      legacy[old] = tf.tensor(t.data, t.shape, t.tfDtype);
+    }
+    expect(Object.keys(legacy)).toContain('vit.encoder.layer.0.attention.attention.query.weight');
+    const bytes = await stateDictToSafetensors(legacy);
+    tf.dispose(Object.values(legacy));
+    const back = decodeHuggingFace(folder['config.json'], bytes).model as VisionTransformer;
+    close(await imageLogits(back), await imageLogits(vit));
+    vit.dispose();
+    back.dispose();
+
+    const model = new EncoderDecoder({ ...MARIAN, padTokenId: 0 });
+    const marian = await encodeHuggingFace(model, START);
+    const config = { ...marian['config.json'], pad_token_id: 1 };
+    const decoded = decodeHuggingFace(config, marian['model.safetensors']).model as EncoderDecoder;
+    expect(decoded.config.padTokenId).toBeUndefined();
+    const kept = decodeHuggingFace(marian['config.json'], marian['model.safetensors']).model;
+    expect((kept as EncoderDecoder).config.padTokenId).toBe(0);
+    for (const m of [model, decoded, kept]) m.dispose();
   });
 
   it('what cannot map fails in one line naming the field', async () => {
