@@ -14,6 +14,7 @@ import {
 import { Command, Option } from 'commander';
 import { evalCommand, resumeCommand, trainCommand, translateCommand } from './commands.js';
 import type { ScheduleKind, TranslateConfig } from './config.js';
+import { addHfCommands } from './hf-commands.js';
 import { PAD } from './vocab.js';
 
 const DEFAULT_OUT = 'runs/translate';
@@ -97,6 +98,8 @@ function configFrom(flags: TrainFlags): TranslateConfig {
       maxLength: flags.maxTokens,
       shareEmbeddings: flags.sharedVocab,
       padTokenId: PAD,
+      // nn.LayerNorm's default, which MarianMTModel's layers use: runs export to transformers.
+      layerNormEps: 1e-5,
     },
     train: {
       steps: flags.steps,
@@ -136,7 +139,9 @@ Examples:
   tformer-translate train --schedule cosine --lr 1e-3 --backend wasm
   tformer-translate resume --out runs/translate --steps 800
   tformer-translate eval --out runs/translate --beams 8     BLEU on the held-out pairs
-  tformer-translate translate 4312 17 2005                  translate sentences (or stdin lines)`,
+  tformer-translate translate 4312 17 2005                  translate sentences (or stdin lines)
+  tformer-translate export --out runs/translate --to hf     a MarianMTModel folder for transformers
+  tformer-translate import hf --out runs/translate-back     and back (e.g. after training in PyTorch)`,
   );
 
 addDecodeOptions(
@@ -224,6 +229,8 @@ addDecodeOptions(
       : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
   await translateCommand(new RunDir(flags.out), flags, lines, decodeOf(flags));
 });
+
+addHfCommands(program, DEFAULT_OUT);
 
 await runCli(async () => {
   await program.parseAsync();

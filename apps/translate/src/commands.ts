@@ -133,7 +133,8 @@ export async function resumeCommand(
   }
 }
 
-async function loadSaved(runDir: RunDir) {
+/** A run's config, vocabularies and saved model (the caller disposes the model). */
+export async function loadSaved(runDir: RunDir) {
   await runDir.requireSavedModel(MODEL_DIR);
   const config = await runDir.readConfig<TranslateConfig>();
   const vocabs = await loadVocabs(runDir.path);

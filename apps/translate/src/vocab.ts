@@ -7,7 +7,8 @@ import { BpeTrainer, BytePairTokenizer } from '@tformer/tokenizer';
 export const PAD = 0;
 export const BOS = 1;
 export const EOS = 2;
-const SPECIALS = 3;
+/** Ids below this are the specials; BPE id i is model id i + SPECIALS. */
+export const SPECIALS = 3;
 
 /**
  * A byte-level BPE whose ids are shifted up by three so that PAD, BOS and EOS have the same ids
@@ -76,8 +77,9 @@ export async function saveVocabs(dir: string, vocabs: Vocabs): Promise<void> {
   await writeFileAtomic(join(dir, VOCAB_FILE), JSON.stringify(json));
 }
 
-export async function loadVocabs(dir: string): Promise<Vocabs> {
-  const file = join(dir, VOCAB_FILE);
+/** The vocabularies of `dir`'s `name` (default: a run directory's vocab.json). */
+export async function loadVocabs(dir: string, name = VOCAB_FILE): Promise<Vocabs> {
+  const file = join(dir, name);
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw fileError(error, file);
     throw new DataFileError(file, 'missing: is this a run directory made by `train`?');
