@@ -13,6 +13,7 @@ import {
 import { Command } from 'commander';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { VisionConfig } from './config.js';
+import { addHfCommands } from './hf-commands.js';
 import { writeSamples } from './samples.js';
 
 const DEFAULT_OUT = 'runs/vision';
@@ -87,6 +88,8 @@ Examples:
   tformer-vision resume --out runs/vision --steps 600
   tformer-vision eval --out runs/vision          accuracy, macro-F1, confusion matrix
   tformer-vision predict shapes/circle/0003.png shapes/cross/0007.png
+  tformer-vision export --out runs/vision --to hf   a ViTForImageClassification folder for transformers
+  tformer-vision import hf --out runs/vision-back   and back
 
 --data folder layout: <folder>/<class>/*.png, one sub-folder per class; images are converted to
 grayscale and resized to --image-size.`,
@@ -150,6 +153,8 @@ program
   .action((folder: string, flags: { count: number; imageSize: number; seed: number }) =>
     writeSamples(folder, flags.count, flags.imageSize, flags.seed),
   );
+
+addHfCommands(program, DEFAULT_OUT);
 
 await runCli(async () => {
   await program.parseAsync();

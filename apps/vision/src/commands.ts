@@ -121,7 +121,8 @@ export async function resumeCommand(
   }
 }
 
-async function loadSaved(runDir: RunDir) {
+/** A run's config and saved model (the caller disposes the model). */
+export async function loadSaved(runDir: RunDir) {
   await runDir.requireSavedModel(MODEL_DIR);
   const config = await runDir.readConfig<VisionConfig>();
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as VisionTransformer;

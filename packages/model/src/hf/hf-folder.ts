@@ -54,6 +54,8 @@ export interface HfExportOptions {
   /** Extra `tokenizer_config.json` fields (special token strings, …); written only with `tokenizer`. */
   tokenizerConfig?: Record<string, unknown>;
   specialTokenIds?: HfSpecialTokenIds;
+  /** A VisionTransformer's class names, written as `id2label`/`label2id` (default `LABEL_i`). */
+  labels?: readonly string[];
   /** Float storage (default F32). */
   dtype?: 'F32' | 'F16' | 'BF16';
 }
@@ -128,7 +130,11 @@ export async function encodeHuggingFace(
   } else if (model instanceof VisionTransformer) {
     checkFormat(options.format, 'vit', 'VisionTransformer');
     const c = model.config;
-    mapped = { format: 'vit', config: vitConfig(c), state: vitState(model.stateDict(), c) };
+    mapped = {
+      format: 'vit',
+      config: vitConfig(c, options.labels),
+      state: vitState(model.stateDict(), c),
+    };
   } else {
     throw new ModelConfigError(
       'className',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@tformer/nn';
+import { ModelConfigError } from '../errors.js';
 import type {
   ResolvedVisionTransformerConfig,
   VisionTransformerConfig,
@@ -17,8 +18,21 @@ import { readHfConfig } from './hf-config.js';
  * reads the 4.x names (`vit.encoder.layer.N.attention.attention.query`).
  */
 
-/** ViT's config.json for `c` (`ViTConfig` fields; every field of ours maps). */
-export function vitConfig(c: ResolvedVisionTransformerConfig): Record<string, unknown> {
+/**
+ * ViT's config.json for `c` (`ViTConfig` fields; every field of ours maps), with `labels` as
+ * `id2label`/`label2id` (default `LABEL_i`); a label list of the wrong length fails naming it.
+ */
+export function vitConfig(
+  c: ResolvedVisionTransformerConfig,
+  labels?: readonly string[],
+): Record<string, unknown> {
+  if (labels && labels.length !== c.numClasses) {
+    throw new ModelConfigError(
+      'labels',
+      `expected ${c.numClasses} class names, got ${labels.length}`,
+    );
+  }
+  const names = labels ?? Array.from({ length: c.numClasses }, (_, i) => `LABEL_${i}`);
   return {
     architectures: ['ViTForImageClassification'],
     model_type: 'vit',
@@ -36,7 +50,8 @@ export function vitConfig(c: ResolvedVisionTransformerConfig): Record<string, un
     qkv_bias: true,
     initializer_range: 0.02,
     encoder_stride: c.patchSize,
-    id2label: Object.fromEntries(Array.from({ length: c.numClasses }, (_, i) => [i, `LABEL_${i}`])),
+    id2label: Object.fromEntries(names.map((name, i) => [i, name])),
+    label2id: Object.fromEntries(names.map((name, i) => [name, i])),
   };
 }
 
