@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliFromSource } from '@tformer/app-kit';
@@ -8,10 +8,11 @@ const work = mkdtempSync(join(tmpdir(), 'textgen-hf-cli-'));
 const textgen = cliFromSource(new URL('./cli.ts', import.meta.url));
 const corpus = join(work, 'corpus.txt');
 writeFileSync(corpus, Array.from({ length: 300 }, (_, i) => `row ${i % 5}: a b c\n`).join(''));
+const run = join(work, 'run');
+const PYTHON = process.env.TFORMER_INTEROP_PYTHON;
 
 describe('textgen export --format hf / import', () => {
   it('exports a run as a Hugging Face folder and imports it back: same greedy text', () => {
-    const run = join(work, 'run');
     const trained = textgen(
       'train',
       '--data',
@@ -71,6 +72,39 @@ describe('textgen export --format hf / import', () => {
     expect(a.code, a.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
   }, 480_000); // six CLI runs from source
+
+  it('--format onnx: the folder plus model.onnx from PyTorch, or a clear error without Python', () => {
+    const bad = textgen(
+      'export',
+      '--run',
+      run,
+      '--format',
+      'onnx',
+      '--to',
+      join(work, 'x'),
+      '--python',
+      join(work, 'no-python'),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(
+      /--format onnx: python .*no-python: not found \(bash scripts\/interop\/setup-venv.sh --onnx/,
+    );
+    expect(existsSync(join(work, 'x'))).toBe(false);
+    if (!PYTHON) {
+      console.log(
+        'export --format onnx SKIPPED: TFORMER_INTEROP_PYTHON is not set (bash scripts/interop/setup-venv.sh --onnx)',
+      );
+      return;
+    }
+    const onnx = join(work, 'onnx');
+    const exported = textgen('export', '--run', run, '--format', 'onnx', '--to', onnx);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(
+      /wrote .*model\.onnx \(GPT2LMHeadModel, ids \[batch, seq <= 16\] -> logits\)/,
+    );
+    expect(existsSync(join(onnx, 'model.onnx'))).toBe(true);
+    expect(existsSync(join(onnx, 'tokenizer.json'))).toBe(true);
+  }, 300_000);
 
   it('fails in one line naming what does not map or is missing', () => {
     const missing = textgen('import', join(work, 'nowhere'), '--out', join(work, 'x'));

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   addBackendOptions,
   addCommonOptions,
@@ -21,9 +25,16 @@ const out = (text: string) => process.stdout.write(text);
 interface ExportFlags extends BackendOptions {
   run: string;
   to: string;
-  format: 'hf';
+  format: 'hf' | 'onnx';
   arch?: DecoderLMFormat;
+  python?: string;
+  onnxScript: string;
 }
+
+/** The repository's torch.onnx exporter (interop/python/export_onnx.py), from src/ or dist/. */
+const ONNX_SCRIPT = fileURLToPath(
+  new URL('../../../interop/python/export_onnx.py', import.meta.url),
+);
 
 interface ImportFlags extends CommonOptions {
   data?: string;
@@ -32,8 +43,11 @@ interface ImportFlags extends CommonOptions {
 /**
  * `export --format hf`: a run's saved model and tokenizer as a Hugging Face folder that
  * transformers' `AutoModelForCausalLM.from_pretrained` and `AutoTokenizer.from_pretrained` load.
+ * `--format onnx` writes that folder and then `model.onnx` in it (ids → logits), made by the
+ * repository's Python tooling with PyTorch (`--python`, or $TFORMER_INTEROP_PYTHON).
  */
 export async function exportCommand(flags: ExportFlags): Promise<void> {
+  const python = flags.format === 'onnx' ? await checkOnnxTooling(flags) : undefined;
   await startBackend(flags);
   const runPath = flags.run;
   const tokenizer = await loadTokenizer(runPath);
@@ -51,6 +65,48 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
   } finally {
     model.dispose();
   }
+  if (python) {
+    const onnx = join(flags.to, 'model.onnx');
+    const { stdout } = await promisify(execFile)(
+      python,
+      [flags.onnxScript, '--folder', flags.to, '--out', onnx],
+      { maxBuffer: 16 << 20 },
+    ).catch((error: { stderr?: string; message: string }) => {
+      const last = (error.stderr ?? error.message).trim().split('\n').at(-1);
+      throw new UsageError(`--format onnx: ${flags.onnxScript} failed: ${last}`);
+    });
+    out(`${stdout.trim().split('\n').at(-1)} (onnxruntime-node or onnxruntime-web run it)\n`);
+  }
+}
+
+/**
+ * The Python that will run the ONNX exporter, checked before any work: it must exist and import
+ * torch, transformers, onnx and onnxscript, and the script must be there.
+ */
+async function checkOnnxTooling(flags: ExportFlags): Promise<string> {
+  const python = flags.python ?? process.env.TFORMER_INTEROP_PYTHON;
+  const setup = 'bash scripts/interop/setup-venv.sh --onnx makes one';
+  if (!python) {
+    throw new UsageError(
+      `--format onnx runs PyTorch's exporter: give --python <python> or set TFORMER_INTEROP_PYTHON (${setup})`,
+    );
+  }
+  await access(flags.onnxScript).catch(() => {
+    throw new UsageError(
+      `--format onnx: ${flags.onnxScript} is missing (the tformer repository's interop/python/export_onnx.py; pass --onnx-script)`,
+    );
+  });
+  const probe = 'import torch, transformers, onnx, onnxscript';
+  await promisify(execFile)(python, ['-c', probe]).catch(
+    (error: NodeJS.ErrnoException & { stderr?: string }) => {
+      const why =
+        error.code === 'ENOENT'
+          ? 'not found'
+          : (error.stderr ?? '').trim().split('\n').at(-1) || error.message;
+      throw new UsageError(`--format onnx: python ${python}: ${why} (${setup})`);
+    },
+  );
+  return python;
 }
 
 /**
@@ -122,13 +178,22 @@ export function addHfCommands(program: Command, defaultRun: string): void {
   )
     .option('--run <dir>', 'run directory made by train', defaultRun)
     .requiredOption('--to <dir>', 'the folder to write')
-    .addOption(new Option('--format <format>', 'output format').choices(['hf']).default('hf'))
+    .addOption(
+      new Option('--format <format>', 'hf, or onnx: the hf folder plus model.onnx (PyTorch)')
+        .choices(['hf', 'onnx'])
+        .default('hf'),
+    )
     .addOption(
       new Option(
         '--arch <name>',
         'transformers architecture (default: gpt2, llama for RoPE models)',
       ).choices(['gpt2', 'llama']),
     )
+    .option(
+      '--python <path>',
+      'onnx: a Python with torch, transformers, onnx, onnxscript (default: $TFORMER_INTEROP_PYTHON)',
+    )
+    .option('--onnx-script <file>', 'onnx: the exporter script', ONNX_SCRIPT)
     .action((flags: ExportFlags) => exportCommand(flags));
 
   const importCmd = program
