@@ -12,7 +12,7 @@
 // | files          | encodeModel, decodeModel (bytes, anywhere; saveModel, loadModel are in
 // |                | `@tformer/model/node`), upgradeModelConfig, modelParameterCount,
 // |                | CONFIG_FILE, WEIGHTS_FILE, SavableModel |
-// | Hugging Face   | encodeHuggingFace, decodeHuggingFace, HF_*_FILE, HfFolder, HfFormat, … |
+// | Hugging Face   | encodeHuggingFace, decodeHuggingFace, HF_*_FILE, HfFolder, HfFormat, HfDecoded, … |
 // | compression    | pruneDecoderLM, ffnUnitImportance, keepTopScores (structured pruning);
 // |                | encodeQuantizedModel, quantizeMatrix, quantizationOf, … (int8/int4 weights;
 // |                | saveQuantizedModel is in `@tformer/model/node`) |
@@ -71,6 +71,7 @@ export {
   generateStream,
 } from './generate.js';
 export {
+  type DecoderLMFormat,
   decodeHuggingFace,
   encodeHuggingFace,
   HF_CONFIG_FILE,
@@ -78,9 +79,8 @@ export {
   HF_TOKENIZER_CONFIG_FILE,
   HF_TOKENIZER_FILE,
   HF_WEIGHTS_FILE,
-  type HfExportOptions,
-  type DecoderLMFormat,
   type HfDecoded,
+  type HfExportOptions,
   type HfFolder,
   type HfFormat,
   type HfSpecialTokenIds,

@@ -354,7 +354,8 @@ function fromMarian(t: tf.Tensor, kind: Kind, order: tf.Tensor1D, d: number): tf
 }
 
 function assertZero(t: tf.Tensor, name: string): void {
-  const values = t.dataSync(); // load time, once: not a training or inference path
+  // sync-read-ok: decodeHuggingFace is synchronous; once per load, a [1, V] vector just made from the file's bytes
+  const values = t.dataSync();
   if (values.some((v) => v !== 0)) {
     throw new ModelConfigError(
       name,
