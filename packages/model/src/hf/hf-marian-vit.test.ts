@@ -149,6 +149,23 @@ describeWithBackends('MarianMTModel and ViT folders (no Python)', () => {
 
     const model = new EncoderDecoder({ ...MARIAN, padTokenId: 0 });
     const marian = await encodeHuggingFace(model, START);
+    // A tied model has no output bias: a nonzero final_logits_bias cannot be dropped silently.
+    const tied = new EncoderDecoder({ ...MARIAN, tieOutput: true });
+    const tiedFolder = await encodeHuggingFace(tied, START);
+    const withBias: Record<string, tf.Tensor> = {
+      final_logits_bias: tf.fill([1, MARIAN.tgtVocabSize], 0.5),
+    };
+    for (const [name, t] of Object.entries(
+      decodeSafetensors(tiedFolder['model.safetensors']).tensors,
+    )) {
+      withBias[name] = tf.tensor(t.data, t.shape, t.tfDtype);
+    }
+    const biased = await stateDictToSafetensors(withBias);
+    tf.dispose(Object.values(withBias));
+    expect(() => decodeHuggingFace(tiedFolder['config.json'], biased)).toThrow(
+      /^final_logits_bias: is not zero, and a tied EncoderDecoder output has no bias/,
+    );
+    tied.dispose();
     const config = { ...marian['config.json'], pad_token_id: 1 };
     const decoded = decodeHuggingFace(config, marian['model.safetensors']).model as EncoderDecoder;
     expect(decoded.config.padTokenId).toBeUndefined();
