@@ -51,6 +51,9 @@ export function plainAttention(
     const v = kvHeads(vIn!, dims);
     const masks = new HeadMasks(options.plan, dims);
     const tileMasks = masks.tile({ rowStart: 0, rowCount: T, keyStart: 0, keyCount: S });
+    // One draw for the whole [B, H, T, S] tensor, cut per head: drawing per head cost four
+    // kernels per (batch, head) and made dropout steps several times slower than plain ones.
+    const drops = options.dropout > 0 ? splitBlocks(dropoutMasks(dims, options), B * H, T, S) : [];
     // One tidy per head frees its scores as soon as its probabilities exist.
     const perHead = forEachHead(dims, (i, b, h, j) =>
       tf.tidy(() => {
@@ -59,12 +62,13 @@ export function plainAttention(
         if (bias) scores = tf.add(scores, bias);
         let p = tf.softmax(scores);
         if (keep) p = tf.mul(p, keep); // a fully masked row becomes zeros, not a uniform row
-        const pd = options.dropout > 0 ? dropout(p, options.dropout, options.seed + i) : p;
+        const pd = options.dropout > 0 ? tf.mul(p, drops[i]!) : p;
         return { p, pd, out: tf.matMul(pd, v[j]!) }; // out [T, dv]
       }),
     );
     tileMasks.dispose();
     masks.dispose();
+    tf.dispose(drops);
     const probs = perHead.map((x) => x.p);
     if (wantWeights) weights = tf.keep(tf.reshape(tf.concat(probs, 0), [B, H, T, S])); // [B, H, T, S]
     save([qIn!, kIn!, vIn!, ...probs, ...perHead.map((x) => x.pd)]);
@@ -345,20 +349,17 @@ function mergeGradients(dQ: tf.Tensor[], dK: tf.Tensor[][], dV: tf.Tensor[][], d
   ];
 }
 
-/** Inverted dropout with a seeded mask, so the same seed drops the same entries. */
-function dropout(p: tf.Tensor, rate: number, seed: number): tf.Tensor {
-  return tf.mul(p, dropoutMask(p.shape, rate, seed));
-}
-
-/** 0 or 1/(1 − rate) per entry; head i of a call draws from seed + i. */
+/** 0 or 1/(1 − rate) per entry, drawn from `seed`. */
 function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
   const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate);
   return tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate));
 }
 
-/** The per-head kernel's dropout masks for all heads at once, `[B, H, T, S]`. */
+/**
+ * The dropout mask of the exact kernels, `[B, H, T, S]`, drawn once from `options.seed` for the
+ * whole tensor (both kernels use it, so choosing a kernel never changes a result).
+ */
 export function dropoutMasks(dims: KernelDims, options: KernelOptions): tf.Tensor {
   const { B, H, T, S } = dims;
-  const heads = forEachHead(dims, (i) => dropoutMask([T, S], options.dropout, options.seed + i));
-  return tf.reshape(tf.concat(heads, 0), [B, H, T, S]); // [B, H, T, S]
+  return dropoutMask([B, H, T, S], options.dropout, options.seed);
 }

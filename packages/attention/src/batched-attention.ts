@@ -25,15 +25,17 @@ export function batchedAttention(
   return tf.tidy(() => {
     const masks = new HeadMasks(options.plan, dims);
     const { bias, keep } = masks.whole(); // [B|1, H|1, T|1, S]
-    const grouped = tf.reshape(tf.mul(q, options.scale), [B, Hkv, group * T, dk]); // [B, Hkv, g·T, dk]
-    let scores: tf.Tensor = tf.reshape(tf.matMul(grouped, k, false, true), [B, H, T, S]); // [B, H, T, S]
+    // Without GQA (group 1) the grouped views are the tensors themselves: no reshape kernels.
+    const view = (x: tf.Tensor, shape: number[]) => (group === 1 ? x : tf.reshape(x, shape));
+    const grouped = view(tf.mul(q, options.scale), [B, Hkv, group * T, dk]); // [B, Hkv, g·T, dk]
+    let scores: tf.Tensor = view(tf.matMul(grouped, k, false, true), [B, H, T, S]); // [B, H, T, S]
     if (bias) scores = tf.add(scores, bias);
     let p = tf.softmax(scores);
     if (keep) p = tf.mul(p, keep); // a fully masked row becomes zeros, not a uniform row
     masks.dispose();
     const pd = options.dropout > 0 ? tf.mul(p, dropoutMasks(dims, options)) : p;
-    const attended = tf.matMul(tf.reshape(pd, [B, Hkv, group * T, S]), v); // [B, Hkv, g·T, dv]
-    const output = tf.reshape(attended, [B, H, T, dv]) as tf.Tensor4D; // [B, H, T, dv]
+    const attended = tf.matMul(view(pd, [B, Hkv, group * T, S]), v); // [B, Hkv, g·T, dv]
+    const output = view(attended, [B, H, T, dv]) as tf.Tensor4D; // [B, H, T, dv]
     return wantWeights ? { output, weights: p as tf.Tensor4D } : { output };
   });
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
-import { positionDelta } from './masks.js';
 
 /**
  * Scores of masked entries get this bias. Finite (not -Infinity) so that a fully masked row's
@@ -118,7 +117,7 @@ export class HeadMasks {
     const slopes = this.plan.alibiSlopes;
     const distance = slopes && this.distance(tile); // [R, C]
     const cache = new Map<string, MaskTerms>();
-    const owned: tf.Tensor[] = [structural, distance].filter(
+    const owned: tf.Tensor[] = [structural?.keep, structural?.bias, distance].filter(
       (t): t is tf.Tensor => t !== undefined,
     );
     return {
@@ -139,7 +138,11 @@ export class HeadMasks {
           }) as MaskTerms;
           terms = made;
           // The structural tile and the cached user blocks have owners already.
-          const shared = new Set<tf.Tensor | undefined>([structural, ...this.blocks.values()]);
+          const shared = new Set<tf.Tensor | undefined>([
+            structural?.keep,
+            structural?.bias,
+            ...this.blocks.values(),
+          ]);
           for (const t of [terms.bias, terms.keep]) if (t && !shared.has(t)) owned.push(tf.keep(t));
           cache.set(key, terms);
         }
@@ -154,11 +157,8 @@ export class HeadMasks {
     const { H, T, S } = this.dims;
     const tile = { rowStart: 0, rowCount: T, keyStart: 0, keyCount: S };
     const structural = this.structural(tile);
-    const terms = combine(
-      structural && tf.reshape(structural, [1, 1, T, S]),
-      this.values,
-      this.additive,
-    ); // [1, 1, T, S]
+    // [T, S] structural terms broadcast against [B, H, T, S] scores as they are.
+    const terms = combine(structural, this.values, this.additive); // [T, S] or [B|1, H|1, T|1, S]
     const slopes = this.plan.alibiSlopes;
     if (!slopes) return terms;
     const negSlopes = tf.tensor4d(
@@ -211,56 +211,66 @@ export class HeadMasks {
     return tf.slice(block, [rowStart, tile.keyStart], [rows, tile.keyCount]); // [R|1, C]
   }
 
-  /** |query position − key position| over a tile, float `[R, C]`. */
+  /**
+   * |query position − key position| `[R, C]`, written on the host: a constant made from host
+   * values costs an upload and no kernels (a range/sub/abs/cast chain cost five per call).
+   */
   private distance(tile: Tile): tf.Tensor {
-    const { queryOffset } = this.plan;
-    return tf.tidy(() =>
-      tf.cast(
-        tf.abs(
-          positionDelta(tile.rowCount, tile.keyStart, tile.keyCount, queryOffset + tile.rowStart),
-        ),
-        'float32',
-      ),
-    ); // [R, C]
+    const first = this.plan.queryOffset + tile.rowStart;
+    return hostTile(tile, (q, k) => Math.abs(q - k), first);
   }
 
-  /** The causal / window part of a tile, shared by all heads: 0/1 `[R, C]`, or undefined. */
-  private structural(tile: Tile): tf.Tensor | undefined {
+  /**
+   * Causal/window keep mask `[R, C]` (1 kept, 0 hidden), written on the host; undefined when
+   * there is no structural masking or when the tile hides nothing (a decoding step's query sees
+   * every cached key), so those steps run without mask ops at all.
+   */
+  private structural(tile: Tile): MaskTerms | undefined {
     const { causal, window, queryOffset } = this.plan;
     if (!causal && window === undefined) return undefined;
-    return tf.tidy(() => {
-      const delta = positionDelta(
-        tile.rowCount,
-        tile.keyStart,
-        tile.keyCount,
-        queryOffset + tile.rowStart,
-      ); // [R, C]
-      let keep: tf.Tensor = causal ? tf.greaterEqual(delta, 0) : tf.onesLike(delta);
-      if (window !== undefined) {
-        const near = causal ? tf.less(delta, window) : tf.less(tf.abs(delta), window);
-        keep = tf.logicalAnd(tf.cast(keep, 'bool'), near);
-      }
-      return tf.cast(keep, 'float32');
-    });
+    const kept = (delta: number) =>
+      (!causal || delta >= 0) &&
+      (window === undefined || (causal ? delta < window : Math.abs(delta) < window));
+    const first = queryOffset + tile.rowStart;
+    const lastKey = tile.keyStart + tile.keyCount - 1;
+    let hidesAny = false;
+    for (let r = 0; r < tile.rowCount && !hidesAny; r++) {
+      hidesAny = !kept(first + r - tile.keyStart) || !kept(first + r - lastKey);
+    }
+    if (!hidesAny) return undefined; // kept(delta) holds on an interval: its ends decide
+    return {
+      keep: hostTile(tile, (q, k) => (kept(q - k) ? 1 : 0), first),
+      bias: hostTile(tile, (q, k) => (kept(q - k) ? 0 : MASKED), first),
+    };
   }
+}
+
+/** A `[R, C]` float32 tensor of f(query position, key position), filled on the host. */
+function hostTile(tile: Tile, f: (q: number, k: number) => number, firstQuery: number): tf.Tensor {
+  const { rowCount: R, keyCount: C, keyStart } = tile;
+  const values = new Float32Array(R * C);
+  for (let r = 0; r < R; r++) {
+    for (let c = 0; c < C; c++) values[r * C + c] = f(firstQuery + r, keyStart + c);
+  }
+  return tf.tensor2d(values, [R, C], 'float32'); // [R, C]
 }
 
 /** Structural keep × user mask → additive bias (MASKED where hidden) and the 0/1 keep factor. */
 function combine(
-  structural: tf.Tensor | undefined,
+  structural: MaskTerms | undefined,
   user: tf.Tensor | undefined,
   additive: boolean,
 ): MaskTerms {
-  let keep = structural;
+  if (!user) return structural ? { ...structural } : {};
+  let keep = structural?.keep;
   let userBias: tf.Tensor | undefined;
-  if (user && additive) {
+  if (additive) {
     userBias = user;
     const userKeep = tf.cast(tf.greater(user, MASKED / 2), 'float32');
     keep = keep ? tf.mul(keep, userKeep) : userKeep;
-  } else if (user) {
+  } else {
     keep = keep ? tf.mul(keep, user) : user;
   }
-  if (!keep) return {};
   const keepBias = tf.mul(tf.sub(keep, 1), -MASKED); // 0 where kept, MASKED where not
   return { bias: userBias ? tf.add(userBias, keepBias) : keepBias, keep };
 }

@@ -287,7 +287,8 @@ export class MultiHeadAttention extends Module {
         }
         heads = hooked(hooks.headOutput, 'headOutput', heads) as tf.Tensor4D;
       }
-      const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [
+      // [B, H, T, dv] → [B, T, H·dv]; at T = 1 the transpose does not move anything.
+      const merged = tf.reshape(T === 1 ? heads : tf.transpose(heads, [0, 2, 1, 3]), [
         B,
         T,
         c.numHeads * c.valueHeadSize,
@@ -339,8 +340,9 @@ function repeatKVHeads(v: tf.Tensor4D, heads: number): tf.Tensor4D {
   return tf.reshape(tiled, [B, heads, S, d]);
 }
 
-/** `[B, L, heads·d]` → `[B, heads, L, d]`. */
+/** `[B, L, heads·d]` → `[B, heads, L, d]` (one reshape when L = 1: a decoding step). */
 function splitHeads(x: tf.Tensor, B: number, L: number, heads: number, d: number): tf.Tensor4D {
+  if (L === 1) return tf.reshape(x, [B, heads, 1, d]); // [B, heads, 1, d]: same memory order
   return tf.transpose(tf.reshape(x, [B, L, heads, d]), [0, 2, 1, 3]); // [B, L, heads, d] → [B, heads, L, d]
 }
 

@@ -247,6 +247,26 @@ describeWithBackends('scaledDotProductAttention', () => {
     tf.dispose([q, k, v, mask]);
   });
 
+  it('the batched kernel draws one dropout mask per call, not one per (batch, head)', async () => {
+    // Kernels that dropout adds to a forward pass, at 1 and at 12 (batch, head) pairs: a draw per
+    // head made this grow with B·H (4 kernels each) and dropout steps several times slower.
+    const extra = async (B: number, H: number) => {
+      const [q, k, v] = inputs({ B, H, Hkv: H, T: 4, S: 4, dk: 2, dv: 2 }, 41).tensors();
+      const count = async (dropout: number) =>
+        (
+          await tf.profile(() =>
+            tf.dispose(scaledDotProductAttention(q, k, v, { dropout, kernel: 'batched' })),
+          )
+        ).kernels.length;
+      const added = (await count(0.5)) - (await count(0));
+      tf.dispose([q, k, v]);
+      return added;
+    };
+    const one = await extra(1, 1);
+    expect(one).toBeGreaterThan(0);
+    expect(await extra(3, 4)).toBe(one);
+  });
+
   it('bad shapes and arguments raise typed errors naming the argument and both shapes', () => {
     tf.tidy(() => {
       const [q, k, v] = inputs({ B: 2, H: 4, Hkv: 2, T: 3, S: 5, dk: 4, dv: 3 }, 37).tensors();
