@@ -33,6 +33,12 @@ export {
   RunLockedError,
   statPath,
 } from './file-errors.js';
+export {
+  addHeldOutOptions,
+  evalSplitOf,
+  type HeldOutFlags,
+  type HeldOutWording,
+} from './held-out-options.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
   createProgress,

@@ -39,6 +39,26 @@ export function encodePairs(
   return { encoded, kept, dropped: pairs.length - kept.length };
 }
 
+/**
+ * Encodes every held-out pair (none is left out: held-out metrics cover them all), cutting a
+ * source to `maxTokens` with its EOS and a target to `maxTokens − 1` tokens (its EOS or BOS takes
+ * the last position); returns how many were cut.
+ */
+export function encodeHeldOut(
+  pairs: readonly Pair[],
+  vocabs: Vocabs,
+  maxTokens: number,
+): { encoded: EncodedPair[]; truncated: number } {
+  let truncated = 0;
+  const encoded = pairs.map((pair) => {
+    const src = vocabs.src.encode(pair.src);
+    const tgt = vocabs.tgt.encode(pair.tgt);
+    if (src.length + 1 > maxTokens || tgt.length + 1 > maxTokens) truncated++;
+    return { src: [...src.slice(0, maxTokens - 1), EOS], tgt: tgt.slice(0, maxTokens - 1) };
+  });
+  return { encoded, truncated };
+}
+
 const padTo = (ids: number[], length: number) => [
   ...ids,
   ...new Array<number>(length - ids.length).fill(PAD),

@@ -136,4 +136,38 @@ describe('translate CLI', () => {
     expect(lone.code).toBe(2);
     expect(lone.stderr).toMatch(/--src and --tgt: give both/);
   });
+
+  it('trains with --valid and --test files and scores every test pair, long ones too', async () => {
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const write = (name: string, numbers: string[]) => {
+      writeFileSync(join(work, `${name}.num`), `${numbers.join('\n')}\n`);
+      const said = numbers.map((n) => [...n].map((d) => words[Number(d)]).join(' '));
+      writeFileSync(join(work, `${name}.words`), `${said.join('\n')}\n`);
+    };
+    write(
+      'train',
+      Array.from({ length: 24 }, (_, i) => String(i * 7)),
+    );
+    write('valid', ['5', '12']);
+    // The last pair is longer than --max-tokens on both sides: kept, cut, and scored.
+    write('test', ['3', '41', '98765432109876']);
+    const out = join(work, 'files-run');
+    const trained = translate(
+      'train',
+      ...['--src', join(work, 'train.num'), '--tgt', join(work, 'train.words')],
+      ...['--valid', join(work, 'valid'), '--test', join(work, 'test')],
+      ...['--max-tokens', '16', '--vocab-size', '256', '--steps', '2', '--out', out],
+      ...tiny,
+    );
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toContain('24 training pairs, 2 validation, 3 test');
+    expect(trained.stdout).toMatch(/test: 1 of 3 pairs longer than --max-tokens 16, kept/);
+    expect(trained.stdout).toMatch(/test BLEU \d+\.\d{2}, .*\(3 held-out pairs, beam 2\)/);
+    expect(readFileSync(join(out, 'test.hyp.txt'), 'utf8').split('\n')).toHaveLength(4);
+    const splits = new Set((await new RunDir(out).readMetrics()).map((m) => m.split));
+    expect([...splits].sort()).toEqual(['test', 'train', 'val']); // evaluations on --valid
+    const evaluated = translate('eval', '--out', out);
+    expect(evaluated.stdout).toMatch(/\(3 held-out pairs/);
+  }, 600_000);
 });

@@ -3,8 +3,10 @@ import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
   addForceOption,
+  addHeldOutOptions,
   addResumeCommand,
   type CommonOptions,
+  type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
@@ -14,6 +16,7 @@ import {
 import { Command, Option } from 'commander';
 import { evalCommand, resumeCommand, trainCommand, translateCommand } from './commands.js';
 import type { ScheduleKind, TranslateConfig } from './config.js';
+import { prefixFiles } from './data.js';
 import { addHfCommands } from './hf-commands.js';
 import { PAD } from './vocab.js';
 
@@ -25,10 +28,9 @@ interface DecodeFlags {
   lengthPenalty?: number;
 }
 
-interface TrainFlags extends CommonOptions, DecodeFlags {
+interface TrainFlags extends CommonOptions, DecodeFlags, HeldOutFlags {
   src?: string;
   tgt?: string;
-  testSize: number;
   maxTokens: number;
   vocabSize: number;
   sharedVocab: boolean;
@@ -78,12 +80,20 @@ function configFrom(flags: TrainFlags): TranslateConfig {
     throw new UsageError(
       '--src and --tgt: give both parallel files, or neither for the default task',
     );
-  const data = flags.src && flags.tgt ? { src: flags.src, tgt: flags.tgt } : null;
+  const files = flags.src && flags.tgt ? { src: flags.src, tgt: flags.tgt } : null;
+  for (const flag of ['valid', 'test'] as const)
+    if (flags[flag] !== undefined && files === null)
+      throw new UsageError(`--${flag}: give --src and --tgt too (the training files)`);
+  const data = files && {
+    ...files,
+    valid: flags.valid === undefined ? null : prefixFiles(flags.valid, files, '--valid'),
+    test: flags.test === undefined ? null : prefixFiles(flags.test, files, '--test'),
+  };
   return {
     app: 'translate',
     version: 1,
     data,
-    corpus: data ? `${data.src} → ${data.tgt}` : 'default',
+    corpus: files ? `${files.src} → ${files.tgt}` : 'default',
     testSize: flags.testSize,
     maxTokens: flags.maxTokens,
     vocab: { bpeSize: flags.vocabSize, shared: flags.sharedVocab },
@@ -135,7 +145,7 @@ const program = new Command('tformer-translate')
     `
 Examples:
   tformer-translate                             train on the default task (digits → English words)
-  tformer-translate train --src train.en --tgt train.de --vocab-size 2000 --shared-vocab --steps 5000
+  tformer-translate train --src train.en --tgt train.de --valid valid --test test --vocab-size 2000 --shared-vocab --steps 5000
   tformer-translate train --schedule cosine --lr 1e-3 --backend wasm
   tformer-translate resume --out runs/translate --steps 800
   tformer-translate eval --out runs/translate --beams 8     BLEU on the held-out pairs
@@ -144,27 +154,31 @@ Examples:
   tformer-translate import hf --out runs/translate-back     and back (e.g. after training in PyTorch)`,
   );
 
-addDecodeOptions(
-  addForceOption(
-    addCommonOptions(
-      program
-        .command('train', { isDefault: true })
-        .description('learn the BPE vocabulary and train a model (default)'),
-      DEFAULT_OUT,
+addHeldOutOptions(
+  addDecodeOptions(
+    addForceOption(
+      addCommonOptions(
+        program
+          .command('train', { isDefault: true })
+          .description('learn the BPE vocabulary and train a model (default)'),
+        DEFAULT_OUT,
+      ),
     ),
   ),
+  {
+    argument: '<prefix>',
+    format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
+    validDefault: 'the test pairs',
+    testDefault: "the files' last --test-size pairs",
+    unit: 'pairs',
+    testSize: 100,
+  },
 )
   .option('--src <file>', 'source sentences, one per line (default: generated digits)')
   .option('--tgt <file>', 'their translations, line by line (default: the numbers in words)')
   .option(
-    '--test-size <n>',
-    'pairs held out for the test BLEU (the files’ last lines)',
-    parseInteger('--test-size', 1),
-    100,
-  )
-  .option(
     '--max-tokens <n>',
-    'longest sentence in tokens; longer pairs are left out',
+    'longest sentence in tokens: longer training pairs are left out, held-out ones cut',
     parseInteger('--max-tokens', 4),
     64,
   )

@@ -9,7 +9,7 @@ import {
 } from '@tformer/app-kit';
 import type { EncoderDecoder } from '@tformer/model';
 import { loadModel, saveModel } from '@tformer/model/node';
-import { type EncodedPair, encodePairs } from './batches.js';
+import { type EncodedPair, encodeHeldOut, encodePairs } from './batches.js';
 import type { TranslateConfig } from './config.js';
 import { type Corpus, loadCorpus, type Pair } from './data.js';
 import { TranslateRun } from './run.js';
@@ -19,21 +19,35 @@ import { loadVocabs, saveVocabs, trainVocabs, type Vocabs } from './vocab.js';
 const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
 
-/** The run's pairs as ids, long pairs left out; either split left empty is a usage error. */
-function encodeCorpus(
-  corpus: Corpus,
-  vocabs: Vocabs,
-  maxTokens: number,
-): { train: EncodedPair[]; test: EncodedPair[]; testPairs: Pair[] } {
+/**
+ * The run's pairs as ids: training pairs longer than `maxTokens` are left out (an empty training
+ * split is a usage error); held-out pairs are all kept, cut for the loss, and the log says how many.
+ */
+function encodeCorpus(corpus: Corpus, vocabs: Vocabs, maxTokens: number): EncodedCorpus {
   const train = encodePairs(corpus.train, vocabs, maxTokens);
-  const test = encodePairs(corpus.test, vocabs, maxTokens);
-  for (const [split, { encoded, dropped }] of Object.entries({ train, test })) {
-    if (dropped > 0)
-      out(`${split}: left out ${dropped} pairs longer than --max-tokens ${maxTokens}\n`);
-    if (encoded.length === 0)
-      throw new UsageError(`${split} split: no pair fits in --max-tokens ${maxTokens} tokens`);
-  }
-  return { train: train.encoded, test: test.encoded, testPairs: test.kept };
+  if (train.dropped > 0)
+    out(`train: left out ${train.dropped} pairs longer than --max-tokens ${maxTokens}\n`);
+  if (train.encoded.length === 0)
+    throw new UsageError(`train split: no pair fits in --max-tokens ${maxTokens} tokens`);
+  const heldOut = (split: 'valid' | 'test', pairs: readonly Pair[]) => {
+    const { encoded, truncated } = encodeHeldOut(pairs, vocabs, maxTokens);
+    if (truncated > 0)
+      out(
+        `${split}: ${truncated} of ${pairs.length} pairs longer than --max-tokens ${maxTokens}, kept: cut to it for the loss and translation, scored against their whole reference\n`,
+      );
+    return encoded;
+  };
+  const test = heldOut('test', corpus.test);
+  const valid = corpus.valid && heldOut('valid', corpus.valid);
+  return { train: train.encoded, eval: valid ?? test, testPairs: corpus.test };
+}
+
+interface EncodedCorpus {
+  train: EncodedPair[];
+  /** What evaluations during training use: the `--valid` pairs, else the test pairs. */
+  eval: EncodedPair[];
+  /** Every test pair, for BLEU. */
+  testPairs: Pair[];
 }
 
 async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPairs: Pair[]) {
@@ -70,7 +84,7 @@ export async function trainCommand(
   await startBackend(backend);
   const corpus = await loadCorpus(config, config.train.seed);
   out(
-    `corpus: ${corpus.source}, ${corpus.train.length} training pairs, ${corpus.test.length} held out\n`,
+    `corpus: ${corpus.source}, ${corpus.train.length} training pairs, ${corpus.valid ? `${corpus.valid.length} validation, ` : ''}${corpus.test.length} test\n`,
   );
   const started = performance.now();
   const vocabs = trainVocabs(corpus.train, config.vocab.bpeSize, config.vocab.shared);
@@ -96,16 +110,16 @@ export async function trainCommand(
     out(
       `model: EncoderDecoder ${m.numLayers} layers × ${m.numHeads} heads × d ${m.dModel}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
-    const before = await run.testLoss();
+    const before = await run.evalLoss();
     const t = resolved.train;
     out(
-      `test loss before training: ${before.toFixed(4)}\ntraining ${t.steps} steps of ${t.batchSize} pairs, ${t.schedule} schedule peaking at ${t.learningRate} after ${t.warmupSteps} steps, label smoothing ${t.labelSmoothing}\n`,
+      `${run.evalSplit} loss before training: ${before.toFixed(4)}\ntraining ${t.steps} steps of ${t.batchSize} pairs, ${t.schedule} schedule peaking at ${t.learningRate} after ${t.warmupSteps} steps, label smoothing ${t.labelSmoothing}\n`,
     );
     const trainStart = performance.now();
     await run.fit();
     const seconds = (performance.now() - trainStart) / 1000;
     out(
-      `test loss after training: ${(await run.testLoss()).toFixed(4)} (before: ${before.toFixed(4)}), ${seconds.toFixed(1)} s\n`,
+      `${run.evalSplit} loss after training: ${(await run.evalLoss()).toFixed(4)} (before: ${before.toFixed(4)}), ${seconds.toFixed(1)} s\n`,
     );
     await finish(run, runDir, vocabs, data.testPairs);
   } finally {
@@ -126,7 +140,9 @@ export async function resumeCommand(
   const run = new TranslateRun(config, runDir, data);
   try {
     await run.resumeAndFit({ saveConfig: steps !== undefined });
-    out(`test loss: ${(await run.testLoss()).toFixed(4)} at step ${run.trainer.step}\n`);
+    out(
+      `${run.evalSplit} loss: ${(await run.evalLoss()).toFixed(4)} at step ${run.trainer.step}\n`,
+    );
     await finish(run, runDir, vocabs, data.testPairs);
   } finally {
     run.dispose();

@@ -1,17 +1,33 @@
 import type { EncoderDecoderConfig } from '@tformer/model';
 
+/** A source file and its line-parallel target file. */
+export interface ParallelFiles {
+  src: string;
+  tgt: string;
+}
+
 export type ScheduleKind = 'noam' | 'cosine';
 
 /** Everything a translate run was made with: written to `config.json`, read back by `resume`. */
 export interface TranslateConfig {
   app: 'translate';
   version: 1;
-  /** `--src`/`--tgt` files, or null for the generated default task. */
-  data: { src: string; tgt: string } | null;
+  /**
+   * `--src`/`--tgt` files and the `--valid`/`--test` pairs of files (null: none given), or null
+   * for the generated default task.
+   */
+  data: (ParallelFiles & { valid?: ParallelFiles | null; test?: ParallelFiles | null }) | null;
   corpus: string;
-  /** Held-out pairs (the tail of the files; distinct numbers for the default task). */
+  /**
+   * Held-out pairs without a `--test` file (the tail of the files; distinct numbers for the
+   * default task).
+   */
   testSize: number;
-  /** Pairs with more tokens than this on either side are left out of training and test. */
+  /**
+   * Training pairs with more tokens than this on either side are left out; held-out pairs are
+   * all kept: cut to this for the loss and the source to translate, scored by BLEU against their
+   * whole reference.
+   */
   maxTokens: number;
   vocab: { bpeSize: number; shared: boolean };
   /** Vocabulary sizes are the BPEs', known once learned. */

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCorpus, readParallelFiles } from './data.js';
+import { loadCorpus, prefixFiles, readParallelFiles } from './data.js';
 
 async function files(src: string, tgt: string) {
   const dir = await mkdtemp(join(tmpdir(), 'translate-data-'));
@@ -44,5 +44,31 @@ describe('readParallelFiles', () => {
     await expect(loadCorpus({ data: { src, tgt }, testSize: 3 }, 0)).rejects.toThrow(
       /3 sentence pairs: need more than --test-size 3/,
     );
+  });
+});
+
+describe('--valid and --test files', () => {
+  it('name <prefix>.<ext> after the extensions of --src and --tgt, which must differ', () => {
+    expect(
+      prefixFiles('data/test', { src: 'data/train.en', tgt: 'data/train.de' }, '--test'),
+    ).toEqual({ src: 'data/test.en', tgt: 'data/test.de' });
+    expect(() => prefixFiles('test', { src: 'a.txt', tgt: 'b.txt' }, '--test')).toThrow(
+      /--test test: held-out files are <prefix>\.<language>.*got a\.txt, b\.txt/,
+    );
+    expect(() => prefixFiles('test', { src: 'src', tgt: 'tgt.de' }, '--valid')).toThrow(/--valid/);
+  });
+
+  it('replace the held-out tail: every training line trains, every test line tests', async () => {
+    const train = await files('1\n2\n3\n', 'one\ntwo\nthree\n');
+    const test = await files('4\n5\n', 'four\nfive\n');
+    const valid = await files('6\n', 'six\n');
+    const corpus = await loadCorpus({ data: { ...train, valid, test }, testSize: 100 }, 0);
+    expect(corpus.train.map((p) => p.src)).toEqual(['1', '2', '3']);
+    expect(corpus.valid).toEqual([{ src: '6', tgt: 'six' }]);
+    expect(corpus.test.map((p) => p.tgt)).toEqual(['four', 'five']);
+    expect(corpus.source).toContain(`test: ${test.src} → ${test.tgt}`);
+    // A config written before --valid/--test (no such fields) holds out the tail as before.
+    const old = await loadCorpus({ data: train, testSize: 1 }, 0);
+    expect([old.train.length, old.valid, old.test.length]).toEqual([2, null, 1]);
   });
 });

@@ -1,6 +1,7 @@
-import { DataFileError, readTextLines } from '@tformer/app-kit';
+import { extname } from 'node:path';
+import { DataFileError, readTextLines, UsageError } from '@tformer/app-kit';
 import { createRng } from '@tformer/nn';
-import { DEFAULT_TRAIN_PAIRS, type TranslateConfig } from './config.js';
+import { DEFAULT_TRAIN_PAIRS, type ParallelFiles, type TranslateConfig } from './config.js';
 import { numberPairs, type Pair } from './numbers.js';
 
 export type { Pair } from './numbers.js';
@@ -36,24 +37,58 @@ export async function readParallelFiles(srcFile: string, tgtFile: string): Promi
   });
 }
 
+/**
+ * The held-out files of `--valid`/`--test <prefix>`: `<prefix>.<ext>` for each side, with the
+ * extensions of `--src` and `--tgt` (fairseq's convention: train.en/train.de, then test.en/test.de).
+ * Training files without two different extensions are a {@link UsageError} naming `flag`.
+ */
+export function prefixFiles(prefix: string, train: ParallelFiles, flag: string): ParallelFiles {
+  const src = extname(train.src);
+  const tgt = extname(train.tgt);
+  if (src === '' || tgt === '' || src === tgt) {
+    throw new UsageError(
+      `${flag} ${prefix}: held-out files are <prefix>.<language>, after the extensions of --src and --tgt, which must differ (e.g. train.en, train.de); got ${train.src}, ${train.tgt}`,
+    );
+  }
+  return { src: `${prefix}${src}`, tgt: `${prefix}${tgt}` };
+}
+
 export interface Corpus {
   train: Pair[];
+  /** The `--valid` pairs, or null: evaluations use the test pairs. */
+  valid: Pair[] | null;
   test: Pair[];
   /** Where the pairs came from, for the log and config.json. */
   source: string;
 }
 
-/** The run's pairs, split: the files' last `testSize` pairs are held out, or the generated task. */
+/**
+ * The run's pairs, split: the `--valid`/`--test` files when given, else the `--src`/`--tgt`
+ * files' last `testSize` pairs are held out; or the generated task.
+ */
 export async function loadCorpus(
   config: Pick<TranslateConfig, 'data' | 'testSize'>,
   seed: number,
 ): Promise<Corpus> {
   if (config.data === null) {
     const { train, test } = numberPairs(createRng(seed), DEFAULT_TRAIN_PAIRS, config.testSize);
-    return { train, test, source: 'generated: digits → English number words' };
+    return { train, valid: null, test, source: 'generated: digits → English number words' };
   }
   const { src, tgt } = config.data;
-  const pairs = await readParallelFiles(src, tgt);
+  // Configs written before --valid/--test have neither field.
+  const validFiles = config.data.valid ?? null;
+  const testFiles = config.data.test ?? null;
+  const [pairs, valid, testPairs] = await Promise.all([
+    readParallelFiles(src, tgt),
+    validFiles && readParallelFiles(validFiles.src, validFiles.tgt),
+    testFiles && readParallelFiles(testFiles.src, testFiles.tgt),
+  ]);
+  const held = [
+    ...(validFiles ? [`valid: ${validFiles.src} → ${validFiles.tgt}`] : []),
+    ...(testFiles ? [`test: ${testFiles.src} → ${testFiles.tgt}`] : []),
+  ];
+  const source = `${src} → ${tgt}${held.length > 0 ? ` (${held.join(', ')})` : ''}`;
+  if (testPairs) return { train: pairs, valid, test: testPairs, source };
   if (pairs.length <= config.testSize) {
     throw new DataFileError(
       src,
@@ -61,5 +96,5 @@ export async function loadCorpus(
     );
   }
   const cut = pairs.length - config.testSize;
-  return { train: pairs.slice(0, cut), test: pairs.slice(cut), source: `${src} → ${tgt}` };
+  return { train: pairs.slice(0, cut), valid, test: pairs.slice(cut), source };
 }

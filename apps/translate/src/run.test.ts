@@ -54,7 +54,7 @@ describe('TranslateRun', () => {
     };
     const data = {
       train: encodePairs(train, vocabs, 24).encoded,
-      test: encodePairs(test, vocabs, 24).encoded,
+      eval: encodePairs(test, vocabs, 24).encoded,
     };
     const runDir = await new RunDir(await mkdtemp(join(tmpdir(), 'translate-run-'))).create();
     const run = new TranslateRun(config, runDir, data);
@@ -62,7 +62,7 @@ describe('TranslateRun', () => {
       await run.trainer.trainStep(); // creates the optimizer's moments
       const before = tf.memory().numTensors;
       await run.fit(); // steps 2–4, with evaluations and checkpoints
-      await run.testLoss();
+      await run.evalLoss();
       const result = await evaluateTest(run.model, vocabs, test, config.decode);
       expect(tf.memory().numTensors).toBe(before);
       expect(result.hypotheses).toHaveLength(3);

@@ -1,4 +1,4 @@
-import { type RunDir, TrainingRun, warmupCosine } from '@tformer/app-kit';
+import { evalSplitOf, type RunDir, TrainingRun, warmupCosine } from '@tformer/app-kit';
 import { EncoderDecoder } from '@tformer/model';
 import { AdamW, crossEntropy, type LearningRateSchedule, NoamSchedule } from '@tformer/train';
 import {
@@ -33,7 +33,8 @@ export class TranslateRun extends TrainingRun<EncoderDecoder, TensorBatch> {
   constructor(
     readonly config: TranslateConfig,
     runDir: RunDir,
-    data: { train: EncodedPair[]; test: EncodedPair[] },
+    /** `eval`: what evaluations use (the `--valid` pairs, else the test pairs). */
+    data: { train: EncodedPair[]; eval: EncodedPair[] },
   ) {
     const { train } = config;
     const model = new EncoderDecoder(config.model, { rng: train.seed });
@@ -52,9 +53,9 @@ export class TranslateRun extends TrainingRun<EncoderDecoder, TensorBatch> {
           ignoreIndex: PAD,
         }),
       data: shuffledBatches(data.train, train.batchSize, train.seed),
-      evalData: sequentialBatches(data.test, EVAL_BATCH),
-      evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
-      evalSplit: 'test',
+      evalData: sequentialBatches(data.eval, EVAL_BATCH),
+      evalBatches: Math.ceil(data.eval.length / EVAL_BATCH),
+      evalSplit: evalSplitOf(config.data?.valid),
       steps: train.steps,
       evalEvery: train.evalEvery,
       clipNorm: train.clipNorm,
@@ -64,8 +65,13 @@ export class TranslateRun extends TrainingRun<EncoderDecoder, TensorBatch> {
     });
   }
 
-  /** Label-smoothed loss on the held-out pairs (teacher forcing) at the current step. */
-  async testLoss(): Promise<number> {
+  /** What evaluations are on: 'val' with `--valid` files, else 'test'. */
+  get evalSplit(): 'val' | 'test' {
+    return evalSplitOf(this.config.data?.valid);
+  }
+
+  /** Label-smoothed loss on the evaluation pairs (teacher forcing) at the current step. */
+  async evalLoss(): Promise<number> {
     return (await this.evaluation()).loss;
   }
 }

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { parseInteger } from './common-options.js';
+
+/** The held-out-set flags every app's `train` shares: what {@link addHeldOutOptions} adds. */
+export interface HeldOutFlags {
+  /** Validation set: evaluated every `--eval-every` steps. */
+  valid?: string;
+  /** Test set: the final metrics, and `eval`'s. */
+  test?: string;
+  testSize: number;
+}
+
+/** How an app words its held-out sets in `--help`. */
+export interface HeldOutWording {
+  /** What `--valid` and `--test` name, e.g. `<file>`, `<folder>`, `<prefix>`. */
+  argument: string;
+  /** What the path holds, e.g. 'label<TAB>text file'. */
+  format: string;
+  /** What `--valid` defaults to, e.g. 'the test set'. */
+  validDefault: string;
+  /** What `--test` defaults to, e.g. 'the last --test-size examples of --data'. */
+  testDefault: string;
+  /** The items `--test-size` counts, e.g. 'examples'. */
+  unit: string;
+  testSize: number;
+}
+
+/**
+ * Adds `--valid`, `--test` and `--test-size` to an app's `train`, with the same names and meaning
+ * in every app: `--valid` is what the loss is evaluated on during training, `--test` what the final
+ * metrics (and `eval`) cover, every example of it; without them, `--test-size` items of the
+ * training data are held out.
+ */
+export function addHeldOutOptions(command: Command, wording: HeldOutWording): Command {
+  const { argument, format, unit } = wording;
+  return command
+    .option(
+      `--valid ${argument}`,
+      `validation ${format}, evaluated every --eval-every steps (default: ${wording.validDefault})`,
+    )
+    .option(`--test ${argument}`, `test ${format} (default: ${wording.testDefault})`)
+    .option(
+      '--test-size <n>',
+      `${unit} held out for testing when there is no --test`,
+      parseInteger('--test-size', 1),
+      wording.testSize,
+    );
+}
+
+/** The split the evaluations during training are labelled with in metrics.jsonl and the log. */
+export const evalSplitOf = (valid: unknown): 'val' | 'test' =>
+  valid === null || valid === undefined ? 'test' : 'val';
