@@ -38,7 +38,8 @@ export {
   evalSplitOf,
   type HeldOutFlags,
   type HeldOutWording,
-} from './held-out-options.js';
+  holdOut,
+} from './held-out.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
   createProgress,

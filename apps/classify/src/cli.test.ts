@@ -110,4 +110,38 @@ describe('classify CLI', () => {
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--test: give --data too/);
   });
+
+  it('trains with --valid and --test files, a --max-length from the data, and tests every example', async () => {
+    const words = ['good', 'great', 'fine', 'bad', 'awful', 'poor', 'the', 'food', 'was', 'staff'];
+    const line = (i: number) =>
+      `${i % 2 ? 'pos' : 'neg'}\t${Array.from({ length: 2 + (i % 9) }, (_, k) => words[(i + k) % 10]).join(' ')}`;
+    const write = (name: string, from: number, count: number) => {
+      const path = join(work, name);
+      writeFileSync(
+        path,
+        `${Array.from({ length: count }, (_, i) => line(from + i)).join('\n')}\n`,
+      );
+      return path;
+    };
+    const out = join(work, 'files-run');
+    const trained = classify(
+      ...['train', '--data', write('t.tsv', 0, 60), '--valid', write('v.tsv', 60, 10)],
+      ...['--test', write('s.tsv', 70, 30), '--steps', '2', '--out', out, ...tiny],
+    );
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toContain('60 training, 10 validation, 30 test examples');
+    // Texts of 2–10 words: the 95th percentile of their token lengths, not a constant.
+    expect(trained.stdout).toMatch(
+      /max length: \d+ tokens \(the 95th percentile of the training texts' lengths, at most 256; --max-length sets it\): cuts \d+ of 60 training texts/,
+    );
+    const maxLength = (await new RunDir(out).readConfig<{ model: { maxLength: number } }>()).model
+      .maxLength;
+    expect(maxLength).toBeGreaterThanOrEqual(10);
+    expect(trained.stdout).toMatch(
+      /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(30 held-out examples\)/,
+    );
+    const splits = new Set((await new RunDir(out).readMetrics()).map((m) => m.split));
+    expect([...splits].sort()).toEqual(['test', 'train', 'val']);
+  }, 600_000);
 });

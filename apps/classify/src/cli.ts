@@ -3,8 +3,10 @@ import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
   addForceOption,
+  addHeldOutOptions,
   addResumeCommand,
   type CommonOptions,
+  type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
@@ -14,16 +16,14 @@ import {
 import { Command, Option } from 'commander';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { ClassifyConfig } from './config.js';
-import { PAD } from './vocab.js';
+import { LENGTH_PERCENTILE, MAX_LENGTH_CAP, PAD } from './vocab.js';
 
 const DEFAULT_OUT = 'runs/classify';
 
-interface TrainFlags extends CommonOptions {
+interface TrainFlags extends CommonOptions, HeldOutFlags {
   data?: string;
-  test?: string;
-  testSize: number;
   vocabSize: number;
-  maxLength: number;
+  maxLength?: number;
   dModel: number;
   heads: number;
   dFf: number;
@@ -37,9 +37,13 @@ interface TrainFlags extends CommonOptions {
 }
 
 function configFrom(flags: TrainFlags): ClassifyConfig {
-  if (flags.test !== undefined && flags.data === undefined)
-    throw new UsageError('--test: give --data too (the training file)');
-  const data = flags.data === undefined ? null : { train: flags.data, test: flags.test ?? null };
+  for (const flag of ['valid', 'test'] as const)
+    if (flags[flag] !== undefined && flags.data === undefined)
+      throw new UsageError(`--${flag}: give --data too (the training file)`);
+  const data =
+    flags.data === undefined
+      ? null
+      : { train: flags.data, valid: flags.valid ?? null, test: flags.test ?? null };
   return {
     app: 'classify',
     version: 1,
@@ -51,7 +55,7 @@ function configFrom(flags: TrainFlags): ClassifyConfig {
     model: {
       vocabSize: 0, // the tokenizer's, once learned
       numClasses: 0, // the data's
-      maxLength: flags.maxLength,
+      maxLength: flags.maxLength ?? 0, // 0: the training texts', once tokenized
       dModel: flags.dModel,
       numHeads: flags.heads,
       dFF: flags.dFf,
@@ -83,7 +87,7 @@ const program = new Command('tformer-classify')
     `
 Examples:
   tformer-classify                               train on the default task (generated sentiment)
-  tformer-classify train --data reviews.tsv --test reviews.test.tsv --vocab-size 8000 --max-length 200
+  tformer-classify train --data reviews.tsv --valid reviews.valid.tsv --test reviews.test.tsv --vocab-size 8000
   tformer-classify train --pooling cls --layers 2 --backend wasm
   tformer-classify resume --out runs/classify --steps 600
   tformer-classify eval --out runs/classify        accuracy, macro-F1, confusion matrix
@@ -92,23 +96,29 @@ Examples:
 Data files: one example per line, the label, a tab, then the text (blank lines are skipped).`,
   );
 
-addForceOption(
-  addCommonOptions(
-    program
-      .command('train', { isDefault: true })
-      .description('learn a WordPiece vocabulary and train a classifier (default)'),
-    DEFAULT_OUT,
-  ),
+addHeldOutOptions(
+  addForceOption(
+    addCommonOptions(
+      program
+        .command('train', { isDefault: true })
+        .description('learn a WordPiece vocabulary and train a classifier (default)'),
+      DEFAULT_OUT,
+    ),
+  ).option('--data <file>', 'label<TAB>text training file (default: generated sentiment)'),
+  {
+    argument: '<file>',
+    format: 'label<TAB>text file',
+    validDefault: 'the test examples',
+    testDefault: '--test-size examples of --data, shuffled',
+    unit: 'examples',
+    testSize: 400,
+  },
 )
-  .option('--data <file>', 'label<TAB>text training file (default: generated sentiment)')
-  .option('--test <file>', 'label<TAB>text test file (default: hold out --test-size examples)')
-  .option('--test-size <n>', 'examples held out for testing', parseInteger('--test-size', 1), 400)
   .option('--vocab-size <n>', 'WordPiece vocabulary size', parseInteger('--vocab-size', 10), 500)
   .option(
     '--max-length <n>',
-    'tokens per text (longer ones are cut)',
+    `tokens per text, longer ones are cut (default: the ${100 * LENGTH_PERCENTILE}th percentile of the training texts' token lengths, at most ${MAX_LENGTH_CAP})`,
     parseInteger('--max-length', 1),
-    24,
   )
   .option('--d-model <n>', 'embedding width', parseInteger('--d-model', 1), 32)
   .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 2)

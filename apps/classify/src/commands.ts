@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   type BackendOptions,
   checkRunClasses,
+  evalSplitOf,
   formatTestResult,
   type RunDir,
   resumedConfig,
@@ -14,7 +15,15 @@ import type { EncodedExample } from './batches.js';
 import type { ClassifyConfig } from './config.js';
 import { type Example, loadCorpus } from './data.js';
 import { ClassifyRun, classProbabilities, type TestResult, testMetrics } from './run.js';
-import { encodeText, loadTokenizer, saveTokenizer, trainTokenizer } from './vocab.js';
+import {
+  encodeText,
+  LENGTH_PERCENTILE,
+  lengthPercentile,
+  loadTokenizer,
+  MAX_LENGTH_CAP,
+  saveTokenizer,
+  trainTokenizer,
+} from './vocab.js';
 
 const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
@@ -31,14 +40,20 @@ function encode(
   }));
 }
 
-/** The run's examples as ids, with the class list of `config.json` (a resumed run keeps its own). */
+/**
+ * The run's examples as ids, with the class list of `config.json` (a resumed run keeps its own);
+ * `eval` is what evaluations during training use: the `--valid` examples, else the test ones.
+ */
 async function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer) {
   const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
   checkRunClasses(config.data?.train ?? 'generated data', corpus.labels, config.labels, 'the file');
-  const maxLength = config.model.maxLength;
+  const encoded = (examples: readonly Example[]) =>
+    encode(examples, tokenizer, config.labels, config.model.maxLength);
+  const test = encoded(corpus.test);
   return {
-    train: encode(corpus.train, tokenizer, config.labels, maxLength),
-    test: encode(corpus.test, tokenizer, config.labels, maxLength),
+    train: encoded(corpus.train),
+    eval: corpus.valid ? encoded(corpus.valid) : test,
+    test,
   };
 }
 
@@ -71,7 +86,7 @@ export async function trainCommand(
   await startBackend(backend);
   const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
   out(
-    `data: ${corpus.source}, ${corpus.train.length} training and ${corpus.test.length} test examples, classes ${corpus.labels.join(', ')}\n`,
+    `data: ${corpus.source}, ${corpus.train.length} training, ${corpus.valid ? `${corpus.valid.length} validation, ` : ''}${corpus.test.length} test examples, classes ${corpus.labels.join(', ')}\n`,
   );
   const started = performance.now();
   const tokenizer = trainTokenizer(
@@ -81,11 +96,22 @@ export async function trainCommand(
   out(
     `tokenizer: WordPiece, ${tokenizer.vocabSize} tokens (${Math.round(performance.now() - started)} ms)\n`,
   );
+  const lengths = corpus.train.map((e) => tokenizer.encode(e.text).length);
+  const maxLength = config.model.maxLength || lengthPercentile(lengths);
+  const cut = lengths.filter((n) => n > maxLength).length;
+  out(
+    `max length: ${maxLength} tokens (${config.model.maxLength ? '--max-length' : `the ${100 * LENGTH_PERCENTILE}th percentile of the training texts' lengths, at most ${MAX_LENGTH_CAP}; --max-length sets it`}): cuts ${cut} of ${lengths.length} training texts, longest ${Math.max(...lengths)}\n`,
+  );
   const resolved: ClassifyConfig = {
     ...config,
     corpus: corpus.source,
     labels: corpus.labels,
-    model: { ...config.model, vocabSize: tokenizer.vocabSize, numClasses: corpus.labels.length },
+    model: {
+      ...config.model,
+      vocabSize: tokenizer.vocabSize,
+      numClasses: corpus.labels.length,
+      maxLength,
+    },
   };
   // Refuses a run directory that holds a run (unless --force) and takes its lock; config.json
   // is written with the first checkpoint.
@@ -101,16 +127,17 @@ export async function trainCommand(
     out(
       `model: EncoderClassifier, ${m.numLayers ?? 1} Transformer block, d ${m.dModel}, ${m.numHeads} heads, FFN ${m.dFF}, ${m.pooling} pooling, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
+    const split = evalSplitOf(resolved.data?.valid);
     const before = await run.evaluation();
     out(
-      `before training: test loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} examples\n`,
+      `before training: ${split} loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} examples\n`,
     );
     const trainStart = performance.now();
     await run.fit();
     const seconds = (performance.now() - trainStart) / 1000;
     const after = await run.evaluation();
     out(
-      `after training: test loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
+      `after training: ${split} loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
     );
     await finish(run, runDir, data.test);
   } finally {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCorpus, readLabelledFile } from './data.js';
+import { lengthPercentile, MAX_LENGTH_CAP } from './vocab.js';
 
 async function file(name: string, text: string) {
   const dir = await mkdtemp(join(tmpdir(), 'classify-data-'));
@@ -53,5 +54,31 @@ describe('loadCorpus', () => {
     await expect(loadCorpus({ train, test }, 1, 1)).rejects.toThrow(
       /test\.tsv: test label "c" never occurs in training \(classes: a, b\)/,
     );
+  });
+
+  it('reads --valid and --test files, and names a --valid label that training never saw', async () => {
+    const train = await file('t.tsv', 'a\tx\nb\ty\na\tz\n');
+    const valid = await file('v.tsv', 'b\tv\n');
+    const test = await file('s.tsv', 'a\tw\nb\tu\n');
+    const corpus = await loadCorpus({ train, valid, test }, 100, 1);
+    expect([corpus.train.length, corpus.valid?.length, corpus.test.length]).toEqual([3, 1, 2]);
+    expect(corpus.source).toBe(`${train} (valid: ${valid}, test: ${test})`);
+    const held = await loadCorpus({ train, valid, test: null }, 1, 1);
+    expect([held.train.length, held.valid?.length, held.test.length]).toEqual([2, 1, 1]);
+    const bad = await file('bad.tsv', 'c\tz\n');
+    await expect(loadCorpus({ train, valid: bad, test }, 1, 1)).rejects.toThrow(
+      /bad\.tsv: valid label "c" never occurs in training/,
+    );
+  });
+});
+
+describe('lengthPercentile', () => {
+  it('is the 95th percentile of the lengths (nearest rank), capped', () => {
+    const lengths = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
+    expect(lengthPercentile(lengths)).toBe(95);
+    expect(lengthPercentile([7])).toBe(7);
+    expect(lengthPercentile([3, 3, 3, 40])).toBe(40); // ceil(0.95 × 4) = the 4th
+    expect(lengthPercentile([10_000])).toBe(MAX_LENGTH_CAP);
+    expect(lengthPercentile([0, 0])).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { DataFileError, readTextLines } from '@tformer/app-kit';
+import { DataFileError, holdOut, readTextLines } from '@tformer/app-kit';
 import { createRng } from '@tformer/nn';
 import { type Example, sentimentExamples } from './sentiment.js';
 
@@ -33,6 +33,8 @@ export async function readLabelledFile(file: string): Promise<Example[]> {
 
 export interface Corpus {
   train: Example[];
+  /** The `--valid` examples, or null: evaluations use the test examples. */
+  valid: Example[] | null;
   test: Example[];
   /** Class names, sorted: a label's index is its class id. */
   labels: string[];
@@ -42,61 +44,67 @@ export interface Corpus {
 /** Examples of the generated default task: training and test drawn independently. */
 export const DEFAULT_TRAIN_EXAMPLES = 4000;
 
+/** The `--data`, `--valid` and `--test` files of a run (`valid` absent in older configs). */
+export interface DataFiles {
+  train: string;
+  valid?: string | null;
+  test: string | null;
+}
+
 /**
- * The run's examples: `--data` (its last `testSize` lines held out, unless `--test` gives a test
- * file) or the generated task. Fewer than two classes in training is a {@link DataFileError};
- * a test label never seen in training is one too, naming the file.
+ * The run's examples: `--data` (a seeded shuffle's last `testSize` examples held out, unless
+ * `--test` gives a test file), `--valid` if given, or the generated task. Fewer than two classes
+ * in training is a {@link DataFileError}; a held-out label never seen in training is one too,
+ * naming the file.
  */
 export async function loadCorpus(
-  data: { train: string; test: string | null } | null,
+  data: DataFiles | null,
   testSize: number,
   seed: number,
 ): Promise<Corpus> {
-  let train: Example[];
-  let test: Example[];
-  let source: string;
   if (data === null) {
     const examples = sentimentExamples(createRng(seed), DEFAULT_TRAIN_EXAMPLES + testSize);
-    train = examples.slice(0, DEFAULT_TRAIN_EXAMPLES);
-    test = examples.slice(DEFAULT_TRAIN_EXAMPLES);
-    source = 'generated: sentiment with negation and "but"';
-  } else if (data.test !== null) {
-    [train, test] = await Promise.all([readLabelledFile(data.train), readLabelledFile(data.test)]);
-    source = `${data.train} (test: ${data.test})`;
-  } else {
-    // Shuffled before the split: files are often sorted by label, and a tail of one class
-    // would make a useless test split.
-    const examples = shuffled(await readLabelledFile(data.train), seed);
-    if (examples.length <= testSize) {
-      throw new DataFileError(
-        data.train,
-        `${examples.length} examples: need more than --test-size ${testSize} to train and test`,
-      );
-    }
-    train = examples.slice(0, examples.length - testSize);
-    test = examples.slice(examples.length - testSize);
-    source = data.train;
+    return checked({
+      train: examples.slice(0, DEFAULT_TRAIN_EXAMPLES),
+      valid: null,
+      test: examples.slice(DEFAULT_TRAIN_EXAMPLES),
+      source: 'generated: sentiment with negation and "but"',
+    });
   }
-  const labels = [...new Set(train.map((e) => e.label))].sort();
+  const validFile = data.valid ?? null;
+  const [examples, valid, test] = await Promise.all([
+    readLabelledFile(data.train),
+    validFile === null ? null : readLabelledFile(validFile),
+    data.test === null ? null : readLabelledFile(data.test),
+  ]);
+  const held = [
+    ...(validFile ? [`valid: ${validFile}`] : []),
+    ...(data.test ? [`test: ${data.test}`] : []),
+  ];
+  const source = `${data.train}${held.length > 0 ? ` (${held.join(', ')})` : ''}`;
+  const split = test
+    ? { train: examples, test }
+    : holdOut(examples, { testSize, seed, source: data.train, unit: 'examples' });
+  return checked({ ...split, valid, source }, data);
+}
+
+/** Adds the class list, after checking that every held-out label is a training one. */
+function checked(corpus: Omit<Corpus, 'labels'>, data?: DataFiles): Corpus {
+  const labels = [...new Set(corpus.train.map((e) => e.label))].sort();
   const trainFile = data?.train ?? 'generated data';
   if (labels.length < 2)
     throw new DataFileError(trainFile, `only one class (${labels[0]}) in the training examples`);
-  const unknown = test.find((e) => !labels.includes(e.label));
-  if (unknown) {
-    throw new DataFileError(
-      data?.test ?? trainFile,
-      `test label ${JSON.stringify(unknown.label)} never occurs in training (classes: ${labels.join(', ')})`,
-    );
+  for (const [split, file] of [
+    ['valid', data?.valid],
+    ['test', data?.test],
+  ] as const) {
+    const unknown = corpus[split]?.find((e) => !labels.includes(e.label));
+    if (unknown) {
+      throw new DataFileError(
+        file ?? trainFile,
+        `${split} label ${JSON.stringify(unknown.label)} never occurs in training (classes: ${labels.join(', ')})`,
+      );
+    }
   }
-  return { train, test, labels, source };
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rng = createRng(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
+  return { ...corpus, labels };
 }

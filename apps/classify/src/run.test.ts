@@ -51,7 +51,7 @@ describe('ClassifyRun', () => {
     const runDir = await new RunDir(await mkdtemp(join(tmpdir(), 'classify-run-'))).create();
     const run = new ClassifyRun(config, runDir, {
       train: examples.slice(8),
-      test: examples.slice(0, 8),
+      eval: examples.slice(0, 8),
     });
     try {
       await run.trainer.trainStep(); // creates the optimizer's moments

@@ -1,6 +1,7 @@
 import {
   classificationResult,
   correctOf,
+  evalSplitOf,
   classProbabilities as probabilitiesOf,
   type RunDir,
   type TestResult,
@@ -30,7 +31,8 @@ export class ClassifyRun extends TrainingRun<EncoderClassifier, TensorBatch> {
   constructor(
     readonly config: ClassifyConfig,
     runDir: RunDir,
-    data: { train: EncodedExample[]; test: EncodedExample[] },
+    /** `eval`: what evaluations use (the `--valid` examples, else the test examples). */
+    data: { train: EncodedExample[]; eval: EncodedExample[] },
   ) {
     const { train, model: modelConfig } = config;
     const model = new EncoderClassifier(modelConfig, { rng: train.seed });
@@ -41,9 +43,9 @@ export class ClassifyRun extends TrainingRun<EncoderClassifier, TensorBatch> {
       schedule: warmupCosine(train),
       loss: (m, batch) => crossEntropy(m.apply(batch.ids), batch.labels),
       data: shuffledBatches(data.train, train.batchSize, modelConfig.maxLength, train.seed),
-      evalData: sequentialBatches(data.test, EVAL_BATCH, modelConfig.maxLength),
-      evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
-      evalSplit: 'test',
+      evalData: sequentialBatches(data.eval, EVAL_BATCH, modelConfig.maxLength),
+      evalBatches: Math.ceil(data.eval.length / EVAL_BATCH),
+      evalSplit: evalSplitOf(config.data?.valid),
       steps: train.steps,
       evalEvery: train.evalEvery,
       clipNorm: train.clipNorm,

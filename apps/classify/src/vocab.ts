@@ -25,6 +25,22 @@ export function encodeText(
   return tokenizer.encode(text).slice(0, maxLength);
 }
 
+/** Which percentile of the training texts' token lengths the default `--max-length` is. */
+export const LENGTH_PERCENTILE = 0.95;
+/** The longest default `--max-length`: attention's cost grows with its square. */
+export const MAX_LENGTH_CAP = 256;
+
+/**
+ * The default `--max-length`: the {@link LENGTH_PERCENTILE} of the training texts' token lengths
+ * (nearest rank), so that the data, not a constant, decides where texts are cut; at least 1 and at
+ * most {@link MAX_LENGTH_CAP}.
+ */
+export function lengthPercentile(lengths: readonly number[]): number {
+  const sorted = [...lengths].sort((a, b) => a - b);
+  const rank = Math.ceil(LENGTH_PERCENTILE * sorted.length);
+  return Math.min(MAX_LENGTH_CAP, Math.max(1, sorted[rank - 1] ?? 1));
+}
+
 export async function saveTokenizer(dir: string, tokenizer: WordPieceTokenizer): Promise<void> {
   await writeFileAtomic(join(dir, VOCAB_FILE), JSON.stringify(tokenizer.toJSON()));
 }

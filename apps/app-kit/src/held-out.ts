@@ -1,5 +1,7 @@
+import { createRng } from '@tformer/nn';
 import type { Command } from 'commander';
 import { parseInteger } from './common-options.js';
+import { DataFileError } from './data-file-error.js';
 
 /** The held-out-set flags every app's `train` shares: what {@link addHeldOutOptions} adds. */
 export interface HeldOutFlags {
@@ -50,3 +52,33 @@ export function addHeldOutOptions(command: Command, wording: HeldOutWording): Co
 /** The split the evaluations during training are labelled with in metrics.jsonl and the log. */
 export const evalSplitOf = (valid: unknown): 'val' | 'test' =>
   valid === null || valid === undefined ? 'test' : 'val';
+
+/**
+ * Splits `items` into training and test after a seeded shuffle (data files are often sorted by
+ * class, and a tail of one class would make a useless test split): the last `testSize` test.
+ * Too few items is a {@link DataFileError} on `source` naming `unit` and `--test-size`.
+ */
+export function holdOut<T>(
+  items: readonly T[],
+  {
+    testSize,
+    seed,
+    source,
+    unit,
+  }: { testSize: number; seed: number; source: string; unit: string },
+): { train: T[]; test: T[] } {
+  if (items.length <= testSize) {
+    throw new DataFileError(
+      source,
+      `${items.length} ${unit}: need more than --test-size ${testSize} to train and test`,
+    );
+  }
+  const rng = createRng(seed);
+  const shuffled = [...items];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const cut = shuffled.length - testSize;
+  return { train: shuffled.slice(0, cut), test: shuffled.slice(cut) };
+}
