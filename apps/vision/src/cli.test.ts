@@ -112,4 +112,34 @@ describe('vision CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/empty: empty: expected one sub-folder of PNG images per class/);
   });
+
+  it('trains with --valid and --test folders and tests every test image', async () => {
+    const [train, valid, test] = ['train', 'valid', 'test'].map((name) =>
+      join(work, `split-${name}`),
+    );
+    for (const [dir, count, seed] of [
+      [train, 40, 1],
+      [valid, 16, 2],
+      [test, 24, 3],
+    ] as const)
+      expect(vision('samples', dir, '--count', String(count), '--seed', String(seed)).code).toBe(0);
+    const out = join(work, 'split-run');
+    const trained = vision(
+      ...['train', '--data', train, '--valid', valid, '--test', test, '--steps', '2'],
+      ...['--out', out, ...tiny],
+    );
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toContain('40 training, 16 validation, 24 test images');
+    expect(trained.stdout).toMatch(
+      /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(24 held-out images\)/,
+    );
+    const splits = new Set((await new RunDir(out).readMetrics()).map((m) => m.split));
+    expect([...splits].sort()).toEqual(['test', 'train', 'val']);
+    const evaluated = vision('eval', '--out', out);
+    expect(evaluated.stdout).toMatch(/\(24 held-out images\)/);
+    const alone = vision('train', '--test', test);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--test: give --data too/);
+  }, 600_000);
 });

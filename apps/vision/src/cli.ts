@@ -2,8 +2,10 @@
 import {
   addCommonOptions,
   addForceOption,
+  addHeldOutOptions,
   addResumeCommand,
   type CommonOptions,
+  type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
@@ -18,11 +20,10 @@ import { writeSamples } from './samples.js';
 
 const DEFAULT_OUT = 'runs/vision';
 
-interface TrainFlags extends CommonOptions {
+interface TrainFlags extends CommonOptions, HeldOutFlags {
   data?: string;
   imageSize: number;
   patchSize: number;
-  testSize: number;
   dModel: number;
   heads: number;
   layers: number;
@@ -40,10 +41,15 @@ function configFrom(flags: TrainFlags): VisionConfig {
       `--patch-size: ${flags.patchSize} does not divide --image-size ${flags.imageSize}`,
     );
   }
+  for (const flag of ['valid', 'test'] as const)
+    if (flags[flag] !== undefined && flags.data === undefined)
+      throw new UsageError(`--${flag}: give --data too (the training folder)`);
   return {
     app: 'vision',
     version: 1,
     dataPath: flags.data ?? null,
+    validPath: flags.valid ?? null,
+    testPath: flags.test ?? null,
     corpus: flags.data ?? 'default',
     imageSize: flags.imageSize,
     testSize: flags.testSize,
@@ -84,6 +90,7 @@ Examples:
   tformer-vision                                 train on generated shapes (circle, cross, square, triangle)
   tformer-vision samples shapes/ --count 200     write generated shapes as PNGs in class folders
   tformer-vision train --data shapes/ --test-size 40 --steps 400
+  tformer-vision train --data train/ --valid valid/ --test test/
   tformer-vision train --image-size 32 --patch-size 8 --layers 4 --backend wasm
   tformer-vision resume --out runs/vision --steps 600
   tformer-vision eval --out runs/vision          accuracy, macro-F1, confusion matrix
@@ -95,16 +102,24 @@ Examples:
 grayscale and resized to --image-size.`,
   );
 
-addForceOption(
-  addCommonOptions(
-    program.command('train', { isDefault: true }).description('train a ViT (default)'),
-    DEFAULT_OUT,
-  ),
+addHeldOutOptions(
+  addForceOption(
+    addCommonOptions(
+      program.command('train', { isDefault: true }).description('train a ViT (default)'),
+      DEFAULT_OUT,
+    ),
+  ).option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)'),
+  {
+    argument: '<folder>',
+    format: 'folder with the class sub-folders of --data',
+    validDefault: 'the test images',
+    testDefault: '--test-size images of --data, shuffled',
+    unit: 'images',
+    testSize: 400,
+  },
 )
-  .option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)')
   .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
   .option('--patch-size <n>', 'patch side in pixels', parseInteger('--patch-size', 1), 4)
-  .option('--test-size <n>', 'images held out for testing', parseInteger('--test-size', 1), 400)
   .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 48)
   .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
   .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   type BackendOptions,
   checkRunClasses,
+  evalSplitOf,
   formatTestResult,
   type RunDir,
   resumedConfig,
@@ -21,12 +22,7 @@ const out = (text: string) => process.stdout.write(text);
 
 /** The run's images; the classes must still be those of `config.json` (a resumed run keeps its own). */
 async function imagesOf(config: VisionConfig): Promise<ImageSet> {
-  const set = await loadImages(
-    config.dataPath,
-    config.imageSize,
-    config.testSize,
-    config.train.seed,
-  );
+  const set = await loadImages(config, config.imageSize, config.testSize, config.train.seed);
   checkRunClasses(config.dataPath ?? 'generated data', set.classes, config.classes, 'the folder');
   return set;
 }
@@ -58,14 +54,9 @@ export async function trainCommand(
   backend: BackendOptions & { force?: boolean },
 ): Promise<void> {
   await startBackend(backend);
-  const set = await loadImages(
-    config.dataPath,
-    config.imageSize,
-    config.testSize,
-    config.train.seed,
-  );
+  const set = await loadImages(config, config.imageSize, config.testSize, config.train.seed);
   out(
-    `data: ${set.source}, ${set.train.length} training and ${set.test.length} test images, classes ${set.classes.join(', ')}\n`,
+    `data: ${set.source}, ${set.train.length} training, ${set.valid ? `${set.valid.length} validation, ` : ''}${set.test.length} test images, classes ${set.classes.join(', ')}\n`,
   );
   const first = set.train[0]!;
   out(
@@ -80,22 +71,23 @@ export async function trainCommand(
   // Refuses a run directory that holds a run (unless --force) and takes its lock; config.json
   // is written with the first checkpoint.
   await runDir.prepareForTraining({ force: backend.force ?? false, extraFiles: [] });
-  const run = new VisionRun(resolved, runDir, set);
+  const run = new VisionRun(resolved, runDir, { train: set.train, eval: set.valid ?? set.test });
   try {
     const m = resolved.model;
     out(
       `model: VisionTransformer, ${config.imageSize}×${config.imageSize} in ${m.patchSize}×${m.patchSize} patches, ${m.numLayers} layers × ${m.numHeads} heads × d ${m.dModel}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
+    const split = evalSplitOf(resolved.validPath);
     const before = await run.evaluation();
     out(
-      `before training: test loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} images\n`,
+      `before training: ${split} loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} images\n`,
     );
     const trainStart = performance.now();
     await run.fit();
     const seconds = (performance.now() - trainStart) / 1000;
     const after = await run.evaluation();
     out(
-      `after training: test loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
+      `after training: ${split} loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
     );
     await finish(run, runDir, set);
   } finally {
@@ -112,7 +104,7 @@ export async function resumeCommand(
   await startBackend(backend);
   const config = await resumedConfig<VisionConfig>(runDir, steps);
   const set = await imagesOf(config);
-  const run = new VisionRun(config, runDir, set);
+  const run = new VisionRun(config, runDir, { train: set.train, eval: set.valid ?? set.test });
   try {
     await run.resumeAndFit({ saveConfig: steps !== undefined });
     await finish(run, runDir, set);

@@ -6,6 +6,9 @@ export interface VisionConfig {
   version: 1;
   /** `--data` folder of class sub-folders, or null for the generated shapes. */
   dataPath: string | null;
+  /** `--valid` and `--test` folders (null: not given; absent in older configs). */
+  validPath?: string | null;
+  testPath?: string | null;
   corpus: string;
   /** Images are resized to `imageSize × imageSize` grayscale. */
   imageSize: number;

@@ -46,7 +46,7 @@ describe('VisionRun', () => {
   it('trains, evaluates and scores the test split without leaking a tensor', async () => {
     const images = drawShapes(createRng(3), 24, 8);
     const runDir = await new RunDir(await mkdtemp(join(tmpdir(), 'vision-run-'))).create();
-    const run = new VisionRun(config, runDir, { train: images.slice(8), test: images.slice(0, 8) });
+    const run = new VisionRun(config, runDir, { train: images.slice(8), eval: images.slice(0, 8) });
     try {
       await run.trainer.trainStep(); // creates the optimizer's moments
       const before = tf.memory().numTensors;

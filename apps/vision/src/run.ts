@@ -1,6 +1,7 @@
 import {
   classificationResult,
   correctOf,
+  evalSplitOf,
   classProbabilities as probabilitiesOf,
   type RunDir,
   type TestResult,
@@ -29,7 +30,8 @@ export class VisionRun extends TrainingRun<VisionTransformer, TensorBatch> {
   constructor(
     readonly config: VisionConfig,
     runDir: RunDir,
-    data: { train: Image[]; test: Image[] },
+    /** `eval`: what evaluations use (the `--valid` images, else the test images). */
+    data: { train: Image[]; eval: Image[] },
   ) {
     const { train, imageSize } = config;
     const model = new VisionTransformer(config.model, { rng: train.seed });
@@ -40,9 +42,9 @@ export class VisionRun extends TrainingRun<VisionTransformer, TensorBatch> {
       schedule: warmupCosine(train),
       loss: (m, batch) => crossEntropy(m.apply(batch.images), batch.labels),
       data: shuffledBatches(data.train, train.batchSize, imageSize, train.seed),
-      evalData: sequentialBatches(data.test, EVAL_BATCH, imageSize),
-      evalBatches: Math.ceil(data.test.length / EVAL_BATCH),
-      evalSplit: 'test',
+      evalData: sequentialBatches(data.eval, EVAL_BATCH, imageSize),
+      evalBatches: Math.ceil(data.eval.length / EVAL_BATCH),
+      evalSplit: evalSplitOf(config.validPath),
       steps: train.steps,
       evalEvery: train.evalEvery,
       clipNorm: train.clipNorm,
