@@ -7,7 +7,7 @@
 // | optimizers  | AdamW, Adam |
 // | schedules   | WarmupCosineSchedule, NoamSchedule, ConstantSchedule |
 // | gradients   | clipByGlobalNorm, GradientAccumulator |
-// | training    | Trainer, progressLogger, DataSource, MemoryCheckpointStore |
+// | training    | Trainer, evaluate, progressLogger, DataSource, MemoryCheckpointStore |
 // | metrics     | perplexity, countCorrect, macroF1, corpusBleu, tokenize13a |
 // | errors      | InvalidArgumentError, NonFiniteLossError, NonFiniteGradientError, CheckpointError |
 //
@@ -29,6 +29,7 @@ export {
   NonFiniteGradientError,
   NonFiniteLossError,
 } from './errors.js';
+export { type EvaluateOptions, evaluate } from './evaluate.js';
 export { GradientAccumulator } from './gradient-accumulator.js';
 export { type KlDivergenceOptions, klDivergence } from './kl-divergence.js';
 export { MemoryCheckpointStore } from './memory-checkpoint-store.js';

@@ -7,6 +7,7 @@ import {
   NonFiniteGradientError,
   NonFiniteLossError,
 } from './errors.js';
+import { evaluate } from './evaluate.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { parseTrainerState, STATE_FILE } from './trainer-state.js';
 import type {
@@ -253,35 +254,20 @@ export class Trainer<M extends Module, B> {
     const { model, loss, evalData, evalBatches = 1, countCorrect } = this.options;
     if (!evalData)
       throw new InvalidArgumentError('options.evalData', 'a data source to evaluate on', 'none');
-    const wasTraining = model.training;
-    model.eval();
     evalData.restore(this.evalStart as Json);
-    let lossSum = 0;
-    let correct = 0;
-    let total = 0;
-    try {
-      for (let i = 0; i < evalBatches; i++) {
-        const batch = await evalData.next();
-        const value = tf.tidy(() => loss(model, batch));
-        lossSum += (await value.data())[0]!;
-        value.dispose();
-        if (countCorrect) {
-          const counts = await countCorrect(model, batch);
-          correct += counts.correct;
-          total += counts.total;
-        }
-        tf.dispose(batch as tf.TensorContainer);
-      }
-    } finally {
-      model.train(wasTraining);
-    }
-    const meanLoss = lossSum / evalBatches;
+    const { loss: meanLoss, accuracy } = await evaluate({
+      model,
+      loss,
+      data: evalData,
+      batches: evalBatches,
+      ...(countCorrect ? { countCorrect } : {}),
+    });
     const metrics: EvalMetrics = {
       step: this.completed,
       loss: meanLoss,
       perplexity: Math.exp(meanLoss),
     };
-    if (countCorrect) metrics.accuracy = total > 0 ? correct / total : 0;
+    if (accuracy !== undefined) metrics.accuracy = accuracy;
     this.lastEval = metrics;
     for (const callback of this.options.callbacks ?? []) await callback.onEval?.(metrics);
     return metrics;
