@@ -22,31 +22,31 @@ export interface HeldOutWording {
   validDefault: string;
   /** What `--test` defaults to, e.g. 'the last --test-size examples of --data'. */
   testDefault: string;
-  /** The items `--test-size` counts, e.g. 'examples'. */
-  unit: string;
-  testSize: number;
+  /** Without `--test`, this many items (`unit`s) of the training data are held out; absent: no `--test-size`. */
+  heldOut?: { unit: string; testSize: number };
 }
 
 /**
  * Adds `--valid`, `--test` and `--test-size` to an app's `train`, with the same names and meaning
  * in every app: `--valid` is what the loss is evaluated on during training, `--test` what the final
- * metrics (and `eval`) cover, every example of it; without them, `--test-size` items of the
- * training data are held out.
+ * metrics (and `eval`) cover, every example of it; without `--test`, `--test-size` items of the
+ * training data are held out (apps with `heldOut`).
  */
 export function addHeldOutOptions(command: Command, wording: HeldOutWording): Command {
-  const { argument, format, unit } = wording;
-  return command
+  const { argument, format, heldOut } = wording;
+  command
     .option(
       `--valid ${argument}`,
       `validation ${format}, evaluated every --eval-every steps (default: ${wording.validDefault})`,
     )
-    .option(`--test ${argument}`, `test ${format} (default: ${wording.testDefault})`)
-    .option(
-      '--test-size <n>',
-      `${unit} held out for testing when there is no --test`,
-      parseInteger('--test-size', 1),
-      wording.testSize,
-    );
+    .option(`--test ${argument}`, `test ${format} (default: ${wording.testDefault})`);
+  if (!heldOut) return command;
+  return command.option(
+    '--test-size <n>',
+    `${heldOut.unit} held out for testing when there is no --test`,
+    parseInteger('--test-size', 1),
+    heldOut.testSize,
+  );
 }
 
 /** The split the evaluations during training are labelled with in metrics.jsonl and the log. */

@@ -110,8 +110,7 @@ addHeldOutOptions(
     format: 'label<TAB>text file',
     validDefault: 'the test examples',
     testDefault: '--test-size examples of --data, shuffled',
-    unit: 'examples',
-    testSize: 400,
+    heldOut: { unit: 'examples', testSize: 400 },
   },
 )
   .option('--vocab-size <n>', 'WordPiece vocabulary size', parseInteger('--vocab-size', 10), 500)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchStream } from './batches.js';
+import { BatchStream, coveringBatches } from './batches.js';
 
 const tokens = Int32Array.from({ length: 100 }, (_, i) => i);
 
@@ -29,5 +29,23 @@ describe('BatchStream', () => {
     expect(() => new BatchStream(tokens.subarray(0, 8), 1, 8, 1)).toThrow(
       'need more than blockSize 8 tokens to draw a window, got 8',
     );
+  });
+});
+
+describe('coveringBatches', () => {
+  it('predicts every token after the first exactly once, the short window in a batch of its own', () => {
+    const ids = Int32Array.from({ length: 24 }, (_, i) => 100 + i); // 23 predictions
+    const batches = coveringBatches(ids, 5, 2); // windows of 5: 4 full (2 batches) and one of 3
+    expect(batches.map((b) => [b.batchSize, b.blockSize])).toEqual([
+      [2, 5],
+      [2, 5],
+      [1, 3],
+    ]);
+    const targets = batches.flatMap((b) => [...b.targets]);
+    expect(targets).toEqual([...ids.subarray(1)]);
+    for (const b of batches)
+      for (let i = 0; i < b.inputs.length; i++) expect(b.targets[i]).toBe(b.inputs[i]! + 1);
+    expect(coveringBatches(ids, 23, 4).map((b) => b.blockSize)).toEqual([23]);
+    expect(coveringBatches(ids.subarray(0, 2), 8, 4).map((b) => [...b.targets])).toEqual([[101]]);
   });
 });

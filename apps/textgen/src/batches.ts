@@ -67,3 +67,33 @@ export class BatchStream {
     return Math.floor(this.rng.uniform() * (this.tokens.length - this.blockSize));
   }
 }
+
+/**
+ * Every next-token prediction of `tokens`, once: consecutive windows of `blockSize` (the last one
+ * shorter when the count does not divide), `batchSize` windows a batch; the short window, if any,
+ * is a batch of its own. For held-out metrics over every token.
+ */
+export function coveringBatches(tokens: Int32Array, blockSize: number, batchSize: number): Batch[] {
+  const predictions = tokens.length - 1;
+  const full = Math.floor(predictions / blockSize);
+  const batches: Batch[] = [];
+  const batchOf = (starts: number[], length: number): Batch => {
+    const inputs = new Int32Array(starts.length * length);
+    const targets = new Int32Array(starts.length * length);
+    starts.forEach((start, b) => {
+      inputs.set(tokens.subarray(start, start + length), b * length);
+      targets.set(tokens.subarray(start + 1, start + length + 1), b * length);
+    });
+    return { inputs, targets, batchSize: starts.length, blockSize: length };
+  };
+  for (let w = 0; w < full; w += batchSize) {
+    const starts = Array.from(
+      { length: Math.min(batchSize, full - w) },
+      (_, i) => (w + i) * blockSize,
+    );
+    batches.push(batchOf(starts, blockSize));
+  }
+  const rest = predictions - full * blockSize;
+  if (rest > 0) batches.push(batchOf([full * blockSize], rest));
+  return batches;
+}

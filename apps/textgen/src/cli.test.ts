@@ -151,4 +151,34 @@ describe('textgen CLI', () => {
     expect(badBackend.code).toBe(2);
     expect(badBackend.stderr).toMatch(/tpu/);
   });
+
+  it('trains with --valid and --test files and reports the loss over every test token', async () => {
+    const valid = join(work, 'valid.txt');
+    const test = join(work, 'test.txt');
+    writeFileSync(
+      valid,
+      Array.from({ length: 10 }, (_, i) => `line ${i % 7}: the quick brown fox\n`).join(''),
+    );
+    writeFileSync(test, 'line 3: the quick brown fox\nline 4: the quick\n');
+    const out = join(work, 'files-run');
+    const trained = textgen(
+      ...['train', '--data', corpusFile, '--valid', valid, '--test', test, '--steps', '2'],
+      ...['--out', out, ...tiny],
+    );
+    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    expect(trained.code).toBe(0);
+    // char tokenizer: one token per character; all the corpus trains.
+    expect(trained.stdout).toContain(
+      `tokens: 11,200 train, 280 validation (${valid}), 46 test (${test})`,
+    );
+    expect(trained.stdout).toMatch(
+      /test loss \d+\.\d{4} nats\/token, perplexity \d+\.\d{2} \(every one of 45 next-token predictions of .*test\.txt\)/,
+    );
+    const metrics = await new RunDir(out).readMetrics();
+    expect(metrics.filter((m) => m.split === 'test').map((m) => m.step)).toEqual([2]);
+    expect(metrics.some((m) => m.split === 'val')).toBe(true);
+    const evaluated = textgen('eval', '--out', out);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toMatch(/test loss \d+\.\d{4} nats\/token/);
+  }, 600_000);
 });

@@ -2,8 +2,10 @@
 import {
   addCommonOptions,
   addForceOption,
+  addHeldOutOptions,
   addResumeCommand,
   type CommonOptions,
+  type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
@@ -17,7 +19,7 @@ import {
   type SampleFlags,
   trainCommand,
 } from './commands.js';
-import type { TextgenConfig } from './config.js';
+import { type TextgenConfig, VALIDATION_FRACTION } from './config.js';
 import { addDistillCommand } from './distill.js';
 import { addExplainCommand } from './explain.js';
 import { addHfCommands } from './hf-commands.js';
@@ -26,7 +28,7 @@ import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
 
-interface TrainFlags extends CommonOptions, SampleFlags {
+interface TrainFlags extends CommonOptions, SampleFlags, Omit<HeldOutFlags, 'testSize'> {
   data?: string;
   tokenizer: TokenizerKind;
   vocabSize: number;
@@ -68,6 +70,8 @@ function configFrom(flags: TrainFlags): TextgenConfig {
     app: 'textgen',
     version: 1,
     dataPath: flags.data ?? null,
+    validPath: flags.valid ?? null,
+    testPath: flags.test ?? null,
     corpus: flags.data ?? 'default',
     tokenizer: { kind: flags.tokenizer, vocabSize: flags.vocabSize },
     model: {
@@ -104,6 +108,7 @@ const program = new Command('tformer-textgen')
 Examples:
   tformer-textgen                               train on the default corpus (TypeScript's lib.*.d.ts)
   tformer-textgen train --data input.txt --steps 2000 --layers 4 --d-model 128
+  tformer-textgen train --data train.txt --valid valid.txt --test test.txt
   tformer-textgen train --tokenizer bpe --vocab-size 512 --backend wasm
   tformer-textgen resume --out runs/textgen     continue an interrupted run
   tformer-textgen eval --out runs/textgen       validation loss of the saved model
@@ -114,17 +119,27 @@ Examples:
   tformer-textgen distill --teacher runs/textgen --out runs/student --d-model 32`,
   );
 
-addSampleOptions(
-  addForceOption(
-    addCommonOptions(
-      program
-        .command('train', { isDefault: true })
-        .description('learn a tokenizer and train a model (default)'),
-      DEFAULT_OUT,
+addHeldOutOptions(
+  addSampleOptions(
+    addForceOption(
+      addCommonOptions(
+        program
+          .command('train', { isDefault: true })
+          .description('learn a tokenizer and train a model (default)'),
+        DEFAULT_OUT,
+      ),
     ),
+  ).option(
+    '--data <file>',
+    'a UTF-8 text file (default: the TypeScript lib files in node_modules)',
   ),
+  {
+    argument: '<file>',
+    format: 'UTF-8 text file',
+    validDefault: `the last ${100 * VALIDATION_FRACTION}% of the tokens of --data`,
+    testDefault: 'none; with one, its loss over every token is reported after training and by eval',
+  },
 )
-  .option('--data <file>', 'a UTF-8 text file (default: the TypeScript lib files in node_modules)')
   .addOption(
     new Option('--tokenizer <kind>', 'char or byte-level BPE')
       .choices(['char', 'bpe'])

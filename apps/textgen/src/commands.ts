@@ -10,7 +10,7 @@ import { type DecoderLM, type DecoderLMConfig, upgradeModelConfig } from '@tform
 import { loadModel, saveModel } from '@tformer/model/node';
 import type { TextgenConfig } from './config.js';
 import { loadCorpus } from './corpus.js';
-import { splitTokens, TextgenRun, validationLoss } from './run.js';
+import { heldOutLoss, splitTokens, TextgenRun, validationLoss } from './run.js';
 import { type SampleOptions, sample } from './sample.js';
 import { loadTokenizer, saveTokenizer, type TextTokenizer, trainTokenizer } from './tokenizers.js';
 
@@ -26,13 +26,24 @@ export interface SampleFlags {
   prompt?: string;
 }
 
-/** The run's corpus as token ids, split; each split must hold at least one window. */
+/**
+ * The run's corpus as token ids: the `--valid` file's as validation tokens, else the corpus's
+ * tail; the `--test` file's (null without one). Training and validation must each hold a window.
+ */
 export async function tokensOf(
   config: TextgenConfig,
   tokenizer: TextTokenizer,
-): Promise<{ train: Int32Array; val: Int32Array }> {
-  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
-  const tokens = splitTokens(tokenizer, corpus.text);
+): Promise<{ train: Int32Array; val: Int32Array; test: Int32Array | null }> {
+  const { maxLength } = config.model;
+  const [corpus, valid, test] = await Promise.all([
+    loadCorpus(config.dataPath ?? undefined, 2 * maxLength + 2),
+    config.validPath ? loadCorpus(config.validPath, maxLength + 1) : null,
+    config.testPath ? loadCorpus(config.testPath, 2) : null,
+  ]);
+  const ids = (text: string) => Int32Array.from(tokenizer.encode(text));
+  const tokens = valid
+    ? { train: ids(corpus.text), val: ids(valid.text) }
+    : splitTokens(tokenizer, corpus.text);
   for (const [split, ids] of Object.entries(tokens)) {
     if (ids.length <= config.model.maxLength) {
       throw new UsageError(
@@ -40,15 +51,25 @@ export async function tokensOf(
       );
     }
   }
-  return tokens;
+  return { ...tokens, test: test && ids(test.text) };
 }
 
-async function prepare(
+/**
+ * With a `--test` file: its loss over every token, printed and appended to metrics.jsonl (by
+ * `eval` only printed).
+ */
+async function reportTest(
+  model: DecoderLM,
   config: TextgenConfig,
-  runDir: RunDir,
-  tokenizer: TextTokenizer,
-): Promise<TextgenRun> {
-  return new TextgenRun(config, runDir, await tokensOf(config, tokenizer));
+  test: Int32Array | null,
+  record?: { runDir: RunDir; step: number },
+): Promise<void> {
+  if (test === null) return;
+  const loss = await heldOutLoss(model, config, test);
+  out(
+    `test loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (every one of ${(test.length - 1).toLocaleString('en')} next-token predictions of ${config.testPath})\n`,
+  );
+  if (record) await record.runDir.appendMetrics({ step: record.step, split: 'test', loss });
 }
 
 function sampleOptions(flags: SampleFlags, valText: string, seed: number): SampleOptions {
@@ -92,7 +113,8 @@ export async function trainCommand(
   });
   await saveTokenizer(runDir.path, tokenizer);
 
-  const run = await prepare(resolved, runDir, tokenizer);
+  const tokens = await tokensOf(resolved, tokenizer);
+  const run = new TextgenRun(resolved, runDir, tokens);
   try {
     const valText = tokenizer.decode(run.tokens.val.subarray(0, 64));
     const sampling = sampleOptions(flags, valText, resolved.train.seed);
@@ -100,7 +122,7 @@ export async function trainCommand(
       `model: DecoderLM ${resolved.model.numLayers}×${resolved.model.numHeads}×${resolved.model.dModel}, context ${resolved.model.maxLength}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
     out(
-      `tokens: ${run.tokens.train.length.toLocaleString('en')} train, ${run.tokens.val.length.toLocaleString('en')} validation\n\n`,
+      `tokens: ${run.tokens.train.length.toLocaleString('en')} train, ${run.tokens.val.length.toLocaleString('en')} validation${config.validPath ? ` (${config.validPath})` : ''}${tokens.test ? `, ${tokens.test.length.toLocaleString('en')} test (${config.testPath})` : ''}\n\n`,
     );
 
     const before = await run.validationLoss();
@@ -123,6 +145,8 @@ export async function trainCommand(
       `\nvalidation loss after training: ${after.toFixed(4)} nats/token (before: ${before.toFixed(4)}), ${seconds.toFixed(1)} s, ${Math.round(tokensPerSecond)} tokens/s\n--- sample after training ---\n`,
     );
     await sample(run.model, tokenizer, sampling, out);
+    out('\n');
+    await reportTest(run.model, resolved, tokens.test, { runDir, step: run.trainer.step });
 
     await saveModel(join(runDir.path, MODEL_DIR), run.model);
     const plot = await runDir.writeLossPlot(`textgen: ${corpus.source}`);
@@ -143,12 +167,14 @@ export async function resumeCommand(
   await startBackend(backend);
   const config = withCurrentNames(await resumedConfig<TextgenConfig>(runDir, steps));
   const tokenizer = await loadTokenizer(runDir.path);
-  const run = await prepare(config, runDir, tokenizer);
+  const tokens = await tokensOf(config, tokenizer);
+  const run = new TextgenRun(config, runDir, tokens);
   try {
     await run.resumeAndFit({ saveConfig: steps !== undefined });
     out(
       `validation loss: ${(await run.validationLoss()).toFixed(4)} nats/token at step ${run.trainer.step}\n`,
     );
+    await reportTest(run.model, config, tokens.test, { runDir, step: run.trainer.step });
     await saveModel(join(runDir.path, MODEL_DIR), run.model);
     await runDir.writeLossPlot(`textgen: ${config.corpus}`);
   } finally {
@@ -171,11 +197,12 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
   await startBackend(backend);
   const { model, tokenizer, config } = await loadSaved(runDir);
   try {
-    const { val } = await tokensOf(config, tokenizer);
+    const { val, test } = await tokensOf(config, tokenizer);
     const loss = await validationLoss(model, config, val);
     out(
       `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.maxLength})\n`,
     );
+    await reportTest(model, config, test);
   } finally {
     model.dispose();
   }

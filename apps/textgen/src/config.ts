@@ -7,6 +7,12 @@ export interface TextgenConfig {
   version: 1;
   /** `--data` file, or null for the default corpus. */
   dataPath: string | null;
+  /**
+   * `--valid` file (validation tokens instead of the corpus's tail) and `--test` file (its loss
+   * over every token after training and in `eval`); null or absent: none.
+   */
+  validPath?: string | null;
+  testPath?: string | null;
   corpus: string;
   tokenizer: { kind: TokenizerKind; vocabSize: number };
   /** `vocabSize` is the tokenizer's. */
@@ -25,5 +31,5 @@ export interface TextgenConfig {
   };
 }
 
-/** Fraction of the tokens held out for validation (the tail, as nanoGPT). */
+/** Fraction of the tokens held out for validation without `--valid` (the tail, as nanoGPT). */
 export const VALIDATION_FRACTION = 0.1;

@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type RunDir, TrainingRun, warmupCosine } from '@tformer/app-kit';
 import { DecoderLM } from '@tformer/model';
-import { AdamW, crossEntropy, type DataSource, type Json, type LossFunction } from '@tformer/train';
-import { BatchStream, type BatchStreamState } from './batches.js';
+import {
+  AdamW,
+  crossEntropy,
+  type DataSource,
+  evaluate,
+  type Json,
+  type LossFunction,
+} from '@tformer/train';
+import { type Batch, BatchStream, type BatchStreamState, coveringBatches } from './batches.js';
 import { type TextgenConfig, VALIDATION_FRACTION } from './config.js';
 import type { TextTokenizer } from './tokenizers.js';
 
@@ -12,22 +19,21 @@ export interface TensorBatch {
   targets: tf.Tensor2D;
 }
 
+const toTensors = ({ inputs, targets, batchSize, blockSize }: Batch): TensorBatch => ({
+  inputs: tf.tensor2d(inputs, [batchSize, blockSize], 'int32'),
+  targets: tf.tensor2d(targets, [batchSize, blockSize], 'int32'),
+});
+
 /** Windows of a token stream as tensor batches, with the stream's resumable position. */
 function tensorBatches(stream: BatchStream): DataSource<TensorBatch> {
   return {
-    next() {
-      const { inputs, targets, batchSize, blockSize } = stream.next();
-      return {
-        inputs: tf.tensor2d(inputs, [batchSize, blockSize], 'int32'),
-        targets: tf.tensor2d(targets, [batchSize, blockSize], 'int32'),
-      };
-    },
+    next: () => toTensors(stream.next()),
     state: () => stream.state() as unknown as Json,
     restore: (state) => stream.restore(state as unknown as BatchStreamState),
   };
 }
 
-/** Token ids of the training text, split into the training head and the validation tail. */
+/** Token ids of the training text, split into the training head and the validation tail (without `--valid`). */
 export function splitTokens(
   tokenizer: TextTokenizer,
   text: string,
@@ -47,27 +53,41 @@ export function validationBatches(config: TextgenConfig, val: Int32Array): DataS
   );
 }
 
-/** Mean next-token loss of `model` over the run's validation batches, in eval mode. */
+/**
+ * Mean next-token loss of `model` over the run's validation batches, in eval mode: the loop the
+ * Trainer's evaluations run ({@link evaluate}), on the same batches.
+ */
 export async function validationLoss(
   model: DecoderLM,
   config: TextgenConfig,
   val: Int32Array,
 ): Promise<number> {
-  const batches = validationBatches(config, val);
-  const wasTraining = model.training;
-  model.eval();
-  let sum = 0;
-  try {
-    for (let i = 0; i < config.train.evalBatches; i++) {
-      const batch = batches.next() as TensorBatch;
-      const loss = tf.tidy(() => nextTokenLoss(model, batch));
-      sum += (await loss.data())[0]!;
-      tf.dispose([loss, batch.inputs, batch.targets]);
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return sum / config.train.evalBatches;
+  const data = validationBatches(config, val);
+  return (await evaluate({ model, loss: nextTokenLoss, data, batches: config.train.evalBatches }))
+    .loss;
+}
+
+/**
+ * Next-token loss of `model` per token over every token of `tokens` (consecutive windows of the
+ * context length, {@link coveringBatches}), in eval mode.
+ */
+export async function heldOutLoss(
+  model: DecoderLM,
+  config: TextgenConfig,
+  tokens: Int32Array,
+): Promise<number> {
+  const batches = coveringBatches(tokens, config.model.maxLength, config.train.batchSize);
+  let i = 0;
+  const data: DataSource<TensorBatch> = {
+    next: () => toTensors(batches[i++]!),
+    state: () => i,
+    restore: (state) => {
+      i = state as number;
+    },
+  };
+  const weight = (batch: TensorBatch) => batch.targets.size;
+  return (await evaluate({ model, loss: nextTokenLoss, data, batches: batches.length, weight }))
+    .loss;
 }
 
 /**

@@ -170,8 +170,7 @@ addHeldOutOptions(
     format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
     validDefault: 'the test pairs',
     testDefault: "the files' last --test-size pairs",
-    unit: 'pairs',
-    testSize: 100,
+    heldOut: { unit: 'pairs', testSize: 100 },
   },
 )
   .option('--src <file>', 'source sentences, one per line (default: generated digits)')

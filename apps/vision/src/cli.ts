@@ -114,8 +114,7 @@ addHeldOutOptions(
     format: 'folder with the class sub-folders of --data',
     validDefault: 'the test images',
     testDefault: '--test-size images of --data, shuffled',
-    unit: 'images',
-    testSize: 400,
+    heldOut: { unit: 'images', testSize: 400 },
   },
 )
   .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
