@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,27 +10,9 @@ import {
   RunDir,
   runCli,
   UsageError,
-  writeFileAtomic,
 } from './index.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'app-kit-'));
-
-describe('writeFileAtomic', () => {
-  it('replaces the file whole and leaves no temporary file behind', async () => {
-    const dir = await tempDir();
-    const file = join(dir, 'a.json');
-    await writeFile(file, 'old');
-    await writeFileAtomic(file, 'new');
-    expect(await readFile(file, 'utf8')).toBe('new');
-    expect(await readdir(dir)).toEqual(['a.json']);
-  });
-
-  it('keeps the old file when the write cannot happen', async () => {
-    const dir = await tempDir();
-    await expect(writeFileAtomic(join(dir, 'missing', 'a.json'), 'x')).rejects.toThrow(/ENOENT/);
-    expect(await readdir(dir)).toEqual([]);
-  });
-});
 
 describe('runCli', () => {
   afterEach(() => {

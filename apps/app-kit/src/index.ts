@@ -1,4 +1,5 @@
-export { writeFileAtomic } from './atomic-write.js';
+// The one atomic writer of the workspace; the apps use it from here.
+export { writeFileAtomic } from '@tformer/nn/node';
 export {
   classificationResult,
   classProbabilities,

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@tformer/nn/node';
 import { DirectoryCheckpointStore } from '@tformer/train/node';
-import { writeFileAtomic } from './atomic-write.js';
 import { DataFileError } from './data-file-error.js';
 import { fileError } from './file-errors.js';
 import { type LossPoint, renderLossSvg } from './loss-plot.js';

@@ -8,6 +8,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { parseJsonFile } from '@tformer/nn';
+import { writeFileAtomic } from '@tformer/nn/node';
 import { SavedModelError } from './errors.js';
 import type { SavableModel } from './model-classes.js';
 import { encodeQuantizedModel } from './quantize/quantize-model.js';
@@ -19,7 +20,6 @@ import {
   type SaveOptions,
   WEIGHTS_FILE,
 } from './save-load.js';
-import { writeAtomic } from './write-atomic.js';
 
 export {
   type LoadedHuggingFace,
@@ -35,8 +35,8 @@ export async function saveModel(
 ): Promise<void> {
   const { config, weights } = await encodeModel(model, options);
   await mkdir(dir, { recursive: true });
-  await writeAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
-  await writeAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
+  await writeFileAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /**
@@ -55,8 +55,8 @@ export async function saveQuantizedModel(
 ): Promise<void> {
   const { config, weights } = await encodeQuantizedModel(model, options);
   await mkdir(dir, { recursive: true });
-  await writeAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
-  await writeAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(`${dir}/${WEIGHTS_FILE}`, weights);
+  await writeFileAtomic(`${dir}/${CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /**

@@ -2,9 +2,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { syncDirectory, writeFileAtomic } from './atomic-file.js';
+import { crashPoint, syncDirectory, writeFileAtomic } from '@tformer/nn/node';
 import type { CheckpointInfo, CheckpointStore } from './checkpoint-store.js';
-import { crashPoint } from './crash-point.js';
 import { CheckpointError } from './errors.js';
 
 /** The file of a checkpoint directory that lists the others with their sizes and SHA-256. */

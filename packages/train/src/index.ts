@@ -1,5 +1,5 @@
 // @tformer/train — the public API (exports below are sorted by module); files on disk are in
-// `@tformer/train/node` (DirectoryCheckpointStore, writeFileAtomic):
+// `@tformer/train/node` (DirectoryCheckpointStore; its atomic writes are `@tformer/nn/node`'s):
 //
 // | group       | names |
 // | ----------- | ----- |

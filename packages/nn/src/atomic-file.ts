@@ -1,4 +1,4 @@
-// Node-only: exported from `@tformer/train/node`, never from the runtime-neutral index.
+// Node-only: exported from `@tformer/nn/node`, never from the runtime-neutral index.
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -11,11 +11,12 @@ import { crashPoint } from './crash-point.js';
  * `path`; the directory entry is flushed too. On any failure (disk full, permission) the
  * temporary file is removed and the error is rethrown, the old file untouched.
  *
- * The one atomic writer of the workspace: checkpoints, run directories and the apps use it.
+ * The one atomic writer of the workspace: checkpoints, saved models, run directories and the apps
+ * use it.
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from '@tformer/train/node';
+ * import { writeFileAtomic } from '@tformer/nn/node';
  * await writeFileAtomic('runs/a/config.json', JSON.stringify(config));
  * ```
  */

@@ -1,4 +1,4 @@
-// Node-only: a test hook of the file writers in `@tformer/train/node`.
+// Node-only: a test hook of the file writers (`@tformer/nn/node`'s, `@tformer/train/node`'s).
 const seen = new Map<string, number>();
 
 /**
