@@ -49,6 +49,16 @@ export {
   type ProgressOptions,
 } from './progress.js';
 export { EXIT_CODES, runCli, UsageError } from './run-cli.js';
+export {
+  finishClassifierRun,
+  fitReportingAccuracy,
+  formatPredictions,
+  loadSavedRun,
+  MODEL_DIR,
+  resumeAndFinish,
+  runDirectoryLine,
+  saveRunModel,
+} from './run-commands.js';
 export { LOCK_FILE, type MetricRecord, parseMetricsText, RunDir } from './run-dir.js';
 export { acquireLock, type LockOwner } from './run-lock.js';
 export { readTextLines, textLinesOf } from './text-lines.js';

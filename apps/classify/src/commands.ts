@@ -1,20 +1,23 @@
-import { join } from 'node:path';
 import {
   type BackendOptions,
   checkRunClasses,
   evalSplitOf,
+  finishClassifierRun,
+  fitReportingAccuracy,
+  formatPredictions,
   formatTestResult,
+  loadSavedRun,
   type RunDir,
+  resumeAndFinish,
   resumedConfig,
   startBackend,
 } from '@tformer/app-kit';
 import type { EncoderClassifier } from '@tformer/model';
-import { loadModel, saveModel } from '@tformer/model/node';
 import type { WordPieceTokenizer } from '@tformer/tokenizer';
 import type { EncodedExample } from './batches.js';
 import type { ClassifyConfig } from './config.js';
 import { type Example, loadCorpus } from './data.js';
-import { ClassifyRun, classProbabilities, type TestResult, testMetrics } from './run.js';
+import { ClassifyRun, classProbabilities, testMetrics } from './run.js';
 import {
   encodeText,
   LENGTH_PERCENTILE,
@@ -25,7 +28,6 @@ import {
   trainTokenizer,
 } from './vocab.js';
 
-const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
 
 function encode(
@@ -57,24 +59,15 @@ async function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokeniz
   };
 }
 
-function report(result: TestResult, labels: readonly string[], count: number): void {
-  out(formatTestResult(result, labels, count, 'examples'));
-}
-
 async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]): Promise<void> {
-  const result = await testMetrics(run.model, test, run.config.labels.length);
-  await saveModel(join(runDir.path, MODEL_DIR), run.model);
-  await runDir.appendMetrics({
-    step: run.trainer.step,
-    split: 'test',
-    accuracy: result.accuracy,
-    macroF1: result.macroF1,
+  await finishClassifierRun(run, runDir, {
+    result: await testMetrics(run.model, test, run.config.labels.length),
+    classes: run.config.labels,
+    count: test.length,
+    items: 'examples',
+    title: `classify: ${run.config.corpus}`,
+    files: ['tokenizer.json'],
   });
-  report(result, run.config.labels, test.length);
-  const plot = await runDir.writeLossPlot(`classify: ${run.config.corpus}`);
-  out(
-    `\nrun directory: ${runDir.path} (config.json, tokenizer.json, model/, checkpoints/, metrics.jsonl, ${plot.slice(runDir.path.length + 1)})\n`,
-  );
 }
 
 /** `train`: learn a WordPiece vocabulary, train the classifier, report test metrics. */
@@ -127,18 +120,7 @@ export async function trainCommand(
     out(
       `model: EncoderClassifier, ${m.numLayers ?? 1} Transformer block, d ${m.dModel}, ${m.numHeads} heads, FFN ${m.dFF}, ${m.pooling} pooling, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
-    const split = evalSplitOf(resolved.data?.valid);
-    const before = await run.evaluation();
-    out(
-      `before training: ${split} loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} examples\n`,
-    );
-    const trainStart = performance.now();
-    await run.fit();
-    const seconds = (performance.now() - trainStart) / 1000;
-    const after = await run.evaluation();
-    out(
-      `after training: ${split} loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
-    );
+    await fitReportingAccuracy(run, evalSplitOf(resolved.data?.valid), 'examples');
     await finish(run, runDir, data.test);
   } finally {
     run.dispose();
@@ -155,21 +137,14 @@ export async function resumeCommand(
   const config = await resumedConfig<ClassifyConfig>(runDir, steps);
   const tokenizer = await loadTokenizer(runDir.path);
   const data = await encodedCorpus(config, tokenizer);
-  const run = new ClassifyRun(config, runDir, data);
-  try {
-    await run.resumeAndFit({ saveConfig: steps !== undefined });
-    await finish(run, runDir, data.test);
-  } finally {
-    run.dispose();
-  }
+  await resumeAndFinish(new ClassifyRun(config, runDir, data), steps, (run) =>
+    finish(run, runDir, data.test),
+  );
 }
 
 async function loadSaved(runDir: RunDir) {
-  await runDir.requireSavedModel(MODEL_DIR);
-  const config = await runDir.readConfig<ClassifyConfig>();
-  const tokenizer = await loadTokenizer(runDir.path);
-  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as EncoderClassifier;
-  return { config, tokenizer, model };
+  const saved = await loadSavedRun<ClassifyConfig, EncoderClassifier>(runDir);
+  return { ...saved, tokenizer: await loadTokenizer(runDir.path) };
 }
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
@@ -178,7 +153,8 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
   const { config, tokenizer, model } = await loadSaved(runDir);
   try {
     const { test } = await encodedCorpus(config, tokenizer);
-    report(await testMetrics(model, test, config.labels.length), config.labels, test.length);
+    const result = await testMetrics(model, test, config.labels.length);
+    out(formatTestResult(result, config.labels, test.length, 'examples'));
   } finally {
     model.dispose();
   }
@@ -198,13 +174,7 @@ export async function predictCommand(
       label: 0, // unused: predictions only
     }));
     const probabilities = await classProbabilities(model, examples, 'predict');
-    probabilities.forEach((p, i) => {
-      const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
-      const [best, second] = ranked;
-      const runnerUp =
-        second === undefined ? '' : `, ${config.labels[second]} ${p[second]!.toFixed(3)}`;
-      out(`${config.labels[best!]}\t${p[best!]!.toFixed(3)}${runnerUp}\t${texts[i]}\n`);
-    });
+    out(formatPredictions(probabilities, config.labels, texts));
   } finally {
     model.dispose();
   }

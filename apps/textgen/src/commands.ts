@@ -1,20 +1,21 @@
-import { join } from 'node:path';
 import {
   type BackendOptions,
+  loadSavedRun,
   type RunDir,
+  resumeAndFinish,
   resumedConfig,
+  runDirectoryLine,
+  saveRunModel,
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
 import { type DecoderLM, type DecoderLMConfig, upgradeModelConfig } from '@tformer/model';
-import { loadModel, saveModel } from '@tformer/model/node';
 import type { TextgenConfig } from './config.js';
 import { loadCorpus } from './corpus.js';
 import { heldOutLoss, splitTokens, TextgenRun, validationLoss } from './run.js';
 import { type SampleOptions, sample } from './sample.js';
 import { loadTokenizer, saveTokenizer, type TextTokenizer, trainTokenizer } from './tokenizers.js';
 
-export const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
 
 /** Options of `train` that are not in {@link TextgenConfig}: how to sample before and after. */
@@ -148,11 +149,8 @@ export async function trainCommand(
     out('\n');
     await reportTest(run.model, resolved, tokens.test, { runDir, step: run.trainer.step });
 
-    await saveModel(join(runDir.path, MODEL_DIR), run.model);
-    const plot = await runDir.writeLossPlot(`textgen: ${corpus.source}`);
-    out(
-      `\nrun directory: ${runDir.path} (config.json, tokenizer.json, model/, checkpoints/, metrics.jsonl, ${plot.slice(runDir.path.length + 1)})\n`,
-    );
+    await saveRunModel(runDir, run.model);
+    out(await runDirectoryLine(runDir, `textgen: ${corpus.source}`, ['tokenizer.json']));
   } finally {
     run.dispose();
   }
@@ -168,28 +166,21 @@ export async function resumeCommand(
   const config = withCurrentNames(await resumedConfig<TextgenConfig>(runDir, steps));
   const tokenizer = await loadTokenizer(runDir.path);
   const tokens = await tokensOf(config, tokenizer);
-  const run = new TextgenRun(config, runDir, tokens);
-  try {
-    await run.resumeAndFit({ saveConfig: steps !== undefined });
-    out(
-      `validation loss: ${(await run.validationLoss()).toFixed(4)} nats/token at step ${run.trainer.step}\n`,
-    );
+  await resumeAndFinish(new TextgenRun(config, runDir, tokens), steps, async (run) => {
+    const loss = await run.validationLoss();
+    out(`validation loss: ${loss.toFixed(4)} nats/token at step ${run.trainer.step}\n`);
     await reportTest(run.model, config, tokens.test, { runDir, step: run.trainer.step });
-    await saveModel(join(runDir.path, MODEL_DIR), run.model);
+    await saveRunModel(runDir, run.model);
     await runDir.writeLossPlot(`textgen: ${config.corpus}`);
-  } finally {
-    run.dispose();
-  }
+  });
 }
 
 async function loadSaved(
   runDir: RunDir,
 ): Promise<{ model: DecoderLM; tokenizer: TextTokenizer; config: TextgenConfig }> {
-  await runDir.requireSavedModel(MODEL_DIR);
-  const config = withCurrentNames(await runDir.readConfig<TextgenConfig>());
+  const saved = await loadSavedRun<TextgenConfig, DecoderLM>(runDir);
   const tokenizer = await loadTokenizer(runDir.path);
-  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as DecoderLM;
-  return { model, tokenizer, config };
+  return { model: saved.model, tokenizer, config: withCurrentNames(saved.config) };
 }
 
 /** `eval`: validation loss and perplexity of the saved model. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   addCommonOptions,
   type CommonOptions,
+  MODEL_DIR,
   parseInteger,
   parseNumber,
   RunDir,
@@ -11,7 +12,7 @@ import type { DecoderLM, DecoderLMConfig } from '@tformer/model';
 import { loadModel, saveModel } from '@tformer/model/node';
 import { distillationLoss } from '@tformer/train';
 import type { Command } from 'commander';
-import { MODEL_DIR, tokensOf, withCurrentNames } from './commands.js';
+import { tokensOf, withCurrentNames } from './commands.js';
 import type { TextgenConfig } from './config.js';
 import { nextTokenLoss, type TensorBatch, TextgenRun, validationLoss } from './run.js';
 import { loadTokenizer, saveTokenizer } from './tokenizers.js';

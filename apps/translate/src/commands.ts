@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import {
   type BackendOptions,
+  loadSavedRun,
   type RunDir,
+  resumeAndFinish,
   resumedConfig,
+  runDirectoryLine,
+  saveRunModel,
   startBackend,
   UsageError,
   writeFileAtomic,
 } from '@tformer/app-kit';
 import type { EncoderDecoder } from '@tformer/model';
-import { loadModel, saveModel } from '@tformer/model/node';
 import { type EncodedPair, encodeHeldOut, encodePairs } from './batches.js';
 import type { TranslateConfig } from './config.js';
 import { type Corpus, loadCorpus, type Pair } from './data.js';
@@ -16,7 +19,6 @@ import { TranslateRun } from './run.js';
 import { evaluateTest, translateSentence } from './translate.js';
 import { loadVocabs, saveVocabs, trainVocabs, type Vocabs } from './vocab.js';
 
-const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
 
 /**
@@ -52,7 +54,7 @@ interface EncodedCorpus {
 
 async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPairs: Pair[]) {
   const result = await evaluateTest(run.model, vocabs, testPairs, run.config.decode);
-  await saveModel(join(runDir.path, MODEL_DIR), run.model);
+  await saveRunModel(runDir, run.model);
   await runDir.appendMetrics({
     step: run.trainer.step,
     split: 'test',
@@ -69,9 +71,11 @@ async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPai
       `  ${src}  →  ${result.hypotheses[i]}${result.hypotheses[i] === tgt ? '' : `   (reference: ${tgt})`}\n`,
     );
   }
-  const plot = await runDir.writeLossPlot(`translate: ${run.config.corpus}`);
   out(
-    `\nrun directory: ${runDir.path} (config.json, vocab.json, model/, checkpoints/, metrics.jsonl, test.hyp.txt, ${plot.slice(runDir.path.length + 1)})\n`,
+    await runDirectoryLine(runDir, `translate: ${run.config.corpus}`, [
+      'vocab.json',
+      'test.hyp.txt',
+    ]),
   );
 }
 
@@ -137,25 +141,18 @@ export async function resumeCommand(
   const config = await resumedConfig<TranslateConfig>(runDir, steps);
   const vocabs = await loadVocabs(runDir.path);
   const data = encodeCorpus(await loadCorpus(config, config.train.seed), vocabs, config.maxTokens);
-  const run = new TranslateRun(config, runDir, data);
-  try {
-    await run.resumeAndFit({ saveConfig: steps !== undefined });
+  await resumeAndFinish(new TranslateRun(config, runDir, data), steps, async (run) => {
     out(
       `${run.evalSplit} loss: ${(await run.evalLoss()).toFixed(4)} at step ${run.trainer.step}\n`,
     );
     await finish(run, runDir, vocabs, data.testPairs);
-  } finally {
-    run.dispose();
-  }
+  });
 }
 
 /** A run's config, vocabularies and saved model (the caller disposes the model). */
 export async function loadSaved(runDir: RunDir) {
-  await runDir.requireSavedModel(MODEL_DIR);
-  const config = await runDir.readConfig<TranslateConfig>();
-  const vocabs = await loadVocabs(runDir.path);
-  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as EncoderDecoder;
-  return { config, vocabs, model };
+  const saved = await loadSavedRun<TranslateConfig, EncoderDecoder>(runDir);
+  return { ...saved, vocabs: await loadVocabs(runDir.path) };
 }
 
 /** `eval`: BLEU of the saved model on the run's held-out pairs. */

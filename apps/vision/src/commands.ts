@@ -1,23 +1,25 @@
-import { join } from 'node:path';
 import {
   type BackendOptions,
   checkRunClasses,
   evalSplitOf,
+  finishClassifierRun,
+  fitReportingAccuracy,
+  formatPredictions,
   formatTestResult,
+  loadSavedRun,
   type RunDir,
+  resumeAndFinish,
   resumedConfig,
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
 import type { VisionTransformer } from '@tformer/model';
-import { loadModel, saveModel } from '@tformer/model/node';
 import type { VisionConfig } from './config.js';
 import { type ImageSet, loadImages } from './data.js';
 import { readPng } from './png-folder.js';
-import { classProbabilities, type TestResult, testMetrics, VisionRun } from './run.js';
+import { classProbabilities, testMetrics, VisionRun } from './run.js';
 import { asciiArt } from './shapes.js';
 
-const MODEL_DIR = 'model';
 const out = (text: string) => process.stdout.write(text);
 
 /** The run's images; the classes must still be those of `config.json` (a resumed run keeps its own). */
@@ -27,24 +29,15 @@ async function imagesOf(config: VisionConfig): Promise<ImageSet> {
   return set;
 }
 
-function report(result: TestResult, classes: readonly string[], count: number): void {
-  out(formatTestResult(result, classes, count, 'images'));
-}
-
 async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<void> {
-  const result = await testMetrics(run.model, set.test, run.config);
-  await saveModel(join(runDir.path, MODEL_DIR), run.model);
-  await runDir.appendMetrics({
-    step: run.trainer.step,
-    split: 'test',
-    accuracy: result.accuracy,
-    macroF1: result.macroF1,
+  await finishClassifierRun(run, runDir, {
+    result: await testMetrics(run.model, set.test, run.config),
+    classes: run.config.classes,
+    count: set.test.length,
+    items: 'images',
+    title: `vision: ${run.config.corpus}`,
+    files: [],
   });
-  report(result, run.config.classes, set.test.length);
-  const plot = await runDir.writeLossPlot(`vision: ${run.config.corpus}`);
-  out(
-    `\nrun directory: ${runDir.path} (config.json, model/, checkpoints/, metrics.jsonl, ${plot.slice(runDir.path.length + 1)})\n`,
-  );
 }
 
 /** `train`: train the ViT on the images, report test accuracy, macro-F1 and confusion matrix. */
@@ -77,18 +70,7 @@ export async function trainCommand(
     out(
       `model: VisionTransformer, ${config.imageSize}×${config.imageSize} in ${m.patchSize}×${m.patchSize} patches, ${m.numLayers} layers × ${m.numHeads} heads × d ${m.dModel}, ${run.model.parameterCount().toLocaleString('en')} parameters\n`,
     );
-    const split = evalSplitOf(resolved.validPath);
-    const before = await run.evaluation();
-    out(
-      `before training: ${split} loss ${before.loss.toFixed(4)}, accuracy ${(100 * (before.accuracy ?? 0)).toFixed(1)}%\ntraining ${resolved.train.steps} steps of ${resolved.train.batchSize} images\n`,
-    );
-    const trainStart = performance.now();
-    await run.fit();
-    const seconds = (performance.now() - trainStart) / 1000;
-    const after = await run.evaluation();
-    out(
-      `after training: ${split} loss ${after.loss.toFixed(4)}, accuracy ${(100 * (after.accuracy ?? 0)).toFixed(1)}%, ${seconds.toFixed(1)} s\n`,
-    );
+    await fitReportingAccuracy(run, evalSplitOf(resolved.validPath), 'images');
     await finish(run, runDir, set);
   } finally {
     run.dispose();
@@ -105,20 +87,12 @@ export async function resumeCommand(
   const config = await resumedConfig<VisionConfig>(runDir, steps);
   const set = await imagesOf(config);
   const run = new VisionRun(config, runDir, { train: set.train, eval: set.valid ?? set.test });
-  try {
-    await run.resumeAndFit({ saveConfig: steps !== undefined });
-    await finish(run, runDir, set);
-  } finally {
-    run.dispose();
-  }
+  await resumeAndFinish(run, steps, () => finish(run, runDir, set));
 }
 
 /** A run's config and saved model (the caller disposes the model). */
-export async function loadSaved(runDir: RunDir) {
-  await runDir.requireSavedModel(MODEL_DIR);
-  const config = await runDir.readConfig<VisionConfig>();
-  const model = (await loadModel(join(runDir.path, MODEL_DIR))) as VisionTransformer;
-  return { config, model };
+export function loadSaved(runDir: RunDir) {
+  return loadSavedRun<VisionConfig, VisionTransformer>(runDir);
 }
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
@@ -127,7 +101,8 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
   const { config, model } = await loadSaved(runDir);
   try {
     const { test } = await imagesOf(config);
-    report(await testMetrics(model, test, config), config.classes, test.length);
+    const result = await testMetrics(model, test, config);
+    out(formatTestResult(result, config.classes, test.length, 'images'));
   } finally {
     model.dispose();
   }
@@ -147,13 +122,7 @@ export async function predictCommand(
       files.map(async (file) => ({ pixels: await readPng(file, config.imageSize), label: 0 })),
     );
     const probabilities = await classProbabilities(model, images, config, 'predict');
-    probabilities.forEach((p, i) => {
-      const ranked = [...p.keys()].sort((a, b) => p[b]! - p[a]!);
-      const [best, second] = ranked;
-      const runnerUp =
-        second === undefined ? '' : `, ${config.classes[second]} ${p[second]!.toFixed(3)}`;
-      out(`${config.classes[best!]}\t${p[best!]!.toFixed(3)}${runnerUp}\t${files[i]}\n`);
-    });
+    out(formatPredictions(probabilities, config.classes, files));
   } finally {
     model.dispose();
   }
