@@ -131,9 +131,9 @@ describe('classify CLI', () => {
     expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
     expect(trained.code).toBe(0);
     expect(trained.stdout).toContain('60 training, 10 validation, 30 test examples');
-    // Texts of 2–10 words: the 95th percentile of their token lengths, not a constant.
+    // Texts of 2–10 words: the 99th percentile of their token lengths, not a constant.
     expect(trained.stdout).toMatch(
-      /max length: \d+ tokens \(the 95th percentile of the training texts' lengths, at most 256; --max-length sets it\): cuts \d+ of 60 training texts/,
+      /max length: \d+ tokens \(the 99th percentile of the training texts' lengths, at most 256; --max-length sets it\): cuts \d+ of 60 training texts/,
     );
     const maxLength = (await new RunDir(out).readConfig<{ model: { maxLength: number } }>()).model
       .maxLength;

@@ -73,11 +73,11 @@ describe('loadCorpus', () => {
 });
 
 describe('lengthPercentile', () => {
-  it('is the 95th percentile of the lengths (nearest rank), capped', () => {
+  it('is the 99th percentile of the lengths (nearest rank), capped', () => {
     const lengths = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
-    expect(lengthPercentile(lengths)).toBe(95);
+    expect(lengthPercentile(lengths)).toBe(99);
     expect(lengthPercentile([7])).toBe(7);
-    expect(lengthPercentile([3, 3, 3, 40])).toBe(40); // ceil(0.95 × 4) = the 4th
+    expect(lengthPercentile([3, 3, 3, 40])).toBe(40); // ceil(0.99 × 4) = the 4th
     expect(lengthPercentile([10_000])).toBe(MAX_LENGTH_CAP);
     expect(lengthPercentile([0, 0])).toBe(1);
   });

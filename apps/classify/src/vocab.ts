@@ -26,7 +26,7 @@ export function encodeText(
 }
 
 /** Which percentile of the training texts' token lengths the default `--max-length` is. */
-export const LENGTH_PERCENTILE = 0.95;
+export const LENGTH_PERCENTILE = 0.99;
 /** The longest default `--max-length`: attention's cost grows with its square. */
 export const MAX_LENGTH_CAP = 256;
 
