@@ -31,3 +31,10 @@ export function cliFromSource(
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 }
+
+/** The lines of a CLI's stderr besides the one naming the backend: what an error printed. */
+export const errorLines = (stderr: string): string[] =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith('backend '));

@@ -7,7 +7,7 @@ export {
   formatTestResult,
   type TestResult,
 } from './class-probabilities.js';
-export { type CliResult, cliFromSource } from './cli-from-source.js';
+export { type CliResult, cliFromSource, errorLines } from './cli-from-source.js';
 export {
   addBackendOptions,
   addCommonOptions,

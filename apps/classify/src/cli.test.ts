@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource, RunDir } from '@tformer/app-kit';
+import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'classify-test-'));
@@ -9,18 +9,7 @@ const work = mkdtempSync(join(tmpdir(), 'classify-test-'));
 /** Runs the CLI from source as a user would, on the wasm backend. */
 const classify = cliFromSource(new URL('./cli.ts', import.meta.url));
 
-const tiny = [
-  '--d-model',
-  '8',
-  '--heads',
-  '2',
-  '--d-ff',
-  '8',
-  '--batch-size',
-  '8',
-  '--test-size',
-  '20',
-];
+const tiny = '--d-model 8 --heads 2 --d-ff 8 --batch-size 8 --test-size 20'.split(' ');
 
 describe('classify CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
@@ -86,12 +75,7 @@ describe('classify CLI', () => {
     const { code, stderr } = classify('train', '--data', file, '--out', join(work, 'bad'));
     expect(code).toBe(2);
     expect(stderr).toMatch(/no-tab\.tsv:3: expected label<TAB>text, found no tab/);
-    expect(
-      stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('backend ')),
-    ).toHaveLength(1);
+    expect(errorLines(stderr)).toHaveLength(1);
   });
 
   it('names a missing --test file, and rejects --test without --data (exit 2)', () => {
@@ -100,12 +84,7 @@ describe('classify CLI', () => {
     const missing = classify('train', '--data', train, '--test', join(work, 'nope.tsv'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.tsv: no such file/);
-    expect(
-      missing.stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('backend ')),
-    ).toHaveLength(1);
+    expect(errorLines(missing.stderr)).toHaveLength(1);
     const alone = classify('train', '--test', train);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--test: give --data too/);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource, RunDir } from '@tformer/app-kit';
+import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'textgen-test-'));
@@ -15,22 +15,10 @@ writeFileSync(
   corpusFile,
   Array.from({ length: 400 }, (_, i) => `line ${i % 7}: the quick brown fox\n`).join(''),
 );
-const tiny = [
-  '--layers',
-  '1',
-  '--heads',
-  '2',
-  '--d-model',
-  '16',
-  '--block-size',
-  '16',
-  '--batch-size',
-  '4',
-  '--sample-tokens',
-  '12',
-  '--eval-batches',
-  '1',
-];
+const tiny =
+  '--layers 1 --heads 2 --d-model 16 --block-size 16 --batch-size 4 --sample-tokens 12 --eval-batches 1'.split(
+    ' ',
+  );
 
 describe('textgen CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
@@ -75,12 +63,7 @@ describe('textgen CLI', () => {
     expect(again.stderr).toMatch(
       /^error: .* already holds a trained run: .*resume --out .*--force/m,
     );
-    expect(
-      again.stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('backend ')),
-    ).toHaveLength(1);
+    expect(errorLines(again.stderr)).toHaveLength(1);
     expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
 
     const resumed = textgen('resume', '--out', out, '--steps', '6');
@@ -131,12 +114,7 @@ describe('textgen CLI', () => {
       );
       expect(code).toBe(2);
       expect(stderr).toMatch(message);
-      expect(
-        stderr
-          .trim()
-          .split('\n')
-          .filter((l) => !l.startsWith('backend ')),
-      ).toHaveLength(1); // no stack trace
+      expect(errorLines(stderr)).toHaveLength(1); // no stack trace
     },
   );
 

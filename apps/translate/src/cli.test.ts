@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource, RunDir } from '@tformer/app-kit';
+import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'translate-test-'));
@@ -9,22 +9,10 @@ const work = mkdtempSync(join(tmpdir(), 'translate-test-'));
 /** Runs the CLI from source as a user would, on the wasm backend. */
 const translate = cliFromSource(new URL('./cli.ts', import.meta.url));
 
-const tiny = [
-  '--layers',
-  '1',
-  '--heads',
-  '2',
-  '--d-model',
-  '16',
-  '--batch-size',
-  '8',
-  '--test-size',
-  '4',
-  '--beams',
-  '2',
-  '--max-new-tokens',
-  '6',
-];
+const tiny =
+  '--layers 1 --heads 2 --d-model 16 --batch-size 8 --test-size 4 --beams 2 --max-new-tokens 6'.split(
+    ' ',
+  );
 
 describe('translate CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
@@ -110,12 +98,7 @@ describe('translate CLI', () => {
     );
     expect(code).toBe(2);
     expect(stderr).toMatch(/train\.en: 3 lines, but .*train\.de has 2/);
-    expect(
-      stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('backend ')),
-    ).toHaveLength(1); // no stack trace
+    expect(errorLines(stderr)).toHaveLength(1); // no stack trace
   });
 
   it('names the line of an empty sentence, and rejects a lone --src (exit 2)', () => {
@@ -126,12 +109,7 @@ describe('translate CLI', () => {
     const gap = translate('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad'));
     expect(gap.code).toBe(2);
     expect(gap.stderr).toMatch(/gap\.en:2: empty line/);
-    expect(
-      gap.stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('backend ')),
-    ).toHaveLength(1);
+    expect(errorLines(gap.stderr)).toHaveLength(1);
     const lone = translate('train', '--src', src);
     expect(lone.code).toBe(2);
     expect(lone.stderr).toMatch(/--src and --tgt: give both/);

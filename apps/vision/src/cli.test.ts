@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource, RunDir } from '@tformer/app-kit';
+import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'vision-test-'));
@@ -9,18 +9,7 @@ const work = mkdtempSync(join(tmpdir(), 'vision-test-'));
 /** Runs the CLI from source as a user would, on the wasm backend. */
 const vision = cliFromSource(new URL('./cli.ts', import.meta.url));
 
-const tiny = [
-  '--d-model',
-  '8',
-  '--heads',
-  '2',
-  '--layers',
-  '1',
-  '--batch-size',
-  '8',
-  '--test-size',
-  '12',
-];
+const tiny = '--d-model 8 --heads 2 --layers 1 --batch-size 8 --test-size 12'.split(' ');
 
 describe('vision CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
@@ -97,12 +86,7 @@ describe('vision CLI', () => {
     expect(bad.stderr).toMatch(
       /square\/notes\.txt: not a PNG image \(it does not start with the PNG signature\)/,
     );
-    expect(
-      bad.stderr
-        .trim()
-        .split('\n')
-        .filter((l) => !l.startsWith('backend ')),
-    ).toHaveLength(1); // no stack trace
+    expect(errorLines(bad.stderr)).toHaveLength(1); // no stack trace
   });
 
   it('rejects an empty --data folder with exit code 2', () => {
