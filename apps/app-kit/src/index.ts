@@ -41,6 +41,7 @@ export {
   type HeldOutWording,
   holdOut,
 } from './held-out.js';
+export { hfSpecialToken } from './hf-tokens.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
   createProgress,

@@ -1,3 +1,4 @@
+import { hfSpecialToken } from '@tformer/app-kit';
 import { BytePairTokenizer, CharTokenizer } from '@tformer/tokenizer';
 import type { TextTokenizer } from './tokenizers.js';
 
@@ -18,15 +19,7 @@ export function tokenizerToHf(tokenizer: TextTokenizer): object {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map(([content, id]) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: specials.map(([content, id]) => hfSpecialToken(id, content)),
     normalizer: null,
     pre_tokenizer: null,
     post_processor: null,

@@ -5,6 +5,7 @@ import {
   addCommonOptions,
   type BackendOptions,
   type CommonOptions,
+  hfSpecialToken,
   RunDir,
   startBackend,
   UsageError,
@@ -41,15 +42,6 @@ export function vocabToHf(vocab: Vocab): object {
     post_processor: object | null;
     model: { vocab: Record<string, number> };
   };
-  const special = (id: number, content: string) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
   const template = {
     type: 'TemplateProcessing',
     single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
@@ -64,9 +56,9 @@ export function vocabToHf(vocab: Vocab): object {
   return {
     ...json,
     added_tokens: [
-      special(PAD, '<pad>'),
-      special(BOS, '<s>'),
-      special(EOS, '</s>'),
+      hfSpecialToken(PAD, '<pad>'),
+      hfSpecialToken(BOS, '<s>'),
+      hfSpecialToken(EOS, '</s>'),
       ...json.added_tokens.map((t) => ({ ...t, id: t.id + SPECIALS })),
     ],
     post_processor: json.post_processor
