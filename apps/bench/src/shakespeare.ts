@@ -19,7 +19,7 @@
  *   [--recipe readme|current] [--seed 1337] [--eval-interval 250] [--eval-iters 20]
  *   [--final-eval-iters 200] [--data input.txt] [--json out.json]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,6 +33,7 @@ import {
   defaultDecayFilter,
   WarmupCosineSchedule,
 } from '@tformer/train';
+import { CharLMBench, loadCharData } from './char-lm.js';
 
 /** The shared data folder sits beside the repository: <repo>/../shared/data. */
 const DATA = fileURLToPath(
@@ -73,25 +74,17 @@ if (args.recipe !== 'readme' && args.recipe !== 'current') {
 const recipe = RECIPES[args.recipe];
 const batchSize = 12;
 
-if (!existsSync(args.data)) {
-  console.log(`SKIP: Tiny Shakespeare not found at ${args.data}; nothing to run.`);
-  process.exit(0);
-}
-
 // Character-level vocabulary as nanoGPT's data/shakespeare_char/prepare.py: sorted unique chars.
-const text = readFileSync(args.data, 'utf8');
-const chars = [...new Set(text)].sort();
+const charData = loadCharData(args.data);
+const { chars } = charData;
 if (chars.length !== config.vocabSize) {
   throw new Error(`expected ${config.vocabSize} distinct characters, found ${chars.length}`);
 }
-const index = new Map(chars.map((c, i) => [c, i]));
-const data = Int32Array.from(text, (c) => index.get(c)!);
-const split = Math.floor(0.9 * data.length);
-const splits = { train: data.subarray(0, split), val: data.subarray(split) };
+const splits = { train: charData.trainIds, val: charData.valIds };
 
 const selection = await selectBackend(args.backend as BackendName);
 console.log(
-  `backend ${selection.name} (${tf.getBackend()}); ${data.length} chars, vocab ${chars.length}`,
+  `backend ${selection.name} (${tf.getBackend()}); ${splits.train.length + splits.val.length} chars, vocab ${chars.length}`,
 );
 
 const rng = createRng(seed);
@@ -150,30 +143,6 @@ async function estimateLoss(n: number): Promise<{ train: number; val: number }> 
   return out;
 }
 
-/**
- * Mean cross-entropy over the whole validation split, read as consecutive windows of `blockSize`
- * (each character predicted from the window's earlier ones, as in a random window): no sampling
- * noise, unlike the 20-batch estimate, so runs and implementations compare to the third decimal.
- */
-async function fullValidationLoss(windowsPerBatch = 64): Promise<number> {
-  model.eval();
-  const d = splits.val;
-  const windows = Math.floor((d.length - 1) / blockSize);
-  let sum = 0;
-  for (let w0 = 0; w0 < windows; w0 += windowsPerBatch) {
-    const n = Math.min(windowsPerBatch, windows - w0);
-    const from = w0 * blockSize;
-    const x = tf.tensor2d(d.subarray(from, from + n * blockSize), [n, blockSize], 'int32');
-    const y = tf.tensor2d(d.subarray(from + 1, from + 1 + n * blockSize), [n, blockSize], 'int32');
-    const loss = tf.tidy(() => crossEntropy(model.apply(x), y));
-    tf.dispose([x, y]);
-    sum += n * (await loss.data())[0]!;
-    loss.dispose();
-  }
-  model.train();
-  return sum / windows;
-}
-
 const curve: { iter: number; train: number; val: number; elapsedS: number }[] = [];
 const params = model.trainableParameters();
 const start = performance.now();
@@ -205,7 +174,10 @@ for (let iter = 0; iter <= iters; iter++) {
   }
 }
 const final = await estimateLoss(finalEvalIters);
-const fullVal = await fullValidationLoss();
+// Mean cross-entropy over the whole validation split, read as consecutive windows of `blockSize`:
+// no sampling noise, unlike the 20-batch estimate, so runs and implementations compare to the
+// third decimal.
+const fullVal = await new CharLMBench(charData, blockSize, Number.POSITIVE_INFINITY).valLoss(model);
 const wallS = (performance.now() - start) / 1000;
 const tokensPerS = (iters * batchSize * blockSize) / (trainMs / 1000);
 const summary = {
