@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { DawnAttempt } from './dawn-probe.js';
 import { BackendUnavailableError, errorMessage } from './errors.js';
 import {
   importOptional,
@@ -68,6 +69,14 @@ export function describeAdapter(adapter: AdapterLike): { adapter: string; softwa
   };
 }
 
+function softwareRefused(adapter: string): BackendUnavailableError {
+  return new BackendUnavailableError(
+    'webgpu',
+    `only a software adapter (${adapter}), slower than wasm on this kind of machine`,
+    "ask for 'webgpu' by name, or pass autoAllowsSoftwareWebgpu: true, to use it anyway",
+  );
+}
+
 /**
  * Starts tfjs-backend-webgpu. Browsers: through `navigator.gpu`. Node: through the `webgpu` package
  * (Dawn), trying Dawn's default backend (Vulkan/Metal/D3D12) and then OpenGL in compatibility mode
@@ -76,15 +85,9 @@ export function describeAdapter(adapter: AdapterLike): { adapter: string; softwa
 export async function startWebgpu(opts: WebgpuOptions): Promise<WebgpuInfo> {
   // One GPU instance per process: the backend's device belongs to it, and a Dawn instance that is
   // garbage-collected takes its devices down with it.
-  found ??= isNode() ? await nodeAdapter(opts.dawnOptions) : await browserAdapter();
+  found ??= isNode() ? await nodeAdapter(opts) : await browserAdapter();
   const named = describeAdapter(found.adapter);
-  if (named.software && !opts.allowSoftware) {
-    throw new BackendUnavailableError(
-      'webgpu',
-      `only a software adapter (${named.adapter}), slower than wasm on this kind of machine`,
-      "ask for 'webgpu' by name, or pass autoAllowsSoftwareWebgpu: true, to use it anyway",
-    );
-  }
+  if (named.software && !opts.allowSoftware) throw softwareRefused(named.adapter);
   installNavigatorGpu(found.gpu);
   let webgpuModule: typeof import('@tensorflow/tfjs-backend-webgpu');
   try {
@@ -194,7 +197,7 @@ async function browserAdapter(): Promise<Found> {
   return { gpu, adapter };
 }
 
-async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
+async function nodeAdapter({ dawnOptions, allowSoftware }: WebgpuOptions): Promise<Found> {
   let dawn: { create(options: string[]): GpuLike; globals: Record<string, unknown> };
   try {
     dawn = await importOptional('webgpu');
@@ -214,23 +217,29 @@ async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     process.env.EGL_PLATFORM ??= 'surfaceless'; // Mesa's EGL without a window system
   }
+  let attempts: DawnAttempt[] = dawnOptions
+    ? [{ options: dawnOptions, request: dawnRequest(dawnOptions) }]
+    : [[], ['backend=opengl']].map((options) => ({ options, request: dawnRequest(options) }));
+  if (!dawnOptions) {
+    // Ask a child process first: Dawn's native warnings for the attempts that fail, and Mesa's
+    // OpenGL driver for an adapter `auto` would refuse, then stay out of this process.
+    const { probeDawn } = await importOptional<typeof import('./dawn-probe.js')>(
+      siblingModule('./dawn-probe.js'),
+    );
+    const probe = await probeDawn(attempts, process.env).catch(() => undefined);
+    if (probe && !probe.found) throw noAdapter(probe.failures);
+    if (probe?.found) {
+      const named = describeAdapter({ info: probe.info });
+      if (named.software && !allowSoftware) throw softwareRefused(named.adapter);
+      attempts = [probe.attempt];
+    }
+  }
   for (const [key, value] of Object.entries(dawn.globals)) {
     if (!(key in globalThis))
       Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
   }
-  const attempts: [string[], Record<string, unknown>][] = dawnOptions
-    ? [
-        [
-          dawnOptions,
-          dawnOptions.includes('backend=opengl') ? { featureLevel: 'compatibility' } : {},
-        ],
-      ]
-    : [
-        [[], {}],
-        [['backend=opengl'], { featureLevel: 'compatibility' }],
-      ];
   const failures: string[] = [];
-  for (const [options, request] of attempts) {
+  for (const { options, request } of attempts) {
     try {
       if (options.includes('backend=opengl')) {
         const { preloadLibtensorflow } = await importOptional<typeof import('./node.js')>(
@@ -252,7 +261,16 @@ async function nodeAdapter(dawnOptions?: string[]): Promise<Found> {
       failures.push(`Dawn [${options.join(' ') || 'default'}]: ${errorMessage(error)}`);
     }
   }
-  throw new BackendUnavailableError(
+  throw noAdapter(failures);
+}
+
+/** Dawn's OpenGL backend offers only WebGPU's compatibility feature level. */
+function dawnRequest(options: string[]): Record<string, unknown> {
+  return options.includes('backend=opengl') ? { featureLevel: 'compatibility' } : {};
+}
+
+function noAdapter(failures: string[]): BackendUnavailableError {
+  return new BackendUnavailableError(
     'webgpu',
     `no WebGPU adapter (${failures.join('; ')})`,
     'install a Vulkan driver, or for a software adapter the Mesa EGL/OpenGL packages: ' +
