@@ -35,7 +35,6 @@ export function addBackendOptions(command: Command): Command {
     .option(
       '--verbose',
       'on stderr, the backend details and why each other backend was skipped (default: one line)',
-      false,
     );
 }
 
