@@ -104,7 +104,7 @@ describe('textgen export --format hf / import', () => {
     );
     expect(existsSync(join(onnx, 'model.onnx'))).toBe(true);
     expect(existsSync(join(onnx, 'tokenizer.json'))).toBe(true);
-  }, 300_000);
+  });
 
   it('fails in one line naming what does not map or is missing', () => {
     const missing = textgen('import', join(work, 'nowhere'), '--out', join(work, 'x'));

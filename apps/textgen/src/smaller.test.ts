@@ -121,5 +121,5 @@ describe('textgen quantize and distill', () => {
     return new RunDir(student).readMetrics().then((metrics) => {
       expect(metrics.filter((m) => m.split === 'val').length).toBeGreaterThan(0);
     });
-  }, 300_000);
+  });
 });
