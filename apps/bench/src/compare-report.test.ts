@@ -1,0 +1,175 @@
+/**
+ * The pure parts of `compare.ts` (its child processes and timings are not unit-tested: they are
+ * the benchmark): medians, model FLOPs and MFU, failure reasons, the section writer, the tables
+ * and the goal lines built from child-process JSON.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  BABY,
+  decodingTable,
+  failureReason,
+  goalLines,
+  median,
+  mfu,
+  modelFlopsPerIteration,
+  replaceSection,
+  trainingTable,
+} from './compare-report.js';
+import { summarize } from './compare-summary.js';
+
+describe('median', () => {
+  it('takes the middle of an odd count and the mean of the middle two of an even one', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('model FLOPs and MFU', () => {
+  it("counts nanoGPT's estimate for the baby config", () => {
+    // Parameters without the position table: 4 blocks × (12·128² + 2·128) + 128 + 65·128
+    // = 795,904. Per token 6 × 795,904 + 12·4·4·32·64 = 5,168,640; × 64 × 12 tokens.
+    expect(modelFlopsPerIteration(BABY)).toBe(5_168_640 * 64 * 12);
+  });
+
+  it('grows with batch linearly and with context more than linearly (attention)', () => {
+    const base = modelFlopsPerIteration(BABY);
+    expect(modelFlopsPerIteration({ ...BABY, batch: 24 })).toBe(2 * base);
+    expect(modelFlopsPerIteration({ ...BABY, context: 128 })).toBeGreaterThan(2 * base);
+  });
+
+  it('divides the achieved rate by the matmul rate', () => {
+    // 4 GFLOP in 200 ms is 20 GFLOP/s; against 40 GFLOP/s that is half.
+    expect(mfu(4e9, 200, 40)).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('failureReason', () => {
+  it('takes the last error line and skips minified source lines', () => {
+    const stderr = [
+      'var Module=typeof WasmBackendModule!="undefined"?'.repeat(20),
+      "Error: Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'",
+      '    at Engine.runKernel (engine.js:1)',
+    ].join('\n');
+    expect(failureReason(stderr)).toBe(
+      "Error: Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'",
+    );
+    expect(failureReason("ModuleNotFoundError: No module named 'onnx'\n")).toBe(
+      "ModuleNotFoundError: No module named 'onnx'",
+    );
+    expect(failureReason('usage: x\nx: error: bad flag\n')).toBe('x: error: bad flag');
+    expect(failureReason('')).toBe('failed');
+  });
+});
+
+describe('replaceSection', () => {
+  it('replaces the marked section and keeps the rest', () => {
+    const doc = '# B\n\n<!-- compare:start -->\nold\n<!-- compare:end -->\n\nafter\n';
+    expect(replaceSection(doc, 'compare', 'new\n')).toBe(
+      '# B\n\n<!-- compare:start -->\nnew\n<!-- compare:end -->\n\nafter\n',
+    );
+  });
+
+  it('appends the section when the document has none', () => {
+    expect(replaceSection('# B\n', 'compare', 'body')).toBe(
+      '# B\n\n<!-- compare:start -->\nbody\n<!-- compare:end -->\n',
+    );
+  });
+});
+
+describe('tables and goals', () => {
+  it('quotes medians, MFU and the speed relative to the reference row', () => {
+    const flops = 4e9;
+    const table = trainingTable(
+      [
+        { name: 'ours', rounds: [200, 240, 220], kernels: 2000, matmulGflops: [40, 40, 40] },
+        { name: 'ref', rounds: [110, 100, 90], matmulGflops: [50, 50, 50] },
+        { name: 'peer', rounds: [], matmulGflops: [], skipped: 'no checkout' },
+      ],
+      flops,
+      'ref',
+    );
+    const ours = table.split('\n').find((l) => l.startsWith('| ours'))!;
+    // 220 ms median; MFU per round 4e9/0.2/40e9 = 0.5, 0.4167, 0.4545 → 0.45; 100/220 = 0.45×.
+    expect(ours).toBe('| ours | 220 | 200, 240, 220 | 2,000 | 40.0 | 0.45 | 0.45× |');
+    expect(table).toContain('| peer | skipped: no checkout |');
+  });
+
+  it('writes one decoding cell per context', () => {
+    const table = decodingTable(
+      [{ name: 'a', cache: 'KV', byContext: new Map([[64, [2, 4, 3]]]), kernels: 100 }],
+      [64, 256],
+    );
+    expect(table.split('\n')[2]).toBe('| a | KV | 3.00 | – | 100 |');
+  });
+
+  it('says met, how far short, or why not measured', () => {
+    const lines = goalLines([
+      { text: 'fast', value: 0.5, target: 1, kind: 'atLeast', unit: '×' },
+      { text: 'few', value: 600, target: 700, kind: 'atMost', unit: '' },
+      { text: 'flat', value: 3, target: 1.5, kind: 'atMost', unit: '×' },
+      { text: 'peer', target: 3, kind: 'atLeast', unit: '×', why: 'no checkout' },
+    ]).split('\n');
+    expect(lines).toEqual([
+      '- fast: 0.50×, **2.00× short** of the target.',
+      '- few: **met** (600).',
+      '- flat: 3.00×, **2.00× short** of the target.',
+      '- peer: not measured (no checkout).',
+    ]);
+  });
+});
+
+describe('summarize', () => {
+  const perf = (msPerStep: number) => ({
+    matmulGflops: 40,
+    perf: {
+      trainingKernels: { total: 1400 },
+      training: { msPerStep, dropoutRatio: 1.1 },
+      decoding: [
+        { context: 64, msPerToken: 4, kernelsPerToken: 150 },
+        { context: 1024, msPerToken: 8, kernelsPerToken: 150 },
+      ],
+      generation: { batch1TokensPerS: 100, batch8TokensPerS: 700 },
+    },
+  });
+  const section = summarize({
+    raw: {
+      'tformer node': [{ result: perf(200) }, { result: perf(180) }],
+      pytorch: [
+        { result: { torch: '2.13.0', msPerStep: [90, 100, 110], matmulGflops: 50 } },
+        { result: { torch: '2.13.0', msPerStep: [100], matmulGflops: 50 } },
+      ],
+      'gpt-tfjs node': [{ skipped: "Error: Cannot find module '@tensorflow/tfjs'" }],
+      onnxruntime: [{ result: { decoding: [{ context: 64, msPerToken: 2 }] } }],
+    },
+    loads: [3, 5],
+    why: {},
+    backends: ['node'],
+    contexts: [64, 1024],
+    ortVersion: '1.30.0',
+    command: 'pnpm compare',
+    machine: '2 cores',
+    date: '2026-12-06',
+  });
+
+  it('compares against PyTorch and onnxruntime from the medians over rounds', () => {
+    // tformer 190 ms (median of 200 and 180) against PyTorch's 100: 0.53×, 1.90× short.
+    expect(section).toContain(
+      '- training on node ≥ 1.0× PyTorch eager (1 thread): 0.53×, **1.90× short**',
+    );
+    expect(section).toContain('| PyTorch 2.13.0 eager, 1 thread | 100 | 100, 100 |');
+    // 4 ms/token against onnxruntime's 2 ms at ctx 64.
+    expect(section).toContain('without cache (ctx 64): 2.00×, **2.00× short**');
+    expect(section).toContain('- kernels per decoded token ≤ 120 (node): 150, **1.25× short**');
+    expect(section).toContain('ctx 64 to 1024 (node; ratio ≤ 1.5): 2.00×, **1.33× short**');
+    expect(section).toContain('batch-8 generation ≥ 6× the tokens/s of batch 1 (node): **met**');
+    expect(section).toContain('1-minute load 3.0–5.0');
+  });
+
+  it('names the reason of a skipped side in its row and its goal', () => {
+    expect(section).toContain(
+      "| gpt-tfjs, node | skipped: Error: Cannot find module '@tensorflow/tfjs' |",
+    );
+    expect(section).toContain('- training on node ≥ 3× gpt-tfjs: not measured');
+  });
+});
