@@ -206,7 +206,7 @@ Date: ${run.date}. Machine: ${run.machine}; 1-minute load ${load} over the run.
 Command: \`${run.command}\` (\`apps/bench/src/compare.ts\`).
 nanoGPT's \`baby\` config: 4 layers × 4 heads × d 128, ctx 64, batch 12, \`gelu_tanh\`, no biases,
 AdamW (lr 1e-3, betas 0.9/0.99) with global-norm clipping at 1.0, dropout 0. Each side runs in its
-own process and the ${rounds} rounds interleave them (per backend: tformer, PyTorch, gpt-tfjs; then
+own process and the ${rounds} round${rounds === 1 ? '' : 's'} interleave them (per backend: tformer, PyTorch, gpt-tfjs; then
 onnxruntime), so all see the same load; a cell is the median over rounds of each round's median.
 Model FLOPs per iteration: ${(flops / 1e9).toFixed(2)} G (nanoGPT's count); MFU divides the achieved
 rate by the same process's rank-2 matmul rate (\`[768, 128] @ [128, 512]\`, fastest of 30). Kernel

@@ -59,7 +59,7 @@ function child(
   command: string,
   argv: string[],
   extraEnv: Record<string, string> = {},
-): { result?: unknown; skipped?: string; seconds: number } {
+): Outcome & { seconds: number } {
   const out = join(work, `${loads.length}.json`);
   loads.push(loadavg()[0]!);
   const t0 = performance.now();
@@ -73,7 +73,7 @@ function child(
   if (run.status === 0 && existsSync(out)) {
     return { result: JSON.parse(readFileSync(out, 'utf8')), seconds };
   }
-  return { skipped: failureReason(`${run.stderr}\n${run.error?.message ?? ''}`), seconds };
+  return { skipped: failureReason(`${run.stderr ?? ''}\n${run.error?.message ?? ''}`), seconds };
 }
 const tsx = (file: string, argv: string[], extraEnv?: Record<string, string>) =>
   child(
@@ -99,7 +99,10 @@ function locate(): {
     const probe = spawnSync(python, ['-c', 'import torch, transformers, onnx, onnxscript'], {
       encoding: 'utf8',
     });
-    if (probe.status !== 0) why.python = `${python}: ${failureReason(probe.stderr)} (${setup})`;
+    if (probe.status !== 0) {
+      const reason = failureReason(`${probe.stderr ?? ''}\n${probe.error?.message ?? ''}`);
+      why.python = `${python}: ${reason} (${setup})`;
+    }
   }
   const local = join(repo, '.onnxruntime-node/node_modules/onnxruntime-node');
   const ort = args.ort ?? (existsSync(local) ? local : undefined);
@@ -139,7 +142,10 @@ function tfjsNodePath(): string | undefined {
 const where = locate();
 const common = ['--steps', args.steps, '--tokens', args.tokens];
 const raw: Record<string, Outcome[]> = {};
-const record = (key: string, r: { result?: unknown; skipped?: string; seconds: number }) => {
+/** Runs one side, unless it failed in an earlier round: a missing kernel or tool fails every time. */
+const record = (key: string, start: () => Outcome & { seconds: number }) => {
+  if (raw[key]?.some((r) => r.skipped)) return;
+  const r = start();
   (raw[key] ??= []).push(r);
   const what = r.skipped ? `skipped: ${r.skipped}` : 'done';
   process.stderr.write(`  ${key}: ${what} (${r.seconds.toFixed(0)} s)\n`);
@@ -151,23 +157,22 @@ for (let round = 1; round <= rounds; round++) {
     // Kernel counts, dropout and batched generation do not need every round.
     const parts = round === 1 ? 'training,decoding,generation' : 'training,decoding';
     const t = ['--backend', backend, ...common, '--contexts', args.contexts, '--parts', parts];
-    record(`tformer ${backend}`, tsx('./compare-tformer.ts', t));
-    if (backend === backends[0] && where.python) {
+    record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', t));
+    const python = where.python;
+    if (backend === backends[0] && python) {
       const script = join(repo, 'scripts/bench/torch_train.py');
-      record('pytorch', child(where.python, [script, '--steps', args.steps, '--threads', '1']));
+      record('pytorch', () => child(python, [script, '--steps', args.steps, '--threads', '1']));
     }
     if (where.gptTfjs) {
       const g = ['--path', where.gptTfjs, '--backend', backend, ...common];
-      record(
-        `gpt-tfjs ${backend}`,
+      record(`gpt-tfjs ${backend}`, () =>
         tsx('./compare-gpt-tfjs.ts', g, nodePath ? { NODE_PATH: nodePath } : {}),
       );
     }
   }
   if (where.python && where.ort) {
     const o = ['--work', work, '--python', where.python, '--ort', where.ort];
-    record(
-      'onnxruntime',
+    record('onnxruntime', () =>
       tsx('./compare-onnx.ts', [...o, '--contexts', args.contexts, '--tokens', args.tokens]),
     );
   }
