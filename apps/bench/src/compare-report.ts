@@ -45,6 +45,17 @@ export function modelFlopsPerIteration(s: FlopsShape): number {
   return perToken * s.context * s.batch;
 }
 
+/**
+ * `a ÷ b` for sides measured in the same rounds: the median of the per-round ratios (each round's
+ * sides ran minutes apart, under nearly the same load), or the ratio of the medians when the
+ * rounds do not pair up (a side failed in some round). Undefined when either side is absent.
+ */
+export function pairedRatio(a?: readonly number[], b?: readonly number[]): number | undefined {
+  if (!a?.length || !b?.length) return undefined;
+  if (a.length !== b.length) return median(a) / median(b);
+  return median(a.map((x, i) => x / b[i]!));
+}
+
 /** Model-FLOPs utilisation: achieved FLOP/s over the same run's matmul FLOP/s. */
 export function mfu(flopsPerIteration: number, msPerIteration: number, matmulGflops: number) {
   return flopsPerIteration / (msPerIteration / 1000) / (matmulGflops * 1e9);
@@ -110,7 +121,10 @@ export function rowMfu(row: TrainingRow, flops: number): number {
   return median(row.rounds.map((ms, i) => mfu(flops, ms, row.matmulGflops[i]!)));
 }
 
-/** The training table, with each row's speed relative to `reference` (PyTorch eager). */
+/**
+ * The training table, with each row's speed relative to `reference` (PyTorch eager): the median
+ * of per-round ratios.
+ */
 export function trainingTable(rows: TrainingRow[], flops: number, reference?: string): string {
   const ref = rows.find((r) => r.name === reference && !r.skipped);
   const out = [
@@ -123,7 +137,7 @@ export function trainingTable(rows: TrainingRow[], flops: number, reference?: st
       continue;
     }
     const ms = median(r.rounds);
-    const speed = ref ? median(ref.rounds) / ms : undefined;
+    const speed = pairedRatio(ref?.rounds, r.rounds);
     out.push(
       `| ${r.name} | ${fmt(ms, 0)} | ${r.rounds.map((x) => fmt(x, 0)).join(', ')} | ` +
         `${fmt(r.kernels, 0)} | ${fmt(median(r.matmulGflops))} | ${fmt(rowMfu(r, flops), 2)} | ` +

@@ -11,6 +11,7 @@ import {
   goalLines,
   median,
   modelFlopsPerIteration,
+  pairedRatio,
   rowMfu,
   type TrainingRow,
   trainingTable,
@@ -47,8 +48,6 @@ function side(run: CompareRun, key: string, absent: string): { ok: Json[]; skipp
   const ok = runs.filter((r) => r.result).map((r) => r.result);
   return ok.length ? { ok } : { ok, skipped: runs[0]?.skipped ?? absent };
 }
-
-const ratio = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : a / b);
 
 /** The markdown section (without its markers). */
 export function summarize(run: CompareRun): string {
@@ -120,14 +119,10 @@ export function summarize(run: CompareRun): string {
     skipped: onnx.skipped,
   });
 
-  const ms = (name: string) => {
-    const row = training.find((r) => r.name === name && !r.skipped);
-    return row ? median(row.rounds) : undefined;
-  };
-  const msToken = (name: string, c: number) => {
-    const row = decoding.find((r) => r.name === name && !r.skipped);
-    return row ? median(row.byContext.get(c) ?? []) : undefined;
-  };
+  // Per-round values of a side, for ratios paired round by round.
+  const ms = (name: string) => training.find((r) => r.name === name && !r.skipped)?.rounds;
+  const msToken = (name: string, c: number) =>
+    decoding.find((r) => r.name === name && !r.skipped)?.byContext.get(c);
   const first = (backend: string) => tformer[backend]?.[0];
   const tokenKernels = (b: string) =>
     first(b)?.decoding?.find((d: Json) => d.context === contexts[0])?.kernelsPerToken;
@@ -146,7 +141,7 @@ export function summarize(run: CompareRun): string {
   const goals: Goal[] = [
     goal(
       'training on node ≥ 1.0× PyTorch eager (1 thread)',
-      ratio(ms(torchName), ms('tformer, node')),
+      pairedRatio(ms(torchName), ms('tformer, node')),
       'atLeast',
       1,
     ),
@@ -160,14 +155,14 @@ export function summarize(run: CompareRun): string {
     ),
     goal(
       'training on node ≥ 3× gpt-tfjs',
-      ratio(ms('gpt-tfjs, node'), ms('tformer, node')),
+      pairedRatio(ms('gpt-tfjs, node'), ms('tformer, node')),
       'atLeast',
       3,
     ),
     goal('training on wasm: MFU ≥ 0.5', wasmRow && rowMfu(wasmRow, flops), 'atLeast', 0.5),
     goal(
       `KV-cached decoding on node ≤ 1.0× onnxruntime-node without cache (ctx ${c0})`,
-      ratio(msToken('tformer, node', c0), msToken(ortName, c0)),
+      pairedRatio(msToken('tformer, node', c0), msToken(ortName, c0)),
       'atMost',
       1,
     ),
@@ -177,7 +172,7 @@ export function summarize(run: CompareRun): string {
     ...backends.map((b) =>
       goal(
         `decoding ms/token flat from ctx ${c0} to ${cN} (${b}; ratio ≤ 1.5)`,
-        ratio(msToken(`tformer, ${b}`, cN), msToken(`tformer, ${b}`, c0)),
+        pairedRatio(msToken(`tformer, ${b}`, cN), msToken(`tformer, ${b}`, c0)),
         'atMost',
         1.5,
       ),
@@ -185,7 +180,7 @@ export function summarize(run: CompareRun): string {
     ...backends.map((b) =>
       goal(
         `batch-8 generation ≥ 6× the tokens/s of batch 1 (${b})`,
-        ratio(gen(b)?.batch8TokensPerS, gen(b)?.batch1TokensPerS),
+        gen(b) && gen(b).batch8TokensPerS / gen(b).batch1TokensPerS,
         'atLeast',
         6,
       ),
@@ -196,6 +191,15 @@ export function summarize(run: CompareRun): string {
   ];
 
   const rounds = Math.max(0, ...Object.values(run.raw).map((r) => r.length));
+  const spreads = training
+    .filter((r) => r.rounds.length > 1)
+    .map((r) => ({ name: r.name, x: Math.max(...r.rounds) / Math.min(...r.rounds) }))
+    .sort((p, q) => q.x - p.x);
+  const spread = spreads[0]
+    ? `The per-round medians of one side varied up to ${spreads[0].x.toFixed(1)}× (${spreads[0].name}), ` +
+      'so ratios between sides (speed vs PyTorch, the goals) are medians of per-round ratios, and ' +
+      'a spread of this size means the load, not the code, set the absolute times.'
+    : '';
   const load = `${Math.min(...run.loads).toFixed(1)}–${Math.max(...run.loads).toFixed(1)}`;
   const generation = backends.map(
     (b) => `${b} ${fmt0(gen(b)?.batch1TokensPerS)} / ${fmt0(gen(b)?.batch8TokensPerS)}`,
@@ -221,6 +225,8 @@ it decodes its ctx-64 model only.
 ${trainingTable(training, flops, torchName)}
 
 ${decodingTable(decoding, contexts)}
+
+${spread}
 
 tformer's own numbers from the same run: dropout 0.1 ÷ plain step (median over rounds)
 ${backends.map((b) => `${b} ${fmt2(dropout(b))}`).join(', ')}; generation tokens/s at batch 1 / batch 8
