@@ -120,12 +120,16 @@ describe('tables and goals', () => {
       { text: 'few', value: 600, target: 700, kind: 'atMost', unit: '' },
       { text: 'flat', value: 3, target: 1.5, kind: 'atMost', unit: '×' },
       { text: 'peer', target: 3, kind: 'atLeast', unit: '×', why: 'no checkout' },
+      { text: 'noisy', value: 1.2, target: 1, kind: 'atLeast', unit: '×', rounds: [0.5, 1.2, 3] },
+      { text: 'steady', value: 0.5, target: 1, kind: 'atLeast', unit: '×', rounds: [0.4, 0.5] },
     ]).split('\n');
     expect(lines).toEqual([
       '- fast: 0.50×, **2.00× short** of the target.',
-      '- few: **met** (600).',
+      '- few: **met**, 600.',
       '- flat: 3.00×, **2.00× short** of the target.',
       '- peer: not measured (no checkout).',
+      '- noisy: **undecided at this load**, median 1.20× (per round 0.50, 1.20, 3.00): the rounds fall on both sides of the target.',
+      '- steady: 0.50× (per round 0.40, 0.50), **2.00× short** of the target.',
     ]);
   });
 });
@@ -166,15 +170,19 @@ describe('summarize', () => {
   it('compares against PyTorch and onnxruntime from the medians over rounds', () => {
     // Per round 100/200 and 100/180: median 0.528×, 1.89× short.
     expect(section).toContain(
-      '- training on node ≥ 1.0× PyTorch eager (1 thread): 0.53×, **1.89× short**',
+      '- training on node ≥ 1.0× PyTorch eager (1 thread): 0.53× (per round 0.50, 0.56), **1.89× short**',
     );
     expect(section).toContain('varied up to 1.1× (tformer, node)');
     expect(section).toContain('| PyTorch 2.13.0 eager, 1 thread | 100 | 100, 100 |');
     // 4 ms/token against onnxruntime's 2 ms at ctx 64.
     expect(section).toContain('without cache (ctx 64): 2.00×, **2.00× short**');
     expect(section).toContain('- kernels per decoded token ≤ 120 (node): 150, **1.25× short**');
-    expect(section).toContain('ctx 64 to 1024 (node; ratio ≤ 1.5): 2.00×, **1.33× short**');
-    expect(section).toContain('batch-8 generation ≥ 6× the tokens/s of batch 1 (node): **met**');
+    expect(section).toContain(
+      'ctx 64 to 1024 (node; ratio ≤ 1.5): 2.00× (per round 2.00, 2.00), **1.33× short**',
+    );
+    expect(section).toContain(
+      'batch-8 generation ≥ 6× the tokens/s of batch 1 (node): **met**, 7.00×',
+    );
     expect(section).toContain('1-minute load 3.0–5.0');
   });
 

@@ -52,8 +52,14 @@ export function modelFlopsPerIteration(s: FlopsShape): number {
  */
 export function pairedRatio(a?: readonly number[], b?: readonly number[]): number | undefined {
   if (!a?.length || !b?.length) return undefined;
-  if (a.length !== b.length) return median(a) / median(b);
-  return median(a.map((x, i) => x / b[i]!));
+  const perRound = roundRatios(a, b);
+  return perRound ? median(perRound) : median(a) / median(b);
+}
+
+/** `a[i] ÷ b[i]` for each round when both sides have every round, else undefined. */
+export function roundRatios(a?: readonly number[], b?: readonly number[]): number[] | undefined {
+  if (!a?.length || a.length !== b?.length) return undefined;
+  return a.map((x, i) => x / b[i]!);
 }
 
 /** Model-FLOPs utilisation: achieved FLOP/s over the same run's matmul FLOP/s. */
@@ -176,6 +182,8 @@ export interface Goal {
   kind: 'atLeast' | 'atMost';
   unit: string;
   why?: string;
+  /** The value in each round, quoted beside the median so that its spread shows. */
+  rounds?: number[];
 }
 
 /** One bullet per goal: met or not, the measured value, and the factor still to go. */
@@ -185,13 +193,18 @@ export function goalLines(goals: Goal[]): string {
       if (g.value === undefined || !Number.isFinite(g.value)) {
         return `- ${g.text}: not measured (${g.why ?? 'a side was skipped'}).`;
       }
-      const met = g.kind === 'atLeast' ? g.value >= g.target : g.value <= g.target;
+      const meets = (x: number) => (g.kind === 'atLeast' ? x >= g.target : x <= g.target);
       const factor = g.kind === 'atLeast' ? g.target / g.value : g.value / g.target;
       const digits = Math.abs(g.value) >= 100 ? 0 : 2;
-      const measured = `${fmt(g.value, digits)}${g.unit}`;
-      return met
-        ? `- ${g.text}: **met** (${measured}).`
-        : `- ${g.text}: ${measured}, **${fmt(factor, 2)}× short** of the target.`;
+      const rounds = g.rounds && g.rounds.length > 1 ? g.rounds : undefined;
+      const perRound = rounds ? ` (per round ${rounds.map((x) => fmt(x, 2)).join(', ')})` : '';
+      const measured = `${fmt(g.value, digits)}${g.unit}${perRound}`;
+      if (rounds?.some(meets) && !rounds.every(meets)) {
+        return `- ${g.text}: **undecided at this load**, median ${measured}: the rounds fall on both sides of the target.`;
+      }
+      if (meets(g.value)) return `- ${g.text}: **met**, ${measured}.`;
+      const short = factor < 1.01 ? '**at the limit**, just short' : `**${fmt(factor, 2)}× short**`;
+      return `- ${g.text}: ${measured}, ${short} of the target.`;
     })
     .join('\n');
 }

@@ -12,6 +12,7 @@ import {
   median,
   modelFlopsPerIteration,
   pairedRatio,
+  roundRatios,
   rowMfu,
   type TrainingRow,
   trainingTable,
@@ -130,11 +131,18 @@ export function summarize(run: CompareRun): string {
   const dropout = (b: string) => median((tformer[b] ?? []).map((p) => p.training.dropoutRatio));
   const [c0, cN] = [contexts[0]!, contexts.at(-1)!];
   const wasmRow = training.find((r) => r.name === 'tformer, wasm' && !r.skipped);
-  const goal = (text: string, value: number | undefined, kind: Goal['kind'], target: number) => ({
+  const goal = (
+    text: string,
+    value: number | undefined,
+    kind: Goal['kind'],
+    target: number,
+    rounds?: number[],
+  ) => ({
     text,
     value,
     kind,
     target,
+    rounds,
     unit: text.includes('kernels') || text.includes('MFU') ? '' : '×',
     why: 'a side it needs was skipped; see the tables',
   });
@@ -144,6 +152,7 @@ export function summarize(run: CompareRun): string {
       pairedRatio(ms(torchName), ms('tformer, node')),
       'atLeast',
       1,
+      roundRatios(ms(torchName), ms('tformer, node')),
     ),
     ...backends.map((b) =>
       goal(
@@ -158,6 +167,7 @@ export function summarize(run: CompareRun): string {
       pairedRatio(ms('gpt-tfjs, node'), ms('tformer, node')),
       'atLeast',
       3,
+      roundRatios(ms('gpt-tfjs, node'), ms('tformer, node')),
     ),
     goal('training on wasm: MFU ≥ 0.5', wasmRow && rowMfu(wasmRow, flops), 'atLeast', 0.5),
     goal(
@@ -165,6 +175,7 @@ export function summarize(run: CompareRun): string {
       pairedRatio(msToken('tformer, node', c0), msToken(ortName, c0)),
       'atMost',
       1,
+      roundRatios(msToken('tformer, node', c0), msToken(ortName, c0)),
     ),
     ...backends.map((b) =>
       goal(`kernels per decoded token ≤ 120 (${b})`, tokenKernels(b), 'atMost', 120),
@@ -175,6 +186,7 @@ export function summarize(run: CompareRun): string {
         pairedRatio(msToken(`tformer, ${b}`, cN), msToken(`tformer, ${b}`, c0)),
         'atMost',
         1.5,
+        roundRatios(msToken(`tformer, ${b}`, cN), msToken(`tformer, ${b}`, c0)),
       ),
     ),
     ...backends.map((b) =>

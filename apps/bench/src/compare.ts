@@ -17,7 +17,8 @@
  *
  * Usage: pnpm --filter @tformer/bench compare [--gpt-tfjs <checkout>] [--python <venv python>]
  *   [--ort <onnxruntime-node dir>] [--rounds 3] [--steps 6] [--tokens 16]
- *   [--contexts 64,256,1024] [--backends node,wasm] [--doc docs/benchmarks.md | -] [--json raw.json]
+ *   [--contexts 64,256,1024] [--backends node,wasm] [--doc docs/benchmarks.md | -] [--json run.json]
+ *   [--from run.json] (writes the section from a saved run's JSON without measuring again)
  *   [--note 'shared by other jobs'] (a remark on the machine, quoted after its CPU count)
  * Env: TFORMER_GPT_TFJS, TFORMER_INTEROP_PYTHON, TFORMER_ONNXRUNTIME_NODE (as the flags).
  */
@@ -29,7 +30,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { failureReason, replaceSection } from './compare-report.js';
-import { type Outcome, summarize } from './compare-summary.js';
+import { type CompareRun, type Outcome, summarize } from './compare-summary.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const env = process.env;
@@ -45,13 +46,14 @@ const { values: args } = parseArgs({
     backends: { type: 'string', default: 'node,wasm' },
     doc: { type: 'string', default: join(repo, 'docs/benchmarks.md') },
     json: { type: 'string' },
+    from: { type: 'string' },
     note: { type: 'string', default: '' },
   },
 });
 const rounds = Number(args.rounds);
 const contexts = args.contexts.split(',').map(Number);
 const backends = args.backends.split(',');
-const work = mkdtempSync(join(tmpdir(), 'tformer-compare-'));
+const work = args.from ? '' : mkdtempSync(join(tmpdir(), 'tformer-compare-'));
 const loads: number[] = [];
 
 /** Runs one side in a child process; its JSON from `--out`, or the reason it failed. */
@@ -139,60 +141,65 @@ function tfjsNodePath(): string | undefined {
   }
 }
 
-const where = locate();
-const common = ['--steps', args.steps, '--tokens', args.tokens];
-const raw: Record<string, Outcome[]> = {};
-/** Runs one side, unless it failed in an earlier round: a missing kernel or tool fails every time. */
-const record = (key: string, start: () => Outcome & { seconds: number }) => {
-  if (raw[key]?.some((r) => r.skipped)) return;
-  const r = start();
-  (raw[key] ??= []).push(r);
-  const what = r.skipped ? `skipped: ${r.skipped}` : 'done';
-  process.stderr.write(`  ${key}: ${what} (${r.seconds.toFixed(0)} s)\n`);
-};
-const nodePath = tfjsNodePath();
-for (let round = 1; round <= rounds; round++) {
-  process.stderr.write(`round ${round}/${rounds} (load ${loadavg()[0]!.toFixed(1)})\n`);
-  for (const backend of backends) {
-    // Kernel counts, dropout and batched generation do not need every round.
-    const parts = round === 1 ? 'training,decoding,generation' : 'training,decoding';
-    const t = ['--backend', backend, ...common, '--contexts', args.contexts, '--parts', parts];
-    record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', t));
-    const python = where.python;
-    if (backend === backends[0] && python) {
-      const script = join(repo, 'scripts/bench/torch_train.py');
-      record('pytorch', () => child(python, [script, '--steps', args.steps, '--threads', '1']));
+/** Runs every side, round by round, each in its own process. */
+function measure(): CompareRun {
+  const where = locate();
+  const common = ['--steps', args.steps, '--tokens', args.tokens];
+  const raw: Record<string, Outcome[]> = {};
+  /** Runs one side, unless it failed in an earlier round: a missing kernel or tool fails every time. */
+  const record = (key: string, start: () => Outcome & { seconds: number }) => {
+    if (raw[key]?.some((r) => r.skipped)) return;
+    const r = start();
+    (raw[key] ??= []).push(r);
+    const what = r.skipped ? `skipped: ${r.skipped}` : 'done';
+    process.stderr.write(`  ${key}: ${what} (${r.seconds.toFixed(0)} s)\n`);
+  };
+  const nodePath = tfjsNodePath();
+  for (let round = 1; round <= rounds; round++) {
+    process.stderr.write(`round ${round}/${rounds} (load ${loadavg()[0]!.toFixed(1)})\n`);
+    for (const backend of backends) {
+      // Kernel counts, dropout and batched generation do not need every round.
+      const parts = round === 1 ? 'training,decoding,generation' : 'training,decoding';
+      const t = ['--backend', backend, ...common, '--contexts', args.contexts, '--parts', parts];
+      record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', t));
+      const python = where.python;
+      if (backend === backends[0] && python) {
+        const script = join(repo, 'scripts/bench/torch_train.py');
+        record('pytorch', () => child(python, [script, '--steps', args.steps, '--threads', '1']));
+      }
+      if (where.gptTfjs) {
+        const g = ['--path', where.gptTfjs, '--backend', backend, ...common];
+        record(`gpt-tfjs ${backend}`, () =>
+          tsx('./compare-gpt-tfjs.ts', g, nodePath ? { NODE_PATH: nodePath } : {}),
+        );
+      }
     }
-    if (where.gptTfjs) {
-      const g = ['--path', where.gptTfjs, '--backend', backend, ...common];
-      record(`gpt-tfjs ${backend}`, () =>
-        tsx('./compare-gpt-tfjs.ts', g, nodePath ? { NODE_PATH: nodePath } : {}),
+    if (where.python && where.ort) {
+      const o = ['--work', work, '--python', where.python, '--ort', where.ort];
+      record('onnxruntime', () =>
+        tsx('./compare-onnx.ts', [...o, '--contexts', args.contexts, '--tokens', args.tokens]),
       );
     }
   }
-  if (where.python && where.ort) {
-    const o = ['--work', work, '--python', where.python, '--ort', where.ort];
-    record('onnxruntime', () =>
-      tsx('./compare-onnx.ts', [...o, '--contexts', args.contexts, '--tokens', args.tokens]),
-    );
-  }
+  rmSync(work, { recursive: true, force: true });
+  return {
+    raw,
+    loads,
+    why: where.why,
+    backends,
+    contexts,
+    ortVersion: where.ort
+      ? JSON.parse(readFileSync(join(where.ort, 'package.json'), 'utf8')).version
+      : undefined,
+    command: `pnpm --filter @tformer/bench compare --rounds ${rounds} --steps ${args.steps} --tokens ${args.tokens}`,
+    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}${args.note ? ` (${args.note})` : ''}`,
+    date: new Date().toISOString().slice(0, 10),
+  };
 }
-rmSync(work, { recursive: true, force: true });
-if (args.json) writeFileSync(args.json, `${JSON.stringify({ loads, raw }, null, 1)}\n`);
 
-const section = summarize({
-  raw,
-  loads,
-  why: where.why,
-  backends,
-  contexts,
-  ortVersion: where.ort
-    ? JSON.parse(readFileSync(join(where.ort, 'package.json'), 'utf8')).version
-    : undefined,
-  command: `pnpm --filter @tformer/bench compare --rounds ${rounds} --steps ${args.steps} --tokens ${args.tokens}`,
-  machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}${args.note ? ` (${args.note})` : ''}`,
-  date: new Date().toISOString().slice(0, 10),
-});
+const run: CompareRun = args.from ? JSON.parse(readFileSync(args.from, 'utf8')) : measure();
+if (args.json && !args.from) writeFileSync(args.json, `${JSON.stringify(run, null, 1)}\n`);
+const section = summarize(run);
 if (args.doc === '-') {
   process.stdout.write(`${section}\n`);
 } else {
