@@ -39,6 +39,8 @@ export interface CompareRun {
   contexts: number[];
   ortVersion?: string;
   command: string;
+  /** The checkout measured (`git rev-parse --short HEAD`), when known. */
+  commit?: string;
   machine: string;
   date: string;
 }
@@ -219,7 +221,7 @@ export function summarize(run: CompareRun): string {
   return `## Side by side: PyTorch eager, gpt-tfjs, onnxruntime-node (issue 17)
 
 Date: ${run.date}. Machine: ${run.machine}; 1-minute load ${load} over the run.
-Command: \`${run.command}\` (\`apps/bench/src/compare.ts\`).
+Command: \`${run.command}\` (\`apps/bench/src/compare.ts\`)${run.commit ? ` at ${run.commit}` : ''}.
 nanoGPT's \`baby\` config: 4 layers × 4 heads × d 128, ctx 64, batch 12, \`gelu_tanh\`, no biases,
 AdamW (lr 1e-3, betas 0.9/0.99) with global-norm clipping at 1.0, dropout 0. Each side runs in its
 own process and the ${rounds} round${rounds === 1 ? '' : 's'} interleave them (per backend: tformer, PyTorch, gpt-tfjs; then
@@ -232,7 +234,8 @@ decodes, default session options; it is not a workspace dependency (\`bash
 scripts/interop/setup-onnxruntime.sh\` installs it outside with \`--ignore-scripts\`, as its install
 script downloads extras), so \`pnpm install\` stays offline-safe. gpt-tfjs is a local checkout given
 with \`--gpt-tfjs\`, run on the workspace's \`@tensorflow/tfjs\` (the project does not vendor it);
-it decodes its ctx-64 model only.
+it decodes its ctx-64 model only. Threads: PyTorch is pinned to one (as the goal states), tfjs wasm
+has one, tfjs-node (libtensorflow) and onnxruntime-node use their default pools (every core).
 
 ${trainingTable(training, flops, torchName)}
 

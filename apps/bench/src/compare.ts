@@ -191,9 +191,15 @@ function measure(): CompareRun {
     ortVersion: where.ort
       ? JSON.parse(readFileSync(join(where.ort, 'package.json'), 'utf8')).version
       : undefined,
-    command: `pnpm --filter @tformer/bench compare --rounds ${rounds} --steps ${args.steps} --tokens ${args.tokens}`,
+    command:
+      `pnpm --filter @tformer/bench compare --rounds ${rounds} --steps ${args.steps} --tokens ${args.tokens}` +
+      (where.gptTfjs ? ' --gpt-tfjs <checkout>' : ''),
     machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}${args.note ? ` (${args.note})` : ''}`,
     date: new Date().toISOString().slice(0, 10),
+    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repo,
+      encoding: 'utf8',
+    }).stdout?.trim(),
   };
 }
 
