@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  type DecodedSafetensors,
   decodeSafetensors,
   formatShape,
   type Module,
@@ -107,32 +108,59 @@ export function decodeModel(config: unknown, weights: Uint8Array, source = 'mode
   checkWeightsFitConfig(readSafetensorsHeader(weights), className, modelConfig, saved, source);
   const decoded = decodeSafetensors(weights);
   const quantization = readQuantizationMetadata(decoded, `${source}/${WEIGHTS_FILE}`);
-  const model = factory(modelConfig);
-  const owned: tf.Tensor[] = [];
-  try {
+  return loadCheckpoint(factory(modelConfig), `${source}/${WEIGHTS_FILE}`, (model, owned) => {
     let state: StateDict = {};
     if (quantization !== undefined) {
       // Int8/int4 weights (see saveQuantizedModel): dequantized on the active backend.
       state = dequantizeState(decoded, quantization, `${source}/${WEIGHTS_FILE}`);
       owned.push(...Object.values(state));
+    } else {
+      const skip = (name: string) =>
+        saved.naming === 'gpt2' && isGPT2Buffer(name.replace(/^transformer\./, ''));
+      state = safetensorsState(decoded, owned, skip);
     }
-    for (const [name, t] of quantization === undefined ? Object.entries(decoded.tensors) : []) {
-      if (saved.naming === 'gpt2' && isGPT2Buffer(name.replace(/^transformer\./, ''))) continue;
-      const tensor = tf.tensor(t.data, t.shape, t.tfDtype);
-      owned.push(tensor);
-      state[name] = tensor;
-    }
-    let unexpected: string[] = [];
-    if (saved.naming === 'gpt2') {
-      const mapped = gpt2StateToDecoderLM(state, (model as DecoderLM).config);
-      owned.push(...mapped.created);
-      ({ state, unexpected } = mapped);
-    }
+    if (saved.naming !== 'gpt2') return { state, unexpected: [] };
+    const mapped = gpt2StateToDecoderLM(state, (model as DecoderLM).config);
+    owned.push(...mapped.created);
+    return mapped;
+  });
+}
+
+/** The tensors of `decoded` (but those `skip` names) on the active backend, each pushed to `owned`. */
+export function safetensorsState(
+  decoded: DecodedSafetensors,
+  owned: tf.Tensor[],
+  skip: (name: string) => boolean = () => false,
+): StateDict {
+  const state: StateDict = {};
+  for (const [name, t] of Object.entries(decoded.tensors)) {
+    if (skip(name)) continue;
+    const tensor = tf.tensor(t.data, t.shape, t.tfDtype);
+    owned.push(tensor);
+    state[name] = tensor;
+  }
+  return state;
+}
+
+/**
+ * Loads into `model` the state `read` makes from a checkpoint, after checking it against the
+ * model's parameters (`unexpected`: names the checkpoint has that our format does not; any
+ * mismatch is one {@link SavedModelError} naming `source`). The tensors `read` pushes to `owned`
+ * are disposed after; the model is disposed when anything fails.
+ */
+export function loadCheckpoint<M extends SavableModel>(
+  model: M,
+  source: string,
+  read: (model: M, owned: tf.Tensor[]) => { state: StateDict; unexpected: string[] },
+): M {
+  const owned: tf.Tensor[] = [];
+  try {
+    const { state, unexpected } = read(model, owned);
     const mismatches = [
       ...unexpected.map((name): CheckpointMismatch => ({ name, kind: 'unexpected' })),
       ...compareState(model, state),
     ];
-    if (mismatches.length > 0) throw new SavedModelError(`${source}/${WEIGHTS_FILE}`, mismatches);
+    if (mismatches.length > 0) throw new SavedModelError(source, mismatches);
     model.loadStateDict(state);
     return model;
   } catch (error) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@tformer/nn';
 import type { DecoderLMConfig, ResolvedDecoderLMConfig } from '../decoder-lm-config.js';
 import { ModelConfigError } from '../errors.js';
-import { type HfConfigReader, readHfConfig } from './hf-config.js';
+import { HF_ACTIVATIONS, type HfConfigReader, readHfConfig } from './hf-config.js';
 
 /**
  * {@link DecoderLM} ↔ Hugging Face `GPT2LMHeadModel`: config.json fields and the tensors of
@@ -11,17 +11,6 @@ import { type HfConfigReader, readHfConfig } from './hf-config.js';
  * that can now train). GPT-2's `Conv1D` weights are `[in, out]` like a `Dense` kernel; `c_attn`
  * fuses q|k|v along the output axis; the untied `lm_head` is an `nn.Linear` (`[out, in]`, no bias).
  */
-
-/** GPT-2's `activation_function` for each activation that it has. */
-const ACTIVATIONS = { gelu: 'gelu', gelu_tanh: 'gelu_new', relu: 'relu' } as const;
-/** Activation names GPT-2 configs use, ours for each. */
-const FROM_HF_ACTIVATION: Record<string, 'gelu' | 'gelu_tanh' | 'relu'> = {
-  gelu: 'gelu',
-  gelu_new: 'gelu_tanh',
-  gelu_pytorch_tanh: 'gelu_tanh',
-  gelu_fast: 'gelu_tanh',
-  relu: 'relu',
-};
 
 /** Fails in one line naming the first field of `c` that GPT-2 cannot express. */
 export function assertGPT2Mappable(c: ResolvedDecoderLMConfig): void {
@@ -33,7 +22,7 @@ export function assertGPT2Mappable(c: ResolvedDecoderLMConfig): void {
   if (c.numKeyValueHeads !== c.numHeads) {
     fail('numKeyValueHeads', `has no grouped-query attention (${c.numKeyValueHeads} ≠ numHeads)`);
   }
-  if (!(c.activation in ACTIVATIONS)) {
+  if (!(c.activation in HF_ACTIVATIONS)) {
     fail('activation', `has no '${c.activation}' MLP (use the llama format for swiglu)`);
   }
 }
@@ -50,7 +39,7 @@ export function gpt2Config(c: ResolvedDecoderLMConfig): Record<string, unknown> 
     n_layer: c.numLayers,
     n_head: c.numHeads,
     n_inner: c.dFF,
-    activation_function: ACTIVATIONS[c.activation as keyof typeof ACTIVATIONS],
+    activation_function: HF_ACTIVATIONS[c.activation as keyof typeof HF_ACTIVATIONS],
     resid_pdrop: c.dropout,
     embd_pdrop: c.dropout,
     attn_pdrop: c.dropout,
@@ -68,9 +57,7 @@ export function gpt2Config(c: ResolvedDecoderLMConfig): Record<string, unknown> 
 export function fromGPT2Config(raw: Record<string, unknown>, source: string): DecoderLMConfig {
   const r: HfConfigReader = readHfConfig(raw, source);
   const dModel = r.int('n_embd');
-  const activation = r.str('activation_function', 'gelu_new');
-  const ours = FROM_HF_ACTIVATION[activation];
-  if (!ours) r.fail('activation_function', `'${activation}' has no DecoderLM equivalent`);
+  const activation = r.activation('gelu_new');
   r.expect('scale_attn_weights', true);
   r.expect('scale_attn_by_inverse_layer_idx', false);
   r.expect('add_cross_attention', false);
@@ -81,7 +68,7 @@ export function fromGPT2Config(raw: Record<string, unknown>, source: string): De
     numHeads: r.int('n_head'),
     dModel,
     dFF: r.optionalInt('n_inner') ?? 4 * dModel,
-    activation: ours,
+    activation,
     position: 'learned',
     useBias: true,
     tieEmbeddings: r.bool('tie_word_embeddings', true),

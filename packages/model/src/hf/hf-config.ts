@@ -11,10 +11,27 @@ export interface HfConfigReader {
   num(field: string, fallback: number): number;
   str(field: string, fallback: string): string;
   bool(field: string, fallback: boolean): boolean;
+  /** Ours for `activation_function` (transformers' `ACT2FN` name; `fallback` when absent). */
+  activation(fallback: string): HfActivation;
   /** Fails unless the field is absent, null or `value`: a setting we cannot reproduce. */
   expect(field: string, value: unknown): void;
   fail(field: string, why: string): never;
 }
+
+/** The activations GPT-2 and Marian configs can name. */
+export type HfActivation = 'relu' | 'gelu' | 'gelu_tanh';
+
+/** transformers' `activation_function` for each of our activations that it has. */
+export const HF_ACTIVATIONS = { relu: 'relu', gelu: 'gelu', gelu_tanh: 'gelu_new' } as const;
+
+/** `activation_function` names, ours for each (transformers has three names for tanh GELU). */
+const FROM_HF_ACTIVATION: Record<string, HfActivation> = {
+  relu: 'relu',
+  gelu: 'gelu',
+  gelu_new: 'gelu_tanh',
+  gelu_pytorch_tanh: 'gelu_tanh',
+  gelu_fast: 'gelu_tanh',
+};
 
 export function readHfConfig(
   raw: Record<string, unknown>,
@@ -32,6 +49,12 @@ export function readHfConfig(
     }
     return v as number;
   };
+  const str = (field: string, fallback: string) => {
+    if (!present(field)) return fallback;
+    const v = raw[field];
+    if (typeof v !== 'string') fail(field, `expected a string, got ${JSON.stringify(v)}`);
+    return v as string;
+  };
   return {
     int,
     optionalInt: (field) => (present(field) ? int(field) : undefined),
@@ -43,17 +66,18 @@ export function readHfConfig(
       }
       return v as number;
     },
-    str(field, fallback) {
-      if (!present(field)) return fallback;
-      const v = raw[field];
-      if (typeof v !== 'string') fail(field, `expected a string, got ${JSON.stringify(v)}`);
-      return v as string;
-    },
+    str,
     bool(field, fallback) {
       if (!present(field)) return fallback;
       const v = raw[field];
       if (typeof v !== 'boolean') fail(field, `expected true or false, got ${JSON.stringify(v)}`);
       return v as boolean;
+    },
+    activation(fallback) {
+      const name = str('activation_function', fallback);
+      const activation = FROM_HF_ACTIVATION[name];
+      if (!activation) fail('activation_function', `'${name}' has no ${ours} equivalent`);
+      return activation as HfActivation;
     },
     expect(field, value) {
       if (present(field) && raw[field] !== value) {

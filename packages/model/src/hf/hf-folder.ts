@@ -10,11 +10,12 @@ import { decodeSafetensors, type StateDict, stateDictToSafetensors } from '@tfor
 import { DecoderLM } from '../decoder-lm.js';
 import type { DecoderLMConfig, ResolvedDecoderLMConfig } from '../decoder-lm-config.js';
 import { EncoderDecoder } from '../encoder-decoder.js';
-import { type CheckpointMismatch, ModelConfigError, SavedModelError } from '../errors.js';
+import { ModelConfigError } from '../errors.js';
 import { type SavableModel, savableClassName } from '../model-classes.js';
-import { compareState } from '../save-load.js';
+import { loadCheckpoint, safetensorsState } from '../save-load.js';
 import { VisionTransformer } from '../vision-transformer.js';
 import { fromGPT2Config, fromGPT2State, gpt2Config, gpt2State } from './gpt2.js';
+import type { MappedState } from './linear-names.js';
 import { fromLlamaConfig, fromLlamaState, llamaConfig, llamaState } from './llama.js';
 import { fromMarianConfig, fromMarianState, marianConfig, marianState } from './marian.js';
 import { fromViTConfig, fromViTState, vitConfig, vitState } from './vit.js';
@@ -74,10 +75,7 @@ interface Architecture {
   toConfig(c: ResolvedDecoderLMConfig): Record<string, unknown>;
   fromConfig(raw: Record<string, unknown>, source: string): DecoderLMConfig;
   toState(state: StateDict, c: ResolvedDecoderLMConfig): StateDict;
-  fromState(
-    state: StateDict,
-    c: ResolvedDecoderLMConfig,
-  ): { state: StateDict; created: tf.Tensor[]; unexpected: string[] };
+  fromState(state: StateDict, c: ResolvedDecoderLMConfig): MappedState;
 }
 
 const ARCHITECTURES: Record<DecoderLMFormat, Architecture> = {
@@ -258,10 +256,7 @@ export function decodeHuggingFace(
   };
 }
 
-type StateMapper<C> = (
-  state: StateDict,
-  c: C,
-) => { state: StateDict; created: tf.Tensor[]; unexpected: string[] };
+type StateMapper<C> = (state: StateDict, c: C) => MappedState;
 
 /** Loads `weights` into `model` through `fromState`; disposes the model when anything fails. */
 function loadMapped<M extends SavableModel>(
@@ -270,30 +265,11 @@ function loadMapped<M extends SavableModel>(
   source: string,
   fromState: StateMapper<M['config']>,
 ): M {
-  const owned: tf.Tensor[] = [];
-  try {
-    const decoded = decodeSafetensors(weights);
-    const state: StateDict = {};
-    for (const [name, t] of Object.entries(decoded.tensors)) {
-      const tensor = tf.tensor(t.data, t.shape, t.tfDtype);
-      owned.push(tensor);
-      state[name] = tensor;
-    }
-    const mapped = fromState(state, model.config);
+  return loadCheckpoint(model, source, (model, owned) => {
+    const mapped = fromState(safetensorsState(decodeSafetensors(weights), owned), model.config);
     owned.push(...mapped.created);
-    const mismatches = [
-      ...mapped.unexpected.map((name): CheckpointMismatch => ({ name, kind: 'unexpected' })),
-      ...compareState(model, mapped.state),
-    ];
-    if (mismatches.length > 0) throw new SavedModelError(source, mismatches);
-    model.loadStateDict(mapped.state);
-    return model;
-  } catch (error) {
-    model.dispose();
-    throw error;
-  } finally {
-    tf.dispose(owned);
-  }
+    return mapped;
+  });
 }
 
 /** GPT-2's and Llama's untied heads have no bias: a model's can export only while all zeros. */

@@ -3,6 +3,12 @@ import type { StateDict } from '@tformer/nn';
 import type { DecoderLMConfig, ResolvedDecoderLMConfig } from '../decoder-lm-config.js';
 import { ModelConfigError } from '../errors.js';
 import { readHfConfig } from './hf-config.js';
+import {
+  fromLinearNames,
+  type LinearName,
+  type MappedState,
+  toLinearNames,
+} from './linear-names.js';
 
 /**
  * {@link DecoderLM} with `position: 'rope'`, `norm: 'rms'`, `activation: 'swiglu'` (and any
@@ -103,10 +109,10 @@ export function fromLlamaConfig(raw: Record<string, unknown>, source: string): D
 }
 
 /** Ours → Llama's name and whether the tensor transposes (a Dense kernel ↔ an nn.Linear weight). */
-function layerNames(i: number, c: ResolvedDecoderLMConfig): [string, string, boolean][] {
+function layerNames(i: number, c: ResolvedDecoderLMConfig): LinearName[] {
   const o = `blocks.${i}.`;
   const h = `model.layers.${i}.`;
-  const out: [string, string, boolean][] = [
+  const out: LinearName[] = [
     [`${o}ln1.gamma`, `${h}input_layernorm.weight`, false],
     [`${o}ln2.gamma`, `${h}post_attention_layernorm.weight`, false],
   ];
@@ -126,10 +132,8 @@ function layerNames(i: number, c: ResolvedDecoderLMConfig): [string, string, boo
   return out;
 }
 
-function allNames(c: ResolvedDecoderLMConfig): [string, string, boolean][] {
-  const names: [string, string, boolean][] = [
-    ['wte.embeddings', 'model.embed_tokens.weight', false],
-  ];
+function allNames(c: ResolvedDecoderLMConfig): LinearName[] {
+  const names: LinearName[] = [['wte.embeddings', 'model.embed_tokens.weight', false]];
   for (let i = 0; i < c.numLayers; i++) names.push(...layerNames(i, c));
   names.push(['lnF.gamma', 'model.norm.weight', false]);
   if (!c.tieEmbeddings) names.push(['head.kernel', 'lm_head.weight', true]);
@@ -139,14 +143,7 @@ function allNames(c: ResolvedDecoderLMConfig): [string, string, boolean][] {
 /** Our state dict in `LlamaForCausalLM`'s names; every tensor is new (the caller disposes them). */
 export function llamaState(state: StateDict, c: ResolvedDecoderLMConfig): StateDict {
   assertLlamaMappable(c);
-  return tf.tidy(() => {
-    const out: StateDict = {};
-    for (const [ours, hf, transpose] of allNames(c)) {
-      const t = state[ours]!;
-      out[hf] = transpose ? tf.transpose(t) : tf.clone(t); // [in, out] ↔ [out, in]
-    }
-    return out;
-  });
+  return tf.tidy(() => toLinearNames(state, allNames(c)));
 }
 
 /**
@@ -154,34 +151,18 @@ export function llamaState(state: StateDict, c: ResolvedDecoderLMConfig): StateD
  * biases gets a zero `head.bias` (Llama's `lm_head` has none); a tied checkpoint's stored head is
  * skipped. `created` lists the new tensors; names Llama does not have are in `unexpected`.
  */
-export function fromLlamaState(
-  state: StateDict,
-  c: ResolvedDecoderLMConfig,
-): { state: StateDict; created: tf.Tensor[]; unexpected: string[] } {
-  const byHf = new Map(allNames(c).map(([ours, hf, transpose]) => [hf, { ours, transpose }]));
-  const out: StateDict = {};
-  const created: tf.Tensor[] = [];
-  const unexpected: string[] = [];
-  for (const [name, tensor] of Object.entries(state)) {
-    if (name === 'lm_head.weight' && c.tieEmbeddings) continue;
-    if (/\.rotary_emb\.inv_freq$/.test(name)) continue; // a buffer older versions saved
-    const m = byHf.get(name);
-    if (!m) {
-      unexpected.push(name);
-      continue;
-    }
-    if (m.transpose && tensor.rank === 2) {
-      const t = tf.transpose(tensor); // [out, in] → [in, out]
-      created.push(t);
-      out[m.ours] = t;
-    } else {
-      out[m.ours] = tensor;
-    }
-  }
+export function fromLlamaState(state: StateDict, c: ResolvedDecoderLMConfig): MappedState {
+  const mapped = fromLinearNames(
+    state,
+    allNames(c),
+    // The stored tied head, and the rotary buffer older versions saved.
+    (name) =>
+      (name === 'lm_head.weight' && c.tieEmbeddings) || /\.rotary_emb\.inv_freq$/.test(name),
+  );
   if (!c.tieEmbeddings && c.useBias) {
     const zero = tf.zeros([c.vocabSize]);
-    created.push(zero);
-    out['head.bias'] = zero;
+    mapped.created.push(zero);
+    mapped.state['head.bias'] = zero;
   }
-  return { state: out, created, unexpected };
+  return mapped;
 }

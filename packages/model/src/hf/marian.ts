@@ -5,7 +5,7 @@ import type {
   ResolvedEncoderDecoderConfig,
 } from '../encoder-decoder-config.js';
 import { ModelConfigError } from '../errors.js';
-import { readHfConfig } from './hf-config.js';
+import { HF_ACTIVATIONS, readHfConfig } from './hf-config.js';
 
 /**
  * {@link EncoderDecoder} (post-LN, √d_model-scaled embeddings, sinusoidal positions) ↔ Hugging
@@ -24,14 +24,6 @@ import { readHfConfig } from './hf-config.js';
 /** `nn.LayerNorm`'s default, which Marian's layers use (MarianConfig has no field for it). */
 export const MARIAN_LAYER_NORM_EPS = 1e-5;
 
-const ACTIVATIONS = { relu: 'relu', gelu: 'gelu', gelu_tanh: 'gelu_new' } as const;
-const FROM_HF_ACTIVATION: Record<string, 'relu' | 'gelu' | 'gelu_tanh'> = {
-  relu: 'relu',
-  gelu: 'gelu',
-  gelu_new: 'gelu_tanh',
-  gelu_pytorch_tanh: 'gelu_tanh',
-};
-
 /** Token ids MarianConfig needs beyond the model's own `padTokenId`. */
 export interface MarianTokenIds {
   decoderStart: number;
@@ -45,7 +37,7 @@ export function assertMarianMappable(c: ResolvedEncoderDecoderConfig): void {
     throw new ModelConfigError(field, `MarianMTModel ${why}`);
   };
   if (c.preNorm) fail('preNorm', 'has post-LN layers only, got preNorm: true');
-  if (!(c.activation in ACTIVATIONS)) fail('activation', `has no '${c.activation}' FFN`);
+  if (!(c.activation in HF_ACTIVATIONS)) fail('activation', `has no '${c.activation}' FFN`);
   if (c.layerNormEps !== MARIAN_LAYER_NORM_EPS) {
     fail('layerNormEps', `LayerNorms use eps 1e-5 (nn.LayerNorm's default), got ${c.layerNormEps}`);
   }
@@ -81,7 +73,7 @@ export function marianConfig(
     decoder_attention_heads: c.numHeads,
     encoder_ffn_dim: c.dFF,
     decoder_ffn_dim: c.dFF,
-    activation_function: ACTIVATIONS[c.activation as keyof typeof ACTIVATIONS],
+    activation_function: HF_ACTIVATIONS[c.activation as keyof typeof HF_ACTIVATIONS],
     dropout: c.dropout,
     attention_dropout: c.dropout,
     activation_dropout: 0,
@@ -111,9 +103,7 @@ export function fromMarianConfig(
   source: string,
 ): { config: EncoderDecoderConfig; decoderStart: number } {
   const r = readHfConfig(raw, source, 'EncoderDecoder');
-  const act = r.str('activation_function', 'gelu');
-  const activation = FROM_HF_ACTIVATION[act];
-  if (!activation) r.fail('activation_function', `'${act}' has no EncoderDecoder equivalent`);
+  const activation = r.activation('gelu');
   if (!r.bool('scale_embedding', false)) {
     r.fail(
       'scale_embedding',

@@ -6,6 +6,12 @@ import type {
   VisionTransformerConfig,
 } from '../vision-transformer.js';
 import { readHfConfig } from './hf-config.js';
+import {
+  fromLinearNames,
+  type LinearName,
+  type MappedState,
+  toLinearNames,
+} from './linear-names.js';
 
 /**
  * {@link VisionTransformer} ↔ Hugging Face `ViTForImageClassification` (pre-LN blocks, exact
@@ -94,8 +100,8 @@ export function fromViTConfig(
 }
 
 /** Ours → ViT's name and whether the tensor transposes (a Dense kernel ↔ an nn.Linear weight). */
-function names(c: ResolvedVisionTransformerConfig): [string, string, boolean][] {
-  const out: [string, string, boolean][] = [
+function names(c: ResolvedVisionTransformerConfig): LinearName[] {
+  const out: LinearName[] = [
     ['cls', 'vit.embeddings.cls_token', false],
     ['positions', 'vit.embeddings.position_embeddings', false],
     ['patchEmbed.proj.bias', 'vit.embeddings.patch_embeddings.projection.bias', false],
@@ -136,11 +142,7 @@ const PATCH_WEIGHT = 'vit.embeddings.patch_embeddings.projection.weight';
 export function vitState(state: StateDict, c: ResolvedVisionTransformerConfig): StateDict {
   const { patchSize: p, channels, dModel } = c;
   return tf.tidy(() => {
-    const out: StateDict = {};
-    for (const [ours, hf, transpose] of names(c)) {
-      const t = state[ours]!;
-      out[hf] = transpose ? tf.transpose(t) : tf.clone(t); // [in, out] → [out, in]
-    }
+    const out = toLinearNames(state, names(c));
     const kernel = tf.reshape(state[PATCH_KERNEL]!, [p, p, channels, dModel]); // [P, P, C, d]
     out[PATCH_WEIGHT] = tf.transpose(kernel, [3, 2, 0, 1]); // [d, C, P, P]
     return out;
@@ -165,38 +167,17 @@ function modernName(name: string): string {
  * tensors; names ViT's classifier does not have (a pooler, a mask token) are in `unexpected`. A
  * patch weight of the wrong shape passes through unchanged, so the caller's shape check names it.
  */
-export function fromViTState(
-  state: StateDict,
-  c: ResolvedVisionTransformerConfig,
-): { state: StateDict; created: tf.Tensor[]; unexpected: string[] } {
-  const byHf = new Map(names(c).map(([ours, hf, transpose]) => [hf, { ours, transpose }]));
-  const out: StateDict = {};
-  const created: tf.Tensor[] = [];
-  const unexpected: string[] = [];
+export function fromViTState(state: StateDict, c: ResolvedVisionTransformerConfig): MappedState {
   const { patchSize: p, channels, dModel } = c;
-  for (const [raw, tensor] of Object.entries(state)) {
-    const name = modernName(raw);
-    if (name === PATCH_WEIGHT) {
-      const fits = tensor.shape.join() === [dModel, channels, p, p].join();
-      const t = fits
-        ? tf.tidy(() => tf.reshape(tf.transpose(tensor, [2, 3, 1, 0]), [p * p * channels, dModel])) // [d, C, P, P] → [P, P, C, d] → [P·P·C, d]
-        : tensor;
-      if (fits) created.push(t);
-      out[PATCH_KERNEL] = t;
-      continue;
-    }
-    const m = byHf.get(name);
-    if (!m) {
-      unexpected.push(raw);
-      continue;
-    }
-    if (m.transpose && tensor.rank === 2) {
-      const t = tf.transpose(tensor); // [out, in] → [in, out]
-      created.push(t);
-      out[m.ours] = t;
-    } else {
-      out[m.ours] = tensor;
-    }
-  }
-  return { state: out, created, unexpected };
+  const patchWeight = (name: string, tensor: tf.Tensor, mapped: MappedState): boolean => {
+    if (name !== PATCH_WEIGHT) return false;
+    const fits = tensor.shape.join() === [dModel, channels, p, p].join();
+    const t = fits
+      ? tf.tidy(() => tf.reshape(tf.transpose(tensor, [2, 3, 1, 0]), [p * p * channels, dModel])) // [d, C, P, P] → [P, P, C, d] → [P·P·C, d]
+      : tensor;
+    if (fits) mapped.created.push(t);
+    mapped.state[PATCH_KERNEL] = t;
+    return true;
+  };
+  return fromLinearNames(state, names(c), patchWeight, modernName);
 }
