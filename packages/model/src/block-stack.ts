@@ -11,6 +11,7 @@ import {
   type BlockConfig,
   type BlockInit,
   checkPositiveInt,
+  fillBlockConfig,
   isResolvedBlockOptions,
   makeNorm,
   type ResolvedBlockConfig,
@@ -32,17 +33,16 @@ export interface BlockStackCall extends Omit<TransformerBlockCall, 'cache'> {
  * Internal to this package: the models and the `Encoder`/`Decoder` stacks build it.
  */
 export class BlockStack extends ModuleList<TransformerBlock> {
-  /** `config` is already resolved and checked; each block takes the next fork of `rng`. */
-  constructor(
-    numLayers: number,
-    config: ResolvedBlockConfig,
-    init: Omit<BlockInit, 'rng'>,
-    rng: Rng,
-  ) {
+  /**
+   * `config` is already checked (by {@link resolveBlockConfig}, when the model resolved its own
+   * config); its defaults are filled here. Each block takes the next fork of `rng`.
+   */
+  constructor(numLayers: number, config: BlockConfig, init: Omit<BlockInit, 'rng'>, rng: Rng) {
+    const filled = fillBlockConfig(config);
     super(
       Array.from(
         { length: numLayers },
-        () => new TransformerBlock(resolvedBlockOptions(config, { ...init, rng: rng.fork() })),
+        () => new TransformerBlock(resolvedBlockOptions(filled, { ...init, rng: rng.fork() })),
       ),
     );
   }

@@ -4,15 +4,14 @@ import {
   Dense,
   Dropout,
   type LayerNorm,
-  Module,
   normal,
   type RMSNorm,
-  type RngOption,
   resolveRng,
   scaledResidualNormal,
 } from '@tformer/nn';
 import { makeNorm } from './block-config.js';
 import { BlockStack } from './block-stack.js';
+import { ConfiguredModel, type ModelOptions } from './configured-model.js';
 import type { DecoderCache } from './decoder-cache.js';
 import {
   type DecoderLMConfig,
@@ -59,8 +58,7 @@ export interface DecoderLMCall {
  * const logits = model.apply(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')); // [1, 3, 65]
  * ```
  */
-export class DecoderLM extends Module {
-  readonly config: ResolvedDecoderLMConfig;
+export class DecoderLM extends ConfiguredModel<ResolvedDecoderLMConfig> {
   readonly wte: TokenEmbedding;
   readonly wpe: TokenEmbedding | undefined;
   /** The paper's fixed table (`position: 'sinusoidal'`); no parameters, so no saved names. */
@@ -70,10 +68,9 @@ export class DecoderLM extends Module {
   readonly lnF: LayerNorm | RMSNorm;
   readonly head: Dense | undefined;
 
-  constructor(config: DecoderLMConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
-    super();
-    const c = resolveDecoderLMConfig(config);
-    this.config = c;
+  constructor(config: DecoderLMConfig, { rng: rngOption }: ModelOptions = {}) {
+    super(resolveDecoderLMConfig(config));
+    const c = this.config;
     const rng = resolveRng(rngOption);
     const init = normal({ stddev: 0.02 });
     this.wte = this.addModule(
@@ -184,13 +181,5 @@ export class DecoderLM extends Module {
   /** Hidden states `[..., dModel]` → logits `[..., vocabSize]` (tied or separate head). */
   logits(h: tf.Tensor): tf.Tensor {
     return this.head ? this.head.apply(h) : this.wte.project(h);
-  }
-
-  getConfig(): ResolvedDecoderLMConfig {
-    return { ...this.config };
-  }
-
-  static fromConfig(config: DecoderLMConfig, options: { rng?: RngOption } = {}): DecoderLM {
-    return new DecoderLM(config, options);
   }
 }

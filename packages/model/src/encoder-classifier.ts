@@ -1,14 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TokenEmbedding } from '@tformer/embeddings';
-import { Dense, Dropout, Module, type RngOption, resolveRng, uniform } from '@tformer/nn';
-import {
-  type BlockConfig,
-  checkPositiveInt,
-  checkRate,
-  fillBlockConfig,
-  resolveBlockConfig,
-} from './block-config.js';
+import { Dense, Dropout, resolveRng, uniform } from '@tformer/nn';
+import { type BlockConfig, checkPositiveInt, resolveBlockConfig } from './block-config.js';
 import { BlockStack } from './block-stack.js';
+import { ConfiguredModel, type ModelOptions } from './configured-model.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
 import { bindHooks, type Hooks, runHook, scopeHooks } from './hooks.js';
 
@@ -78,8 +73,7 @@ export function resolveEncoderClassifierConfig(
   if (!['mean', 'max', 'cls'].includes(c.pooling)) {
     throw new ModelConfigError('pooling', `expected 'mean', 'max' or 'cls', got '${c.pooling}'`);
   }
-  checkRate('dropout', c.dropout);
-  resolveBlockConfig(blockFields(c));
+  resolveBlockConfig(blockFields(c)); // checks dropout too
   return c;
 }
 
@@ -113,8 +107,7 @@ function blockFields(c: ResolvedEncoderClassifierConfig): BlockConfig {
  * const logits = model.apply(ids); // [B, 2]
  * ```
  */
-export class EncoderClassifier extends Module {
-  readonly config: ResolvedEncoderClassifierConfig;
+export class EncoderClassifier extends ConfiguredModel<ResolvedEncoderClassifierConfig> {
   readonly tokenEmbed: TokenEmbedding;
   readonly posEmbed: TokenEmbedding;
   readonly blocks: BlockStack;
@@ -122,10 +115,9 @@ export class EncoderClassifier extends Module {
   readonly hidden: Dense | undefined;
   readonly classifier: Dense;
 
-  constructor(config: EncoderClassifierConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
-    super();
-    const c = resolveEncoderClassifierConfig(config);
-    this.config = c;
+  constructor(config: EncoderClassifierConfig, { rng: rngOption }: ModelOptions = {}) {
+    super(resolveEncoderClassifierConfig(config));
+    const c = this.config;
     const rng = resolveRng(rngOption);
     const embed = (rows: number, checkIds: boolean) =>
       new TokenEmbedding({
@@ -138,10 +130,7 @@ export class EncoderClassifier extends Module {
     this.tokenEmbed = this.addModule('tokenEmbed', embed(c.vocabSize, true));
     this.posEmbed = this.addModule('posEmbed', embed(c.maxLength, false));
     // Checked once, by resolveEncoderClassifierConfig: the blocks take it as is.
-    this.blocks = this.addModule(
-      'blocks',
-      new BlockStack(c.numLayers, fillBlockConfig(blockFields(c)), {}, rng),
-    );
+    this.blocks = this.addModule('blocks', new BlockStack(c.numLayers, blockFields(c), {}, rng));
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
     this.hidden =
       c.hiddenDim > 0
@@ -197,16 +186,5 @@ export class EncoderClassifier extends Module {
     const w = tf.reshape(tf.cast(keep, 'float32'), [B, T, 1]); // [B, T, 1]
     if (this.config.pooling === 'max') return tf.max(tf.add(x, tf.mul(tf.sub(1, w), -1e9)), 1);
     return tf.div(tf.sum(tf.mul(x, w), 1), tf.maximum(tf.sum(w, 1), 1)); // [B, C]
-  }
-
-  getConfig(): ResolvedEncoderClassifierConfig {
-    return { ...this.config };
-  }
-
-  static fromConfig(
-    config: EncoderClassifierConfig,
-    options: { rng?: RngOption } = {},
-  ): EncoderClassifier {
-    return new EncoderClassifier(config, options);
   }
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sinusoidalTable, TokenEmbedding } from '@tformer/embeddings';
-import { Dense, Dropout, glorotUniform, Module, type RngOption, resolveRng } from '@tformer/nn';
+import { Dense, Dropout, glorotUniform, resolveRng } from '@tformer/nn';
 import { resolvedBlockOptions } from './block-config.js';
+import { ConfiguredModel, type ModelOptions } from './configured-model.js';
 import { Decoder } from './decoder.js';
 import type { DecoderCache } from './decoder-cache.js';
 import { Encoder } from './encoder.js';
@@ -37,8 +38,7 @@ import { bindHooks, type Hooks, type LocalHooks, runHook, scopeHooks } from './h
  * const logits = model.apply(src, tgtIn); // [B, T, 11]
  * ```
  */
-export class EncoderDecoder extends Module {
-  readonly config: ResolvedEncoderDecoderConfig;
+export class EncoderDecoder extends ConfiguredModel<ResolvedEncoderDecoderConfig> {
   readonly srcEmbed: TokenEmbedding;
   readonly tgtEmbed: TokenEmbedding;
   readonly encoder: Encoder;
@@ -47,10 +47,9 @@ export class EncoderDecoder extends Module {
   readonly drop: Dropout;
   readonly #positions: Float32Array;
 
-  constructor(config: EncoderDecoderConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
-    super();
-    const c = resolveEncoderDecoderConfig(config);
-    this.config = c;
+  constructor(config: EncoderDecoderConfig, { rng: rngOption }: ModelOptions = {}) {
+    super(resolveEncoderDecoderConfig(config));
+    const c = this.config;
     const rng = resolveRng(rngOption);
     const init = glorotUniform();
     const embed = (vocab: number) =>
@@ -197,16 +196,5 @@ export class EncoderDecoder extends Module {
       const x = tf.add(tf.mul(hook(table.apply(ids)), Math.sqrt(d)), pe); // [B, T, d]
       return this.drop.apply(x);
     });
-  }
-
-  getConfig(): ResolvedEncoderDecoderConfig {
-    return { ...this.config };
-  }
-
-  static fromConfig(
-    config: EncoderDecoderConfig,
-    options: { rng?: RngOption } = {},
-  ): EncoderDecoder {
-    return new EncoderDecoder(config, options);
   }
 }

@@ -1,14 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PatchEmbedding } from '@tformer/embeddings';
-import { Dense, Dropout, LayerNorm, Module, normal, type RngOption, resolveRng } from '@tformer/nn';
-import {
-  type BlockConfig,
-  checkPositiveInt,
-  checkRate,
-  fillBlockConfig,
-  resolveBlockConfig,
-} from './block-config.js';
+import { Dense, Dropout, LayerNorm, normal, resolveRng } from '@tformer/nn';
+import { type BlockConfig, checkPositiveInt, resolveBlockConfig } from './block-config.js';
 import { BlockStack } from './block-stack.js';
+import { ConfiguredModel, type ModelOptions } from './configured-model.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
 import { bindHooks, type Hooks, runHook, scopeHooks } from './hooks.js';
 
@@ -66,8 +61,7 @@ export function resolveVisionTransformerConfig(
       `${c.patchSize} does not divide imageSize ${c.imageSize}`,
     );
   }
-  checkRate('dropout', c.dropout);
-  resolveBlockConfig(blockFields(c));
+  resolveBlockConfig(blockFields(c)); // checks dropout too
   return c;
 }
 
@@ -102,8 +96,7 @@ function blockFields(c: ResolvedVisionTransformerConfig): BlockConfig {
  * const logits = vit.apply(images); // [B, 10]
  * ```
  */
-export class VisionTransformer extends Module {
-  readonly config: ResolvedVisionTransformerConfig;
+export class VisionTransformer extends ConfiguredModel<ResolvedVisionTransformerConfig> {
   readonly patchEmbed: PatchEmbedding;
   readonly cls: tf.Variable;
   readonly positions: tf.Variable;
@@ -112,10 +105,9 @@ export class VisionTransformer extends Module {
   readonly norm: LayerNorm;
   readonly head: Dense;
 
-  constructor(config: VisionTransformerConfig, { rng: rngOption }: { rng?: RngOption } = {}) {
-    super();
-    const c = resolveVisionTransformerConfig(config);
-    this.config = c;
+  constructor(config: VisionTransformerConfig, { rng: rngOption }: ModelOptions = {}) {
+    super(resolveVisionTransformerConfig(config));
+    const c = this.config;
     const rng = resolveRng(rngOption);
     const init = normal({ stddev: 0.02 });
     this.patchEmbed = this.addModule(
@@ -133,10 +125,7 @@ export class VisionTransformer extends Module {
     this.positions = this.addParameter('positions', init([1, tokens, c.dModel], rng.fork()));
     this.drop = this.addModule('drop', new Dropout({ rate: c.dropout, rng: rng.fork() }));
     // Checked once, by resolveVisionTransformerConfig: the blocks take it as is.
-    this.blocks = this.addModule(
-      'blocks',
-      new BlockStack(c.numLayers, fillBlockConfig(blockFields(c)), {}, rng),
-    );
+    this.blocks = this.addModule('blocks', new BlockStack(c.numLayers, blockFields(c), {}, rng));
     this.norm = this.addModule('norm', new LayerNorm({ dModel: c.dModel, eps: c.layerNormEps }));
     this.head = this.addModule(
       'head',
@@ -164,16 +153,5 @@ export class VisionTransformer extends Module {
   /** Every hook-point name of this model, in forward order. */
   hookPoints(): string[] {
     return ['patchEmbed.output', ...this.blocks.hookPoints('blocks.'), 'norm.output'];
-  }
-
-  getConfig(): ResolvedVisionTransformerConfig {
-    return { ...this.config };
-  }
-
-  static fromConfig(
-    config: VisionTransformerConfig,
-    options: { rng?: RngOption } = {},
-  ): VisionTransformer {
-    return new VisionTransformer(config, options);
   }
 }
