@@ -3,6 +3,8 @@
  * kernels. Row-major arrays: q `[B, H, T, dk]`, k `[B, Hkv, S, dk]`, v `[B, Hkv, S, dv]`; query
  * head h reads key/value head ⌊h / (H / Hkv)⌋ (grouped-query attention).
  */
+import { refDense } from './nn-reference.js';
+
 export interface RefAttentionInput {
   q: ArrayLike<number>;
   k: ArrayLike<number>;
@@ -124,13 +126,31 @@ export function refMultiHeadAttention(x: RefMultiHeadInput): {
   weights: Float64Array;
 } {
   const { B, T, S, H, Hkv, headSize: dk, valueHeadSize: dv, projections: p } = x;
-  let q = toHeads(project(x.query, p.query, B * T, x.dModel, H * dk), B, T, H, dk);
-  let k = toHeads(project(x.key, p.key, B * S, x.memoryDim, Hkv * dk), B, S, Hkv, dk);
+  let q = toHeads(
+    refDense(x.query, p.query.kernel, p.query.bias, B * T, x.dModel, H * dk),
+    B,
+    T,
+    H,
+    dk,
+  );
+  let k = toHeads(
+    refDense(x.key, p.key.kernel, p.key.bias, B * S, x.memoryDim, Hkv * dk),
+    B,
+    S,
+    Hkv,
+    dk,
+  );
   if (x.rotate) {
     q = x.rotate(q, [B, H, T, dk], x.queryOffset ?? S - T);
     k = x.rotate(k, [B, Hkv, S, dk], 0);
   }
-  const v = toHeads(project(x.value, p.value, B * S, x.valueMemoryDim, Hkv * dv), B, S, Hkv, dv);
+  const v = toHeads(
+    refDense(x.value, p.value.kernel, p.value.bias, B * S, x.valueMemoryDim, Hkv * dv),
+    B,
+    S,
+    Hkv,
+    dv,
+  );
   const attended = refAttention({ ...x, q, k, v, dk, dv });
   // [B, H, T, dv] → [B, T, H·dv]
   const merged = new Float64Array(B * T * H * dv);
@@ -140,27 +160,9 @@ export function refMultiHeadAttention(x: RefMultiHeadInput): {
         for (let d = 0; d < dv; d++)
           merged[((b * T + t) * H + h) * dv + d] = attended.output[((b * H + h) * T + t) * dv + d]!;
   return {
-    output: project(merged, p.output, B * T, H * dv, x.outputDim),
+    output: refDense(merged, p.output.kernel, p.output.bias, B * T, H * dv, x.outputDim),
     weights: attended.weights,
   };
-}
-
-function project(
-  x: ArrayLike<number>,
-  p: RefProjection,
-  rows: number,
-  inDim: number,
-  outDim: number,
-): Float64Array {
-  const out = new Float64Array(rows * outDim);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < outDim; o++) {
-      let acc = p.bias ? p.bias[o]! : 0;
-      for (let i = 0; i < inDim; i++) acc += x[r * inDim + i]! * p.kernel[i * outDim + o]!;
-      out[r * outDim + o] = acc;
-    }
-  }
-  return out;
 }
 
 /** `[B, L, heads·d]` → `[B, heads, L, d]`. */

@@ -2,6 +2,7 @@
  * Float64 references for @tformer/nn and @tformer/embeddings layers, in plain loops, independent
  * of tfjs. Arrays are row-major; shapes are passed explicitly.
  */
+import { numericGradient } from './finite-differences.js';
 
 /**
  * Reproducible uniform floats in [-scale, scale) from a small LCG (no tfjs, no nn), each exactly
@@ -53,19 +54,7 @@ export function numericGradients(
   inputs: Float64Array[],
   h = 1e-6,
 ): Float64Array[] {
-  return inputs.map((x) => {
-    const grad = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) {
-      const saved = x[i]!;
-      x[i] = saved + h;
-      const plus = loss(inputs);
-      x[i] = saved - h;
-      const minus = loss(inputs);
-      x[i] = saved;
-      grad[i] = (plus - minus) / (2 * h);
-    }
-    return grad;
-  });
+  return inputs.map((x) => numericGradient(() => loss(inputs), x, h));
 }
 
 /** erf to ~1e-15 (series for small |x|, continued fraction for the tails). */

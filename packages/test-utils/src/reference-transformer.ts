@@ -10,15 +10,7 @@ import { refLayerNorm } from './reference.js';
 type Arr = ArrayLike<number>;
 
 /** One block's weights; kernels are `[in, out]`, biases optional. */
-export interface RefBlockWeights {
-  wq: Arr;
-  wk: Arr;
-  wv: Arr;
-  wo: Arr;
-  bq?: Arr;
-  bk?: Arr;
-  bv?: Arr;
-  bo?: Arr;
+export interface RefBlockWeights extends RefAttentionWeights {
   ln1Gamma: Arr;
   ln1Beta?: Arr;
   /** FFN `[C, F]` and `[F, C]`. */

@@ -2,6 +2,7 @@
  * Float64 reference implementations in plain loops, independent of tfjs, for checking kernels.
  * Arrays are row-major; shapes are passed explicitly.
  */
+import { refDense } from './nn-reference.js';
 
 /** C[m,n] = Σ_k A[m,k]·B[k,n]. */
 export function refMatMul(
@@ -11,14 +12,7 @@ export function refMatMul(
   k: number,
   n: number,
 ): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p]!;
-      for (let j = 0; j < n; j++) out[i * n + j]! += aip * b[p * n + j]!;
-    }
-  }
-  return out;
+  return refDense(a, b, undefined, m, k, n); // the same sums in the same order
 }
 
 /** Softmax over the last axis of a [rows, cols] array, max-subtracted for stability. */

@@ -8,19 +8,15 @@ import {
   extractJsBlocks,
   maxAbsDiff,
   numericGradient,
+  randomFloats,
   refLayerNorm,
   refMatMul,
   refSoftmax,
   tidyAsync,
 } from './index.js';
 
-function random(n: number, seed: number): Float32Array {
-  // A small LCG keeps the inputs reproducible without tfjs.
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  return out;
-}
+/** The LCG inputs these tests were written with, as float32. */
+const random = (n: number, seed: number) => Float32Array.from(randomFloats(n, seed));
 
 describeWithBackends('test-utils kernels vs float64 references', (backend) => {
   it('matMul matches refMatMul', async () => {
