@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
+import {
+  assertNoLeaks,
+  describeWithBackends,
+  expectTensorsClose,
+  thrownError,
+} from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   Dense,
@@ -31,15 +36,7 @@ function handBuilt(
   return out;
 }
 
-function errorOf(f: () => unknown): SafetensorsError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SafetensorsError) return e;
-    throw e;
-  }
-  throw new Error('expected a SafetensorsError');
-}
+const errorOf = (f: () => unknown) => thrownError(f, SafetensorsError);
 
 describe('half and bfloat16 conversions', () => {
   it('decode F16 exactly on known bit patterns', () => {

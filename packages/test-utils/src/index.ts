@@ -69,4 +69,5 @@ export {
   refBlockWeightsAt,
   refDecoderWeightsAt,
 } from './reference-weights.js';
+export { thrownError } from './thrown-error.js';
 export { tidyAsync } from './tidy-async.js';

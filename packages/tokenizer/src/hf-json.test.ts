@@ -1,4 +1,5 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { thrownError } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
 import { FIXED_CORPUS, isWellFormed, load } from '../test/fixtures.js';
 import {
@@ -21,15 +22,7 @@ function hfIds(hf: HfTokenizer, text: string): number[] {
   return hf.encode(text, { add_special_tokens: false }).ids;
 }
 
-function errorOf(f: () => unknown): TokenizerError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TokenizerError);
-    return e as TokenizerError;
-  }
-  throw new Error('expected a TokenizerError');
-}
+const errorOf = (f: () => unknown) => thrownError(f, TokenizerError);
 
 describe.each(['gpt2', 'cl100k_base'] as const)('tokenizer.json for %s', (name) => {
   const { ours } = load(name);

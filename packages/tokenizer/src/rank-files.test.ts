@@ -1,3 +1,4 @@
+import { thrownError } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
 import { FIXED_CORPUS, load } from '../test/fixtures.js';
 import { BytePairTokenizer, GPT2_PATTERN, TokenizerError } from './index.js';
@@ -5,15 +6,7 @@ import { BytePairTokenizer, GPT2_PATTERN, TokenizerError } from './index.js';
 const { ours: gpt2, ref } = load('gpt2');
 const corpus = FIXED_CORPUS.map((s) => s.replace('<|endoftext|>', ''));
 
-function errorOf(f: () => unknown): TokenizerError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TokenizerError);
-    return e as TokenizerError;
-  }
-  throw new Error('expected a TokenizerError');
-}
+const errorOf = (f: () => unknown) => thrownError(f, TokenizerError);
 
 function tiktokenFile(): string {
   const lines: string[] = [];
