@@ -7,16 +7,10 @@
  * TFORMER_INTEROP_PYTHON names a Python with torch and transformers (`bash
  * scripts/interop/setup-venv.sh` makes one and prints it; .ci/run sets it); skipped otherwise.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
 import { describeWithBackends, randomizeParameters } from '@tformer/test-utils';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import {
   EncoderDecoder,
   type EncoderDecoderConfig,
@@ -24,14 +18,7 @@ import {
   VisionTransformer,
   type VisionTransformerConfig,
 } from '../index.js';
-
-const PYTHON = process.env.TFORMER_INTEROP_PYTHON;
-const SCRIPT = fileURLToPath(new URL('../../../../interop/python/hf_check.py', import.meta.url));
-if (!PYTHON) {
-  console.log(
-    'hf-marian-vit-python.test.ts SKIPPED: TFORMER_INTEROP_PYTHON is not set (run `bash scripts/interop/setup-venv.sh` and set it to the printed INTEROP_PYTHON)',
-  );
-}
+import { maxDiff, PYTHON, type PythonAnswers, pythonRoundTrip } from '../testing/hf-python.js';
 
 interface PythonResult {
   class: string;
@@ -132,25 +119,6 @@ function pixelsNCHW(): number[][][][] {
   );
 }
 
-const run = promisify(execFile);
-let work = '';
-let python: { weights: Buffer[]; results: PythonResult[]; back: string[] } | undefined;
-
-beforeAll(async () => {
-  if (PYTHON) work = await mkdtemp(join(tmpdir(), 'tformer-hf-s2s-'));
-});
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-function maxDiff(ours: Float32Array, theirs: number[]): number {
-  const flat = (theirs as unknown[]).flat(3) as number[];
-  expect(flat.length).toBe(ours.length);
-  let m = 0;
-  for (let i = 0; i < flat.length; i++) m = Math.max(m, Math.abs(ours[i]! - flat[i]!));
-  return m;
-}
-
 /** Every parameter random (biases and the untied output bias included), seeded per case. */
 function makeModel(k: number): EncoderDecoder | VisionTransformer {
   const c = CASES[k]!;
@@ -174,43 +142,33 @@ async function logitsOf(model: EncoderDecoder | VisionTransformer): Promise<Floa
   return data;
 }
 
-async function exportAndCheck(backend: string): Promise<NonNullable<typeof python>> {
-  const folders = CASES.map((_, k) => join(work, `${backend}-${k}`));
-  const weights: Buffer[] = [];
-  for (const [k, dir] of folders.entries()) {
+const exportAndCheck = pythonRoundTrip<PythonResult>({
+  file: 'hf-marian-vit-python.test.ts',
+  prefix: 'tformer-hf-s2s-',
+  count: CASES.length,
+  async save(dir, k) {
     const model = makeModel(k);
     await saveHuggingFace(dir, model, { specialTokenIds: { decoderStart: START } });
     model.dispose();
-    weights.push(await readFile(join(dir, 'model.safetensors')));
-  }
-  if (python?.weights.every((w, k) => w.equals(weights[k]!))) return python;
-  const back = folders.map((dir) => `${dir}-back`);
-  const jobs = CASES.map((c, k) => ({
-    folder: folders[k],
-    saveBack: back[k],
-    ...(c.kind === 'marian'
-      ? { task: 'seq2seq', expectClass: 'MarianMTModel', src: SRC, tgt: TGT, startToken: START }
-      : {
-          task: 'image',
-          expectClass: 'ViTForImageClassification',
-          pixels: pixelsNCHW(),
-          labels: [1, 3],
-        }),
-  }));
-  const jobsFile = join(work, `${backend}-jobs.json`);
-  const out = join(work, `${backend}-results.json`);
-  await writeFile(jobsFile, JSON.stringify(jobs));
-  await run(
-    PYTHON!,
-    [SCRIPT, '--jobs', jobsFile, '--out', out, '--new-tokens', String(NEW_TOKENS)],
-    { timeout: 300_000 },
-  );
-  python = { weights, back, results: JSON.parse(await readFile(out, 'utf8')) };
-  return python;
-}
+  },
+  jobs: (folders, back) =>
+    CASES.map((c, k) => ({
+      folder: folders[k],
+      saveBack: back[k],
+      ...(c.kind === 'marian'
+        ? { task: 'seq2seq', expectClass: 'MarianMTModel', src: SRC, tgt: TGT, startToken: START }
+        : {
+            task: 'image',
+            expectClass: 'ViTForImageClassification',
+            pixels: pixelsNCHW(),
+            labels: [1, 3],
+          }),
+    })),
+  args: ['--new-tokens', String(NEW_TOKENS)],
+});
 
 describeWithBackends('MarianMTModel and ViTForImageClassification round trips', (backend) => {
-  let answers: NonNullable<typeof python> | undefined;
+  let answers: PythonAnswers<PythonResult> | undefined;
   beforeAll(async () => {
     if (PYTHON) answers = await exportAndCheck(backend);
   });

@@ -6,25 +6,12 @@
  * TFORMER_INTEROP_PYTHON names a Python with torch and transformers (`bash
  * scripts/interop/setup-venv.sh` makes one and prints it; .ci/run sets it); skipped otherwise.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
 import { describeWithBackends, randomizeParameters } from '@tformer/test-utils';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { DecoderLM, type DecoderLMConfig, generate } from '../index.js';
-
-const PYTHON = process.env.TFORMER_INTEROP_PYTHON;
-const SCRIPT = fileURLToPath(new URL('../../../../interop/python/hf_check.py', import.meta.url));
-if (!PYTHON) {
-  console.log(
-    'hf-python.test.ts SKIPPED: TFORMER_INTEROP_PYTHON is not set (run `bash scripts/interop/setup-venv.sh` and set it to the printed INTEROP_PYTHON)',
-  );
-}
+import { maxDiff, PYTHON, type PythonAnswers, pythonRoundTrip } from '../testing/hf-python.js';
 
 interface PythonResult {
   class: string;
@@ -84,26 +71,6 @@ const CASES: { name: string; expectClass: string; config: DecoderLMConfig }[] = 
   },
 ];
 
-const run = promisify(execFile);
-let work = '';
-/** Python's answers, computed once (first backend) and reused while the exported bytes match. */
-let python: { weights: Buffer[]; results: PythonResult[]; back: string[] } | undefined;
-
-beforeAll(async () => {
-  if (PYTHON) work = await mkdtemp(join(tmpdir(), 'tformer-hf-'));
-});
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-function maxDiff(ours: Float32Array, theirs: number[][][]): number {
-  const flat = theirs.flat(2);
-  expect(flat.length).toBe(ours.length);
-  let m = 0;
-  for (let i = 0; i < flat.length; i++) m = Math.max(m, Math.abs(ours[i]! - flat[i]!));
-  return m;
-}
-
 async function logitsOf(model: DecoderLM): Promise<Float32Array> {
   const ids = tf.tensor2d(IDS, undefined, 'int32');
   const logits = model.apply(ids);
@@ -121,34 +88,22 @@ function makeModel(k: number): DecoderLM {
   return model;
 }
 
-/** Exports every case on this backend; runs Python on them unless it already ran on these bytes. */
-async function exportAndCheck(backend: string): Promise<NonNullable<typeof python>> {
-  const folders = CASES.map((_, k) => join(work, `${backend}-${k}`));
-  const weights: Buffer[] = [];
-  for (const [k, dir] of folders.entries()) {
+const exportAndCheck = pythonRoundTrip<PythonResult>({
+  file: 'hf-python.test.ts',
+  prefix: 'tformer-hf-',
+  count: CASES.length,
+  async save(dir, k) {
     const model = makeModel(k);
     await saveHuggingFace(dir, model);
     model.dispose();
-    weights.push(await readFile(join(dir, 'model.safetensors')));
-  }
-  if (python?.weights.every((w, k) => w.equals(weights[k]!))) return python;
-  const back = folders.map((dir) => `${dir}-back`);
-  const jobs = join(work, `${backend}-jobs.json`);
-  const out = join(work, `${backend}-results.json`);
-  await writeFile(
-    jobs,
-    JSON.stringify(
-      CASES.map((c, k) => ({ folder: folders[k], expectClass: c.expectClass, saveBack: back[k] })),
-    ),
-  );
-  const args = ['--jobs', jobs, '--ids', JSON.stringify(IDS), '--out', out];
-  await run(PYTHON!, [SCRIPT, ...args, '--new-tokens', String(NEW_TOKENS)], { timeout: 300_000 });
-  python = { weights, back, results: JSON.parse(await readFile(out, 'utf8')) };
-  return python;
-}
+  },
+  jobs: (folders, back) =>
+    CASES.map((c, k) => ({ folder: folders[k], expectClass: c.expectClass, saveBack: back[k] })),
+  args: ['--ids', JSON.stringify(IDS), '--new-tokens', String(NEW_TOKENS)],
+});
 
 describeWithBackends('Hugging Face transformers round trip', (backend) => {
-  let answers: NonNullable<typeof python> | undefined;
+  let answers: PythonAnswers<PythonResult> | undefined;
   beforeAll(async () => {
     if (PYTHON) answers = await exportAndCheck(backend);
   });
