@@ -129,6 +129,30 @@ function isTokenizer(value: unknown): value is Tokenizer {
   );
 }
 
+/** The files of a classifier beside its model: class names, or the run's `config.json` with them. */
+export interface LabelFiles {
+  labels?: readonly string[];
+  runConfig?: JsonSource;
+}
+
+/**
+ * A classifier's model (as {@link readModel}) and its class names (as {@link readLabels}); the
+ * model is disposed when the names do not fit it.
+ */
+export function readClassifier<M extends SavableModel & { config: { numClasses: number } }>(
+  files: Partial<ModelFiles> & LabelFiles,
+  type: abstract new (...args: never[]) => M,
+  task: string,
+): { model: M; labels: string[] } {
+  const model = readModel(files, type, task);
+  try {
+    return { model, labels: readLabels(files.labels, files.runConfig, model.config.numClasses) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
 /** The `labels` (classify) or `classes` (vision) of a run's `config.json`, or `labels` as given. */
 export function readLabels(
   labels: readonly string[] | undefined,

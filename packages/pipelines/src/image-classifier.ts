@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { VisionTransformer } from '@tformer/model';
 import { type Classification, type ClassifyOptions, classifyInBatches } from './classifications.js';
 import { PipelineArgumentError } from './errors.js';
-import { type JsonSource, type ModelFiles, readLabels, readModel } from './files.js';
+import { type JsonSource, type ModelFiles, readClassifier } from './files.js';
 
 /** An image as `imageSize × imageSize × channels` values in [0, 1], row by row (HWC). */
 export type ImagePixels = Float32Array | readonly number[];
@@ -36,13 +36,8 @@ export class ImageClassifier {
 
   /** The classifier of a saved `VisionTransformer` and its class names. */
   static fromFiles(files: ImageClassifierFiles): ImageClassifier {
-    const model = readModel(files, VisionTransformer, 'image classification');
-    try {
-      return new this(model, readLabels(files.labels, files.runConfig, model.config.numClasses));
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
+    const { model, labels } = readClassifier(files, VisionTransformer, 'image classification');
+    return new this(model, labels);
   }
 
   /** The `topK` most likely classes of one image, or one list per image of an array of images. */

@@ -6,8 +6,7 @@ import { PipelineArgumentError } from './errors.js';
 import {
   type JsonSource,
   type ModelFiles,
-  readLabels,
-  readModel,
+  readClassifier,
   readTokenizer,
   type TokenizerSource,
 } from './files.js';
@@ -45,17 +44,8 @@ export class TextClassifier {
   /** The classifier of a saved `EncoderClassifier`, its tokenizer and its class names. */
   static fromFiles(files: TextClassifierFiles): TextClassifier {
     const tokenizer = readTokenizer(files.tokenizer, 'tokenizer.json');
-    const model = readModel(files, EncoderClassifier, 'text classification');
-    try {
-      return new this(
-        model,
-        tokenizer,
-        readLabels(files.labels, files.runConfig, model.config.numClasses),
-      );
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
+    const { model, labels } = readClassifier(files, EncoderClassifier, 'text classification');
+    return new this(model, tokenizer, labels);
   }
 
   /** The `topK` most likely classes of `text` (default the best one); one list per text. */
