@@ -1,4 +1,4 @@
-import { fuzzFormat } from '@tformer/test-utils';
+import { fuzzFormat, safetensorsBytes } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { SafetensorsError } from './errors.js';
 import { type DecodedSafetensors, decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -43,14 +43,7 @@ it('safetensors header: 5,000 mutated JSON headers give a SafetensorsError or bo
   const size = Number(new DataView(valid.buffer, valid.byteOffset).getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(valid.subarray(8, 8 + size)));
   const data = valid.subarray(8 + size);
-  const pack = (json: string) => {
-    const text = new TextEncoder().encode(json);
-    const out = new Uint8Array(8 + text.length + data.length);
-    new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
-    out.set(text, 8);
-    out.set(data, 8 + text.length);
-    return out;
-  };
+  const pack = (json: string) => safetensorsBytes(json, data);
   const report = await fuzzFormat({
     format: 'safetensors (header)',
     seeds: [header],

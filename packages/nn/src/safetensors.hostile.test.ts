@@ -1,3 +1,4 @@
+import { safetensorsBytes } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   decodeSafetensors,
@@ -7,20 +8,11 @@ import {
   SafetensorsError,
 } from './index.js';
 
-function handBuilt(header: string, data: number[]): Uint8Array {
-  const json = new TextEncoder().encode(header);
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
-
 describe('hostile safetensors headers', () => {
   it.each(['__proto__', 'toString', 'constructor', 'hasOwnProperty'])(
     'dtype %j is an unsupported dtype, not "needs NaN bytes"',
     (dtype) => {
-      const bytes = handBuilt(
+      const bytes = safetensorsBytes(
         JSON.stringify({ w: { dtype, shape: [1], data_offsets: [0, 4] } }),
         [0, 0, 0, 0],
       );
@@ -38,7 +30,7 @@ describe('hostile safetensors headers', () => {
   );
 
   it('a tensor named __proto__ is an own entry, never the prototype of the result', () => {
-    const bytes = handBuilt(
+    const bytes = safetensorsBytes(
       '{"__proto__": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}',
       [0, 0, 0x80, 0x3f],
     );

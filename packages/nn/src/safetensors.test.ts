@@ -3,6 +3,7 @@ import {
   assertNoLeaks,
   describeWithBackends,
   expectTensorsClose,
+  safetensorsBytes,
   thrownError,
 } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -19,22 +20,6 @@ import {
   stateDictToSafetensors,
 } from './index.js';
 import { f16ToF32, f32ToBf16, f32ToF16 } from './safetensors.js';
-
-/** Builds a safetensors buffer by hand: u64 LE header length, JSON header, raw data bytes. */
-function handBuilt(
-  header: object | string,
-  data: number[] | Uint8Array,
-  lengthOverride?: bigint,
-): Uint8Array {
-  const json = new TextEncoder().encode(
-    typeof header === 'string' ? header : JSON.stringify(header),
-  );
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, lengthOverride ?? BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
 
 const errorOf = (f: () => unknown) => thrownError(f, SafetensorsError);
 
@@ -91,7 +76,7 @@ describe('safetensors bytes', () => {
       ...[0x80, 0x3f, 0x49, 0x40], // BF16 [1, 3.140625]
       ...[0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0x00, 0x00], // I32 [-1, 7]
     ];
-    const file = handBuilt(
+    const file = safetensorsBytes(
       {
         __metadata__: { format: 'pt' },
         a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
@@ -129,10 +114,10 @@ describe('safetensors bytes', () => {
       u: { dtype: 'U8', shape: [1], data_offsets: [19, 20] },
       z: { dtype: 'BOOL', shape: [1], data_offsets: [20, 21] },
     };
-    const { tensors } = decodeSafetensors(handBuilt(header, data));
+    const { tensors } = decodeSafetensors(safetensorsBytes(header, data));
     expect(Object.values(tensors).map((t) => t.data[0])).toEqual([0.5, -5, -300, -7, 250, 1]);
     v.setBigInt64(8, 2n ** 40n, true);
-    const e = errorOf(() => decodeSafetensors(handBuilt(header, data)));
+    const e = errorOf(() => decodeSafetensors(safetensorsBytes(header, data)));
     expect(e.reason).toBe('value-out-of-range');
     expect(e.tensor).toBe('l');
   });
@@ -190,11 +175,13 @@ describe('safetensors bytes', () => {
     const data = new Uint8Array(8);
     expect(errorOf(() => decodeSafetensors(new Uint8Array(5))).reason).toBe('truncated');
     // Header length overflow: a u64 far past the buffer, and one past the 100 MB limit.
-    expect(errorOf(() => decodeSafetensors(handBuilt(ok, data, 2n ** 63n))).reason).toBe(
+    expect(errorOf(() => decodeSafetensors(safetensorsBytes(ok, data, 2n ** 63n))).reason).toBe(
       'header-too-large',
     );
-    expect(errorOf(() => decodeSafetensors(handBuilt(ok, data, 1000n))).reason).toBe('truncated');
-    expect(errorOf(() => decodeSafetensors(handBuilt('{"a": ', data))).reason).toBe(
+    expect(errorOf(() => decodeSafetensors(safetensorsBytes(ok, data, 1000n))).reason).toBe(
+      'truncated',
+    );
+    expect(errorOf(() => decodeSafetensors(safetensorsBytes('{"a": ', data))).reason).toBe(
       'invalid-header',
     );
     const cases: [object, string, string][] = [
@@ -213,13 +200,13 @@ describe('safetensors bytes', () => {
       ],
     ];
     for (const [header, code, tensor] of cases) {
-      const e = errorOf(() => decodeSafetensors(handBuilt(header, data)));
+      const e = errorOf(() => decodeSafetensors(safetensorsBytes(header, data)));
       expect(e.reason).toBe(code);
       expect(e.tensor).toBe(tensor);
       expect(e.message).toContain(`tensor '${tensor}'`);
     }
     expect(
-      errorOf(() => decodeSafetensors(handBuilt({ __metadata__: { n: 1 } }, data))).reason,
+      errorOf(() => decodeSafetensors(safetensorsBytes({ __metadata__: { n: 1 } }, data))).reason,
     ).toBe('invalid-metadata');
     expect(
       errorOf(() => encodeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).message,

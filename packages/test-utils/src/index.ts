@@ -69,5 +69,6 @@ export {
   refBlockWeightsAt,
   refDecoderWeightsAt,
 } from './reference-weights.js';
+export { safetensorsBytes } from './safetensors-bytes.js';
 export { thrownError } from './thrown-error.js';
 export { tidyAsync } from './tidy-async.js';
