@@ -35,6 +35,22 @@ function bpeFile(extra: object = {}, model: object = {}): Record<string, unknown
   };
 }
 
+/**
+ * A BPE file whose pre-tokenizer is Split(`pattern`, `behavior`) then a ByteLevel without its own
+ * regex (`byteLevel`: its other settings), as transformers writes a custom split.
+ */
+function splitFile(pattern: string, behavior: string, byteLevel: object = {}) {
+  return bpeFile({
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: pattern }, behavior, invert: false },
+        { type: 'ByteLevel', ...byteLevel, use_regex: false },
+      ],
+    },
+  });
+}
+
 describe('vocabulary ids from a file are dense-enough int32 ids (fault 4, 6)', () => {
   it('rejects one vocab id of 100,000,000 in a 2.5 kB tokenizer.json at once', () => {
     const file = JSON.stringify(bpeFile({}, { vocab: { ...BYTE_VOCAB, hello: 100_000_000 } }));
@@ -155,15 +171,7 @@ describe('Hugging Face Split pre-tokenizer behaviors (fault 7)', () => {
   });
 
   it('a tokenizer.json with Split(\\p{L}+, Isolated) keeps the unmatched text', () => {
-    const file = bpeFile({
-      pre_tokenizer: {
-        type: 'Sequence',
-        pretokenizers: [
-          { type: 'Split', pattern: { Regex: '\\p{L}+' }, behavior: 'Isolated', invert: false },
-          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-        ],
-      },
-    });
+    const file = splitFile('\\p{L}+', 'Isolated', { add_prefix_space: false, trim_offsets: true });
     const tok = BytePairTokenizer.fromJSON(file);
     const text = 'hello, world!';
     expect(tok.decode(tok.encode(text))).toBe(text);
@@ -187,15 +195,7 @@ describe('Hugging Face Split pre-tokenizer behaviors (fault 7)', () => {
   });
 
   it('rejects an unknown behavior naming the field', () => {
-    const file = bpeFile({
-      pre_tokenizer: {
-        type: 'Sequence',
-        pretokenizers: [
-          { type: 'Split', pattern: { Regex: 'a' }, behavior: 'Sideways', invert: false },
-          { type: 'ByteLevel', use_regex: false },
-        ],
-      },
-    });
+    const file = splitFile('a', 'Sideways');
     expect(errorOf(() => BytePairTokenizer.fromJSON(file)).where.field).toBe(
       'pre_tokenizer.pretokenizers[0].behavior',
     );
