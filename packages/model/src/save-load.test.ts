@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, encodeSafetensors, type TensorToEncode } from '@tformer/nn';
@@ -10,8 +9,9 @@ import {
   randomFloats,
   randomizeParameters,
   refGpt2Forward,
+  temporaryDirectory,
 } from '@tformer/test-utils';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   DecoderLM,
   EncoderClassifier,
@@ -79,13 +79,7 @@ async function writeHfDir(
   await writeFile(join(dir, 'model.safetensors'), encodeSafetensors(tensors, { format: 'pt' }));
 }
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'tformer-save-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = temporaryDirectory('tformer-save-');
 
 describeWithBackends('saveModel/loadModel', (backend) => {
   const ids = [
@@ -94,7 +88,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
   ];
 
   it('round-trips a DecoderLM: same config, same logits, no temporary files', async () => {
-    const dir = join(root, `${backend}-native`);
+    const dir = join(root(), `${backend}-native`);
     const model = new DecoderLM(
       {
         vocabSize: 11,
@@ -122,7 +116,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
   });
 
   it('loads a config.json written before the renames (blockSize, bias) with the same weights', async () => {
-    const dir = join(root, `${backend}-old-names`);
+    const dir = join(root(), `${backend}-old-names`);
     const model = new DecoderLM(
       { vocabSize: 11, maxLength: 8, numLayers: 1, numHeads: 2, dModel: 8, useBias: false },
       { rng: 2 },
@@ -158,7 +152,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
     const src = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
     for (const [k, model] of models.entries()) {
       model.eval();
-      const dir = join(root, `${backend}-model-${k}`);
+      const dir = join(root(), `${backend}-model-${k}`);
       await saveModel(dir, model);
       const loaded = await loadModel(dir);
       loaded.eval();
@@ -178,7 +172,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
   it.each(['', 'transformer.'])(
     "loads Hugging Face GPT-2 tensors (prefix '%s', mask buffers) and matches the float64 GPT-2",
     async (prefix) => {
-      const dir = join(root, `${backend}-hf-${prefix || 'bare'}`);
+      const dir = join(root(), `${backend}-hf-${prefix || 'bare'}`);
       await rm(dir, { recursive: true, force: true });
       await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
       const weights = gpt2Weights();
@@ -206,7 +200,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
       tf.dispose([input, logits]);
 
       // And back: saved with gpt2 naming, the file holds exactly GPT-2's tensors and values.
-      const out = join(root, `${backend}-hf-out-${prefix || 'bare'}`);
+      const out = join(root(), `${backend}-hf-out-${prefix || 'bare'}`);
       await saveModel(out, model, { naming: 'gpt2' });
       const saved = decodeSafetensors(
         new Uint8Array(await readFile(join(out, 'model.safetensors'))),
@@ -224,7 +218,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
   );
 
   it('reports every mismatch at once: shape, dtype, missing, unexpected', async () => {
-    const dir = join(root, `${backend}-bad`);
+    const dir = join(root(), `${backend}-bad`);
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
     const weights = gpt2Weights();
     const tensors: Record<string, TensorToEncode> = {};
@@ -256,7 +250,7 @@ describeWithBackends('saveModel/loadModel', (backend) => {
   });
 
   it('refuses gpt2 naming for a model GPT-2 cannot hold and leaves the earlier save intact', async () => {
-    const dir = join(root, `${backend}-keep`);
+    const dir = join(root(), `${backend}-keep`);
     const model = new DecoderLM(
       { vocabSize: 5, maxLength: 4, numLayers: 1, numHeads: 2, dModel: 4, position: 'rope' },
       { rng: 2 },

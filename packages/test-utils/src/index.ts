@@ -70,5 +70,6 @@ export {
   refDecoderWeightsAt,
 } from './reference-weights.js';
 export { safetensorsBytes } from './safetensors-bytes.js';
+export { temporaryDirectory } from './temporary-directory.js';
 export { thrownError } from './thrown-error.js';
 export { tidyAsync } from './tidy-async.js';
