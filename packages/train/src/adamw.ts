@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from './errors.js';
 import type { Optimizer } from './optimizer.js';
+import {
+  concatRows,
+  type Group,
+  groupSlots,
+  packGradients,
+  type Slot,
+  splitRows,
+} from './parameter-groups.js';
 import { checkInteger, checkNumber, shapeString } from './validate.js';
 
 /** Options of {@link AdamW} (and {@link Adam}). */
@@ -30,19 +38,6 @@ export function defaultDecayFilter(name: string, variable: tf.Variable): boolean
   return variable.rank >= 2 && !/(^|\.)[^.]*(embed|norm|bias)[^.]*(\.|$)/i.test(name);
 }
 
-/** A non-trainable zero variable shaped like `variable` (tidy frees the temporary zeros). */
-function zeroMoment(variable: tf.Variable): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
-}
-
-interface Slot {
-  name: string;
-  variable: tf.Variable;
-  m: tf.Variable;
-  v: tf.Variable;
-  decays: boolean;
-}
-
 /**
  * Adam with decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight Decay
  * Regularization", ICLR 2019), with PyTorch's update rule:
@@ -50,9 +45,13 @@ interface Slot {
  *   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²
  *   p ← p·(1 − lr·λ) − lr·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
  *
- * The moments are `tf.Variable`s it owns (freed by {@link AdamW.dispose}) and updated in place:
- * each step is a handful of elementwise ops per parameter inside one `tf.tidy`, so the number
- * of tensors stays constant however long training runs.
+ * Parameters of the same rank, trailing dimensions and decay form a group whose moments are held
+ * stacked in one pair of `tf.Variable`s (owned, freed by {@link AdamW.dispose}, updated in place).
+ * A step concatenates each group's parameters (and gradients, unless they come packed by
+ * {@link AdamW.packGradients}), runs the elementwise update once over the group and splits the
+ * result back: a dozen kernels per group instead of per parameter, with the same values as the
+ * update run per parameter (the elementwise operations are identical). The number of tensors
+ * stays constant however long training runs.
  *
  * @param parameters `[dottedName, variable]` pairs, e.g. `model.namedParameters()`; the names
  *   key the moments in checkpoints and drive the decay filter.
@@ -71,7 +70,11 @@ export class AdamW implements Optimizer {
   readonly epsilon: number;
   readonly weightDecay: number;
   private readonly slots: Slot[];
+  private readonly groups: Group[];
   private readonly byEngineName = new Map<string, Slot>();
+  private readonly byPackedKey = new Map<string, Group>();
+  /** Per-parameter moments split out for {@link AdamW.stateDict}, until the state changes. */
+  private exported: Map<string, tf.Tensor> | undefined;
   private t = 0;
   /** Decoupled decay (AdamW) rather than decay added to the gradient as L2 ({@link Adam}). */
   protected readonly decoupled: boolean = true;
@@ -89,16 +92,17 @@ export class AdamW implements Optimizer {
     checkNumber('options.epsilon', this.epsilon, { min: 0 });
     checkNumber('options.weightDecay', this.weightDecay, { min: 0 });
     const decayFilter = options.decayFilter ?? defaultDecayFilter;
-    this.slots = parameters
-      .filter(([, variable]) => variable.trainable)
-      .map(([name, variable]) => ({
-        name,
-        variable,
-        m: zeroMoment(variable),
-        v: zeroMoment(variable),
-        decays: this.weightDecay > 0 && decayFilter(name, variable),
-      }));
+    ({ slots: this.slots, groups: this.groups } = groupSlots(
+      parameters
+        .filter(([, variable]) => variable.trainable)
+        .map(([name, variable]) => ({
+          name,
+          variable,
+          decays: this.weightDecay > 0 && decayFilter(name, variable),
+        })),
+    ));
     for (const slot of this.slots) this.byEngineName.set(slot.variable.name, slot);
+    for (const group of this.groups) this.byPackedKey.set(group.key, group);
   }
 
   get iterations(): number {
@@ -125,62 +129,158 @@ export class AdamW implements Optimizer {
   }
 
   /**
+   * The gradients packed into one buffer per parameter group (parameters of the same rank,
+   * trailing dimensions and decay, stacked along axis 0), a map that {@link AdamW.step},
+   * `clipByGlobalNorm` and `GradientAccumulator` take like the per-parameter one. Clipping and
+   * updating a packed map launch a few kernels per group instead of a few per parameter; the
+   * results are the same (clipping sums squares in another order: equal to float32 rounding).
+   * Gradients of a group with a missing member stay per parameter.
+   * @param grads gradients keyed by `variable.name`, as `tf.variableGrads` returns them; not
+   *   disposed. The caller owns the result.
+   */
+  packGradients(grads: tf.NamedTensorMap): tf.NamedTensorMap {
+    this.check(grads);
+    return packGradients(this.groups, grads);
+  }
+
+  /**
    * One update at learning rate `learningRate`.
-   * @param grads gradients keyed by `variable.name`, as returned by `tf.variableGrads`; not disposed.
+   * @param grads gradients keyed by `variable.name`, as returned by `tf.variableGrads`, or packed
+   *   by {@link AdamW.packGradients}; not disposed.
    */
   step(grads: tf.NamedTensorMap, learningRate: number): void {
     checkNumber('learningRate', learningRate, { min: 0 });
+    this.check(grads);
+    this.t += 1;
+    this.dropExported();
+    const { beta1, beta2 } = this;
+    // Bias corrections folded into two host scalars, so the per-element work stays minimal.
+    const constants = {
+      stepSize: learningRate / (1 - beta1 ** this.t),
+      invSqrtBc2: 1 / Math.sqrt(1 - beta2 ** this.t),
+      learningRate,
+    };
+    tf.tidy(() => {
+      for (const group of this.groups) {
+        const packed = grads[group.key];
+        const members = group.slots.map((s) => grads[s.variable.name]);
+        if (packed || members.every((g) => g !== undefined)) {
+          const g = packed ?? concatRows(group, members as tf.Tensor[]);
+          const p = concatRows(
+            group,
+            group.slots.map((s) => s.variable),
+          );
+          const next = this.update(group.decays, p, g, group.m, group.v, constants);
+          group.m.assign(next.m);
+          group.v.assign(next.v);
+          const values = splitRows(group, next.p);
+          group.slots.forEach((slot, i) => {
+            slot.variable.assign(values[i]!);
+          });
+        } else if (members.some((g) => g !== undefined)) {
+          this.updatePart(group, members, constants);
+        }
+      }
+    });
+  }
+
+  /**
+   * A group of which only some parameters have gradients: each of those is updated from its
+   * rows of the moments, the others (and their moments) stay as they are.
+   */
+  private updatePart(
+    group: Group,
+    grads: Array<tf.Tensor | undefined>,
+    constants: StepConstants,
+  ): void {
+    const ms = splitRows(group, group.m);
+    const vs = splitRows(group, group.v);
+    group.slots.forEach((slot, i) => {
+      const g = grads[i];
+      if (!g) return;
+      const next = this.update(slot.decays, slot.variable, g, ms[i]!, vs[i]!, constants);
+      ms[i] = next.m;
+      vs[i] = next.v;
+      slot.variable.assign(next.p);
+    });
+    group.m.assign(concatRows(group, ms));
+    group.v.assign(concatRows(group, vs));
+  }
+
+  /** The Adam(W) update of one tensor (a parameter or a group buffer), elementwise. */
+  private update(
+    decays: boolean,
+    variable: tf.Tensor,
+    rawGrad: tf.Tensor,
+    m: tf.Tensor,
+    v: tf.Tensor,
+    { stepSize, invSqrtBc2, learningRate }: StepConstants,
+  ): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
+    const { beta1, beta2, epsilon } = this;
+    const g =
+      decays && !this.decoupled ? tf.add(rawGrad, tf.mul(variable, this.weightDecay)) : rawGrad;
+    const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+    const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+    const denom = tf.add(tf.mul(tf.sqrt(v1), invSqrtBc2), epsilon);
+    const update = tf.mul(tf.div(m1, denom), stepSize);
+    const decayed =
+      decays && this.decoupled ? tf.mul(variable, 1 - learningRate * this.weightDecay) : variable;
+    return { p: tf.sub(decayed, update), m: m1, v: v1 };
+  }
+
+  /** Throws unless every key of `grads` is a parameter's (or a packed group's) with its shape. */
+  private check(grads: tf.NamedTensorMap): void {
     for (const [key, grad] of Object.entries(grads)) {
+      const group = this.byPackedKey.get(key);
       const slot = this.byEngineName.get(key);
-      if (!slot)
+      if (!slot && !group)
         throw new InvalidArgumentError(
           `grads['${key}']`,
           'a gradient of a parameter given to the optimizer',
           'an unknown variable name',
         );
-      if (grad.shape.join() !== slot.variable.shape.join()) {
+      const expected = group ? group.shape : slot!.variable.shape;
+      if (grad.shape.join() !== expected.join()) {
         throw new InvalidArgumentError(
-          `grads['${key}'] (${slot.name})`,
-          `shape ${shapeString(slot.variable.shape)}`,
+          `grads['${key}']${slot ? ` (${slot.name})` : ''}`,
+          `shape ${shapeString(expected)}`,
           `shape ${shapeString(grad.shape)}`,
         );
       }
+      if (group?.slots.some((s) => grads[s.variable.name]))
+        throw new InvalidArgumentError(
+          `grads['${key}']`,
+          'a packed group without its parameters also given one by one',
+          'both',
+        );
     }
-    this.t += 1;
-    const { beta1, beta2, epsilon } = this;
-    // Bias corrections folded into two host scalars, so the per-element work stays minimal.
-    const stepSize = learningRate / (1 - beta1 ** this.t);
-    const invSqrtBc2 = 1 / Math.sqrt(1 - beta2 ** this.t);
-    tf.tidy(() => {
-      for (const slot of this.slots) {
-        const rawGrad = grads[slot.variable.name];
-        if (!rawGrad) continue;
-        const { variable, m, v } = slot;
-        const g =
-          slot.decays && !this.decoupled
-            ? tf.add(rawGrad, tf.mul(variable, this.weightDecay))
-            : rawGrad;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const denom = tf.add(tf.mul(tf.sqrt(v), invSqrtBc2), epsilon);
-        const update = tf.mul(tf.div(m, denom), stepSize);
-        const decayed =
-          slot.decays && this.decoupled
-            ? tf.mul(variable, 1 - learningRate * this.weightDecay)
-            : variable;
-        variable.assign(tf.sub(decayed, update));
-      }
-    });
   }
 
-  /** Moments by name: `m.<param>` and `v.<param>` (references: do not dispose). */
+  /**
+   * Moments by name: `m.<param>` and `v.<param>`, shaped like the parameter. They are owned by
+   * the optimizer (do not dispose) and valid until its next `step`, `loadStateDict` or `dispose`.
+   */
   stateDict(): Map<string, tf.Tensor> {
-    const state = new Map<string, tf.Tensor>();
-    for (const slot of this.slots) {
-      state.set(`m.${slot.name}`, slot.m);
-      state.set(`v.${slot.name}`, slot.v);
+    if (!this.exported) {
+      const state = new Map<string, tf.Tensor>();
+      tf.tidy(() => {
+        for (const group of this.groups) {
+          for (const moment of ['m', 'v'] as const) {
+            const buffer = group[moment];
+            // A group of one is split into the moment variable itself: export a copy instead.
+            splitRows(group, buffer).forEach((part, i) => {
+              const name = `${moment}.${group.slots[i]!.name}`;
+              state.set(name, tf.keep(part === buffer ? tf.clone(part) : part));
+            });
+          }
+        }
+      });
+      // Keys in parameter order, m before v, as checkpoints have always listed them.
+      this.exported = new Map(
+        this.slots.flatMap((s) => [`m.${s.name}`, `v.${s.name}`].map((k) => [k, state.get(k)!])),
+      );
     }
-    return state;
+    return this.exported;
   }
 
   /**
@@ -193,19 +293,23 @@ export class AdamW implements Optimizer {
   ): void {
     checkInteger('iterations', iterations);
     const lookup = state instanceof Map ? state : new Map(Object.entries(state));
-    const expected = this.stateDict();
-    for (const [key, target] of expected) {
+    const expected = new Map<string, readonly number[]>();
+    for (const slot of this.slots) {
+      expected.set(`m.${slot.name}`, slot.variable.shape);
+      expected.set(`v.${slot.name}`, slot.variable.shape);
+    }
+    for (const [key, shape] of expected) {
       const value = lookup.get(key);
       if (!value)
         throw new InvalidArgumentError(
           `state['${key}']`,
-          `a tensor of shape ${shapeString(target.shape)}`,
+          `a tensor of shape ${shapeString(shape)}`,
           'missing',
         );
-      if (value.shape.join() !== target.shape.join()) {
+      if (value.shape.join() !== shape.join()) {
         throw new InvalidArgumentError(
           `state['${key}']`,
-          `shape ${shapeString(target.shape)}`,
+          `shape ${shapeString(shape)}`,
           `shape ${shapeString(value.shape)}`,
         );
       }
@@ -218,18 +322,40 @@ export class AdamW implements Optimizer {
           'an unknown key',
         );
     }
-    for (const [key, target] of expected) {
-      tf.tidy(() => (target as tf.Variable).assign(tf.cast(lookup.get(key)!, 'float32')));
-    }
+    this.dropExported();
+    tf.tidy(() => {
+      for (const group of this.groups) {
+        for (const moment of ['m', 'v'] as const) {
+          const parts = group.slots.map((s) =>
+            tf.cast(lookup.get(`${moment}.${s.name}`)!, 'float32'),
+          );
+          group[moment].assign(concatRows(group, parts));
+        }
+      }
+    });
     this.t = iterations;
   }
 
+  private dropExported(): void {
+    if (this.exported) tf.dispose([...this.exported.values()]);
+    this.exported = undefined;
+  }
+
   dispose(): void {
-    for (const slot of this.slots) {
-      slot.m.dispose();
-      slot.v.dispose();
+    this.dropExported();
+    for (const group of this.groups) {
+      group.m.dispose();
+      group.v.dispose();
     }
     this.slots.length = 0;
+    this.groups.length = 0;
     this.byEngineName.clear();
+    this.byPackedKey.clear();
   }
+}
+
+interface StepConstants {
+  stepSize: number;
+  invSqrtBc2: number;
+  learningRate: number;
 }

@@ -12,7 +12,17 @@ export interface Optimizer {
    * `tf.variableGrads` returns it; parameters without a gradient are left unchanged.
    */
   step(grads: tf.NamedTensorMap, learningRate: number): void;
-  /** The optimizer's state tensors by stable name (references: do not dispose). */
+  /**
+   * Optional: the gradients repacked into the optimizer's own layout (fewer, larger tensors),
+   * which `step`, `clipByGlobalNorm` and `GradientAccumulator` take instead of `grads`. The
+   * caller owns the result; `grads` is not disposed. The Trainer packs each micro-batch's
+   * gradients when the optimizer offers this.
+   */
+  packGradients?(grads: tf.NamedTensorMap): tf.NamedTensorMap;
+  /**
+   * The optimizer's state tensors by stable name, owned by the optimizer (do not dispose) and
+   * valid until its next `step`, `loadStateDict` or `dispose`.
+   */
   stateDict(): Map<string, tf.Tensor>;
   /** Copies state tensors in (the caller keeps ownership of `state`) and sets `iterations`. */
   loadStateDict(

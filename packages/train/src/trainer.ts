@@ -161,8 +161,12 @@ export class Trainer<M extends Module, B> {
     for (let micro = 0; micro < accumulationSteps; micro++) {
       const batch = await data.next();
       if (countTokens) tokens += countTokens(batch);
-      const { value, grads } = tf.variableGrads(() => loss(model, batch), params);
+      const { value, grads: raw } = tf.variableGrads(() => loss(model, batch), params);
       tf.dispose(batch as tf.TensorContainer);
+      // Packed into the optimizer's layout once: accumulation, clipping, the non-finite check and
+      // the update then run over a few buffers instead of every parameter.
+      const grads = optimizer.packGradients?.(raw) ?? raw;
+      if (grads !== raw) tf.dispose(raw);
       if (lossSum === undefined) {
         lossSum = value;
       } else {
