@@ -13,11 +13,14 @@
  *
  * Usage: pnpm --filter @tformer/bench perf [--backend node|wasm|cpu] [--steps 15] [--tokens 24]
  *   [--contexts 64,256,1024] [--parts training,decoding,generation] [--json out.json]
+ *   [--baseline ../other-checkout]  (training steps of this checkout ÷ the other's, interleaved;
+ *   only training is measured then)
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, selectBackend } from '@tformer/backend';
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     contexts: { type: 'string', default: '64,256,1024' },
     parts: { type: 'string', default: 'training,decoding,generation' },
     json: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 if (args.backend === undefined) {
@@ -41,7 +45,7 @@ if (args.backend === undefined) {
 const steps = Number(args.steps ?? 15);
 const tokens = Number(args.tokens);
 const contexts = args.contexts.split(',').map(Number);
-const parts = new Set(args.parts.split(','));
+const parts = new Set(args.baseline ? [] : args.parts.split(','));
 await selectBackend(args.backend as BackendName);
 const B = 12;
 const T = DECODER_LM_PRESETS.baby.maxLength;
@@ -78,15 +82,35 @@ function batch(seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
   return { x: tf.tensor2d(x, [B, T], 'int32'), y: tf.tensor2d(y, [B, T], 'int32') };
 }
 
+/** The packages a training setup is built from: this checkout's, or a baseline's `dist`. */
+interface Packages {
+  DecoderLM: typeof DecoderLM;
+  train: typeof train;
+}
+
+const THIS_CHECKOUT: Packages = { DecoderLM, train };
+
 /** One training setup: model, optimizer, and its step split into three parts. */
-function trainer(dropout: number) {
+function trainer(dropout: number, pkgs: Packages = THIS_CHECKOUT) {
+  const { DecoderLM, train } = pkgs;
   const model = new DecoderLM({ ...config, dropout }, { rng: 1337 });
   model.train();
   const optimizer = new train.AdamW(model.namedParameters(), { beta1: 0.9, beta2: 0.99 });
   const params = model.trainableParameters();
+  // Gradients packed into the optimizer's groups when it offers that (as the Trainer does).
+  const pack = (grads: tf.NamedTensorMap) => {
+    const packed = optimizer.packGradients?.(grads) ?? grads;
+    if (packed !== grads) tf.dispose(grads);
+    return packed;
+  };
   const parts = {
-    grads: (x: tf.Tensor, y: tf.Tensor) =>
-      tf.variableGrads(() => train.crossEntropy(model.apply(x), y), params),
+    grads: (x: tf.Tensor, y: tf.Tensor) => {
+      const { value, grads } = tf.variableGrads(
+        () => train.crossEntropy(model.apply(x), y),
+        params,
+      );
+      return { value, grads: pack(grads) };
+    },
     clip: (grads: tf.NamedTensorMap) => train.clipByGlobalNorm(grads, 1.0),
     update: (grads: tf.NamedTensorMap) => optimizer.step(grads, 1e-3),
   };
@@ -212,6 +236,58 @@ async function batchedGeneration(model: DecoderLM) {
 }
 
 /**
+ * This checkout ÷ a baseline checkout (`--baseline <path>`, its packages built): both `dist`s
+ * imported by this one process (tfjs keeps one engine per process, so they share the backend),
+ * training steps of the two alternated one by one so both see the same load. Kernels per step
+ * of each and the median of the per-pair time ratios (< 1: this checkout is faster).
+ */
+async function againstBaseline(checkout: string) {
+  const load = async (pkg: string) =>
+    import(pathToFileURL(resolve(checkout, 'packages', pkg, 'dist/index.js')).href);
+  const base: Packages = { DecoderLM: (await load('model')).DecoderLM, train: await load('train') };
+  const runs = { base: trainer(0, base), now: trainer(0) };
+  const total = async (t: ReturnType<typeof trainer>) => {
+    const { x, y } = batch(1);
+    const count = await kernels(async () => {
+      const { value, grads } = t.parts.grads(x, y);
+      const clipped = t.parts.clip(grads);
+      t.parts.update(clipped.grads);
+      await value.data();
+      tf.dispose([value, clipped.norm, ...Object.values(grads), ...Object.values(clipped.grads)]);
+    });
+    tf.dispose([x, y]);
+    return count.count;
+  };
+  const ms = { base: [] as number[], now: [] as number[] };
+  const ratios: number[] = [];
+  for (let i = 0; i < steps + 2; i++) {
+    const pair = i % 2 === 0 ? (['base', 'now'] as const) : (['now', 'base'] as const);
+    const taken = { base: 0, now: 0 };
+    for (const key of pair) {
+      const t0 = performance.now();
+      await runs[key].step(i);
+      taken[key] = performance.now() - t0;
+    }
+    if (i < 2) continue; // warm-up
+    ms.base.push(taken.base);
+    ms.now.push(taken.now);
+    ratios.push(taken.now / taken.base);
+  }
+  const kernelsPerStep = { base: await total(runs.base), now: await total(runs.now) };
+  for (const r of Object.values(runs)) {
+    r.model.dispose();
+    r.optimizer.dispose();
+  }
+  return {
+    baseline: checkout,
+    pairs: ratios.length,
+    msPerStep: { base: median(ms.base), now: median(ms.now) },
+    ratio: median(ratios),
+    kernelsPerStep,
+  };
+}
+
+/**
  * One child process per backend (a backend's kernels and memory never mix with another's), then
  * a markdown table of the medians; a backend that fails to start is a row saying why.
  */
@@ -269,6 +345,7 @@ const result: Record<string, unknown> = {
   date: new Date().toISOString(),
   load: loadavg()[0],
 };
+if (args.baseline) result.baseline = await againstBaseline(args.baseline);
 if (parts.has('training')) {
   result.trainingKernels = await trainingKernels();
   result.trainingKernelsDropout = (await trainingKernels(0.1)).total;

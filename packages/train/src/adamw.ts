@@ -26,7 +26,18 @@ export interface AdamWOptions {
    * matrices, never biases, norm gains or embeddings.
    */
   decayFilter?: (name: string, variable: tf.Variable) => boolean;
+  /**
+   * The most elements one parameter group holds (a parameter larger than this forms its own).
+   * Default: 65,536 when the optimizer is made on wasm, unlimited elsewhere — tfjs-backend-wasm
+   * 4.22 splits a buffer by copying all of it out of the heap once per piece, so big groups
+   * cost more there than the kernels they save (measured in docs/benchmarks.md, `perf-kernels`).
+   * 1 updates every parameter on its own, as before groups.
+   */
+  maxGroupElements?: number;
 }
+
+/** {@link AdamWOptions.maxGroupElements} on wasm: 256 KB of float32 per buffer. */
+const WASM_GROUP_ELEMENTS = 65_536;
 
 /**
  * The default decay filter: weight decay pulls weights toward zero, which suits the matrices of
@@ -91,6 +102,13 @@ export class AdamW implements Optimizer {
     checkNumber('options.beta2', this.beta2, { min: 0, max: 1 });
     checkNumber('options.epsilon', this.epsilon, { min: 0 });
     checkNumber('options.weightDecay', this.weightDecay, { min: 0 });
+    const maxGroup = options.maxGroupElements;
+    if (maxGroup !== undefined && !(maxGroup >= 1))
+      throw new InvalidArgumentError(
+        'options.maxGroupElements',
+        'a number ≥ 1 (Infinity: no limit)',
+        String(maxGroup),
+      );
     const decayFilter = options.decayFilter ?? defaultDecayFilter;
     ({ slots: this.slots, groups: this.groups } = groupSlots(
       parameters
@@ -100,6 +118,7 @@ export class AdamW implements Optimizer {
           variable,
           decays: this.weightDecay > 0 && decayFilter(name, variable),
         })),
+      maxGroup ?? (tf.getBackend() === 'wasm' ? WASM_GROUP_ELEMENTS : Number.POSITIVE_INFINITY),
     ));
     for (const slot of this.slots) this.byEngineName.set(slot.variable.name, slot);
     for (const group of this.groups) this.byPackedKey.set(group.key, group);
@@ -343,10 +362,7 @@ export class AdamW implements Optimizer {
 
   dispose(): void {
     this.dropExported();
-    for (const group of this.groups) {
-      group.m.dispose();
-      group.v.dispose();
-    }
+    for (const group of this.groups) tf.dispose([group.m, group.v]);
     this.slots.length = 0;
     this.groups.length = 0;
     this.byEngineName.clear();

@@ -95,10 +95,17 @@ const OPTIONS = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1 };
 
 describeWithBackends('AdamW over parameter groups', () => {
   it('equals the per-parameter update bit for bit and the float64 reference, packed and clipped', async () => {
-    for (const decoupled of [true, false]) {
+    const cases = [
+      { decoupled: true, maxGroupElements: Number.POSITIVE_INFINITY, groups: 6 },
+      { decoupled: false, maxGroupElements: Number.POSITIVE_INFINITY, groups: 6 },
+      // At most 20 elements: the decayed [*, 4] matrices (16, 24, 16) fall into three groups.
+      { decoupled: true, maxGroupElements: 20, groups: 8 },
+    ];
+    for (const { decoupled, maxGroupElements, groups } of cases) {
       const grouped = setup();
       const single = setup();
-      const optimizer = decoupled ? new AdamW(grouped, OPTIONS) : new Adam(grouped, OPTIONS);
+      const options = { ...OPTIONS, maxGroupElements };
+      const optimizer = decoupled ? new AdamW(grouped, options) : new Adam(grouped, options);
       const decays = new Set(optimizer.decayedParameterNames());
       expect([...decays]).toEqual([
         'blocks.0.query.kernel',
@@ -121,7 +128,7 @@ describeWithBackends('AdamW over parameter groups', () => {
         if (t % 2 === 1) {
           await assertNoLeaks(() => {
             const packed = optimizer.packGradients(a.map);
-            expect(Object.keys(packed).length).toBe(6);
+            expect(Object.keys(packed).length).toBe(groups);
             const clipped = clipByGlobalNorm(packed, 1);
             optimizer.step(clipped.grads, lr);
             tf.dispose([packed, clipped.grads, clipped.norm]);

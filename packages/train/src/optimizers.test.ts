@@ -155,6 +155,9 @@ it('rejects bad hyper-parameters and gradients with typed errors', () => {
   expect(() => new AdamW([['w', v]], { beta2: 1.5 })).toThrow(
     /options.beta2: expected a finite number ≥ 0 and ≤ 1, got 1.5/,
   );
+  expect(() => new AdamW([['w', v]], { maxGroupElements: 0 })).toThrow(
+    /options.maxGroupElements: expected a number ≥ 1 \(Infinity: no limit\), got 0/,
+  );
   const optimizer = new AdamW([['w', v]]);
   expect(() => optimizer.step({ [v.name]: tf.zeros([3]) }, 1e-3)).toThrow(
     /\(w\): expected shape \[2\], got shape \[3\]/,

@@ -40,16 +40,23 @@ export function isPackedKey(key: string): boolean {
   return key.startsWith(PACKED);
 }
 
-/** Groups `slots` (in order of first appearance) and gives each group zero moments. */
+/**
+ * Groups `parameters` (in order of first appearance; a group that would pass `maxElements`
+ * elements is closed and a new one opened) and gives each group zero moments.
+ */
 export function groupSlots(
   parameters: ReadonlyArray<{ name: string; variable: tf.Variable; decays: boolean }>,
+  maxElements = Number.POSITIVE_INFINITY,
 ): { slots: Slot[]; groups: Group[] } {
   const byKey = new Map<string, Group>();
   const slots: Slot[] = [];
+  const open = new Map<string, Group>();
   for (const { name, variable, decays } of parameters) {
     const trailing = variable.shape.slice(1);
     const id = `${decays ? 'decayed' : 'plain'} rank ${variable.rank} [*,${trailing.join(',')}]`;
-    let group = byKey.get(id);
+    let group = open.get(id);
+    const size = (g: Group) => g.shape.reduce((a, b) => a * b, 1);
+    if (group && size(group) + variable.size > maxElements) group = undefined;
     if (!group) {
       group = {
         key: `${PACKED}${byKey.size} (${id})`,
@@ -60,7 +67,8 @@ export function groupSlots(
         m: undefined as unknown as tf.Variable,
         v: undefined as unknown as tf.Variable,
       };
-      byKey.set(id, group);
+      byKey.set(group.key, group);
+      open.set(id, group);
     }
     const slot: Slot = { name, variable, decays, group };
     const rows = variable.rank === 0 ? 1 : variable.shape[0]!;
