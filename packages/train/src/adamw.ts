@@ -28,16 +28,13 @@ export interface AdamWOptions {
   decayFilter?: (name: string, variable: tf.Variable) => boolean;
   /**
    * The most elements one parameter group holds (a parameter larger than this forms its own).
-   * Default: 65,536 when the optimizer is made on wasm, unlimited elsewhere — tfjs-backend-wasm
-   * 4.22 splits a buffer by copying all of it out of the heap once per piece, so big groups
-   * cost more there than the kernels they save (measured in docs/benchmarks.md, `perf-kernels`).
-   * 1 updates every parameter on its own, as before groups.
+   * Default: unlimited, except 1 (every parameter on its own) when the optimizer is made on
+   * wasm: tfjs-backend-wasm 4.22 splits a buffer by copying all of it out of the heap once per
+   * piece, so there the copies cost more than the kernels they save (measured in
+   * docs/benchmarks.md, section "Kernels per step").
    */
   maxGroupElements?: number;
 }
-
-/** {@link AdamWOptions.maxGroupElements} on wasm: 256 KB of float32 per buffer. */
-const WASM_GROUP_ELEMENTS = 65_536;
 
 /**
  * The default decay filter: weight decay pulls weights toward zero, which suits the matrices of
@@ -118,7 +115,7 @@ export class AdamW implements Optimizer {
           variable,
           decays: this.weightDecay > 0 && decayFilter(name, variable),
         })),
-      maxGroup ?? (tf.getBackend() === 'wasm' ? WASM_GROUP_ELEMENTS : Number.POSITIVE_INFINITY),
+      maxGroup ?? (tf.getBackend() === 'wasm' ? 1 : Number.POSITIVE_INFINITY),
     ));
     for (const slot of this.slots) this.byEngineName.set(slot.variable.name, slot);
     for (const group of this.groups) this.byPackedKey.set(group.key, group);
@@ -153,12 +150,15 @@ export class AdamW implements Optimizer {
    * `clipByGlobalNorm` and `GradientAccumulator` take like the per-parameter one. Clipping and
    * updating a packed map launch a few kernels per group instead of a few per parameter; the
    * results are the same (clipping sums squares in another order: equal to float32 rounding).
-   * Gradients of a group with a missing member stay per parameter.
+   * Gradients of a group with a missing member stay per parameter. When no group holds more
+   * than one parameter there is nothing to pack and `grads` itself is returned.
    * @param grads gradients keyed by `variable.name`, as `tf.variableGrads` returns them; not
    *   disposed. The caller owns the result.
    */
   packGradients(grads: tf.NamedTensorMap): tf.NamedTensorMap {
     this.check(grads);
+    if (this.groups.every((g) => g.slots.length === 1 && g.slots[0]!.variable.rank > 0))
+      return grads;
     return packGradients(this.groups, grads);
   }
 

@@ -91,7 +91,14 @@ function perParameterStep(
   });
 }
 
-const OPTIONS = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1 };
+const OPTIONS = {
+  beta1: 0.9,
+  beta2: 0.95,
+  epsilon: 1e-8,
+  weightDecay: 0.1,
+  // Groups on every backend (wasm's default is one parameter per group).
+  maxGroupElements: Number.POSITIVE_INFINITY,
+};
 
 describeWithBackends('AdamW over parameter groups', () => {
   it('equals the per-parameter update bit for bit and the float64 reference, packed and clipped', async () => {
@@ -167,6 +174,23 @@ describeWithBackends('AdamW over parameter groups', () => {
       tf.dispose([...grouped, ...single].map(([, v]) => v));
       tf.dispose([...state.values()].flatMap((s) => [s.m, s.v]));
     }
+  });
+
+  it('packs nothing when every parameter is its own group (maxGroupElements 1)', async () => {
+    const params = setup();
+    const optimizer = new AdamW(params, { ...OPTIONS, maxGroupElements: 1 });
+    const { map } = gradsOf(params, 1);
+    const packed = optimizer.packGradients(map);
+    // The scalar still needs one reshape to a row: packing happens, one key per parameter.
+    expect(Object.keys(packed).length).toBe(params.length);
+    tf.dispose(packed);
+    const noScalar = new AdamW(params.slice(0, -1), { ...OPTIONS, maxGroupElements: 1 });
+    const { [params.at(-1)![1].name]: scalarGrad, ...rest } = map;
+    expect(noScalar.packGradients(rest)).toBe(rest);
+    tf.dispose(map);
+    optimizer.dispose();
+    noScalar.dispose();
+    tf.dispose(params.map(([, v]) => v));
   });
 
   it('leaves parameters without a gradient (and their moments) as they are', async () => {

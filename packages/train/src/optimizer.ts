@@ -15,8 +15,8 @@ export interface Optimizer {
   /**
    * Optional: the gradients repacked into the optimizer's own layout (fewer, larger tensors),
    * which `step`, `clipByGlobalNorm` and `GradientAccumulator` take instead of `grads`. The
-   * caller owns the result; `grads` is not disposed. The Trainer packs each micro-batch's
-   * gradients when the optimizer offers this.
+   * caller owns the result (unless it is `grads` itself: nothing to pack); `grads` is not
+   * disposed. The Trainer packs each micro-batch's gradients when the optimizer offers this.
    */
   packGradients?(grads: tf.NamedTensorMap): tf.NamedTensorMap;
   /**
