@@ -141,6 +141,11 @@ async function beamSearchRows(
   const cache = useCache ? new DecoderCache(model.decoder.numLayers) : undefined;
   // Row of each live source's first hypothesis in the previous step's batch.
   let firstRow = new Map<number, number>();
+  // The source of each row, and each row's memory and mask: gathered again (and the cached
+  // cross-attention keys/values reordered) only when this layout changes, as sources end or
+  // their live counts change; within a source every row reads the same memory.
+  let layout = sources.map((_, b) => b).join();
+  let rows = encoded;
   try {
     for (;;) {
       const active = states.flatMap((state, b) => (state.done ? [] : [b]));
@@ -157,8 +162,20 @@ async function beamSearchRows(
           targets.push([startToken, ...h.tokens]);
         }
       }
-      if (cache && cache.length > 0) cache.reorder(parentRows);
-      const data = await decodeRows(model, targets, encoded, rowSource, cache);
+      const changed = rowSource.join() !== layout;
+      if (changed) {
+        const previous = rows;
+        rows = gatherRows(encoded, rowSource);
+        if (previous !== encoded) disposeRows(previous);
+        layout = rowSource.join();
+      }
+      if (cache && cache.length > 0) {
+        for (const layer of cache.layers) {
+          layer.self.reorder(parentRows);
+          if (changed) layer.cross.reorder(parentRows);
+        }
+      }
+      const data = await decodeNext(model, targets, rows.memory, rows.mask, cache, true);
       for (const b of active) {
         const at = first.get(b)!;
         states[b]!.advance((beam) => data.subarray((at + beam) * V, (at + beam + 1) * V));
@@ -167,31 +184,10 @@ async function beamSearchRows(
     }
     return states.map((state) => state.result());
   } finally {
+    if (rows !== encoded) disposeRows(rows);
     disposeRows(encoded);
     cache?.dispose();
     model.train(wasTraining);
-  }
-}
-
-/**
- * Next-token log-probabilities `[n·V]` after each target row, row i reading the memory (and mask)
- * of source `rowSource[i]` (gathered unless the rows are the sources in order).
- */
-async function decodeRows(
-  model: EncoderDecoder,
-  targets: readonly (readonly number[])[],
-  encoded: { memory: tf.Tensor; mask: tf.Tensor | undefined },
-  rowSource: readonly number[],
-  cache: DecoderCache | undefined,
-): Promise<Float32Array> {
-  const inOrder =
-    rowSource.length === encoded.memory.shape[0] && rowSource.every((b, i) => b === i);
-  if (inOrder) return decodeNext(model, targets, encoded.memory, encoded.mask, cache, true);
-  const rows = gatherRows(encoded, rowSource);
-  try {
-    return await decodeNext(model, targets, rows.memory, rows.mask, cache, true);
-  } finally {
-    disposeRows(rows);
   }
 }
 
