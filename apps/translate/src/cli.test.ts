@@ -21,6 +21,9 @@ describe('translate CLI', () => {
     for (const text of ['train', 'resume', 'eval', 'translate', 'Examples:'])
       expect(stdout).toContain(text);
     const train = translate('train', '--help');
+    expect(translate('translate', '--help').stdout).toMatch(
+      /--batch-size <n> +sentences translated together .*\(default: 32\)/s,
+    );
     for (const flag of [
       '--backend',
       '--seed',
@@ -76,10 +79,15 @@ describe('translate CLI', () => {
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toMatch(/test BLEU \d+\.\d{2}, exact match .* beam 1\)/);
 
-    const translated = translate('translate', '--out', out, '12', '4312');
+    const sentences = ['12', '4312', '7', '90210', '305'];
+    const translated = translate('translate', '--out', out, '--batch-size', '2', ...sentences);
     expect(translated.code).toBe(0);
     // One line per sentence and nothing else (an untrained model may say anything).
-    expect(translated.stdout.split('\n').slice(0, -1)).toHaveLength(2);
+    expect(translated.stdout.split('\n').slice(0, -1)).toHaveLength(5);
+    // Batches of 2 (the last one short) print what one sentence at a time prints, line for line.
+    const alone = translate('translate', '--out', out, '--batch-size', '1', ...sentences);
+    expect(alone.code).toBe(0);
+    expect(translated.stdout).toBe(alone.stdout);
   }, 600_000);
 
   it('names both files and their line counts when --src and --tgt are not parallel (exit 2)', () => {

@@ -18,6 +18,7 @@ import { evalCommand, resumeCommand, trainCommand, translateCommand } from './co
 import type { ScheduleKind, TranslateConfig } from './config.js';
 import { prefixFiles } from './data.js';
 import { addHfCommands } from './hf-commands.js';
+import { DEFAULT_DECODE_BATCH } from './translate.js';
 import { PAD } from './vocab.js';
 
 const DEFAULT_OUT = 'runs/translate';
@@ -67,6 +68,20 @@ function addDecodeOptions(command: Command): Command {
       "beam score = log p / length^a (default: train 1; eval/translate the run's)",
       parseNumber('--length-penalty', 0, 5),
     );
+}
+
+interface BatchFlags {
+  batchSize: number;
+}
+
+/** `--batch-size` of eval/translate: sentences decoded together (the output does not depend on it). */
+function addBatchOption(command: Command): Command {
+  return command.option(
+    '--batch-size <n>',
+    'sentences translated together (same output, faster)',
+    parseInteger('--batch-size', 1),
+    DEFAULT_DECODE_BATCH,
+  );
 }
 
 const decodeOf = (flags: DecodeFlags): Partial<TranslateConfig['decode']> => ({
@@ -218,29 +233,33 @@ addHeldOutOptions(
 
 addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
-addDecodeOptions(
-  addCommonOptions(
-    program.command('eval').description("test BLEU of a run's saved model"),
-    DEFAULT_OUT,
+addBatchOption(
+  addDecodeOptions(
+    addCommonOptions(
+      program.command('eval').description("test BLEU of a run's saved model"),
+      DEFAULT_OUT,
+    ),
   ),
-).action((flags: CommonOptions & DecodeFlags) =>
-  evalCommand(new RunDir(flags.out), flags, decodeOf(flags)),
+).action((flags: CommonOptions & DecodeFlags & BatchFlags) =>
+  evalCommand(new RunDir(flags.out), flags, decodeOf(flags), flags.batchSize),
 );
 
-addDecodeOptions(
-  addCommonOptions(
-    program
-      .command('translate')
-      .argument('[sentences...]', 'sentences to translate (default: the lines of stdin)')
-      .description("translate with a run's saved model"),
-    DEFAULT_OUT,
+addBatchOption(
+  addDecodeOptions(
+    addCommonOptions(
+      program
+        .command('translate')
+        .argument('[sentences...]', 'sentences to translate (default: the lines of stdin)')
+        .description("translate with a run's saved model"),
+      DEFAULT_OUT,
+    ),
   ),
-).action(async (sentences: string[], flags: CommonOptions & DecodeFlags) => {
+).action(async (sentences: string[], flags: CommonOptions & DecodeFlags & BatchFlags) => {
   const lines =
     sentences.length > 0
       ? sentences
       : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
-  await translateCommand(new RunDir(flags.out), flags, lines, decodeOf(flags));
+  await translateCommand(new RunDir(flags.out), flags, lines, decodeOf(flags), flags.batchSize);
 });
 
 addHfCommands(program, DEFAULT_OUT);

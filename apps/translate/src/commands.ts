@@ -16,7 +16,7 @@ import { type EncodedPair, encodeHeldOut, encodePairs } from './batches.js';
 import type { TranslateConfig } from './config.js';
 import { type Corpus, loadCorpus, type Pair } from './data.js';
 import { TranslateRun } from './run.js';
-import { evaluateTest, translateSentence } from './translate.js';
+import { evaluateTest, translateInBatches } from './translate.js';
 import { loadVocabs, saveVocabs, trainVocabs, type Vocabs } from './vocab.js';
 
 const out = (text: string) => process.stdout.write(text);
@@ -155,11 +155,12 @@ export async function loadSaved(runDir: RunDir) {
   return { ...saved, vocabs: await loadVocabs(runDir.path) };
 }
 
-/** `eval`: BLEU of the saved model on the run's held-out pairs. */
+/** `eval`: BLEU of the saved model on the run's held-out pairs, `batchSize` sentences at a time. */
 export async function evalCommand(
   runDir: RunDir,
   backend: BackendOptions,
   decode: Partial<TranslateConfig['decode']>,
+  batchSize: number,
 ): Promise<void> {
   await startBackend(backend);
   const { config, vocabs, model } = await loadSaved(runDir);
@@ -167,7 +168,7 @@ export async function evalCommand(
     const corpus = await loadCorpus(config, config.train.seed);
     const { testPairs } = encodeCorpus(corpus, vocabs, config.maxTokens);
     const settings = { ...config.decode, ...decode };
-    const result = await evaluateTest(model, vocabs, testPairs, settings);
+    const result = await evaluateTest(model, vocabs, testPairs, settings, batchSize);
     out(
       `test BLEU ${result.bleu.toFixed(2)}, exact match ${(100 * result.exactMatch).toFixed(1)}% (${testPairs.length} held-out pairs, beam ${settings.beams})\n`,
     );
@@ -176,19 +177,23 @@ export async function evalCommand(
   }
 }
 
-/** `translate`: translate the given sentences (or stdin's lines) with the saved model. */
+/**
+ * `translate`: translate the given sentences (or stdin's lines) with the saved model, `batchSize`
+ * at a time, one line out per line in (each batch is printed as soon as it is done).
+ */
 export async function translateCommand(
   runDir: RunDir,
   backend: BackendOptions,
   sentences: string[],
   decode: Partial<TranslateConfig['decode']>,
+  batchSize: number,
 ): Promise<void> {
   await startBackend(backend);
   const { config, vocabs, model } = await loadSaved(runDir);
   try {
     const settings = { ...config.decode, ...decode };
-    for (const sentence of sentences) {
-      out(`${await translateSentence(model, vocabs, sentence, settings)}\n`);
+    for await (const batch of translateInBatches(model, vocabs, sentences, settings, batchSize)) {
+      out(batch.map((line) => `${line}\n`).join(''));
     }
   } finally {
     model.dispose();

@@ -1,27 +1,53 @@
 import { createProgress } from '@tformer/app-kit';
-import { beamSearchEncoderDecoder, type EncoderDecoder } from '@tformer/model';
+import { beamSearchEncoderDecoderBatch, type EncoderDecoder } from '@tformer/model';
 import { corpusBleu } from '@tformer/train';
 import type { TranslateConfig } from './config.js';
 import type { Pair } from './data.js';
 import { BOS, EOS, type Vocabs } from './vocab.js';
 
-/** Translates one sentence by beam search; the text without specials. */
-export async function translateSentence(
+/** Sentences beam-searched together when no `--batch-size` is given. */
+export const DEFAULT_DECODE_BATCH = 32;
+
+/**
+ * Translates sentences by beam search, `batchSize` at a time (each sentence gets the translation
+ * it gets alone: the batch pads and masks the sources); the texts without specials, in order.
+ */
+export async function translateBatch(
   model: EncoderDecoder,
   vocabs: Vocabs,
-  sentence: string,
+  sentences: readonly string[],
   { beams, maxNewTokens, lengthPenalty }: TranslateConfig['decode'],
-): Promise<string> {
+): Promise<string[]> {
+  if (sentences.length === 0) return [];
   // Sources longer than the model's positions are cut (the last position keeps EOS).
-  const ids = vocabs.src.encode(sentence).slice(0, model.config.maxLength - 1);
-  const [best] = await beamSearchEncoderDecoder(model, [...ids, EOS], {
+  const sources = sentences.map((s) => [
+    ...vocabs.src.encode(s).slice(0, model.config.maxLength - 1),
+    EOS,
+  ]);
+  const results = await beamSearchEncoderDecoderBatch(model, sources, {
     startToken: BOS,
     numBeams: beams,
     maxNewTokens: Math.min(maxNewTokens, model.config.maxLength - 1),
     lengthPenalty,
     stopTokens: [EOS],
   });
-  return vocabs.tgt.decode(best?.tokens ?? []).trim();
+  return results.map(([best]) => vocabs.tgt.decode(best?.tokens ?? []).trim());
+}
+
+/**
+ * The translations of `sentences` (in order), `batchSize` sentences per batch, yielded batch by
+ * batch as they finish (so that a long input streams).
+ */
+export async function* translateInBatches(
+  model: EncoderDecoder,
+  vocabs: Vocabs,
+  sentences: readonly string[],
+  decode: TranslateConfig['decode'],
+  batchSize: number,
+): AsyncGenerator<string[]> {
+  for (let i = 0; i < sentences.length; i += batchSize) {
+    yield await translateBatch(model, vocabs, sentences.slice(i, i + batchSize), decode);
+  }
 }
 
 export interface TestResult {
@@ -32,23 +58,33 @@ export interface TestResult {
   hypotheses: string[];
 }
 
-/** Beam-search translations of the held-out pairs, scored with corpus BLEU, with a progress bar. */
+/**
+ * Beam-search translations of the held-out pairs, `batchSize` at a time, scored with corpus BLEU,
+ * with a progress bar. The pairs are batched by source length (less padding, and rows of a batch
+ * finish at similar steps); the hypotheses come back in the pairs' order.
+ */
 export async function evaluateTest(
   model: EncoderDecoder,
   vocabs: Vocabs,
   test: readonly Pair[],
   decode: TranslateConfig['decode'],
+  batchSize = DEFAULT_DECODE_BATCH,
 ): Promise<TestResult> {
   const progress = createProgress({ label: 'translate test', total: test.length });
-  const hypotheses: string[] = [];
+  const lengths = test.map((p) => vocabs.src.encode(p.src).length);
+  const order = test.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const hypotheses: string[] = new Array(test.length);
   const started = performance.now();
+  let done = 0;
   let tokens = 0;
   try {
-    for (const pair of test) {
-      const hypothesis = await translateSentence(model, vocabs, pair.src, decode);
-      hypotheses.push(hypothesis);
-      tokens += vocabs.tgt.encode(hypothesis).length + 1;
-      progress.update(hypotheses.length, {
+    const sentences = order.map((i) => test[i]!.src);
+    for await (const batch of translateInBatches(model, vocabs, sentences, decode, batchSize)) {
+      for (const hypothesis of batch) {
+        hypotheses[order[done++]!] = hypothesis;
+        tokens += vocabs.tgt.encode(hypothesis).length + 1;
+      }
+      progress.update(done, {
         tokensPerSecond: tokens / ((performance.now() - started) / 1000),
       });
     }

@@ -1,10 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { KVCache } from '@tformer/attention';
+import { BeamState, checkBeamOptions, type Hypothesis } from './beam-state.js';
 import { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
 import { checkTokens } from './generate.js';
-import { checkSeq2SeqArguments, decodeNext, encodeSources } from './seq2seq-generate.js';
+import {
+  checkSeq2SeqArguments,
+  decodeNext,
+  disposeRows,
+  encodeSources,
+  gatherRows,
+} from './seq2seq-generate.js';
 
 export interface BeamSearchOptions {
   /** Hypotheses kept at each step (1 = greedy). */
@@ -33,14 +41,7 @@ export interface ModelBeamSearchOptions extends BeamSearchOptions {
   useCache?: boolean;
 }
 
-export interface Hypothesis {
-  /** The new tokens (a final stop token included). */
-  tokens: number[];
-  /** Σ log p of the tokens. */
-  logProb: number;
-  /** `logProb / length^lengthPenalty`, the ranking score. */
-  score: number;
-}
+export type { Hypothesis } from './beam-state.js';
 
 /**
  * Log-probabilities of the next token for each prefix of new tokens (`[]` at the first step):
@@ -56,72 +57,33 @@ export type NextLogProbs = (prefixes: number[][], parents: number[]) => Promise<
  * moves those ending in a stop token to the finished list (scored with the length penalty) and
  * continues with the best `numBeams` others. It ends after `maxNewTokens` steps, or once
  * `numBeams` hypotheses are finished and no live one can still beat the worst of them.
+ *
+ * @example
+ * ```ts
+ * const [best] = await beamSearch(async (prefixes) => prefixes.map(() => logProbsOfNext), {
+ *   numBeams: 4, maxNewTokens: 10, stopTokens: [2],
+ * });
+ * ```
  */
 export async function beamSearch(
   nextLogProbs: NextLogProbs,
   options: BeamSearchOptions,
 ): Promise<Hypothesis[]> {
-  const { numBeams, maxNewTokens, lengthPenalty = 1, stopTokens = [] } = options;
-  const numReturn = options.numReturn ?? 1;
-  if (!Number.isInteger(numBeams) || numBeams < 1) {
-    throw new ModelArgumentError('numBeams', 'an integer ≥ 1', numBeams);
-  }
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
-    throw new ModelArgumentError('maxNewTokens', 'an integer ≥ 1', maxNewTokens);
-  }
-  if (!Number.isInteger(numReturn) || numReturn < 1 || numReturn > numBeams) {
-    throw new ModelArgumentError(
-      'numReturn',
-      `an integer in [1, numBeams = ${numBeams}]`,
-      numReturn,
-    );
-  }
-  const stops = new Set(stopTokens);
-  const score = (logProb: number, length: number) => logProb / length ** lengthPenalty;
-  let live: { tokens: number[]; logProb: number; parent: number }[] = [
-    { tokens: [], logProb: 0, parent: -1 },
-  ];
-  const finished: Hypothesis[] = [];
-  const worstKept = () =>
-    finished.length < numBeams
-      ? Number.NEGATIVE_INFINITY
-      : finished.map((h) => h.score).sort((a, b) => b - a)[numBeams - 1]!;
-  for (let step = 0; step < maxNewTokens && live.length > 0; step++) {
+  const state = new BeamState(options);
+  while (!state.done) {
     const logProbs = await nextLogProbs(
-      live.map((h) => h.tokens),
-      live.map((h) => h.parent),
+      state.live.map((h) => h.tokens),
+      state.live.map((h) => h.parent),
     );
-    const candidates: { beam: number; token: number; logProb: number }[] = [];
-    live.forEach((h, beam) => {
-      logProbs[beam]!.forEach((lp, token) => {
-        candidates.push({ beam, token, logProb: h.logProb + lp });
-      });
-    });
-    candidates.sort((a, b) => b.logProb - a.logProb);
-    const next: typeof live = [];
-    for (const c of candidates.slice(0, 2 * numBeams)) {
-      const tokens = [...live[c.beam]!.tokens, c.token];
-      if (stops.has(c.token)) {
-        finished.push({ tokens, logProb: c.logProb, score: score(c.logProb, tokens.length) });
-      } else if (next.length < numBeams) {
-        next.push({ tokens, logProb: c.logProb, parent: c.beam });
-      }
-    }
-    live = next;
-    // Done when the best live hypothesis, scored at its current length, cannot enter the top.
-    const bestLive = live[0];
-    if (bestLive && score(bestLive.logProb, bestLive.tokens.length) < worstKept()) break;
+    state.advance((beam) => logProbs[beam]!);
   }
-  for (const { tokens, logProb } of live) {
-    finished.push({ tokens, logProb, score: score(logProb, tokens.length) });
-  }
-  return finished.sort((a, b) => b.score - a.score).slice(0, numReturn);
+  return state.result();
 }
 
 /**
  * Beam search for one source sentence through an {@link EncoderDecoder}: the source is encoded
- * once (and its memory repeated for each live hypothesis); with the KV cache (default) each step
- * reorders the cached rows to follow the chosen beams and decodes one token per hypothesis.
+ * once; with the KV cache (default) each step reorders the cached rows to follow the chosen beams
+ * and decodes one token per hypothesis. {@link beamSearchEncoderDecoderBatch} with one source.
  *
  * @example
  * ```ts
@@ -136,44 +98,121 @@ export async function beamSearchEncoderDecoder(
   source: readonly number[],
   options: ModelBeamSearchOptions & { startToken: number },
 ): Promise<Hypothesis[]> {
+  return (await beamSearchRows(model, [source], options, 'source'))[0]!;
+}
+
+/**
+ * Beam search for a batch of source sentences of any lengths through an {@link EncoderDecoder}:
+ * the sources are right-padded (with `padTokenId`, default the config's pad id, else 0; the
+ * padding is masked) and encoded once; each step decodes the live hypotheses of every unfinished
+ * source together, `numBeams` rows per source at most (B × numBeams rows), with the KV cache
+ * reordered to follow the chosen beams. A source whose search has ended stops contributing rows.
+ * Each source gets the hypotheses {@link beamSearchEncoderDecoder} gives it alone (length penalty
+ * and stopping are per source).
+ *
+ * @example
+ * ```ts
+ * const [[a], [b]] = await beamSearchEncoderDecoderBatch(model, [[5, 6, 7, 2], [8, 2]], {
+ *   startToken: 1, numBeams: 4, maxNewTokens: 20, stopTokens: [2],
+ * });
+ * ```
+ */
+export function beamSearchEncoderDecoderBatch(
+  model: EncoderDecoder,
+  sources: readonly (readonly number[])[],
+  options: ModelBeamSearchOptions & { startToken: number; padTokenId?: number },
+): Promise<Hypothesis[][]> {
+  return beamSearchRows(model, sources, options);
+}
+
+async function beamSearchRows(
+  model: EncoderDecoder,
+  sources: readonly (readonly number[])[],
+  options: ModelBeamSearchOptions & { startToken: number; padTokenId?: number },
+  sourceName?: string,
+): Promise<Hypothesis[][]> {
   const { startToken, useCache = true } = options;
-  const pad = checkSeq2SeqArguments(model, [source], options, 'source');
+  const pad = checkSeq2SeqArguments(model, sources, options, sourceName);
+  checkBeamOptions(options);
   const V = model.config.tgtVocabSize;
+  const states = sources.map(() => new BeamState(options));
   const wasTraining = model.training;
   model.eval();
-  const encoded = encodeSources(model, [source], pad); // memory [1, S, d], mask [1, S]
-  // The memory repeated for n hypotheses, made once per live count n.
-  const repeated = new Map<number, { memory: tf.Tensor; mask: tf.Tensor | undefined }>();
-  const memoryFor = (n: number) => {
-    let rows = repeated.get(n);
-    if (!rows) {
-      rows = tf.tidy(() => {
-        const index = tf.zeros([n], 'int32'); // row 0, n times
-        const memory = tf.gather(encoded.memory, index, 0); // [n, S, d]
-        return encoded.mask
-          ? { memory, mask: tf.gather(encoded.mask, index, 0) } // [n, S]
-          : { memory, mask: undefined };
-      });
-      repeated.set(n, rows);
-    }
-    return rows;
-  };
+  const encoded = encodeSources(model, sources, pad); // memory [B, S, d], mask [B, S]
   const cache = useCache ? new DecoderCache(model.decoder.numLayers) : undefined;
+  // Row of each live source's first hypothesis in the previous step's batch.
+  let firstRow = new Map<number, number>();
+  // The source of each row, and each row's memory and mask: gathered again (and the cached
+  // cross-attention keys/values reordered) only when this layout changes, as sources end or
+  // their live counts change; within a source every row reads the same memory.
+  let layout = sources.map((_, b) => b).join();
+  let rows = encoded;
   try {
-    return await beamSearch(async (prefixes, parents) => {
-      const n = prefixes.length;
-      if (cache && parents[0]! >= 0) cache.reorder(parents);
-      const { memory, mask } = memoryFor(n);
-      const targets = prefixes.map((p) => [startToken, ...p]);
-      const data = await decodeNext(model, targets, memory, mask, cache, true);
-      return splitRows(data, n, V);
-    }, options);
+    for (;;) {
+      const active = states.flatMap((state, b) => (state.done ? [] : [b]));
+      if (active.length === 0) break;
+      const rowSource: number[] = [];
+      const parentRows: number[] = [];
+      const targets: number[][] = [];
+      const first = new Map<number, number>();
+      for (const b of active) {
+        first.set(b, rowSource.length);
+        for (const h of states[b]!.live) {
+          rowSource.push(b);
+          parentRows.push(h.parent < 0 ? b : firstRow.get(b)! + h.parent);
+          targets.push([startToken, ...h.tokens]);
+        }
+      }
+      const changed = rowSource.join() !== layout;
+      if (changed) {
+        const previous = rows;
+        rows = gatherRows(encoded, rowSource);
+        if (previous !== encoded) disposeRows(previous);
+        layout = rowSource.join();
+      }
+      if (cache && cache.length > 0) {
+        for (const layer of cache.layers) {
+          reorderRows(layer.self, parentRows);
+          if (changed) reorderRows(layer.cross, parentRows);
+        }
+      }
+      const data = await decodeNext(model, targets, rows.memory, rows.mask, cache, true);
+      for (const b of active) {
+        const at = first.get(b)!;
+        states[b]!.advance((beam) => data.subarray((at + beam) * V, (at + beam + 1) * V));
+      }
+      firstRow = first;
+    }
+    return states.map((state) => state.result());
   } finally {
-    for (const { memory, mask } of repeated.values()) tf.dispose([memory, ...(mask ? [mask] : [])]);
-    tf.dispose([encoded.memory, ...(encoded.mask ? [encoded.mask] : [])]);
+    if (rows !== encoded) disposeRows(rows);
+    disposeRows(encoded);
     cache?.dispose();
     model.train(wasTraining);
   }
+}
+
+/**
+ * Keeps row `rows[i]` of a cache's keys and values as row `i`, as `KVCache.reorder` does, but on
+ * wasm with `gatherND` over whole rows: tfjs-wasm's `GatherV2` indexes every element and took
+ * 3× as long as `GatherND` (which copies row slices) for a `[128, 4, 14, 16]` cache; on cpu
+ * `gather` is the faster one.
+ */
+function reorderRows(cache: KVCache, rows: readonly number[]): void {
+  const { keys, values } = cache;
+  if (!keys || !values) return;
+  if (rows.length === keys.shape[0] && rows.every((r, i) => r === i)) return;
+  const [k, v] = tf.tidy(() => {
+    const wasm = tf.getBackend() === 'wasm';
+    const index = wasm
+      ? tf.tensor2d([...rows], [rows.length, 1], 'int32') // [n, 1]
+      : tf.tensor1d([...rows], 'int32'); // [n]
+    const pick = (x: tf.Tensor) => (wasm ? tf.gatherND(x, index) : tf.gather(x, index, 0));
+    return [pick(keys), pick(values)]; // [n, Hkv, L, d]
+  });
+  cache.reset();
+  cache.update(k, v); // takes the gathered rows as the whole cache (a clone, not a copy)
+  tf.dispose([k, v]);
 }
 
 /**

@@ -8,7 +8,7 @@
 // | blocks, stacks | TransformerBlock (cross-attention optional), Encoder, Decoder, DecoderCache; BlockConfig |
 // | generation     | generate, generateStream (DecoderLM), generateSeq2Seq, generateSeq2SeqStream,
 // |                | greedyDecode (EncoderDecoder), beamSearch, beamSearchDecoderLM,
-// |                | beamSearchEncoderDecoder, argmax, SamplingOptions |
+// |                | beamSearchEncoderDecoder, beamSearchEncoderDecoderBatch, argmax, SamplingOptions |
 // | files          | encodeModel, decodeModel (bytes, anywhere; saveModel, loadModel are in
 // |                | `@tformer/model/node`), upgradeModelConfig, modelParameterCount,
 // |                | CONFIG_FILE, WEIGHTS_FILE, SavableModel |
@@ -19,7 +19,7 @@
 // | hook points    | Hooks, HookFn, LocalHooks |
 // | errors         | ModelConfigError, ModelArgumentError, SavedModelError |
 //
-// Internal: block-config resolution helpers, the block stack, the GPT-2 name mapping, sampling
+// Internal: block-config resolution helpers, the per-sequence beam state, the block stack, the GPT-2 name mapping, sampling
 // internals, the quantized file format's key and suffix constants (docs/efficiency.md spells
 // them out).
 
@@ -28,6 +28,7 @@ export {
   beamSearch,
   beamSearchDecoderLM,
   beamSearchEncoderDecoder,
+  beamSearchEncoderDecoderBatch,
   type Hypothesis,
   type ModelBeamSearchOptions,
   type NextLogProbs,

@@ -45,7 +45,8 @@ export interface Seq2SeqGreedyOptions {
  * padded and masked) are encoded once, then every target starts with `startToken` and each step
  * picks one token per row — greedy, or sampled with temperature, top-k, top-p and the repetition
  * penalty (over the target tokens generated so far). With the KV cache (default) each step runs
- * the decoder on one new position. A row that has emitted a stop token yields -1 afterwards.
+ * the decoder on one new position. A row that has emitted a stop token yields -1 afterwards and
+ * leaves the batch (its cache rows are dropped), so finished rows cost nothing.
  *
  * @example
  * ```ts
@@ -71,29 +72,67 @@ export async function* generateSeq2SeqStream(
   const V = model.config.tgtVocabSize;
   const wasTraining = model.training;
   model.eval();
-  const { memory, mask } = encodeSources(model, sources, padTokenId);
+  const encoded = encodeSources(model, sources, padTokenId); // memory [B, S, d], mask [B, S]
+  // The rows still generating, and the memory/mask of exactly those rows (finished rows leave
+  // the batch, and the KV cache, so they cost nothing in later steps).
+  let active = sources.map((_, b) => b);
+  let rows = encoded;
   const cache = useCache ? new DecoderCache(model.decoder.numLayers) : undefined;
   try {
-    for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
-      const logits = await decodeNext(model, targets, memory, mask, cache, false);
-      const tokens = targets.map((target, b) => {
-        if (done[b]) {
-          target.push(target.at(-1)!); // a finished row keeps the batch rectangular
-          return -1;
-        }
-        const token = chooseToken(logits.subarray(b * V, (b + 1) * V), history[b]!, options, rng);
+    for (let step = 0; step < maxNewTokens && active.length > 0; step++) {
+      const activeTargets = active.map((b) => targets[b]!);
+      const logits = await decodeNext(model, activeTargets, rows.memory, rows.mask, cache, false);
+      const tokens = sources.map(() => -1);
+      active.forEach((b, i) => {
+        const token = chooseToken(logits.subarray(i * V, (i + 1) * V), history[b]!, options, rng);
         history[b]!.push(token);
-        target.push(token);
+        targets[b]!.push(token);
+        tokens[b] = token;
         if (stops.has(token)) done[b] = true;
-        return token;
       });
       yield { step, tokens, done: [...done] };
+      const keep = active.flatMap((b, i) => (done[b] ? [] : [i]));
+      if (keep.length < active.length && keep.length > 0) {
+        cache?.reorder(keep);
+        const previous = rows;
+        rows = gatherRows(
+          encoded,
+          keep.map((i) => active[i]!),
+        );
+        if (previous !== encoded) disposeRows(previous);
+      }
+      active = keep.map((i) => active[i]!);
     }
   } finally {
-    tf.dispose([memory, ...(mask ? [mask] : [])]);
+    if (rows !== encoded) disposeRows(rows);
+    disposeRows(encoded);
     cache?.dispose();
     model.train(wasTraining);
   }
+}
+
+/** Rows `sources` of an encoded batch (new tensors the caller owns). */
+export function gatherRows(
+  encoded: { memory: tf.Tensor; mask: tf.Tensor | undefined },
+  sources: readonly number[],
+): { memory: tf.Tensor; mask: tf.Tensor | undefined } {
+  return tf.tidy(() => {
+    const index = tf.tensor1d([...sources], 'int32'); // [n]
+    const memory = tf.gather(encoded.memory, index, 0); // [n, S, d]
+    return encoded.mask
+      ? { memory, mask: tf.gather(encoded.mask, index, 0) } // [n, S]
+      : { memory, mask: undefined };
+  });
+}
+
+export function disposeRows({
+  memory,
+  mask,
+}: {
+  memory: tf.Tensor;
+  mask: tf.Tensor | undefined;
+}): void {
+  tf.dispose([memory, ...(mask ? [mask] : [])]);
 }
 
 /**
