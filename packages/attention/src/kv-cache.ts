@@ -108,6 +108,30 @@ export class KVCache {
     oldValues.dispose();
   }
 
+  /**
+   * Keeps only the latest `count` positions (a rolling cache: a sliding-window or relative-position
+   * model attends to a bounded past, so the oldest keys/values can go). Two slices when it trims,
+   * nothing when the cache holds `count` positions or fewer.
+   *
+   * @example
+   * ```ts
+   * cache.keepLast(window - 1); // then update() with the new position: `window` keys in view
+   * ```
+   */
+  keepLast(count: number): void {
+    if (!Number.isInteger(count) || count < 0) {
+      throw new AttentionArgumentError('count', 'an integer ≥ 0', count);
+    }
+    if (!this.#keys || !this.#values || this.length <= count) return;
+    if (count === 0) return this.reset();
+    const [oldKeys, oldValues] = [this.#keys, this.#values];
+    const from = this.length - count;
+    this.#keys = tf.keep(tf.slice(oldKeys, [0, 0, from, 0], [-1, -1, count, -1])); // [B, Hkv, count, dk]
+    this.#values = tf.keep(tf.slice(oldValues, [0, 0, from, 0], [-1, -1, count, -1])); // [B, Hkv, count, dv]
+    oldKeys.dispose();
+    oldValues.dispose();
+  }
+
   /** Forgets every position (disposing the tensors); the cache can be reused. */
   reset(): void {
     this.#keys?.dispose();

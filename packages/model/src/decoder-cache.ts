@@ -50,6 +50,11 @@ export class DecoderCache {
     }
   }
 
+  /** Keeps the latest `count` self-attention positions of every layer (a rolling cache). */
+  keepLast(count: number): void {
+    for (const layer of this.layers) layer.self.keepLast(count);
+  }
+
   dispose(): void {
     for (const layer of this.layers) {
       layer.self.dispose();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@tformer/nn';
+import { DecodeStep } from './decode-step.js';
 import { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
 import { ModelArgumentError } from './errors.js';
@@ -16,6 +17,23 @@ export interface GenerateOptions extends SamplingOptions {
   useCache?: boolean;
   /** Id used to left-pad shorter prompts of a batch (default 0); padding is masked out. */
   padTokenId?: number;
+  /**
+   * Once the context is full (`maxLength` tokens): `crop` recomputes the latest `maxLength`
+   * tokens at every step with positions from 0, as nanoGPT's `generate` (the default for
+   * `learned` and `sinusoidal` positions, which end at `maxLength`); `slide` keeps a rolling
+   * cache of the latest `min(window, maxLength)` keys/values and goes on one position per step
+   * (the default for `rope` and `alibi`, whose attention depends on relative positions only).
+   * Sliding gives what the model computes over the whole sequence with a sliding window of
+   * `window` (or of `maxLength` without one), not what a cropped recomputation gives: in a
+   * cropped window the earliest tokens lose their own past. Without the cache, always `crop`.
+   */
+  contextOverflow?: 'crop' | 'slide';
+  /**
+   * Run each cached step with the one-token decoding path (default true): weights rearranged
+   * once per call, ~110 kernels per token on the `baby` config. false runs the model's layers
+   * (`DecoderLM.hidden`) at every step instead; both give the same values up to float32 rounding.
+   */
+  fusedStep?: boolean;
 }
 
 /** One step of {@link generateStream}: the token each row emitted (-1 once a row has stopped). */
@@ -31,8 +49,9 @@ export interface GenerationStep {
  * batch of token-id prompts of any lengths: shorter ones are left-padded, the padding is masked
  * out of attention and each row's positions start at its first real token, so a row gives the
  * same tokens in a batch as alone. With the KV cache (default) each step runs the model on one
- * new position; once the context is full (`maxLength`) it falls back to recomputing the last
- * `maxLength` tokens, as nanoGPT's `generate` crops. Tensors are freed at every step.
+ * new position (see {@link GenerateOptions.fusedStep}); once the context is full (`maxLength`)
+ * it crops and recomputes as nanoGPT's `generate`, or slides a rolling cache (see
+ * {@link GenerateOptions.contextOverflow}). Tensors are freed at every step.
  *
  * @example
  * ```ts
@@ -59,25 +78,49 @@ export async function* generateStream(
   const stops = new Set(stopTokens);
   const wasTraining = model.training;
   model.eval();
+  const L = model.config.maxLength;
+  const slide = overflowMode(model, options.contextOverflow) === 'slide';
+  // The most keys one new token attends to: its window, else the whole context.
+  const span = Math.min(model.config.window || L, L);
   const cache = useCache ? new DecoderCache(model.config.numLayers) : undefined;
-  let cached = 0; // columns of `rows` already in the cache
+  const fast = cache && (options.fusedStep ?? true) ? new DecodeStep(model) : undefined;
+  let cached = 0; // columns of `rows` already run through the cache
+  /** Runs column `c` through the cache, dropping keys the new token cannot see. */
+  const extend = async (c: number, kv: DecoderCache): Promise<Float32Array> => {
+    kv.keepLast(span - 1);
+    if (!fast) return nextLogits(model, rows, pads, c, c + 1, kv);
+    const first = c - kv.length; // the column of the oldest cached key
+    const logits = fast.logits(
+      {
+        ids: rows.map((row) => row[c]!),
+        positions: pads.map((p) => Math.max(0, c - p)),
+        visible: pads.some((p) => p > first) ? (b, j) => first + j >= pads[b]! : undefined,
+      },
+      kv,
+    );
+    const data = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return data;
+  };
   try {
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
       const total = rows[0]!.length;
-      let logits: Float32Array;
-      if (cache && total <= model.config.maxLength) {
-        logits = await nextLogits(model, rows, pads, cached, total, cache);
-        cached = total;
-      } else {
-        cache?.dispose();
+      let logits: Float32Array | undefined;
+      if (!cache || (!slide && total > L)) {
+        cache?.dispose(); // emptied; a cropped window restarts its positions at every step
         cached = 0;
-        const start = Math.max(0, total - model.config.maxLength);
-        logits = await nextLogits(model, rows, pads, start, total);
+        logits = await nextLogits(model, rows, pads, Math.max(0, total - L), total);
+      } else {
+        if (cached === 0) {
+          cached = Math.min(total, L); // a longer prompt (sliding) goes on column by column
+          logits = await nextLogits(model, rows, pads, 0, cached, cache);
+        }
+        for (; cached < total; cached++) logits = await extend(cached, cache);
       }
       const V = model.config.vocabSize;
       const tokens = rows.map((_, b) => {
         if (done[b]) return -1;
-        const token = chooseToken(logits.subarray(b * V, (b + 1) * V), history[b]!, options, rng);
+        const token = chooseToken(logits!.subarray(b * V, (b + 1) * V), history[b]!, options, rng);
         history[b]!.push(token);
         if (stops.has(token)) done[b] = true;
         return token;
@@ -89,6 +132,7 @@ export async function* generateStream(
       yield { step, tokens, done: [...done] };
     }
   } finally {
+    fast?.dispose();
     cache?.dispose();
     model.train(wasTraining);
   }
@@ -118,8 +162,9 @@ export async function collectTokens(
 }
 
 /**
- * Logits `[B·V]` of the last column, running columns `from … to−1` of `rows` (all earlier ones
- * being in `cache`, if given). Padding columns are masked and positions count real tokens only.
+ * Logits `[B·V]` of the last column, running columns `from … to−1` of `rows` (the latest earlier
+ * ones being in `cache`, if given). Padding columns are masked and positions count real tokens
+ * only, from the row's first real token (with a cache) or the window's first column (cropped).
  */
 async function nextLogits(
   model: DecoderLM,
@@ -131,13 +176,16 @@ async function nextLogits(
 ): Promise<Float32Array> {
   const B = rows.length;
   const T = to - from;
-  const first = cache ? 0 : from; // the first column attention sees
+  const first = from - (cache?.length ?? 0); // the first column attention sees
   const S = to - first;
   const ids = rows.flatMap((row) => row.slice(from, to));
   // Real tokens of row b start at column pads[b]; earlier columns are padding. A row's first
-  // real token seen is position 0 (as nanoGPT's cropped window restarts at 0).
+  // real token is position 0, and so is a cropped window's first column (as nanoGPT's).
   const positions = rows.flatMap((_, b) =>
-    Array.from({ length: T }, (_, t) => Math.max(0, from + t - Math.max(pads[b]!, first))),
+    Array.from({ length: T }, (_, t) => {
+      const zero = cache ? pads[b]! : Math.max(pads[b]!, first);
+      return Math.max(0, from + t - zero);
+    }),
   );
   const mask = rows.flatMap((_, b) =>
     Array.from({ length: S }, (_, j) => (first + j >= pads[b]! ? 1 : 0)),
@@ -154,6 +202,24 @@ async function nextLogits(
   const data = (await logits.data()) as Float32Array;
   logits.dispose();
   return data;
+}
+
+/** `slide` or `crop` (see {@link GenerateOptions.contextOverflow}), checked against the model. */
+function overflowMode(model: DecoderLM, requested: string | undefined): 'crop' | 'slide' {
+  const { position } = model.config;
+  const relative = position === 'rope' || position === 'alibi';
+  if (requested === undefined) return relative ? 'slide' : 'crop';
+  if (requested !== 'crop' && requested !== 'slide') {
+    throw new ModelArgumentError('contextOverflow', "'crop' or 'slide'", requested);
+  }
+  if (requested === 'slide' && !relative) {
+    throw new ModelArgumentError(
+      'contextOverflow',
+      `'crop' for ${position} positions (they end at maxLength ${model.config.maxLength})`,
+      requested,
+    );
+  }
+  return requested;
 }
 
 function checkGenerateArguments(

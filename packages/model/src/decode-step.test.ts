@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertNoLeaks, describeWithBackends, randomizeParameters } from '@tformer/test-utils';
+import { expect, it } from 'vitest';
+import { DecodeStep } from './decode-step.js';
+import { DecoderCache } from './decoder-cache.js';
+import { DecoderLM, type DecoderLMConfig, generate, ModelArgumentError } from './index.js';
+
+const base: DecoderLMConfig = {
+  vocabSize: 11,
+  maxLength: 10,
+  numLayers: 2,
+  numHeads: 4,
+  dModel: 16,
+  useBias: true,
+};
+
+/** Every position kind, and the variants the one-token path treats apart. */
+const VARIANTS: Record<string, Partial<DecoderLMConfig>> = {
+  learned: {},
+  sinusoidal: { position: 'sinusoidal', activation: 'gelu_tanh' },
+  rope: { position: 'rope', numKeyValueHeads: 2, useBias: false },
+  alibi: { position: 'alibi', norm: 'rms', activation: 'relu', tieEmbeddings: false },
+  'rope, window 3, swiglu': { position: 'rope', window: 3, activation: 'swiglu' },
+  'learned, window 4, MQA': { window: 4, numKeyValueHeads: 1 },
+};
+
+function model(extra: Partial<DecoderLMConfig>, seed: number): DecoderLM {
+  const m = new DecoderLM({ ...base, ...extra }, { rng: seed });
+  randomizeParameters(m, seed * 31);
+  m.eval();
+  return m;
+}
+
+/** The copy of `m` with a longer context (and `window`): the same weights, no position table. */
+function longer(m: DecoderLM, maxLength: number, window: number): DecoderLM {
+  const copy = new DecoderLM({ ...m.config, maxLength, window }, { rng: 0 });
+  copy.loadStateDict(m.stateDict());
+  copy.eval();
+  return copy;
+}
+
+/** Greedy tokens by recomputing the whole sequence at every step (no cache, no crop). */
+async function greedyByRecomputing(m: DecoderLM, prompt: number[], n: number): Promise<number[]> {
+  const ids = [...prompt];
+  for (let i = 0; i < n; i++) {
+    const last = tf.tidy(() => {
+      const logits = m.apply(tf.tensor2d(ids, [1, ids.length], 'int32')); // [1, T, V]
+      return tf.argMax(tf.reshape(tf.slice(logits, [0, ids.length - 1, 0], [1, 1, -1]), [-1]));
+    });
+    ids.push((await last.data())[0]!);
+    last.dispose();
+  }
+  return ids.slice(prompt.length);
+}
+
+describeWithBackends('DecodeStep (one-token decoding path)', () => {
+  it.each(Object.keys(VARIANTS))(
+    '%s: logits of every step equal the full forward pass (1e-5)',
+    async (name) => {
+      const m = model(VARIANTS[name]!, 3);
+      const ids = [[1, 5, 2, 9, 4, 7, 3, 8, 6, 10]];
+      const full = tf.tidy(() => m.apply(tf.tensor2d(ids, [1, 10], 'int32'))); // [1, 10, V]
+      const expected = (await full.array()) as number[][][];
+      full.dispose();
+      await assertNoLeaks(async () => {
+        const cache = new DecoderCache(m.config.numLayers);
+        const step = new DecodeStep(m);
+        tf.tidy(() => {
+          m.hidden(tf.tensor2d([ids[0]!.slice(0, 3)], [1, 3], 'int32'), { cache });
+        });
+        for (let t = 3; t < 10; t++) {
+          const window = m.config.window;
+          if (window) cache.keepLast(window - 1);
+          const logits = step.logits({ ids: [ids[0]![t]!], positions: [t] }, cache);
+          const got = await logits.data();
+          logits.dispose();
+          expected[0]![t]!.forEach((x, v) => {
+            expect(Math.abs(got[v]! - x)).toBeLessThan(1e-5);
+          });
+        }
+        step.dispose();
+        cache.dispose();
+      });
+      m.dispose();
+    },
+  );
+
+  it.each(Object.keys(VARIANTS))(
+    '%s: cached (one-token path and layer path) and uncached generation agree, without leaks',
+    async (name) => {
+      const m = model(VARIANTS[name]!, 4);
+      const opts = { maxNewTokens: 7, doSample: true, temperature: 0.8, seed: 5 };
+      const fused = await assertNoLeaks(() => generate(m, [[1, 2, 3]], opts));
+      const layers = await generate(m, [[1, 2, 3]], { ...opts, fusedStep: false });
+      const plain = await generate(m, [[1, 2, 3]], { ...opts, useCache: false });
+      expect(fused[0]).toHaveLength(7);
+      expect(fused).toEqual(plain);
+      expect(layers).toEqual(plain);
+      m.dispose();
+    },
+  );
+
+  it.each(Object.keys(VARIANTS))(
+    '%s: a left-padded batch gives each row the tokens it gets alone',
+    async (name) => {
+      const m = model(VARIANTS[name]!, 5);
+      const prompts = [[4], [5, 6, 7, 8], [9, 10], [2, 3, 1]];
+      const batch = await assertNoLeaks(() => generate(m, prompts, { maxNewTokens: 5 }));
+      for (const [b, p] of prompts.entries()) {
+        expect(batch[b]).toEqual((await generate(m, [p], { maxNewTokens: 5 }))[0]);
+      }
+      m.dispose();
+    },
+  );
+
+  it.each(['learned', 'sinusoidal'])(
+    '%s: past the context the cache crops and recomputes as nanoGPT (= uncached)',
+    async (name) => {
+      const m = model(VARIANTS[name]!, 6);
+      const opts = { maxNewTokens: 12 }; // 3 + 12 > maxLength 10
+      const cached = await assertNoLeaks(() => generate(m, [[1, 2, 3]], opts));
+      expect(cached).toEqual(await generate(m, [[1, 2, 3]], { ...opts, useCache: false }));
+      await expect(
+        generate(m, [[1]], { maxNewTokens: 1, contextOverflow: 'slide' }),
+      ).rejects.toThrow(ModelArgumentError);
+      m.dispose();
+    },
+  );
+
+  it.each(['rope', 'alibi', 'rope, window 3, swiglu'])(
+    '%s: past the context the rolling cache equals recomputing the whole sequence',
+    async (name) => {
+      const m = model(VARIANTS[name]!, 7);
+      const span = m.config.window || m.config.maxLength;
+      const reference = longer(m, 40, span);
+      for (const prompt of [
+        [1, 2, 3],
+        [4, 5, 6, 7, 8, 9, 10, 1, 2, 3, 4, 5, 6], // longer than the context
+      ]) {
+        const expected = await greedyByRecomputing(reference, prompt, 14);
+        for (const fusedStep of [true, false]) {
+          const got = await assertNoLeaks(() =>
+            generate(m, [prompt], { maxNewTokens: 14, fusedStep }),
+          );
+          expect(got[0]).toEqual(expected);
+        }
+      }
+      const crop = await generate(m, [[1, 2, 3]], { maxNewTokens: 12, contextOverflow: 'crop' });
+      expect(crop).toEqual(await generate(m, [[1, 2, 3]], { maxNewTokens: 12, useCache: false }));
+      reference.dispose();
+      m.dispose();
+    },
+  );
+});

@@ -1,0 +1,335 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MultiHeadAttention } from '@tformer/attention';
+import { type Dense, FeedForward, LayerNorm, type RMSNorm } from '@tformer/nn';
+import type { DecoderCache } from './decoder-cache.js';
+import type { DecoderLM } from './decoder-lm.js';
+
+/** Added to the scores of hidden keys: finite, and exp(−1e9 − max) is an exact 0 in float32. */
+const MASKED = -1e9;
+
+type Norm = LayerNorm | RMSNorm;
+
+/** A product `x·w + bias` whose weights already hold a norm's gain/shift and any fixed scale. */
+interface Projection {
+  w: tf.Tensor2D;
+  bias: tf.Tensor1D | undefined;
+}
+
+/** The FFN of one layer: specialised activations on folded weights, or the block's own FFN. */
+type Ffn =
+  | { kind: 'gelu' | 'gelu_tanh' | 'relu'; up: Projection; down: Projection }
+  | { kind: 'module'; apply: (x: tf.Tensor) => tf.Tensor };
+
+/** k = √(2/π) of GELU's tanh form, whose ½(1 + tanh y) is σ(2y). */
+const K = Math.sqrt(2 / Math.PI);
+/**
+ * The factors folded into the FFN's first product (`input`) and second (`output`): GELU's
+ * argument w = x/√2 of erf, whose w(1 + erf w) is √2·gelu(x); or w = 2k·x, so that
+ * 2k(x + 0.044715x³) = w + TANH_CUBIC·w³ and w·σ(that) is 2k·gelu_tanh(x).
+ */
+const GELU_SCALE = {
+  gelu: { input: Math.SQRT1_2, output: Math.SQRT1_2 },
+  gelu_tanh: { input: 2 * K, output: 1 / (2 * K) },
+  relu: { input: 1, output: 1 },
+} as const;
+const TANH_CUBIC = 0.044715 / (2 * K) ** 2;
+
+interface Layer {
+  norm1: Norm;
+  qkv: Projection;
+  out: Projection;
+  norm2: Norm;
+  ffn: Ffn;
+}
+
+/** One step's inputs, one entry per batch row. */
+export interface StepInput {
+  /** The new token of each row. */
+  ids: readonly number[];
+  /** Its absolute position (learned/sinusoidal tables, RoPE angles). */
+  positions: readonly number[];
+  /** `visible(b, j)`: row b may attend to the j-th of the S cached keys (after this step's). */
+  visible?: (b: number, j: number) => boolean;
+}
+
+/**
+ * The decoding step of a {@link DecoderLM} for one new token per row, on the model's weights
+ * rearranged once per `generate` call so that a step launches few kernels (a step of the layer
+ * path launched ~280, mostly reshapes, casts, per-head slices and element-wise norm pieces):
+ *
+ * - the hidden state stays `[B, C]` (no reshapes around every projection);
+ * - query, key and value are one product on `[Wq·s | Wk | Wv]` (s = 1/√d, the attention scale),
+ *   split with one kernel; RoPE's rotate-half is folded into extra columns `Wq·R`, `Wk·R`, so
+ *   rotating is x·cos + (x·R)·sin with host-made cos/sin;
+ * - a norm's gain and shift are folded into the product after it (`diag(γ)·W`, `β·W + b`); the
+ *   mean is removed with one product by the centering matrix I − 1/C and the variance is one
+ *   product (a dot product when B = 1), its 1/C folded into the weights as √C;
+ * - GELU's input scale and output scale are folded into the FFN's two products;
+ * - padding and ALiBi are one additive `[B|1, Hkv, g, S]` bias per step made on the host,
+ *   shared by every layer; grouped-query heads attend as `[B, Hkv, g, d]` without repeating keys.
+ *
+ * The values are those of `model.hidden` up to float32 rounding (the folds reassociate products).
+ * Eval mode only (no dropout). It owns the rearranged weights: call {@link dispose}.
+ */
+export class DecodeStep {
+  readonly #model: DecoderLM;
+  readonly #layers: Layer[];
+  readonly #owned: tf.Tensor[] = [];
+  /** `[V (+ L), C]`: token rows, then position rows (learned or sinusoidal) when there are any. */
+  readonly #table: tf.Tensor2D;
+  readonly #logits: Projection;
+  readonly #center: tf.Tensor2D;
+  readonly #ones: tf.Tensor2D;
+  readonly #eps = new Map<number, tf.Tensor1D>();
+  readonly #heads: { H: number; Hkv: number; d: number; rope: boolean; base: number };
+
+  constructor(model: DecoderLM) {
+    this.#model = model;
+    const c = model.config;
+    const C = c.dModel;
+    const first = model.blocks.at(0).attn;
+    this.#heads = {
+      H: first.config.numHeads,
+      Hkv: first.config.numKeyValueHeads,
+      d: first.config.headSize,
+      rope: first.rotary !== undefined,
+      base: first.config.ropeBase,
+    };
+    const own = <T extends tf.Tensor>(t: T): T => {
+      this.#owned.push(tf.keep(t));
+      return t;
+    };
+    this.#center = own(tf.tidy(() => tf.sub(tf.eye(C), 1 / C)) as tf.Tensor2D); // [C, C]
+    this.#ones = own(tf.ones([C, 1]) as tf.Tensor2D); // [C, 1]
+    // Every rearranged weight is made in a tidy and kept: nothing else outlives the constructor.
+    const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
+    const fold = (norm: Norm, w: tf.Tensor, bias?: tf.Tensor, scale = 1): Projection =>
+      tf.tidy(() => keep(foldNorm(norm, w, bias, scale)) as never);
+    const scaled = (dense: Dense, scale = 1): Projection =>
+      tf.tidy(() =>
+        keep({
+          w: (scale === 1 ? tf.clone(dense.kernel) : tf.mul(dense.kernel, scale)) as tf.Tensor2D,
+          bias: dense.bias && (tf.clone(dense.bias) as tf.Tensor1D),
+        }) as never,
+      );
+    this.#layers = [...model.blocks].map((block) => {
+      const ffn = block.ffn;
+      const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
+      return {
+        norm1: block.ln1,
+        qkv: tf.tidy(() => {
+          const { w, bias } = attentionWeights(block.attn);
+          return keep(foldNorm(block.ln1, w, bias)) as never;
+        }),
+        out: scaled(block.attn.output),
+        norm2: block.ln2,
+        ffn:
+          ffn instanceof FeedForward && (kind === 'gelu' || kind === 'gelu_tanh' || kind === 'relu')
+            ? {
+                kind,
+                up: fold(block.ln2, ffn.up.kernel, ffn.up.bias, GELU_SCALE[kind].input),
+                down: scaled(ffn.down, GELU_SCALE[kind].output),
+              }
+            : { kind: 'module', apply: (x: tf.Tensor) => block.ffn.apply(x) },
+      };
+    });
+    this.#table = own(
+      tf.tidy(() => {
+        const e = model.wte;
+        const tokens = e.scaleBySqrtDModel ? tf.mul(e.embeddings, Math.sqrt(C)) : e.embeddings;
+        const positions = model.wpe?.embeddings ?? model.sinusoid?.encoding(c.maxLength);
+        return positions ? tf.concat([tokens, positions], 0) : tf.clone(tokens);
+      }),
+    ) as tf.Tensor2D; // [V (+ L), C]
+    const head = model.head;
+    this.#logits = head
+      ? fold(model.lnF, head.kernel, head.bias)
+      : tf.tidy(() => keep(foldNorm(model.lnF, tf.transpose(model.wte.embeddings), undefined)) as never); // [C, V]
+  }
+
+  /** Logits `[B, V]` of the new tokens; appends their keys/values to `cache` (caller-owned). */
+  logits(input: StepInput, cache: DecoderCache): tf.Tensor2D {
+    const B = input.ids.length;
+    const { H, Hkv, d } = this.#heads;
+    const S = cache.length + 1;
+    return tf.tidy(() => {
+      const bias = this.#bias(input, S); // [B|1, Hkv, g, S]
+      const rope = this.#heads.rope ? this.#rotation(input.positions) : undefined;
+      let h = this.#embed(input); // [B, C]
+      this.#layers.forEach((layer, i) => {
+        const n = this.#normalize(h, layer.norm1); // [B, C], scaled by 1/√C
+        const qkv = project(n, layer.qkv); // [B, (H + 2Hkv)·d] (+ (H + Hkv)·d rotated columns)
+        let q: tf.Tensor;
+        let k: tf.Tensor;
+        let v: tf.Tensor;
+        if (rope) {
+          const parts = tf.reshape(qkv, [B, 2 * H + 3 * Hkv, 1, d]); // [B, heads, 1, d]
+          const [qk, qkRotated, values] = tf.split(parts, [H + Hkv, H + Hkv, Hkv], 1);
+          const turned = tf.add(tf.mul(qk!, rope.cos), tf.mul(qkRotated!, rope.sin)); // [B, H + Hkv, 1, d]
+          [q, k] = tf.split(turned, [H, Hkv], 1) as [tf.Tensor, tf.Tensor];
+          v = values!;
+        } else {
+          const parts = tf.reshape(qkv, [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
+          [q, k, v] = tf.split(parts, [H, Hkv, Hkv], 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        }
+        const { keys, values } = cache.layers[i]!.self.update(k, v); // [B, Hkv, S, d]
+        // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, d].
+        if (Hkv !== H) q = tf.reshape(q, [B, Hkv, H / Hkv, d]);
+        let scores = tf.matMul(q, keys, false, true); // [B, Hkv, g, S]; q holds the 1/√d
+        if (bias) scores = tf.add(scores, bias);
+        const heads = tf.matMul(tf.softmax(scores), values); // [B, Hkv, g, d]
+        h = tf.add(h, project(tf.reshape(heads, [B, H * d]), layer.out)); // [B, C]
+        h = tf.add(h, this.#feedForward(h, layer));
+      });
+      return project(this.#normalize(h, this.#model.lnF), this.#logits) as tf.Tensor2D; // [B, V]
+    });
+  }
+
+  dispose(): void {
+    tf.dispose(this.#owned);
+    tf.dispose([...this.#eps.values()]);
+    this.#eps.clear();
+  }
+
+  /** Token rows (+ position rows) summed: one gather and, with a position table, one sum. */
+  #embed({ ids, positions }: StepInput): tf.Tensor {
+    const B = ids.length;
+    const V = this.#model.config.vocabSize;
+    if (this.#table.shape[0] === V) return tf.gather(this.#table, tf.tensor1d([...ids], 'int32')); // [B, C]
+    const index = tf.tensor2d(
+      ids.flatMap((id, b) => [id, V + positions[b]!]),
+      [B, 2],
+      'int32',
+    );
+    return tf.sum(tf.gather(this.#table, index), 1); // [B, 2, C] → [B, C]
+  }
+
+  /**
+   * x/√(Σ(x − μ)² + C·ε) (LayerNorm) or x/√(Σx² + C·ε) (RMSNorm): the norm divided by √C,
+   * which the folded weights multiply back. B = 1 takes the sum of squares as one dot product.
+   */
+  #normalize(x: tf.Tensor, norm: Norm): tf.Tensor {
+    const C = this.#model.config.dModel;
+    const centered = (norm instanceof LayerNorm ? tf.matMul(x, this.#center) : x) as tf.Tensor2D; // [B, C]
+    const bias = this.#epsilon(C * norm.eps);
+    const sumSquares =
+      x.shape[0] === 1
+        ? tf.fused.matMul({ a: centered, b: centered, transposeB: true, bias }) // [1, 1]
+        : tf.fused.matMul({ a: tf.square(centered), b: this.#ones, bias }); // [B, 1]
+    return tf.mul(centered, tf.rsqrt(sumSquares)); // [B, C]
+  }
+
+  /** The FFN branch `[B, C]` (to add to the residual). */
+  #feedForward(h: tf.Tensor, layer: Layer): tf.Tensor {
+    const { ffn } = layer;
+    if (ffn.kind === 'module') return ffn.apply(layer.norm2.apply(h));
+    const n = this.#normalize(h, layer.norm2);
+    if (ffn.kind === 'relu') return project(project(n, ffn.up, 'relu'), ffn.down);
+    const w = project(n, ffn.up); // [B, dFF]: the FFN input times GELU_SCALE[kind].input
+    const a =
+      ffn.kind === 'gelu'
+        ? tf.mul(w, tf.add(tf.erf(w), 1)) // w(1 + erf w) = √2·gelu(x), w = x/√2
+        : tf.mul(w, tf.sigmoid(tf.add(w, tf.mul(tf.pow(w, 3), TANH_CUBIC)))); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
+    return project(a, ffn.down); // the down weights hold GELU_SCALE[kind].output
+  }
+
+  #epsilon(value: number): tf.Tensor1D {
+    let t = this.#eps.get(value);
+    if (!t) {
+      t = tf.keep(tf.tensor1d([value]));
+      this.#eps.set(value, t);
+    }
+    return t;
+  }
+
+  /** The step's additive attention bias (padding and ALiBi), or undefined when there is none. */
+  #bias({ ids, visible }: StepInput, S: number): tf.Tensor | undefined {
+    const slopes = this.#model.blocks.at(0).attn.alibi?.slopes;
+    if (!visible && !slopes) return undefined;
+    const { H, Hkv } = this.#heads;
+    const B = visible ? ids.length : 1;
+    const heads = slopes ? H : 1;
+    const values = new Float32Array(B * heads * S);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < heads; h++) {
+        for (let j = 0; j < S; j++) {
+          const hidden = visible !== undefined && !visible(b, j);
+          // ALiBi: −m_h·|query − key|; the query is the newest key, S − 1 − j positions later.
+          const alibi = slopes ? -slopes[h]! * (S - 1 - j) : 0;
+          values[(b * heads + h) * S + j] = hidden ? MASKED + alibi : alibi;
+        }
+      }
+    }
+    const g = H / Hkv;
+    return slopes
+      ? tf.tensor4d(values, [B, Hkv, g, S]) // [B|1, Hkv, g, S]: head h = kv·g + row
+      : tf.tensor4d(values, [B, 1, 1, S]); // [B, 1, 1, S]
+  }
+
+  /** cos/sin `[B, 1, 1, d]` of each row's position (both halves of a head share an angle). */
+  #rotation(positions: readonly number[]): { cos: tf.Tensor; sin: tf.Tensor } {
+    const { d, base } = this.#heads;
+    const half = d / 2;
+    const cos = new Float32Array(positions.length * d);
+    const sin = new Float32Array(positions.length * d);
+    positions.forEach((p, b) => {
+      for (let i = 0; i < half; i++) {
+        // The angle in float64, as RotaryEmbedding's table: no float32 drift at large positions.
+        const angle = p * base ** ((-2 * i) / d);
+        cos[b * d + i] = cos[b * d + half + i] = Math.cos(angle);
+        sin[b * d + i] = sin[b * d + half + i] = Math.sin(angle);
+      }
+    });
+    const shape: [number, number, number, number] = [positions.length, 1, 1, d];
+    return { cos: tf.tensor4d(cos, shape), sin: tf.tensor4d(sin, shape) };
+  }
+}
+
+/** `x·w + bias` in one kernel (with `activation` fused where given). */
+function project(x: tf.Tensor, p: Projection, activation?: 'relu'): tf.Tensor {
+  return tf.fused.matMul({ a: x as tf.Tensor2D, b: p.w, bias: p.bias, activation });
+}
+
+/**
+ * The weights `[C, N]` and bias `[N]` of `(norm(x)·w + bias)·scale` applied to the normalised x
+ * divided by √C (see `#normalize`): `diag(γ)·w·√C·scale` and `(β·w + bias)·scale`.
+ */
+function foldNorm(
+  norm: Norm,
+  w: tf.Tensor,
+  bias: tf.Tensor | undefined,
+  scale = 1,
+): Projection {
+  const C = w.shape[0]!;
+  const gamma = norm.gamma && tf.reshape(norm.gamma, [C, 1]); // [C, 1]
+  const weights = tf.mul(gamma ? tf.mul(w, gamma) : w, Math.sqrt(C) * scale) as tf.Tensor2D; // [C, N]
+  const beta = norm instanceof LayerNorm ? norm.beta : undefined;
+  let shift = beta && tf.reshape(tf.matMul(tf.reshape(beta, [1, C]), w), [-1]); // [N]
+  if (bias) shift = shift ? tf.add(shift, bias) : bias;
+  return { w: weights, bias: shift && (tf.mul(shift, scale) as tf.Tensor1D) };
+}
+
+/**
+ * `[Wq·s | Wk | Wv]` `[C, (H + 2Hkv)·d]` with s = 1/√d, or with RoPE `[Wq·s | Wk | Wq·s·R | Wk·R
+ * | Wv]`, R being rotate-half per head (x·R = [−x₂, x₁]), and the biases in the same order.
+ */
+function attentionWeights(attn: MultiHeadAttention): { w: tf.Tensor; bias?: tf.Tensor } {
+  const { headSize: d } = attn.config;
+  const s = 1 / Math.sqrt(d);
+  const part = (get: (dense: Dense) => tf.Tensor | undefined) => {
+    const q = tf.mul(get(attn.query)!, s);
+    const [k, v] = [get(attn.key)!, get(attn.value)!];
+    return attn.rotary
+      ? tf.concat([q, k, rotateHalf(q, d), rotateHalf(k, d), v], -1)
+      : tf.concat([q, k, v], -1);
+  };
+  return { w: part((x) => x.kernel), bias: attn.query.bias && part((x) => x.bias) };
+}
+
+/** Columns of `x` `[..., heads·d]` per head: [x₁, x₂] → [−x₂, x₁] (halves of d). */
+function rotateHalf(x: tf.Tensor, d: number): tf.Tensor {
+  const lead = x.shape.slice(0, -1);
+  const halves = tf.reshape(x, [...lead, x.shape.at(-1)! / d, 2, d / 2]); // [..., heads, 2, d/2]
+  const [x1, x2] = tf.split(halves, 2, -2);
+  return tf.reshape(tf.concat([tf.neg(x2!), x1!], -2), x.shape); // [..., heads·d]
+}
