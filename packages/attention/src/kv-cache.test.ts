@@ -35,6 +35,35 @@ describeWithBackends('KVCache', () => {
     });
   });
 
+  it('keepLast rolls: it holds the latest positions, exactly, and nothing else', async () => {
+    await assertNoLeaks(async () => {
+      const cache = new KVCache();
+      const keys = tf.randomNormal([2, 3, 9, 4]);
+      const values = tf.randomNormal([2, 3, 9, 5]);
+      const base = tf.memory().numTensors;
+      for (let t = 0; t < 9; t++) {
+        cache.keepLast(3);
+        tf.tidy(() =>
+          cache.update(
+            tf.slice(keys, [0, 0, t, 0], [2, 3, 1, 4]),
+            tf.slice(values, [0, 0, t, 0], [2, 3, 1, 5]),
+          ),
+        );
+        expect(cache.length).toBe(Math.min(t + 1, 4));
+        expect(tf.memory().numTensors).toBe(base + 2);
+      }
+      // Host copies of positions 5 … 8: the independent reference.
+      const [k, v] = [await keys.array(), await values.array()];
+      const last4 = (x: number[][][][]) => x.map((b) => b.map((h) => h.slice(5)));
+      expect(await cache.keys!.array()).toEqual(last4(k));
+      expect(await cache.values!.array()).toEqual(last4(v));
+      cache.keepLast(0);
+      expect(cache.length).toBe(0);
+      expect(() => cache.keepLast(-1)).toThrow(AttentionArgumentError);
+      tf.dispose([keys, values]);
+    });
+  });
+
   it('cached single-query attention equals the last rows of full causal attention', async () => {
     await tidyAsync(async () => {
       const [q, k, v] = [
