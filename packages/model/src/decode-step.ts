@@ -78,9 +78,8 @@ export class DecodeStep {
   /** `[V (+ L), C]`: token rows, then position rows (learned or sinusoidal) when there are any. */
   readonly #table: tf.Tensor2D;
   readonly #logits: Projection;
-  readonly #center: tf.Tensor2D;
-  readonly #ones: tf.Tensor2D;
-  readonly #eps = new Map<number, tf.Tensor1D>();
+  /** LayerNorm models keep the residual stream centred (x·(I − 1/C)); RMSNorm ones do not. */
+  readonly #centred: boolean;
   readonly #heads: { H: number; Hkv: number; d: number; rope: boolean; base: number };
 
   constructor(model: DecoderLM) {
@@ -99,17 +98,22 @@ export class DecodeStep {
       this.#owned.push(tf.keep(t));
       return t;
     };
-    this.#center = own(tf.tidy(() => tf.sub(tf.eye(C), 1 / C)) as tf.Tensor2D); // [C, C]
-    this.#ones = own(tf.ones([C, 1]) as tf.Tensor2D); // [C, 1]
+    this.#centred = model.lnF instanceof LayerNorm;
+    // What writes into the residual stream is centred once here, so the norms need no mean: a
+    // LayerNorm of x is that of x·P, and the stream is only ever read through norms and sums.
+    const P = this.#centred ? own(tf.tidy(() => tf.sub(tf.eye(C), 1 / C))) : undefined; // [C, C]
+    // Always a new tensor: what is kept here is disposed with the step, never a model weight.
+    const centre = (x: tf.Tensor) => (P ? tf.matMul(tf.reshape(x, [-1, C]), P) : tf.clone(x)); // [·, C]
     // Every rearranged weight is made in a tidy and kept: nothing else outlives the constructor.
     const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
     const fold = (norm: Norm, w: tf.Tensor, bias?: tf.Tensor, scale = 1): Projection =>
       tf.tidy(() => keep(foldNorm(norm, w, bias, scale)) as never);
-    const scaled = (dense: Dense, scale = 1): Projection =>
+    /** The weights of a product writing into the stream, times `scale`, centred. */
+    const writer = (dense: Dense, scale = 1): Projection =>
       tf.tidy(() =>
         keep({
-          w: (scale === 1 ? tf.clone(dense.kernel) : tf.mul(dense.kernel, scale)) as tf.Tensor2D,
-          bias: dense.bias && (tf.clone(dense.bias) as tf.Tensor1D),
+          w: centre(tf.mul(dense.kernel, scale)) as tf.Tensor2D,
+          bias: dense.bias && (tf.reshape(centre(dense.bias), [-1]) as tf.Tensor1D),
         }) as never,
       );
     this.#layers = [...model.blocks].map((block) => {
@@ -121,16 +125,16 @@ export class DecodeStep {
           const { w, bias } = attentionWeights(block.attn);
           return keep(foldNorm(block.ln1, w, bias)) as never;
         }),
-        out: scaled(block.attn.output),
+        out: writer(block.attn.output),
         norm2: block.ln2,
         ffn:
           ffn instanceof FeedForward && (kind === 'gelu' || kind === 'gelu_tanh' || kind === 'relu')
             ? {
                 kind,
                 up: fold(block.ln2, ffn.up.kernel, ffn.up.bias, GELU_SCALE[kind].input),
-                down: scaled(ffn.down, GELU_SCALE[kind].output),
+                down: writer(ffn.down, GELU_SCALE[kind].output),
               }
-            : { kind: 'module', apply: (x: tf.Tensor) => block.ffn.apply(x) },
+            : { kind: 'module', apply: (x: tf.Tensor) => centre(block.ffn.apply(x)) },
       };
     });
     this.#table = own(
@@ -138,7 +142,7 @@ export class DecodeStep {
         const e = model.wte;
         const tokens = e.scaleBySqrtDModel ? tf.mul(e.embeddings, Math.sqrt(C)) : e.embeddings;
         const positions = model.wpe?.embeddings ?? model.sinusoid?.encoding(c.maxLength);
-        return positions ? tf.concat([tokens, positions], 0) : tf.clone(tokens);
+        return centre(positions ? tf.concat([tokens, positions], 0) : tokens);
       }),
     ) as tf.Tensor2D; // [V (+ L), C]
     const head = model.head;
@@ -157,7 +161,7 @@ export class DecodeStep {
       const rope = this.#heads.rope ? this.#rotation(input.positions) : undefined;
       let h = this.#embed(input); // [B, C]
       this.#layers.forEach((layer, i) => {
-        const n = this.#normalize(h, layer.norm1); // [B, C], scaled by 1/√C
+        const n = this.#normalize(h, layer.norm1); // [B, C], divided by √C
         const qkv = project(n, layer.qkv); // [B, (H + 2Hkv)·d] (+ (H + Hkv)·d rotated columns)
         let q: tf.Tensor;
         let k: tf.Tensor;
@@ -187,8 +191,6 @@ export class DecodeStep {
 
   dispose(): void {
     tf.dispose(this.#owned);
-    tf.dispose([...this.#eps.values()]);
-    this.#eps.clear();
   }
 
   /** Token rows (+ position rows) summed: one gather and, with a position table, one sum. */
@@ -205,18 +207,16 @@ export class DecodeStep {
   }
 
   /**
-   * x/√(Σ(x − μ)² + C·ε) (LayerNorm) or x/√(Σx² + C·ε) (RMSNorm): the norm divided by √C,
-   * which the folded weights multiply back. B = 1 takes the sum of squares as one dot product.
+   * x/√(Σx² + C·ε) of the (centred, for LayerNorm) stream: the norm divided by √C, which the
+   * folded weights multiply back. B = 1 takes the sum of squares as one dot product.
    */
   #normalize(x: tf.Tensor, norm: Norm): tf.Tensor {
     const C = this.#model.config.dModel;
-    const centered = (norm instanceof LayerNorm ? tf.matMul(x, this.#center) : x) as tf.Tensor2D; // [B, C]
-    const bias = this.#epsilon(C * norm.eps);
     const sumSquares =
       x.shape[0] === 1
-        ? tf.fused.matMul({ a: centered, b: centered, transposeB: true, bias }) // [1, 1]
-        : tf.fused.matMul({ a: tf.square(centered), b: this.#ones, bias }); // [B, 1]
-    return tf.mul(centered, tf.rsqrt(sumSquares)); // [B, C]
+        ? tf.matMul(x, x, false, true) // [1, 1]
+        : tf.sum(tf.square(x), -1, true); // [B, 1]
+    return tf.mul(x, tf.rsqrt(tf.add(sumSquares, C * norm.eps))); // [B, C]
   }
 
   /** The FFN branch `[B, C]` (to add to the residual). */
@@ -231,15 +231,6 @@ export class DecodeStep {
         ? tf.mul(w, tf.add(tf.erf(w), 1)) // w(1 + erf w) = √2·gelu(x), w = x/√2
         : tf.mul(w, tf.sigmoid(tf.add(w, tf.mul(tf.pow(w, 3), TANH_CUBIC)))); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
     return project(a, ffn.down); // the down weights hold GELU_SCALE[kind].output
-  }
-
-  #epsilon(value: number): tf.Tensor1D {
-    let t = this.#eps.get(value);
-    if (!t) {
-      t = tf.keep(tf.tensor1d([value]));
-      this.#eps.set(value, t);
-    }
-    return t;
   }
 
   /** The step's additive attention bias (padding and ALiBi), or undefined when there is none. */
@@ -285,9 +276,14 @@ export class DecodeStep {
   }
 }
 
-/** `x·w + bias` in one kernel (with `activation` fused where given). */
+/**
+ * `x·w + bias` (then ReLU when asked). Not `tf.fused.matMul`: its op reshapes both operands and
+ * the result to rank 3, four kernels where a plain product is one.
+ */
 function project(x: tf.Tensor, p: Projection, activation?: 'relu'): tf.Tensor {
-  return tf.fused.matMul({ a: x as tf.Tensor2D, b: p.w, bias: p.bias, activation });
+  const y = tf.matMul(x as tf.Tensor2D, p.w);
+  const biased = p.bias ? tf.add(y, p.bias) : y;
+  return activation ? tf.relu(biased) : biased;
 }
 
 /**
