@@ -78,8 +78,12 @@ export class DecodeStep {
   /** `[V (+ L), C]`: token rows, then position rows (learned or sinusoidal) when there are any. */
   readonly #table: tf.Tensor2D;
   readonly #logits: Projection;
+  /** The C model columns of the stream, and a module's output made a centred stream row. */
+  readonly #stream: { slice(h: tf.Tensor): tf.Tensor; widen(x: tf.Tensor): tf.Tensor };
   /** LayerNorm models keep the residual stream centred (x·(I − 1/C)); RMSNorm ones do not. */
   readonly #centred: boolean;
+  /** The ε of the final norm, carried by the stream's extra column (see the constructor). */
+  readonly #eps: number;
   readonly #heads: { H: number; Hkv: number; d: number; rope: boolean; base: number };
 
   constructor(model: DecoderLM) {
@@ -99,23 +103,33 @@ export class DecodeStep {
       return t;
     };
     this.#centred = model.lnF instanceof LayerNorm;
-    // What writes into the residual stream is centred once here, so the norms need no mean: a
-    // LayerNorm of x is that of x·P, and the stream is only ever read through norms and sums.
-    const P = this.#centred ? own(tf.tidy(() => tf.sub(tf.eye(C), 1 / C))) : undefined; // [C, C]
-    // Always a new tensor: what is kept here is disposed with the step, never a model weight.
-    const centre = (x: tf.Tensor) => (P ? tf.matMul(tf.reshape(x, [-1, C]), P) : tf.clone(x)); // [·, C]
+    this.#eps = model.lnF.eps;
+    // The residual stream is [B, C + 1]. What writes into its C columns is centred once here, so
+    // the norms need no mean (a LayerNorm of x is that of x·(I − 1/C), and the stream is only
+    // read through norms and sums); its last column is the constant √(C·ε), written by the
+    // embedding only and read by nothing (zero rows below), so that Σ of the squared stream is
+    // already Σx² + C·ε and a norm needs no addition. Always new tensors: what is kept here is
+    // disposed with the step, never a model weight.
+    const centre = (x: tf.Tensor) =>
+      this.#centred ? tf.sub(x, tf.mean(x, -1, true)) : tf.clone(x); // [·, C]
+    const noColumn = (x: tf.Tensor) =>
+      tf.pad(x, Array.from({ length: x.rank }, (_, i): [number, number] => [0, i === x.rank - 1 ? 1 : 0])); // [·, C + 1]
     // Every rearranged weight is made in a tidy and kept: nothing else outlives the constructor.
     const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
+    /** A product reading the stream: the norm folded in, and a zero row for the ε column. */
+    const reader = (p: Projection): Projection =>
+      keep({ w: tf.pad(p.w, [[0, 1], [0, 0]]) as tf.Tensor2D, bias: p.bias });
     const fold = (norm: Norm, w: tf.Tensor, bias?: tf.Tensor, scale = 1): Projection =>
-      tf.tidy(() => keep(foldNorm(norm, w, bias, scale)) as never);
+      tf.tidy(() => reader(foldNorm(norm, w, bias, scale)) as never);
     /** The weights of a product writing into the stream, times `scale`, centred. */
     const writer = (dense: Dense, scale = 1): Projection =>
       tf.tidy(() =>
         keep({
-          w: centre(tf.mul(dense.kernel, scale)) as tf.Tensor2D,
-          bias: dense.bias && (tf.reshape(centre(dense.bias), [-1]) as tf.Tensor1D),
+          w: noColumn(centre(tf.mul(dense.kernel, scale))) as tf.Tensor2D,
+          bias: dense.bias && (noColumn(centre(dense.bias)) as tf.Tensor1D),
         }) as never,
       );
+    this.#stream = { slice: (h) => tf.slice(h, [0, 0], [-1, C]), widen: (x) => noColumn(centre(x)) };
     this.#layers = [...model.blocks].map((block) => {
       const ffn = block.ffn;
       const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
@@ -123,7 +137,7 @@ export class DecodeStep {
         norm1: block.ln1,
         qkv: tf.tidy(() => {
           const { w, bias } = attentionWeights(block.attn);
-          return keep(foldNorm(block.ln1, w, bias)) as never;
+          return reader(foldNorm(block.ln1, w, bias)) as never;
         }),
         out: writer(block.attn.output),
         norm2: block.ln2,
@@ -134,7 +148,7 @@ export class DecodeStep {
                 up: fold(block.ln2, ffn.up.kernel, ffn.up.bias, GELU_SCALE[kind].input),
                 down: writer(ffn.down, GELU_SCALE[kind].output),
               }
-            : { kind: 'module', apply: (x: tf.Tensor) => centre(block.ffn.apply(x)) },
+            : { kind: 'module', apply: (x: tf.Tensor) => block.ffn.apply(x) },
       };
     });
     this.#table = own(
@@ -142,13 +156,16 @@ export class DecodeStep {
         const e = model.wte;
         const tokens = e.scaleBySqrtDModel ? tf.mul(e.embeddings, Math.sqrt(C)) : e.embeddings;
         const positions = model.wpe?.embeddings ?? model.sinusoid?.encoding(c.maxLength);
-        return centre(positions ? tf.concat([tokens, positions], 0) : tokens);
+        const column = tf.fill([c.vocabSize, 1], Math.sqrt(C * this.#eps)); // the ε column
+        const rows = tf.concat([centre(tokens), column], 1); // [V, C + 1]
+        // Position rows add 0 to the ε column: a row of the stream is one token + one position.
+        return positions ? tf.concat([rows, noColumn(centre(positions))], 0) : rows;
       }),
-    ) as tf.Tensor2D; // [V (+ L), C]
+    ) as tf.Tensor2D; // [V (+ L), C + 1]
     const head = model.head;
     this.#logits = head
       ? fold(model.lnF, head.kernel, head.bias)
-      : tf.tidy(() => keep(foldNorm(model.lnF, tf.transpose(model.wte.embeddings), undefined)) as never); // [C, V]
+      : tf.tidy(() => reader(foldNorm(model.lnF, tf.transpose(model.wte.embeddings), undefined)) as never); // [C + 1, V]
   }
 
   /** Logits `[B, V]` of the new tokens; appends their keys/values to `cache` (caller-owned). */
@@ -166,23 +183,27 @@ export class DecodeStep {
         let q: tf.Tensor;
         let k: tf.Tensor;
         let v: tf.Tensor;
+        // Slices, not tf.split: wasm's SplitV costs ~10× three Slice kernels (bench decode.ts).
+        const heads = (x: tf.Tensor, from: number, count: number) =>
+          tf.slice(x, [0, from, 0, 0], [B, count, 1, d]); // [B, count, 1, d]
         if (rope) {
           const parts = tf.reshape(qkv, [B, 2 * H + 3 * Hkv, 1, d]); // [B, heads, 1, d]
-          const [qk, qkRotated, values] = tf.split(parts, [H + Hkv, H + Hkv, Hkv], 1);
-          const turned = tf.add(tf.mul(qk!, rope.cos), tf.mul(qkRotated!, rope.sin)); // [B, H + Hkv, 1, d]
-          [q, k] = tf.split(turned, [H, Hkv], 1) as [tf.Tensor, tf.Tensor];
-          v = values!;
+          const [qk, turned] = [heads(parts, 0, H + Hkv), heads(parts, H + Hkv, H + Hkv)];
+          const rotated = tf.add(tf.mul(qk, rope.cos), tf.mul(turned, rope.sin)); // [B, H + Hkv, 1, d]
+          [q, k, v] = [heads(rotated, 0, H), heads(rotated, H, Hkv), heads(parts, 2 * (H + Hkv), Hkv)];
         } else {
           const parts = tf.reshape(qkv, [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
-          [q, k, v] = tf.split(parts, [H, Hkv, Hkv], 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+          [q, k, v] = [heads(parts, 0, H), heads(parts, H, Hkv), heads(parts, H + Hkv, Hkv)];
         }
         const { keys, values } = cache.layers[i]!.self.update(k, v); // [B, Hkv, S, d]
         // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, d].
         if (Hkv !== H) q = tf.reshape(q, [B, Hkv, H / Hkv, d]);
         let scores = tf.matMul(q, keys, false, true); // [B, Hkv, g, S]; q holds the 1/√d
         if (bias) scores = tf.add(scores, bias);
-        const heads = tf.matMul(tf.softmax(scores), values); // [B, Hkv, g, d]
-        h = tf.add(h, project(tf.reshape(heads, [B, H * d]), layer.out)); // [B, C]
+        const p = tf.softmax(scores); // [B, Hkv, g, S]
+        // g = 1: vᵀ·pᵀ [B, H, d, 1] has the memory of p·v [B, H, 1, d] and is ~10× faster on wasm.
+        const out = Hkv === H ? tf.matMul(values, p, true, true) : tf.matMul(p, values);
+        h = tf.add(h, project(tf.reshape(out, [B, H * d]), layer.out)); // [B, C + 1]
         h = tf.add(h, this.#feedForward(h, layer));
       });
       return project(this.#normalize(h, this.#model.lnF), this.#logits) as tf.Tensor2D; // [B, V]
@@ -208,28 +229,33 @@ export class DecodeStep {
 
   /**
    * x/√(Σx² + C·ε) of the (centred, for LayerNorm) stream: the norm divided by √C, which the
-   * folded weights multiply back. B = 1 takes the sum of squares as one dot product.
+   * folded weights multiply back (its ε column meets zero rows). B = 1 takes the sum of squares
+   * as one dot product.
    */
   #normalize(x: tf.Tensor, norm: Norm): tf.Tensor {
-    const C = this.#model.config.dModel;
-    const sumSquares =
+    let sumSquares =
       x.shape[0] === 1
         ? tf.matMul(x, x, false, true) // [1, 1]
         : tf.sum(tf.square(x), -1, true); // [B, 1]
-    return tf.mul(x, tf.rsqrt(tf.add(sumSquares, C * norm.eps))); // [B, C]
+    // Σ holds C·ε of the final norm (the ε column); a block norm with another ε adds the rest.
+    const rest = this.#model.config.dModel * (norm.eps - this.#eps);
+    if (rest !== 0) sumSquares = tf.add(sumSquares, rest);
+    return tf.mul(x, tf.rsqrt(sumSquares)); // [B, C + 1]
   }
 
   /** The FFN branch `[B, C]` (to add to the residual). */
   #feedForward(h: tf.Tensor, layer: Layer): tf.Tensor {
     const { ffn } = layer;
-    if (ffn.kind === 'module') return ffn.apply(layer.norm2.apply(h));
+    if (ffn.kind === 'module') {
+      return this.#stream.widen(ffn.apply(layer.norm2.apply(this.#stream.slice(h))));
+    }
     const n = this.#normalize(h, layer.norm2);
     if (ffn.kind === 'relu') return project(project(n, ffn.up, 'relu'), ffn.down);
     const w = project(n, ffn.up); // [B, dFF]: the FFN input times GELU_SCALE[kind].input
     const a =
       ffn.kind === 'gelu'
         ? tf.mul(w, tf.add(tf.erf(w), 1)) // w(1 + erf w) = √2·gelu(x), w = x/√2
-        : tf.mul(w, tf.sigmoid(tf.add(w, tf.mul(tf.pow(w, 3), TANH_CUBIC)))); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
+        : tf.mul(w, tf.sigmoid(tf.add(w, tf.mul(cube(w), TANH_CUBIC)))); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
     return project(a, ffn.down); // the down weights hold GELU_SCALE[kind].output
   }
 
@@ -328,4 +354,9 @@ function rotateHalf(x: tf.Tensor, d: number): tf.Tensor {
   const halves = tf.reshape(x, [...lead, x.shape.at(-1)! / d, 2, d / 2]); // [..., heads, 2, d/2]
   const [x1, x2] = tf.split(halves, 2, -2);
   return tf.reshape(tf.concat([tf.neg(x2!), x1!], -2), x.shape); // [..., heads·d]
+}
+
+/** w³ as w²·w: wasm's Pow is ~50× slower than two multiplies at [8, 512]. */
+function cube(w: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.square(w), w);
 }
