@@ -259,28 +259,27 @@ export class DecodeStep {
     return project(a, ffn.down); // the down weights hold GELU_SCALE[kind].output
   }
 
-  /** The step's additive attention bias (padding and ALiBi), or undefined when there is none. */
+  /**
+   * The step's additive attention bias (padding and ALiBi) `[B, Hkv, g, S]`, or undefined when
+   * there is none. Made whole on the host: a broadcasting add is several times slower on wasm.
+   */
   #bias({ ids, visible }: StepInput, S: number): tf.Tensor | undefined {
     const slopes = this.#model.blocks.at(0).attn.alibi?.slopes;
     if (!visible && !slopes) return undefined;
     const { H, Hkv } = this.#heads;
-    const B = visible ? ids.length : 1;
-    const heads = slopes ? H : 1;
-    const values = new Float32Array(B * heads * S);
+    const B = ids.length;
+    const values = new Float32Array(B * H * S);
     for (let b = 0; b < B; b++) {
-      for (let h = 0; h < heads; h++) {
+      for (let h = 0; h < H; h++) {
         for (let j = 0; j < S; j++) {
           const hidden = visible !== undefined && !visible(b, j);
           // ALiBi: −m_h·|query − key|; the query is the newest key, S − 1 − j positions later.
           const alibi = slopes ? -slopes[h]! * (S - 1 - j) : 0;
-          values[(b * heads + h) * S + j] = hidden ? MASKED + alibi : alibi;
+          values[(b * H + h) * S + j] = hidden ? MASKED + alibi : alibi;
         }
       }
     }
-    const g = H / Hkv;
-    return slopes
-      ? tf.tensor4d(values, [B, Hkv, g, S]) // [B|1, Hkv, g, S]: head h = kv·g + row
-      : tf.tensor4d(values, [B, 1, 1, S]); // [B, 1, 1, S]
+    return tf.tensor4d(values, [B, Hkv, H / Hkv, S]); // head h = kv·g + row
   }
 
   /** cos/sin `[B, 1, 1, d]` of each row's position (both halves of a head share an angle). */
