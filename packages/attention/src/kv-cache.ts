@@ -123,7 +123,10 @@ export class KVCache {
       throw new AttentionArgumentError('count', 'an integer ≥ 0', count);
     }
     if (!this.#keys || !this.#values || this.length <= count) return;
-    if (count === 0) return this.reset();
+    if (count === 0) {
+      this.reset();
+      return;
+    }
     const [oldKeys, oldValues] = [this.#keys, this.#values];
     const from = this.length - count;
     this.#keys = tf.keep(tf.slice(oldKeys, [0, 0, from, 0], [-1, -1, count, -1])); // [B, Hkv, count, dk]

@@ -113,23 +113,36 @@ export class DecodeStep {
     const centre = (x: tf.Tensor) =>
       this.#centred ? tf.sub(x, tf.mean(x, -1, true)) : tf.clone(x); // [·, C]
     const noColumn = (x: tf.Tensor) =>
-      tf.pad(x, Array.from({ length: x.rank }, (_, i): [number, number] => [0, i === x.rank - 1 ? 1 : 0])); // [·, C + 1]
+      tf.pad(
+        x,
+        Array.from({ length: x.rank }, (_, i): [number, number] => [0, i === x.rank - 1 ? 1 : 0]),
+      ); // [·, C + 1]
     // Every rearranged weight is made in a tidy and kept: nothing else outlives the constructor.
     const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
     /** A product reading the stream: the norm folded in, and a zero row for the ε column. */
     const reader = (p: Projection): Projection =>
-      keep({ w: tf.pad(p.w, [[0, 1], [0, 0]]) as tf.Tensor2D, bias: p.bias });
+      keep({
+        w: tf.pad(p.w, [
+          [0, 1],
+          [0, 0],
+        ]) as tf.Tensor2D,
+        bias: p.bias,
+      });
     const fold = (norm: Norm, w: tf.Tensor, bias?: tf.Tensor, scale = 1): Projection =>
       tf.tidy(() => reader(foldNorm(norm, w, bias, scale)) as never);
     /** The weights of a product writing into the stream, times `scale`, centred. */
     const writer = (dense: Dense, scale = 1): Projection =>
-      tf.tidy(() =>
-        keep({
-          w: noColumn(centre(tf.mul(dense.kernel, scale))) as tf.Tensor2D,
-          bias: dense.bias && (noColumn(centre(dense.bias)) as tf.Tensor1D),
-        }) as never,
+      tf.tidy(
+        () =>
+          keep({
+            w: noColumn(centre(tf.mul(dense.kernel, scale))) as tf.Tensor2D,
+            bias: dense.bias && (noColumn(centre(dense.bias)) as tf.Tensor1D),
+          }) as never,
       );
-    this.#stream = { slice: (h) => tf.slice(h, [0, 0], [-1, C]), widen: (x) => noColumn(centre(x)) };
+    this.#stream = {
+      slice: (h) => tf.slice(h, [0, 0], [-1, C]),
+      widen: (x) => noColumn(centre(x)),
+    };
     this.#layers = [...model.blocks].map((block) => {
       const ffn = block.ffn;
       const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
@@ -165,7 +178,9 @@ export class DecodeStep {
     const head = model.head;
     this.#logits = head
       ? fold(model.lnF, head.kernel, head.bias)
-      : tf.tidy(() => reader(foldNorm(model.lnF, tf.transpose(model.wte.embeddings), undefined)) as never); // [C + 1, V]
+      : tf.tidy(
+          () => reader(foldNorm(model.lnF, tf.transpose(model.wte.embeddings), undefined)) as never,
+        ); // [C + 1, V]
   }
 
   /** Logits `[B, V]` of the new tokens; appends their keys/values to `cache` (caller-owned). */
@@ -190,7 +205,11 @@ export class DecodeStep {
           const parts = tf.reshape(qkv, [B, 2 * H + 3 * Hkv, 1, d]); // [B, heads, 1, d]
           const [qk, turned] = [heads(parts, 0, H + Hkv), heads(parts, H + Hkv, H + Hkv)];
           const rotated = tf.add(tf.mul(qk, rope.cos), tf.mul(turned, rope.sin)); // [B, H + Hkv, 1, d]
-          [q, k, v] = [heads(rotated, 0, H), heads(rotated, H, Hkv), heads(parts, 2 * (H + Hkv), Hkv)];
+          [q, k, v] = [
+            heads(rotated, 0, H),
+            heads(rotated, H, Hkv),
+            heads(parts, 2 * (H + Hkv), Hkv),
+          ];
         } else {
           const parts = tf.reshape(qkv, [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
           [q, k, v] = [heads(parts, 0, H), heads(parts, H, Hkv), heads(parts, H + Hkv, Hkv)];
@@ -315,12 +334,7 @@ function project(x: tf.Tensor, p: Projection, activation?: 'relu'): tf.Tensor {
  * The weights `[C, N]` and bias `[N]` of `(norm(x)·w + bias)·scale` applied to the normalised x
  * divided by √C (see `#normalize`): `diag(γ)·w·√C·scale` and `(β·w + bias)·scale`.
  */
-function foldNorm(
-  norm: Norm,
-  w: tf.Tensor,
-  bias: tf.Tensor | undefined,
-  scale = 1,
-): Projection {
+function foldNorm(norm: Norm, w: tf.Tensor, bias: tf.Tensor | undefined, scale = 1): Projection {
   const C = w.shape[0]!;
   const gamma = norm.gamma && tf.reshape(norm.gamma, [C, 1]); // [C, 1]
   const weights = tf.mul(gamma ? tf.mul(w, gamma) : w, Math.sqrt(C) * scale) as tf.Tensor2D; // [C, N]
