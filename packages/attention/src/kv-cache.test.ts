@@ -53,7 +53,10 @@ describeWithBackends('KVCache', () => {
         expect(tf.memory().numTensors).toBe(base + 2);
       }
       // Host copies of positions 5 … 8: the independent reference.
-      const [k, v] = [await keys.array(), await values.array()];
+      const [k, v] = [
+        (await keys.array()) as number[][][][],
+        (await values.array()) as number[][][][],
+      ];
       const last4 = (x: number[][][][]) => x.map((b) => b.map((h) => h.slice(5)));
       expect(await cache.keys!.array()).toEqual(last4(k));
       expect(await cache.values!.array()).toEqual(last4(v));
