@@ -57,16 +57,17 @@ export interface StepInput {
  * rearranged once per `generate` call so that a step launches few kernels (a step of the layer
  * path launched ~280, mostly reshapes, casts, per-head slices and element-wise norm pieces):
  *
- * - the hidden state stays `[B, C]` (no reshapes around every projection);
+ * - the residual stream stays `[B, C + 1]` (no reshapes around every projection);
  * - query, key and value are one product on `[Wq·s | Wk | Wv]` (s = 1/√d, the attention scale),
- *   split with one kernel; RoPE's rotate-half is folded into extra columns `Wq·R`, `Wk·R`, so
+ *   cut with three slices; RoPE's rotate-half is folded into extra columns `Wq·R`, `Wk·R`, so
  *   rotating is x·cos + (x·R)·sin with host-made cos/sin;
  * - a norm's gain and shift are folded into the product after it (`diag(γ)·W`, `β·W + b`); the
- *   mean is removed with one product by the centering matrix I − 1/C and the variance is one
- *   product (a dot product when B = 1), its 1/C folded into the weights as √C;
+ *   stream is kept centred (every product writing into it has centred columns), so a LayerNorm
+ *   needs no mean, and its extra column √(C·ε) puts the ε into the sum of squares: a norm is a
+ *   dot product (Σ of squares when B > 1), rsqrt and a multiply, its 1/C folded in as √C;
  * - GELU's input scale and output scale are folded into the FFN's two products;
- * - padding and ALiBi are one additive `[B|1, Hkv, g, S]` bias per step made on the host,
- *   shared by every layer; grouped-query heads attend as `[B, Hkv, g, d]` without repeating keys.
+ * - padding and ALiBi are one additive `[B, Hkv, g, S]` bias per step made on the host, shared
+ *   by every layer; grouped-query heads attend as `[B, Hkv, g, d]` without repeating keys.
  *
  * The values are those of `model.hidden` up to float32 rounding (the folds reassociate products).
  * Eval mode only (no dropout). It owns the rearranged weights: call {@link dispose}.
@@ -75,7 +76,7 @@ export class DecodeStep {
   readonly #model: DecoderLM;
   readonly #layers: Layer[];
   readonly #owned: tf.Tensor[] = [];
-  /** `[V (+ L), C]`: token rows, then position rows (learned or sinusoidal) when there are any. */
+  /** `[V (+ L), C + 1]`: token rows, then position rows (learned or sinusoidal) if any. */
   readonly #table: tf.Tensor2D;
   readonly #logits: Projection;
   /** The C model columns of the stream, and a module's output made a centred stream row. */
