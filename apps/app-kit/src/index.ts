@@ -67,5 +67,6 @@ export {
   resumedConfig,
   TrainingRun,
   type TrainingRunOptions,
+  type TrainSettings,
   warmupCosine,
 } from './training-run.js';
