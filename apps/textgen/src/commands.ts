@@ -11,7 +11,7 @@ import {
 } from '@tformer/app-kit';
 import { type DecoderLM, type DecoderLMConfig, upgradeModelConfig } from '@tformer/model';
 import type { TextgenConfig } from './config.js';
-import { loadCorpus } from './corpus.js';
+import { type Corpus, loadCorpus } from './corpus.js';
 import { heldOutLoss, splitTokens, TextgenRun, validationLoss } from './run.js';
 import { type SampleOptions, sample } from './sample.js';
 import { loadTokenizer, saveTokenizer, type TextTokenizer, trainTokenizer } from './tokenizers.js';
@@ -27,24 +27,31 @@ export interface SampleFlags {
   prompt?: string;
 }
 
+/** The run's training text: the `--data` file, or the default corpus. */
+const trainingCorpus = (config: TextgenConfig): Promise<Corpus> =>
+  loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
+
 /**
  * The run's corpus as token ids: the `--valid` file's as validation tokens, else the corpus's
  * tail; the `--test` file's (null without one). Training and validation must each hold a window.
+ * `corpus`: the training text when the caller has read it already (`train` learns its tokenizer
+ * from it), else it is read here.
  */
 export async function tokensOf(
   config: TextgenConfig,
   tokenizer: TextTokenizer,
+  corpus?: Corpus,
 ): Promise<{ train: Int32Array; val: Int32Array; test: Int32Array | null }> {
   const { maxLength } = config.model;
-  const [corpus, valid, test] = await Promise.all([
-    loadCorpus(config.dataPath ?? undefined, 2 * maxLength + 2),
+  const [training, valid, test] = await Promise.all([
+    corpus ?? trainingCorpus(config),
     config.validPath ? loadCorpus(config.validPath, maxLength + 1) : null,
     config.testPath ? loadCorpus(config.testPath, 2) : null,
   ]);
   const ids = (text: string) => Int32Array.from(tokenizer.encode(text));
   const tokens = valid
-    ? { train: ids(corpus.text), val: ids(valid.text) }
-    : splitTokens(tokenizer, corpus.text);
+    ? { train: ids(training.text), val: ids(valid.text) }
+    : splitTokens(tokenizer, training.text);
   for (const [split, ids] of Object.entries(tokens)) {
     if (ids.length <= config.model.maxLength) {
       throw new UsageError(
@@ -94,7 +101,7 @@ export async function trainCommand(
   flags: SampleFlags,
 ): Promise<void> {
   await startBackend(backend);
-  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
+  const corpus = await trainingCorpus(config);
   out(`corpus: ${corpus.source}, ${corpus.text.length.toLocaleString('en')} characters\n`);
   const started = performance.now();
   const tokenizer = trainTokenizer(config.tokenizer.kind, corpus.text, config.tokenizer.vocabSize);
@@ -114,7 +121,7 @@ export async function trainCommand(
   });
   await saveTokenizer(runDir.path, tokenizer);
 
-  const tokens = await tokensOf(resolved, tokenizer);
+  const tokens = await tokensOf(resolved, tokenizer, corpus);
   const run = new TextgenRun(resolved, runDir, tokens);
   try {
     const valText = tokenizer.decode(run.tokens.val.subarray(0, 64));
