@@ -1,6 +1,15 @@
 // The one atomic writer of the workspace; the apps use it from here.
 export { writeFileAtomic } from '@tformer/nn/node';
 export {
+  addEvalCommand,
+  addStepOptions,
+  addTrainCommand,
+  appProgram,
+  runProgram,
+  type StepFlags,
+  trainSettingsOf,
+} from './app-program.js';
+export {
   classificationResult,
   classProbabilities,
   correctOf,
@@ -40,6 +49,7 @@ export {
   type HeldOutFlags,
   type HeldOutWording,
   holdOut,
+  requireTrainingData,
 } from './held-out.js';
 export { hfSpecialToken } from './hf-tokens.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
@@ -59,12 +69,12 @@ export {
   resumeAndFinish,
   runDirectoryLine,
   saveRunModel,
+  useSavedRun,
 } from './run-commands.js';
 export { LOCK_FILE, type MetricRecord, parseMetricsText, RunDir } from './run-dir.js';
 export { acquireLock, type LockOwner } from './run-lock.js';
-export { readTextLines, textLinesOf } from './text-lines.js';
+export { argsOrStdinLines, readTextLines, textLinesOf } from './text-lines.js';
 export {
-  resumedConfig,
   TrainingRun,
   type TrainingRunOptions,
   type TrainSettings,

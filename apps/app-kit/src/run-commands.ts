@@ -3,6 +3,7 @@ import type { SavableModel as Model } from '@tformer/model';
 import { loadModel, saveModel } from '@tformer/model/node';
 import type { Module } from '@tformer/nn';
 import { formatTestResult, type TestResult } from './class-probabilities.js';
+import { type BackendOptions, startBackend } from './common-options.js';
 import type { RunDir } from './run-dir.js';
 import type { TrainingRun } from './training-run.js';
 
@@ -22,6 +23,24 @@ export async function loadSavedRun<C, M extends Model>(
   const config = await runDir.readConfig<C>();
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as M;
   return { config, model };
+}
+
+/**
+ * What `eval`, `predict` and the like share: starts the backend, `load`s the run's saved model
+ * (with its config, tokenizer…), lets `use` work with it, and disposes the model either way.
+ */
+export async function useSavedRun<S extends { model: { dispose(): void } }>(
+  backend: BackendOptions,
+  load: () => Promise<S>,
+  use: (saved: S) => Promise<void>,
+): Promise<void> {
+  await startBackend(backend);
+  const saved = await load();
+  try {
+    await use(saved);
+  } finally {
+    saved.model.dispose();
+  }
 }
 
 /** Saves the trained model where {@link loadSavedRun} reads it. */

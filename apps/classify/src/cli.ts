@@ -1,26 +1,31 @@
 #!/usr/bin/env node
-import { text } from 'node:stream/consumers';
 import {
   addCommonOptions,
-  addForceOption,
+  addEvalCommand,
   addHeldOutOptions,
   addResumeCommand,
+  addStepOptions,
+  addTrainCommand,
+  appProgram,
+  argsOrStdinLines,
   type CommonOptions,
   type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
-  runCli,
-  UsageError,
+  requireTrainingData,
+  runProgram,
+  type StepFlags,
+  trainSettingsOf,
 } from '@tformer/app-kit';
-import { Command, Option } from 'commander';
+import { Option } from 'commander';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { ClassifyConfig } from './config.js';
 import { LENGTH_PERCENTILE, MAX_LENGTH_CAP, PAD } from './vocab.js';
 
 const DEFAULT_OUT = 'runs/classify';
 
-interface TrainFlags extends CommonOptions, HeldOutFlags {
+interface TrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
   data?: string;
   vocabSize: number;
   maxLength?: number;
@@ -30,16 +35,12 @@ interface TrainFlags extends CommonOptions, HeldOutFlags {
   layers: number;
   pooling: 'mean' | 'max' | 'cls';
   dropout: number;
-  steps: number;
-  batchSize: number;
   lr: number;
   evalEvery: number;
 }
 
 function configFrom(flags: TrainFlags): ClassifyConfig {
-  for (const flag of ['valid', 'test'] as const)
-    if (flags[flag] !== undefined && flags.data === undefined)
-      throw new UsageError(`--${flag}: give --data too (the training file)`);
+  requireTrainingData(flags, flags.data !== undefined, '--data', 'the training file');
   const data =
     flags.data === undefined
       ? null
@@ -64,27 +65,14 @@ function configFrom(flags: TrainFlags): ClassifyConfig {
       dropout: flags.dropout,
       padTokenId: PAD,
     },
-    train: {
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      weightDecay: 0.01,
-      clipNorm: 1,
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
-      seed: flags.seed,
-    },
+    train: trainSettingsOf(flags, { weightDecay: 0.01, clipNorm: 1 }),
   };
 }
 
-const program = new Command('tformer-classify')
-  .description(
-    'Train the Keras-style Transformer text classifier (embedding, one Transformer block, pooling, dense) on label<TAB>text files, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+const program = appProgram(
+  'tformer-classify',
+  'Train the Keras-style Transformer text classifier (embedding, one Transformer block, pooling, dense) on label<TAB>text files, on the backend you pick.',
+  `
 Examples:
   tformer-classify                               train on the default task (generated sentiment)
   tformer-classify train --data reviews.tsv --valid reviews.valid.tsv --test reviews.test.tsv --vocab-size 8000
@@ -94,16 +82,14 @@ Examples:
   tformer-classify predict "the food was not great" "i loved the staff"
 
 Data files: one example per line, the label, a tab, then the text (blank lines are skipped).`,
-  );
+);
 
-addHeldOutOptions(
-  addForceOption(
-    addCommonOptions(
-      program
-        .command('train', { isDefault: true })
-        .description('learn a WordPiece vocabulary and train a classifier (default)'),
-      DEFAULT_OUT,
-    ),
+const train = addHeldOutOptions(
+  addTrainCommand(
+    program,
+    DEFAULT_OUT,
+    'learn a WordPiece vocabulary and train a classifier (default)',
+    (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
   ).option('--data <file>', 'label<TAB>text training file (default: generated sentiment)'),
   {
     argument: '<file>',
@@ -128,9 +114,8 @@ addHeldOutOptions(
       .choices(['mean', 'max', 'cls'])
       .default('mean'),
   )
-  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 300)
-  .option('--batch-size <n>', 'examples per step', parseInteger('--batch-size', 1), 32)
+  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1);
+addStepOptions(train, { steps: 300, batchSize: 32, unit: 'examples' })
   .option(
     '--lr <rate>',
     'peak learning rate (warmup, then cosine)',
@@ -142,15 +127,11 @@ addHeldOutOptions(
     'test loss, accuracy and checkpoint every n steps',
     parseInteger('--eval-every', 1),
     50,
-  )
-  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
+  );
 
 addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
-addCommonOptions(
-  program.command('eval').description("test metrics of a run's saved model"),
-  DEFAULT_OUT,
-).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
+addEvalCommand(program, DEFAULT_OUT, "test metrics of a run's saved model", evalCommand);
 
 addCommonOptions(
   program
@@ -158,14 +139,8 @@ addCommonOptions(
     .argument('[texts...]', 'texts to classify (default: the lines of stdin)')
     .description("classify texts with a run's saved model"),
   DEFAULT_OUT,
-).action(async (texts: string[], flags: CommonOptions) => {
-  const lines =
-    texts.length > 0
-      ? texts
-      : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
-  await predictCommand(new RunDir(flags.out), flags, lines);
-});
+).action(async (texts: string[], flags: CommonOptions) =>
+  predictCommand(new RunDir(flags.out), flags, await argsOrStdinLines(texts)),
+);
 
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);

@@ -9,8 +9,8 @@ import {
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
-  resumedConfig,
   startBackend,
+  useSavedRun,
 } from '@tformer/app-kit';
 import type { EncoderClassifier } from '@tformer/model';
 import type { WordPieceTokenizer } from '@tformer/tokenizer';
@@ -133,12 +133,10 @@ export async function trainCommand(
 
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
+  config: ClassifyConfig,
   runDir: RunDir,
-  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
-  await startBackend(backend);
-  const config = await resumedConfig<ClassifyConfig>(runDir, steps);
   const tokenizer = await loadTokenizer(runDir.path);
   const data = encodedCorpus(config, tokenizer, await corpusOf(config));
   await resumeAndFinish(new ClassifyRun(config, runDir, data), steps, (run) =>
@@ -153,15 +151,15 @@ async function loadSaved(runDir: RunDir) {
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
 export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
-  await startBackend(backend);
-  const { config, tokenizer, model } = await loadSaved(runDir);
-  try {
-    const { test } = encodedCorpus(config, tokenizer, await corpusOf(config));
-    const result = await testMetrics(model, test, config.labels.length);
-    out(formatTestResult(result, config.labels, test.length, 'examples'));
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, tokenizer, model }) => {
+      const { test } = encodedCorpus(config, tokenizer, await corpusOf(config));
+      const result = await testMetrics(model, test, config.labels.length);
+      out(formatTestResult(result, config.labels, test.length, 'examples'));
+    },
+  );
 }
 
 /** `predict`: the class of each text, with its probability (and the runner-up's). */
@@ -170,16 +168,16 @@ export async function predictCommand(
   backend: BackendOptions,
   texts: string[],
 ): Promise<void> {
-  await startBackend(backend);
-  const { config, tokenizer, model } = await loadSaved(runDir);
-  try {
-    const examples = texts.map((text) => ({
-      ids: encodeText(tokenizer, text, config.model.maxLength),
-      label: 0, // unused: predictions only
-    }));
-    const probabilities = await classProbabilities(model, examples, 'predict');
-    out(formatPredictions(probabilities, config.labels, texts));
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, tokenizer, model }) => {
+      const examples = texts.map((text) => ({
+        ids: encodeText(tokenizer, text, config.model.maxLength),
+        label: 0, // unused: predictions only
+      }));
+      const probabilities = await classProbabilities(model, examples, 'predict');
+      out(formatPredictions(probabilities, config.labels, texts));
+    },
+  );
 }

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 import {
   addCommonOptions,
-  addForceOption,
+  addEvalCommand,
   addHeldOutOptions,
   addResumeCommand,
+  addStepOptions,
+  addTrainCommand,
+  appProgram,
   type CommonOptions,
   type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
-  runCli,
+  runProgram,
+  type StepFlags,
+  trainSettingsOf,
 } from '@tformer/app-kit';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   evalCommand,
   generateCommand,
@@ -28,12 +33,10 @@ import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
 
-interface TrainFlags extends CommonOptions, SampleFlags, Omit<HeldOutFlags, 'testSize'> {
+interface TrainFlags extends CommonOptions, SampleFlags, Omit<HeldOutFlags, 'testSize'>, StepFlags {
   data?: string;
   tokenizer: TokenizerKind;
   vocabSize: number;
-  steps: number;
-  batchSize: number;
   blockSize: number;
   layers: number;
   heads: number;
@@ -84,27 +87,16 @@ function configFrom(flags: TrainFlags): TextgenConfig {
       dropout: 0,
     },
     train: {
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      weightDecay: 0.1,
-      clipNorm: 1,
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      ...trainSettingsOf(flags, { weightDecay: 0.1, clipNorm: 1 }),
       evalBatches: flags.evalBatches,
-      seed: flags.seed,
     },
   };
 }
 
-const program = new Command('tformer-textgen')
-  .description(
-    'Train a GPT-style language model on text and sample from it, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+const program = appProgram(
+  'tformer-textgen',
+  'Train a GPT-style language model on text and sample from it, on the backend you pick.',
+  `
 Examples:
   tformer-textgen                               train on the default corpus (TypeScript's lib.*.d.ts)
   tformer-textgen train --data input.txt --steps 2000 --layers 4 --d-model 128
@@ -117,17 +109,15 @@ Examples:
   tformer-textgen import runs/hf-ddp --out runs/back
   tformer-textgen quantize --run runs/textgen --out runs/textgen-q4 --bits 4
   tformer-textgen distill --teacher runs/textgen --out runs/student --d-model 32`,
-  );
+);
 
-addHeldOutOptions(
+const train = addHeldOutOptions(
   addSampleOptions(
-    addForceOption(
-      addCommonOptions(
-        program
-          .command('train', { isDefault: true })
-          .description('learn a tokenizer and train a model (default)'),
-        DEFAULT_OUT,
-      ),
+    addTrainCommand(
+      program,
+      DEFAULT_OUT,
+      'learn a tokenizer and train a model (default)',
+      (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags, flags),
     ),
   ).option(
     '--data <file>',
@@ -145,9 +135,8 @@ addHeldOutOptions(
       .choices(['char', 'bpe'])
       .default('char'),
   )
-  .option('--vocab-size <n>', 'BPE vocabulary size', parseInteger('--vocab-size', 257), 512)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 400)
-  .option('--batch-size <n>', 'windows per step', parseInteger('--batch-size', 1), 16)
+  .option('--vocab-size <n>', 'BPE vocabulary size', parseInteger('--vocab-size', 257), 512);
+addStepOptions(train, { steps: 400, batchSize: 16, unit: 'windows' })
   .option('--block-size <n>', 'context length in tokens', parseInteger('--block-size', 2), 64)
   .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
   .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
@@ -169,17 +158,11 @@ addHeldOutOptions(
     'validation batches per evaluation',
     parseInteger('--eval-batches', 1),
     4,
-  )
-  .action((flags: TrainFlags) =>
-    trainCommand(configFrom(flags), new RunDir(flags.out), flags, flags),
   );
 
 addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
-addCommonOptions(
-  program.command('eval').description("validation loss of a run's saved model"),
-  DEFAULT_OUT,
-).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
+addEvalCommand(program, DEFAULT_OUT, "validation loss of a run's saved model", evalCommand);
 
 addSampleOptions(
   addCommonOptions(
@@ -195,6 +178,4 @@ addHfCommands(program, DEFAULT_OUT);
 addQuantizeCommand(program, DEFAULT_OUT);
 addDistillCommand(program);
 
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);

@@ -3,11 +3,11 @@ import {
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
-  resumedConfig,
   runDirectoryLine,
   saveRunModel,
   startBackend,
   UsageError,
+  useSavedRun,
 } from '@tformer/app-kit';
 import { type DecoderLM, type DecoderLMConfig, upgradeModelConfig } from '@tformer/model';
 import type { TextgenConfig } from './config.js';
@@ -165,12 +165,11 @@ export async function trainCommand(
 
 /** `resume`: continue an interrupted run from its last checkpoint, to `steps` (default: the planned total). */
 export async function resumeCommand(
+  saved: TextgenConfig,
   runDir: RunDir,
-  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
-  await startBackend(backend);
-  const config = withCurrentNames(await resumedConfig<TextgenConfig>(runDir, steps));
+  const config = withCurrentNames(saved);
   const tokenizer = await loadTokenizer(runDir.path);
   const tokens = await tokensOf(config, tokenizer);
   await resumeAndFinish(new TextgenRun(config, runDir, tokens), steps, async (run) => {
@@ -192,18 +191,18 @@ async function loadSaved(
 
 /** `eval`: validation loss and perplexity of the saved model. */
 export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
-  await startBackend(backend);
-  const { model, tokenizer, config } = await loadSaved(runDir);
-  try {
-    const { val, test } = await tokensOf(config, tokenizer);
-    const loss = await validationLoss(model, config, val);
-    out(
-      `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.maxLength})\n`,
-    );
-    await reportTest(model, config, test);
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ model, tokenizer, config }) => {
+      const { val, test } = await tokensOf(config, tokenizer);
+      const loss = await validationLoss(model, config, val);
+      out(
+        `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.maxLength})\n`,
+      );
+      await reportTest(model, config, test);
+    },
+  );
 }
 
 /** `generate`: stream a continuation of a prompt from the saved model. */
@@ -212,19 +211,19 @@ export async function generateCommand(
   backend: BackendOptions,
   flags: SampleFlags & { seed: number },
 ): Promise<void> {
-  await startBackend(backend);
-  const { model, tokenizer } = await loadSaved(runDir);
-  try {
-    const options = sampleOptions(flags, '\n', flags.seed);
-    if (tokenizer.encode(options.prompt).length === 0) {
-      throw new UsageError(
-        `--prompt: ${JSON.stringify(options.prompt)} has no token in this model's vocabulary`,
-      );
-    }
-    await sample(model, tokenizer, options, out);
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ model, tokenizer }) => {
+      const options = sampleOptions(flags, '\n', flags.seed);
+      if (tokenizer.encode(options.prompt).length === 0) {
+        throw new UsageError(
+          `--prompt: ${JSON.stringify(options.prompt)} has no token in this model's vocabulary`,
+        );
+      }
+      await sample(model, tokenizer, options, out);
+    },
+  );
 }
 
 /** A run's saved config with its model fields under today's names (older runs wrote `blockSize`, `bias`). */

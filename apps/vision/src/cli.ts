@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 import {
   addCommonOptions,
-  addForceOption,
+  addEvalCommand,
   addHeldOutOptions,
   addResumeCommand,
+  addStepOptions,
+  addTrainCommand,
+  appProgram,
   type CommonOptions,
   type HeldOutFlags,
   parseInteger,
   parseNumber,
   RunDir,
-  runCli,
+  requireTrainingData,
+  runProgram,
+  type StepFlags,
+  trainSettingsOf,
   UsageError,
 } from '@tformer/app-kit';
-import { Command } from 'commander';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { VisionConfig } from './config.js';
 import { addHfCommands } from './hf-commands.js';
@@ -20,7 +25,7 @@ import { writeSamples } from './samples.js';
 
 const DEFAULT_OUT = 'runs/vision';
 
-interface TrainFlags extends CommonOptions, HeldOutFlags {
+interface TrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
   data?: string;
   imageSize: number;
   patchSize: number;
@@ -29,8 +34,6 @@ interface TrainFlags extends CommonOptions, HeldOutFlags {
   layers: number;
   dFf?: number;
   dropout: number;
-  steps: number;
-  batchSize: number;
   lr: number;
   evalEvery: number;
 }
@@ -41,9 +44,7 @@ function configFrom(flags: TrainFlags): VisionConfig {
       `--patch-size: ${flags.patchSize} does not divide --image-size ${flags.imageSize}`,
     );
   }
-  for (const flag of ['valid', 'test'] as const)
-    if (flags[flag] !== undefined && flags.data === undefined)
-      throw new UsageError(`--${flag}: give --data too (the training folder)`);
+  requireTrainingData(flags, flags.data !== undefined, '--data', 'the training folder');
   return {
     app: 'vision',
     version: 1,
@@ -65,27 +66,14 @@ function configFrom(flags: TrainFlags): VisionConfig {
       dFF: flags.dFf ?? 2 * flags.dModel,
       dropout: flags.dropout,
     },
-    train: {
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      weightDecay: 0.05,
-      clipNorm: 1,
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
-      seed: flags.seed,
-    },
+    train: trainSettingsOf(flags, { weightDecay: 0.05, clipNorm: 1 }),
   };
 }
 
-const program = new Command('tformer-vision')
-  .description(
-    'Train a small Vision Transformer (ViT) on generated shapes or a folder of PNG images, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+const program = appProgram(
+  'tformer-vision',
+  'Train a small Vision Transformer (ViT) on generated shapes or a folder of PNG images, on the backend you pick.',
+  `
 Examples:
   tformer-vision                                 train on generated shapes (circle, cross, square, triangle)
   tformer-vision samples shapes/ --count 200     write generated shapes as PNGs in class folders
@@ -100,14 +88,11 @@ Examples:
 
 --data folder layout: <folder>/<class>/*.png, one sub-folder per class; images are converted to
 grayscale and resized to --image-size.`,
-  );
+);
 
-addHeldOutOptions(
-  addForceOption(
-    addCommonOptions(
-      program.command('train', { isDefault: true }).description('train a ViT (default)'),
-      DEFAULT_OUT,
-    ),
+const train = addHeldOutOptions(
+  addTrainCommand(program, DEFAULT_OUT, 'train a ViT (default)', (runDir, flags: TrainFlags) =>
+    trainCommand(configFrom(flags), runDir, flags),
   ).option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)'),
   {
     argument: '<folder>',
@@ -123,9 +108,8 @@ addHeldOutOptions(
   .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
   .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
   .option('--d-ff <n>', 'MLP width (default: 2 × d-model)', parseInteger('--d-ff', 1))
-  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 300)
-  .option('--batch-size <n>', 'images per step', parseInteger('--batch-size', 1), 32)
+  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0);
+addStepOptions(train, { steps: 300, batchSize: 32, unit: 'images' })
   .option(
     '--lr <rate>',
     'peak learning rate (warmup, then cosine)',
@@ -137,15 +121,11 @@ addHeldOutOptions(
     'test loss, accuracy and checkpoint every n steps',
     parseInteger('--eval-every', 1),
     50,
-  )
-  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
+  );
 
 addResumeCommand(program, DEFAULT_OUT, resumeCommand);
 
-addCommonOptions(
-  program.command('eval').description("test metrics of a run's saved model"),
-  DEFAULT_OUT,
-).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
+addEvalCommand(program, DEFAULT_OUT, "test metrics of a run's saved model", evalCommand);
 
 addCommonOptions(
   program
@@ -170,6 +150,4 @@ program
 
 addHfCommands(program, DEFAULT_OUT);
 
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);
