@@ -16,7 +16,6 @@ export {
   formatTestResult,
   type TestResult,
 } from './class-probabilities.js';
-export { type CliResult, cliFromSource, errorLines } from './cli-from-source.js';
 export {
   addBackendOptions,
   addCommonOptions,

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource } from '@tformer/app-kit/testing';
 import { selectBackend } from '@tformer/backend';
 import { CONFIG_FILE, DecoderLM, encodeModel, WEIGHTS_FILE } from '@tformer/model';
 import { beforeAll, describe, expect, it } from 'vitest';
