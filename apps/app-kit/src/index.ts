@@ -50,6 +50,7 @@ export {
   holdOut,
   requireTrainingData,
 } from './held-out.js';
+export { addHfCommands, type HfCommands } from './hf-commands.js';
 export { hfSpecialToken } from './hf-tokens.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
@@ -60,6 +61,7 @@ export {
 } from './progress.js';
 export { EXIT_CODES, runCli, UsageError } from './run-cli.js';
 export {
+  createImportedRun,
   finishClassifierRun,
   fitReportingAccuracy,
   formatPredictions,

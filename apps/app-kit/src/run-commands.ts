@@ -4,7 +4,7 @@ import { loadModel, saveModel } from '@tformer/model/node';
 import type { Module } from '@tformer/nn';
 import { formatTestResult, type TestResult } from './class-probabilities.js';
 import { type BackendOptions, startBackend } from './common-options.js';
-import type { RunDir } from './run-dir.js';
+import { RunDir } from './run-dir.js';
 import type { TrainingRun } from './training-run.js';
 
 /** Where a run directory keeps the trained model. */
@@ -41,6 +41,17 @@ export async function useSavedRun<S extends { model: { dispose(): void } }>(
   } finally {
     saved.model.dispose();
   }
+}
+
+/**
+ * `import`'s run directory: made at `out` with its `config.json` and the imported `model`, where
+ * {@link loadSavedRun} reads them (the app adds its tokenizer or vocabulary files).
+ */
+export async function createImportedRun(out: string, config: unknown, model: Model) {
+  const runDir = await new RunDir(out).create();
+  await runDir.writeConfig(config);
+  await saveRunModel(runDir, model);
+  return runDir;
 }
 
 /** Saves the trained model where {@link loadSavedRun} reads it. */

@@ -3,6 +3,7 @@ import {
   addCommonOptions,
   addEvalCommand,
   addHeldOutOptions,
+  addHfCommands,
   addResumeCommand,
   addStepOptions,
   addTrainCommand,
@@ -27,7 +28,7 @@ import {
 import { type TextgenConfig, VALIDATION_FRACTION } from './config.js';
 import { addDistillCommand } from './distill.js';
 import { addExplainCommand } from './explain.js';
-import { addHfCommands } from './hf-commands.js';
+import { hfCommands } from './hf-commands.js';
 import { addQuantizeCommand } from './quantize.js';
 import type { TokenizerKind } from './tokenizers.js';
 
@@ -174,7 +175,7 @@ addSampleOptions(
 );
 
 addExplainCommand(program, DEFAULT_OUT);
-addHfCommands(program, DEFAULT_OUT);
+addHfCommands(program, DEFAULT_OUT, hfCommands);
 addQuantizeCommand(program, DEFAULT_OUT);
 addDistillCommand(program);
 

@@ -3,6 +3,7 @@ import {
   addCommonOptions,
   addEvalCommand,
   addHeldOutOptions,
+  addHfCommands,
   addResumeCommand,
   addStepOptions,
   addTrainCommand,
@@ -22,7 +23,7 @@ import { type Command, Option } from 'commander';
 import { evalCommand, resumeCommand, trainCommand, translateCommand } from './commands.js';
 import type { ScheduleKind, TranslateConfig } from './config.js';
 import { prefixFiles } from './data.js';
-import { addHfCommands } from './hf-commands.js';
+import { hfCommands } from './hf-commands.js';
 import { DEFAULT_DECODE_BATCH } from './translate.js';
 import { PAD } from './vocab.js';
 
@@ -258,6 +259,6 @@ addBatchOption(
   ),
 );
 
-addHfCommands(program, DEFAULT_OUT);
+addHfCommands(program, DEFAULT_OUT, hfCommands);
 
 await runProgram(program);

@@ -3,6 +3,7 @@ import {
   addCommonOptions,
   addEvalCommand,
   addHeldOutOptions,
+  addHfCommands,
   addResumeCommand,
   addStepOptions,
   addTrainCommand,
@@ -20,7 +21,7 @@ import {
 } from '@tformer/app-kit';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { VisionConfig } from './config.js';
-import { addHfCommands } from './hf-commands.js';
+import { hfCommands } from './hf-commands.js';
 import { writeSamples } from './samples.js';
 
 const DEFAULT_OUT = 'runs/vision';
@@ -148,6 +149,6 @@ program
     writeSamples(folder, flags.count, flags.imageSize, flags.seed),
   );
 
-addHfCommands(program, DEFAULT_OUT);
+addHfCommands(program, DEFAULT_OUT, hfCommands);
 
 await runProgram(program);
