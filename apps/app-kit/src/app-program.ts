@@ -2,58 +2,109 @@ import { Command } from 'commander';
 import {
   addCommonOptions,
   addForceOption,
+  addResumeCommand,
   type CommonOptions,
   parseInteger,
+  parseNumber,
 } from './common-options.js';
+import { addHeldOutOptions, type HeldOutFlags, type HeldOutWording } from './held-out.js';
 import { runCli } from './run-cli.js';
 import { RunDir } from './run-dir.js';
 import type { TrainSettings } from './training-run.js';
 
+/** What an app's program says and does: {@link appProgram}. */
+export interface AppCommands<T extends CommonOptions, C extends { train: { steps: number } }, E> {
+  /** The binary, e.g. `tformer-classify`. */
+  name: string;
+  /** What `--help` opens with, and the examples it ends with. */
+  description: string;
+  examples: string;
+  /** The run directory `--out` defaults to. */
+  defaultOut: string;
+  train: {
+    description: string;
+    /** The app's options between `--force` and the held-out sets (e.g. `--data`). */
+    options?: (command: Command) => Command;
+    heldOut: HeldOutWording;
+    run: (runDir: RunDir, flags: T) => Promise<void>;
+  };
+  /** `resume` goes on from the run's config (see {@link addResumeCommand}). */
+  resume: (config: C, runDir: RunDir, steps: number | undefined) => Promise<void>;
+  eval: {
+    description: string;
+    /** The app's options after the common ones. */
+    options?: (command: Command) => Command;
+    run: (runDir: RunDir, flags: E & CommonOptions) => Promise<void>;
+  };
+}
+
 /**
- * An app's commander program: its `name` (the binary, e.g. `tformer-classify`), the `description`
- * `--help` opens with, and the `examples` it ends with; a usage error prints the help after it.
+ * An app's commander program with the commands every app has: `train` (the default; the common
+ * options, `--force`, the app's `train.options`, the held-out sets), `resume` and `eval`, the
+ * action of each given the run directory of `--out`. A usage error prints the help after it.
+ * Returns the program, for the app's other commands, and `train`, for its other options.
  *
  * @example
- * const program = appProgram('tformer-demo', 'Train a demo model.', '\nExamples:\n  tformer-demo');
+ * const { program, train } = appProgram({ name: 'tformer-demo', ...demo });
+ * addStepOptions(train, { steps: 300, batchSize: 32, unit: 'examples' });
+ * await runProgram(program);
  */
-export function appProgram(name: string, description: string, examples: string): Command {
-  return new Command(name)
-    .description(description)
+export function appProgram<T extends CommonOptions, C extends { train: { steps: number } }, E>(
+  app: AppCommands<T, C, E>,
+): { program: Command; train: Command } {
+  const { defaultOut } = app;
+  const same = (command: Command) => command;
+  const program = new Command(app.name)
+    .description(app.description)
     .showHelpAfterError()
-    .addHelpText('after', examples);
-}
-
-/**
- * Adds `train`, the default command, with the common options and `--force`; `train` gets the run
- * directory of `--out` and every flag. Returns the command, for the app's own options.
- */
-export function addTrainCommand<F extends CommonOptions>(
-  program: Command,
-  defaultOut: string,
-  description: string,
-  train: (runDir: RunDir, flags: F) => Promise<void>,
-): Command {
-  return addForceOption(
-    addCommonOptions(
-      program.command('train', { isDefault: true }).description(description),
-      defaultOut,
+    .addHelpText('after', app.examples);
+  const trainOptions = app.train.options ?? same;
+  const train = addHeldOutOptions(
+    trainOptions(
+      addForceOption(
+        addCommonOptions(
+          program.command('train', { isDefault: true }).description(app.train.description),
+          defaultOut,
+        ),
+      ),
     ),
-  ).action((flags: F) => train(new RunDir(flags.out), flags));
+    app.train.heldOut,
+  ).action((flags: T) => app.train.run(new RunDir(flags.out), flags));
+  addResumeCommand(program, defaultOut, app.resume);
+  const evalOptions = app.eval.options ?? same;
+  evalOptions(
+    addCommonOptions(program.command('eval').description(app.eval.description), defaultOut),
+  ).action((flags: E & CommonOptions) => app.eval.run(new RunDir(flags.out), flags));
+  return { program, train };
 }
 
 /**
- * Adds `eval` with the common options; `evaluate` gets the run directory of `--out` and every
- * flag. Returns the command, for the app's own options.
+ * Adds a command that works with a run's saved model (`predict`, `translate`, `generate`): the
+ * common options, and `run` given the run directory of `--out`, the flags and the `argument`'s
+ * values (none without one). Returns the command, for the app's own options.
  */
-export function addEvalCommand<F extends CommonOptions>(
+export function addSavedRunCommand<F>(
   program: Command,
   defaultOut: string,
-  description: string,
-  evaluate: (runDir: RunDir, flags: F) => Promise<void>,
+  command: { name: string; description: string; argument?: [syntax: string, help: string] },
+  run: (runDir: RunDir, flags: F & CommonOptions, args: string[]) => Promise<void>,
 ): Command {
-  return addCommonOptions(program.command('eval').description(description), defaultOut).action(
-    (flags: F) => evaluate(new RunDir(flags.out), flags),
+  const added = program.command(command.name);
+  if (command.argument) added.argument(...command.argument);
+  return addCommonOptions(added.description(command.description), defaultOut).action(
+    (...values: unknown[]) => {
+      const flags = values[command.argument ? 1 : 0] as F & CommonOptions;
+      const args = command.argument ? (values[0] as string[]) : [];
+      return run(new RunDir(flags.out), flags, args);
+    },
   );
+}
+
+/** The flags of every app's `train`: the common ones, `--force`, the held-out sets and steps. */
+export interface AppTrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
+  force?: boolean;
+  lr: number;
+  evalEvery: number;
 }
 
 /** The flags {@link addStepOptions} adds. */
@@ -64,13 +115,20 @@ export interface StepFlags {
 
 /**
  * Adds `--steps` and `--batch-size` with their defaults; `unit` says what a batch holds
- * (`--batch-size`'s help reads "`unit` per step").
+ * (`--batch-size`'s help reads "`unit` per step"). Apps that list them next take `--lr` and
+ * `--eval-every` here too, with their default and help.
  */
 export function addStepOptions(
   command: Command,
-  defaults: { steps: number; batchSize: number; unit: string },
+  defaults: {
+    steps: number;
+    batchSize: number;
+    unit: string;
+    lr?: { rate: number; help: string };
+    evalEvery?: { every: number; help: string };
+  },
 ): Command {
-  return command
+  command
     .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), defaults.steps)
     .option(
       '--batch-size <n>',
@@ -78,6 +136,17 @@ export function addStepOptions(
       parseInteger('--batch-size', 1),
       defaults.batchSize,
     );
+  const { lr, evalEvery } = defaults;
+  if (lr) command.option('--lr <rate>', lr.help, parseNumber('--lr', 0, 1), lr.rate);
+  if (evalEvery) {
+    command.option(
+      '--eval-every <n>',
+      evalEvery.help,
+      parseInteger('--eval-every', 1),
+      evalEvery.every,
+    );
+  }
+  return command;
 }
 
 /**

@@ -1,9 +1,10 @@
 // The one atomic writer of the workspace; the apps use it from here.
 export { writeFileAtomic } from '@tformer/nn/node';
 export {
-  addEvalCommand,
+  type AppCommands,
+  type AppTrainFlags,
+  addSavedRunCommand,
   addStepOptions,
-  addTrainCommand,
   appProgram,
   runProgram,
   type StepFlags,
@@ -16,6 +17,7 @@ export {
   formatTestResult,
   type TestResult,
 } from './class-probabilities.js';
+export { type ClassifierCommands, classifierProgram } from './classifier-program.js';
 export {
   addBackendOptions,
   addCommonOptions,

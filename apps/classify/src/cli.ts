@@ -1,21 +1,12 @@
 #!/usr/bin/env node
 import {
-  addCommonOptions,
-  addEvalCommand,
-  addHeldOutOptions,
-  addResumeCommand,
-  addStepOptions,
-  addTrainCommand,
-  appProgram,
+  type AppTrainFlags,
   argsOrStdinLines,
-  type CommonOptions,
-  type HeldOutFlags,
+  classifierProgram,
   parseInteger,
   parseNumber,
-  RunDir,
   requireTrainingData,
   runProgram,
-  type StepFlags,
   trainSettingsOf,
 } from '@tformer/app-kit';
 import { Option } from 'commander';
@@ -25,7 +16,7 @@ import { LENGTH_PERCENTILE, MAX_LENGTH_CAP, PAD } from './vocab.js';
 
 const DEFAULT_OUT = 'runs/classify';
 
-interface TrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
+interface TrainFlags extends AppTrainFlags {
   data?: string;
   vocabSize: number;
   maxLength?: number;
@@ -35,8 +26,6 @@ interface TrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
   layers: number;
   pooling: 'mean' | 'max' | 'cls';
   dropout: number;
-  lr: number;
-  evalEvery: number;
 }
 
 function configFrom(flags: TrainFlags): ClassifyConfig {
@@ -69,10 +58,11 @@ function configFrom(flags: TrainFlags): ClassifyConfig {
   };
 }
 
-const program = appProgram(
-  'tformer-classify',
-  'Train the Keras-style Transformer text classifier (embedding, one Transformer block, pooling, dense) on label<TAB>text files, on the backend you pick.',
-  `
+const program = classifierProgram({
+  name: 'tformer-classify',
+  description:
+    'Train the Keras-style Transformer text classifier (embedding, one Transformer block, pooling, dense) on label<TAB>text files, on the backend you pick.',
+  examples: `
 Examples:
   tformer-classify                               train on the default task (generated sentiment)
   tformer-classify train --data reviews.tsv --valid reviews.valid.tsv --test reviews.test.tsv --vocab-size 8000
@@ -82,65 +72,49 @@ Examples:
   tformer-classify predict "the food was not great" "i loved the staff"
 
 Data files: one example per line, the label, a tab, then the text (blank lines are skipped).`,
-);
-
-const train = addHeldOutOptions(
-  addTrainCommand(
-    program,
-    DEFAULT_OUT,
-    'learn a WordPiece vocabulary and train a classifier (default)',
-    (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
-  ).option('--data <file>', 'label<TAB>text training file (default: generated sentiment)'),
-  {
+  defaultOut: DEFAULT_OUT,
+  unit: 'examples',
+  data: {
     argument: '<file>',
+    help: 'label<TAB>text training file (default: generated sentiment)',
     format: 'label<TAB>text file',
-    validDefault: 'the test examples',
-    testDefault: '--test-size examples of --data, shuffled',
-    heldOut: { unit: 'examples', testSize: 400 },
   },
-)
-  .option('--vocab-size <n>', 'WordPiece vocabulary size', parseInteger('--vocab-size', 10), 500)
-  .option(
-    '--max-length <n>',
-    `tokens per text, longer ones are cut (default: the ${100 * LENGTH_PERCENTILE}th percentile of the training texts' token lengths, at most ${MAX_LENGTH_CAP})`,
-    parseInteger('--max-length', 1),
-  )
-  .option('--d-model <n>', 'embedding width', parseInteger('--d-model', 1), 32)
-  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 2)
-  .option('--d-ff <n>', 'feed-forward width', parseInteger('--d-ff', 1), 32)
-  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 1)
-  .addOption(
-    new Option('--pooling <kind>', 'how positions become one vector')
-      .choices(['mean', 'max', 'cls'])
-      .default('mean'),
-  )
-  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1);
-addStepOptions(train, { steps: 300, batchSize: 32, unit: 'examples' })
-  .option(
-    '--lr <rate>',
-    'peak learning rate (warmup, then cosine)',
-    parseNumber('--lr', 0, 1),
-    3e-3,
-  )
-  .option(
-    '--eval-every <n>',
-    'test loss, accuracy and checkpoint every n steps',
-    parseInteger('--eval-every', 1),
-    50,
-  );
-
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
-addEvalCommand(program, DEFAULT_OUT, "test metrics of a run's saved model", evalCommand);
-
-addCommonOptions(
-  program
-    .command('predict')
-    .argument('[texts...]', 'texts to classify (default: the lines of stdin)')
-    .description("classify texts with a run's saved model"),
-  DEFAULT_OUT,
-).action(async (texts: string[], flags: CommonOptions) =>
-  predictCommand(new RunDir(flags.out), flags, await argsOrStdinLines(texts)),
-);
+  train: {
+    description: 'learn a WordPiece vocabulary and train a classifier (default)',
+    modelOptions: (command) =>
+      command
+        .option(
+          '--vocab-size <n>',
+          'WordPiece vocabulary size',
+          parseInteger('--vocab-size', 10),
+          500,
+        )
+        .option(
+          '--max-length <n>',
+          `tokens per text, longer ones are cut (default: the ${100 * LENGTH_PERCENTILE}th percentile of the training texts' token lengths, at most ${MAX_LENGTH_CAP})`,
+          parseInteger('--max-length', 1),
+        )
+        .option('--d-model <n>', 'embedding width', parseInteger('--d-model', 1), 32)
+        .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 2)
+        .option('--d-ff <n>', 'feed-forward width', parseInteger('--d-ff', 1), 32)
+        .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 1)
+        .addOption(
+          new Option('--pooling <kind>', 'how positions become one vector')
+            .choices(['mean', 'max', 'cls'])
+            .default('mean'),
+        )
+        .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1),
+    learningRate: 3e-3,
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
+  },
+  resume: resumeCommand,
+  eval: evalCommand,
+  predict: {
+    description: "classify texts with a run's saved model",
+    argument: ['[texts...]', 'texts to classify (default: the lines of stdin)'],
+    run: async (runDir, flags, texts) =>
+      predictCommand(runDir, flags, await argsOrStdinLines(texts)),
+  },
+});
 
 await runProgram(program);

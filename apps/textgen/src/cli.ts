@@ -1,20 +1,13 @@
 #!/usr/bin/env node
 import {
-  addCommonOptions,
-  addEvalCommand,
-  addHeldOutOptions,
+  type AppTrainFlags,
   addHfCommands,
-  addResumeCommand,
+  addSavedRunCommand,
   addStepOptions,
-  addTrainCommand,
   appProgram,
-  type CommonOptions,
-  type HeldOutFlags,
   parseInteger,
   parseNumber,
-  RunDir,
   runProgram,
-  type StepFlags,
   trainSettingsOf,
 } from '@tformer/app-kit';
 import { type Command, Option } from 'commander';
@@ -34,7 +27,8 @@ import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
 
-interface TrainFlags extends CommonOptions, SampleFlags, Omit<HeldOutFlags, 'testSize'>, StepFlags {
+/** Without `--test`, textgen holds out the corpus's tail (no `--test-size`). */
+interface TrainFlags extends Omit<AppTrainFlags, 'testSize'>, SampleFlags {
   data?: string;
   tokenizer: TokenizerKind;
   vocabSize: number;
@@ -42,8 +36,6 @@ interface TrainFlags extends CommonOptions, SampleFlags, Omit<HeldOutFlags, 'tes
   layers: number;
   heads: number;
   dModel: number;
-  lr: number;
-  evalEvery: number;
   evalBatches: number;
 }
 
@@ -94,10 +86,11 @@ function configFrom(flags: TrainFlags): TextgenConfig {
   };
 }
 
-const program = appProgram(
-  'tformer-textgen',
-  'Train a GPT-style language model on text and sample from it, on the backend you pick.',
-  `
+const { program, train } = appProgram({
+  name: 'tformer-textgen',
+  description:
+    'Train a GPT-style language model on text and sample from it, on the backend you pick.',
+  examples: `
 Examples:
   tformer-textgen                               train on the default corpus (TypeScript's lib.*.d.ts)
   tformer-textgen train --data input.txt --steps 2000 --layers 4 --d-model 128
@@ -110,27 +103,28 @@ Examples:
   tformer-textgen import runs/hf-ddp --out runs/back
   tformer-textgen quantize --run runs/textgen --out runs/textgen-q4 --bits 4
   tformer-textgen distill --teacher runs/textgen --out runs/student --d-model 32`,
-);
-
-const train = addHeldOutOptions(
-  addSampleOptions(
-    addTrainCommand(
-      program,
-      DEFAULT_OUT,
-      'learn a tokenizer and train a model (default)',
-      (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags, flags),
-    ),
-  ).option(
-    '--data <file>',
-    'a UTF-8 text file (default: the TypeScript lib files in node_modules)',
-  ),
-  {
-    argument: '<file>',
-    format: 'UTF-8 text file',
-    validDefault: `the last ${100 * VALIDATION_FRACTION}% of the tokens of --data`,
-    testDefault: 'none; with one, its loss over every token is reported after training and by eval',
+  defaultOut: DEFAULT_OUT,
+  train: {
+    description: 'learn a tokenizer and train a model (default)',
+    options: (command) =>
+      addSampleOptions(command).option(
+        '--data <file>',
+        'a UTF-8 text file (default: the TypeScript lib files in node_modules)',
+      ),
+    heldOut: {
+      argument: '<file>',
+      format: 'UTF-8 text file',
+      validDefault: `the last ${100 * VALIDATION_FRACTION}% of the tokens of --data`,
+      testDefault:
+        'none; with one, its loss over every token is reported after training and by eval',
+    },
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags, flags),
   },
-)
+  resume: resumeCommand,
+  eval: { description: "validation loss of a run's saved model", run: evalCommand },
+});
+
+train
   .addOption(
     new Option('--tokenizer <kind>', 'char or byte-level BPE')
       .choices(['char', 'bpe'])
@@ -161,17 +155,13 @@ addStepOptions(train, { steps: 400, batchSize: 16, unit: 'windows' })
     4,
   );
 
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
-addEvalCommand(program, DEFAULT_OUT, "validation loss of a run's saved model", evalCommand);
-
 addSampleOptions(
-  addCommonOptions(
-    program.command('generate').description("stream text from a run's saved model"),
+  addSavedRunCommand<SampleFlags>(
+    program,
     DEFAULT_OUT,
+    { name: 'generate', description: "stream text from a run's saved model" },
+    (runDir, flags) => generateCommand(runDir, flags, flags),
   ),
-).action((flags: CommonOptions & SampleFlags) =>
-  generateCommand(new RunDir(flags.out), flags, flags),
 );
 
 addExplainCommand(program, DEFAULT_OUT);

@@ -1,22 +1,16 @@
 #!/usr/bin/env node
 import {
-  addCommonOptions,
-  addEvalCommand,
-  addHeldOutOptions,
+  type AppTrainFlags,
   addHfCommands,
-  addResumeCommand,
+  addSavedRunCommand,
   addStepOptions,
-  addTrainCommand,
   appProgram,
   argsOrStdinLines,
   type CommonOptions,
-  type HeldOutFlags,
   parseInteger,
   parseNumber,
-  RunDir,
   requireTrainingData,
   runProgram,
-  type StepFlags,
   UsageError,
 } from '@tformer/app-kit';
 import { type Command, Option } from 'commander';
@@ -35,7 +29,7 @@ interface DecodeFlags {
   lengthPenalty?: number;
 }
 
-interface TrainFlags extends CommonOptions, DecodeFlags, HeldOutFlags, StepFlags {
+interface TrainFlags extends AppTrainFlags, DecodeFlags {
   src?: string;
   tgt?: string;
   maxTokens: number;
@@ -47,10 +41,8 @@ interface TrainFlags extends CommonOptions, DecodeFlags, HeldOutFlags, StepFlags
   dFf?: number;
   dropout: number;
   schedule: ScheduleKind;
-  lr: number;
   warmup: number;
   labelSmoothing: number;
-  evalEvery: number;
 }
 
 function addDecodeOptions(command: Command): Command {
@@ -152,10 +144,11 @@ function configFrom(flags: TrainFlags): TranslateConfig {
   };
 }
 
-const program = appProgram(
-  'tformer-translate',
-  'Train the encoder-decoder Transformer of "Attention Is All You Need" on parallel text and translate with beam search, on the backend you pick.',
-  `
+const { program, train } = appProgram({
+  name: 'tformer-translate',
+  description:
+    'Train the encoder-decoder Transformer of "Attention Is All You Need" on parallel text and translate with beam search, on the backend you pick.',
+  examples: `
 Examples:
   tformer-translate                             train on the default task (digits → English words)
   tformer-translate train --src train.en --tgt train.de --valid valid --test test --vocab-size 2000 --shared-vocab --steps 5000
@@ -165,25 +158,29 @@ Examples:
   tformer-translate translate 4312 17 2005                  translate sentences (or stdin lines)
   tformer-translate export --out runs/translate --to hf     a MarianMTModel folder for transformers
   tformer-translate import hf --out runs/translate-back     and back (e.g. after training in PyTorch)`,
-);
-
-const train = addHeldOutOptions(
-  addDecodeOptions(
-    addTrainCommand(
-      program,
-      DEFAULT_OUT,
-      'learn the BPE vocabulary and train a model (default)',
-      (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
-    ),
-  ),
-  {
-    argument: '<prefix>',
-    format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
-    validDefault: 'the test pairs',
-    testDefault: "the files' last --test-size pairs",
-    heldOut: { unit: 'pairs', testSize: 100 },
+  defaultOut: DEFAULT_OUT,
+  train: {
+    description: 'learn the BPE vocabulary and train a model (default)',
+    options: addDecodeOptions,
+    heldOut: {
+      argument: '<prefix>',
+      format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
+      validDefault: 'the test pairs',
+      testDefault: "the files' last --test-size pairs",
+      heldOut: { unit: 'pairs', testSize: 100 },
+    },
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
   },
-)
+  resume: resumeCommand,
+  eval: {
+    description: "test BLEU of a run's saved model",
+    options: (command) => addBatchOption(addDecodeOptions(command)),
+    run: (runDir, flags: CommonOptions & DecodeFlags & BatchFlags) =>
+      evalCommand(runDir, flags, decodeOf(flags), flags.batchSize),
+  },
+});
+
+train
   .option('--src <file>', 'source sentences, one per line (default: generated digits)')
   .option('--tgt <file>', 'their translations, line by line (default: the numbers in words)')
   .option(
@@ -225,37 +222,25 @@ addStepOptions(train, { steps: 600, batchSize: 32, unit: 'sentence pairs' })
     50,
   );
 
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
 addBatchOption(
   addDecodeOptions(
-    addEvalCommand(
+    addSavedRunCommand<DecodeFlags & BatchFlags>(
       program,
       DEFAULT_OUT,
-      "test BLEU of a run's saved model",
-      (runDir, flags: CommonOptions & DecodeFlags & BatchFlags) =>
-        evalCommand(runDir, flags, decodeOf(flags), flags.batchSize),
+      {
+        name: 'translate',
+        description: "translate with a run's saved model",
+        argument: ['[sentences...]', 'sentences to translate (default: the lines of stdin)'],
+      },
+      async (runDir, flags, sentences) =>
+        translateCommand(
+          runDir,
+          flags,
+          await argsOrStdinLines(sentences),
+          decodeOf(flags),
+          flags.batchSize,
+        ),
     ),
-  ),
-);
-
-addBatchOption(
-  addDecodeOptions(
-    addCommonOptions(
-      program
-        .command('translate')
-        .argument('[sentences...]', 'sentences to translate (default: the lines of stdin)')
-        .description("translate with a run's saved model"),
-      DEFAULT_OUT,
-    ),
-  ),
-).action(async (sentences: string[], flags: CommonOptions & DecodeFlags & BatchFlags) =>
-  translateCommand(
-    new RunDir(flags.out),
-    flags,
-    await argsOrStdinLines(sentences),
-    decodeOf(flags),
-    flags.batchSize,
   ),
 );
 

@@ -1,21 +1,12 @@
 #!/usr/bin/env node
 import {
-  addCommonOptions,
-  addEvalCommand,
-  addHeldOutOptions,
+  type AppTrainFlags,
   addHfCommands,
-  addResumeCommand,
-  addStepOptions,
-  addTrainCommand,
-  appProgram,
-  type CommonOptions,
-  type HeldOutFlags,
+  classifierProgram,
   parseInteger,
   parseNumber,
-  RunDir,
   requireTrainingData,
   runProgram,
-  type StepFlags,
   trainSettingsOf,
   UsageError,
 } from '@tformer/app-kit';
@@ -26,7 +17,7 @@ import { writeSamples } from './samples.js';
 
 const DEFAULT_OUT = 'runs/vision';
 
-interface TrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
+interface TrainFlags extends AppTrainFlags {
   data?: string;
   imageSize: number;
   patchSize: number;
@@ -35,8 +26,6 @@ interface TrainFlags extends CommonOptions, HeldOutFlags, StepFlags {
   layers: number;
   dFf?: number;
   dropout: number;
-  lr: number;
-  evalEvery: number;
 }
 
 function configFrom(flags: TrainFlags): VisionConfig {
@@ -71,10 +60,11 @@ function configFrom(flags: TrainFlags): VisionConfig {
   };
 }
 
-const program = appProgram(
-  'tformer-vision',
-  'Train a small Vision Transformer (ViT) on generated shapes or a folder of PNG images, on the backend you pick.',
-  `
+const program = classifierProgram({
+  name: 'tformer-vision',
+  description:
+    'Train a small Vision Transformer (ViT) on generated shapes or a folder of PNG images, on the backend you pick.',
+  examples: `
 Examples:
   tformer-vision                                 train on generated shapes (circle, cross, square, triangle)
   tformer-vision samples shapes/ --count 200     write generated shapes as PNGs in class folders
@@ -89,54 +79,35 @@ Examples:
 
 --data folder layout: <folder>/<class>/*.png, one sub-folder per class; images are converted to
 grayscale and resized to --image-size.`,
-);
-
-const train = addHeldOutOptions(
-  addTrainCommand(program, DEFAULT_OUT, 'train a ViT (default)', (runDir, flags: TrainFlags) =>
-    trainCommand(configFrom(flags), runDir, flags),
-  ).option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)'),
-  {
+  defaultOut: DEFAULT_OUT,
+  unit: 'images',
+  data: {
     argument: '<folder>',
+    help: 'class sub-folders of PNG images (default: generated shapes)',
     format: 'folder with the class sub-folders of --data',
-    validDefault: 'the test images',
-    testDefault: '--test-size images of --data, shuffled',
-    heldOut: { unit: 'images', testSize: 400 },
   },
-)
-  .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
-  .option('--patch-size <n>', 'patch side in pixels', parseInteger('--patch-size', 1), 4)
-  .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 48)
-  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
-  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
-  .option('--d-ff <n>', 'MLP width (default: 2 × d-model)', parseInteger('--d-ff', 1))
-  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0);
-addStepOptions(train, { steps: 300, batchSize: 32, unit: 'images' })
-  .option(
-    '--lr <rate>',
-    'peak learning rate (warmup, then cosine)',
-    parseNumber('--lr', 0, 1),
-    2e-3,
-  )
-  .option(
-    '--eval-every <n>',
-    'test loss, accuracy and checkpoint every n steps',
-    parseInteger('--eval-every', 1),
-    50,
-  );
-
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
-addEvalCommand(program, DEFAULT_OUT, "test metrics of a run's saved model", evalCommand);
-
-addCommonOptions(
-  program
-    .command('predict')
-    .argument('<files...>', 'PNG images to classify')
-    .description("classify PNG images with a run's saved model"),
-  DEFAULT_OUT,
-).action((files: string[], flags: CommonOptions) =>
-  predictCommand(new RunDir(flags.out), flags, files),
-);
+  train: {
+    description: 'train a ViT (default)',
+    modelOptions: (command) =>
+      command
+        .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
+        .option('--patch-size <n>', 'patch side in pixels', parseInteger('--patch-size', 1), 4)
+        .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 48)
+        .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
+        .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
+        .option('--d-ff <n>', 'MLP width (default: 2 × d-model)', parseInteger('--d-ff', 1))
+        .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0),
+    learningRate: 2e-3,
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
+  },
+  resume: resumeCommand,
+  eval: evalCommand,
+  predict: {
+    description: "classify PNG images with a run's saved model",
+    argument: ['<files...>', 'PNG images to classify'],
+    run: predictCommand,
+  },
+});
 
 program
   .command('samples')
