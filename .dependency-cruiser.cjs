@@ -74,8 +74,9 @@ module.exports = {
       from: { path: '^(packages|apps)/([^/]+)/' },
       to: {
         path: '^(packages|apps)/([^/]+)/',
-        // Entry points are what `exports` maps name: src/index.ts and subpath entries (src/node.ts).
-        pathNot: ['^$1/$2/', '^(packages|apps)/[^/]+/src/(index|node)\\.ts$'],
+        // Entry points are what `exports` maps name: src/index.ts and subpath entries (src/node.ts,
+        // app-kit's test helpers src/testing.ts).
+        pathNot: ['^$1/$2/', '^(packages|apps)/[^/]+/src/(index|node|testing)\\.ts$'],
       },
     },
   ],

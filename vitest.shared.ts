@@ -12,6 +12,8 @@ export const sharedConfig = defineConfig({
     alias: [
       // The one shared library that lives among the apps (it prints, reads files, picks backends).
       { find: /^@tformer\/app-kit$/, replacement: `${root}apps/app-kit/src/index.ts` },
+      // Its CLI-test helpers, a subpath of their own (they import vitest).
+      { find: /^@tformer\/app-kit\/testing$/, replacement: `${root}apps/app-kit/src/testing.ts` },
       { find: /^@tformer\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
       // Subpath entries, e.g. `@tformer/train/node` → packages/train/src/node.ts.
       {

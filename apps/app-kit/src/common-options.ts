@@ -2,6 +2,7 @@ import { type BackendSelection, formatBackendInfo, selectBackendFromArgs } from 
 import { type Command, Option } from 'commander';
 import { UsageError } from './run-cli.js';
 import { RunDir } from './run-dir.js';
+import { resumedConfig } from './training-run.js';
 
 /** The options every app shares. */
 export interface CommonOptions {
@@ -116,11 +117,15 @@ export function parseNumber(
   };
 }
 
-/** The `resume` subcommand every app has: continue a run directory from its last checkpoint. */
-export function addResumeCommand(
+/**
+ * The `resume` subcommand every app has: continue a run directory from its last checkpoint.
+ * It starts the backend and reads the run's `config.json` (with `--steps`, the new total, in
+ * it); `resume` trains on.
+ */
+export function addResumeCommand<C extends { train: { steps: number } }>(
   program: Command,
   defaultOut: string,
-  resume: (runDir: RunDir, flags: CommonOptions, steps: number | undefined) => Promise<void>,
+  resume: (config: C, runDir: RunDir, steps: number | undefined) => Promise<void>,
 ): void {
   addCommonOptions(
     program.command('resume').description('continue a run from its last checkpoint'),
@@ -131,9 +136,11 @@ export function addResumeCommand(
       'train to this many steps in all (default: the run’s own)',
       parseInteger('--steps', 1),
     )
-    .action((flags: CommonOptions & { steps?: number }) =>
-      resume(new RunDir(flags.out), flags, flags.steps),
-    );
+    .action(async (flags: CommonOptions & { steps?: number }) => {
+      await startBackend(flags);
+      const runDir = new RunDir(flags.out);
+      await resume(await resumedConfig<C>(runDir, flags.steps), runDir, flags.steps);
+    });
 }
 
 /**

@@ -2,6 +2,7 @@ import { createRng } from '@tformer/nn';
 import type { Command } from 'commander';
 import { parseInteger } from './common-options.js';
 import { DataFileError } from './data-file-error.js';
+import { UsageError } from './run-cli.js';
 
 /** The held-out-set flags every app's `train` shares: what {@link addHeldOutOptions} adds. */
 export interface HeldOutFlags {
@@ -47,6 +48,22 @@ export function addHeldOutOptions(command: Command, wording: HeldOutWording): Co
     parseInteger('--test-size', 1),
     heldOut.testSize,
   );
+}
+
+/**
+ * `--valid` and `--test` hold data of the kind the training data has: without it (the app's
+ * generated default task) either is a {@link UsageError} asking for `training` too, e.g.
+ * `'--data'`, `'the training file'`.
+ */
+export function requireTrainingData(
+  flags: Pick<HeldOutFlags, 'valid' | 'test'>,
+  given: boolean,
+  training: string,
+  what: string,
+): void {
+  for (const flag of ['valid', 'test'] as const)
+    if (flags[flag] !== undefined && !given)
+      throw new UsageError(`--${flag}: give ${training} too (${what})`);
 }
 
 /** The split the evaluations during training are labelled with in metrics.jsonl and the log. */

@@ -1,13 +1,23 @@
 // The one atomic writer of the workspace; the apps use it from here.
 export { writeFileAtomic } from '@tformer/nn/node';
 export {
+  type AppCommands,
+  type AppTrainFlags,
+  addSavedRunCommand,
+  addStepOptions,
+  appProgram,
+  runProgram,
+  type StepFlags,
+  trainSettingsOf,
+} from './app-program.js';
+export {
   classificationResult,
   classProbabilities,
   correctOf,
   formatTestResult,
   type TestResult,
 } from './class-probabilities.js';
-export { type CliResult, cliFromSource, errorLines } from './cli-from-source.js';
+export { type ClassifierCommands, classifierProgram } from './classifier-program.js';
 export {
   addBackendOptions,
   addCommonOptions,
@@ -40,7 +50,9 @@ export {
   type HeldOutFlags,
   type HeldOutWording,
   holdOut,
+  requireTrainingData,
 } from './held-out.js';
+export { addHfCommands, type HfCommands } from './hf-commands.js';
 export { hfSpecialToken } from './hf-tokens.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
@@ -51,6 +63,7 @@ export {
 } from './progress.js';
 export { EXIT_CODES, runCli, UsageError } from './run-cli.js';
 export {
+  createImportedRun,
   finishClassifierRun,
   fitReportingAccuracy,
   formatPredictions,
@@ -59,13 +72,14 @@ export {
   resumeAndFinish,
   runDirectoryLine,
   saveRunModel,
+  useSavedRun,
 } from './run-commands.js';
 export { LOCK_FILE, type MetricRecord, parseMetricsText, RunDir } from './run-dir.js';
 export { acquireLock, type LockOwner } from './run-lock.js';
-export { readTextLines, textLinesOf } from './text-lines.js';
+export { argsOrStdinLines, readTextLines, textLinesOf } from './text-lines.js';
 export {
-  resumedConfig,
   TrainingRun,
   type TrainingRunOptions,
+  type TrainSettings,
   warmupCosine,
 } from './training-run.js';

@@ -3,7 +3,8 @@ import type { SavableModel as Model } from '@tformer/model';
 import { loadModel, saveModel } from '@tformer/model/node';
 import type { Module } from '@tformer/nn';
 import { formatTestResult, type TestResult } from './class-probabilities.js';
-import type { RunDir } from './run-dir.js';
+import { type BackendOptions, startBackend } from './common-options.js';
+import { RunDir } from './run-dir.js';
 import type { TrainingRun } from './training-run.js';
 
 /** Where a run directory keeps the trained model. */
@@ -22,6 +23,35 @@ export async function loadSavedRun<C, M extends Model>(
   const config = await runDir.readConfig<C>();
   const model = (await loadModel(join(runDir.path, MODEL_DIR))) as M;
   return { config, model };
+}
+
+/**
+ * What `eval`, `predict` and the like share: starts the backend, `load`s the run's saved model
+ * (with its config, tokenizer…), lets `use` work with it, and disposes the model either way.
+ */
+export async function useSavedRun<S extends { model: { dispose(): void } }>(
+  backend: BackendOptions,
+  load: () => Promise<S>,
+  use: (saved: S) => Promise<void>,
+): Promise<void> {
+  await startBackend(backend);
+  const saved = await load();
+  try {
+    await use(saved);
+  } finally {
+    saved.model.dispose();
+  }
+}
+
+/**
+ * `import`'s run directory: made at `out` with its `config.json` and the imported `model`, where
+ * {@link loadSavedRun} reads them (the app adds its tokenizer or vocabulary files).
+ */
+export async function createImportedRun(out: string, config: unknown, model: Model) {
+  const runDir = await new RunDir(out).create();
+  await runDir.writeConfig(config);
+  await saveRunModel(runDir, model);
+  return runDir;
 }
 
 /** Saves the trained model where {@link loadSavedRun} reads it. */

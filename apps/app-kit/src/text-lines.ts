@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { DataFileError } from './data-file-error.js';
 import { fileError, statPath } from './file-errors.js';
 
@@ -32,6 +33,15 @@ export function textLinesOf(bytes: Uint8Array, file: string): string[] {
   const lines = UTF8.decode(bytes).split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/**
+ * What a command works on: its `args` when there are any, else the lines of stdin that are not
+ * blank (`predict < texts.txt`, `translate < in > out`).
+ */
+export async function argsOrStdinLines(args: readonly string[]): Promise<string[]> {
+  if (args.length > 0) return [...args];
+  return (await text(process.stdin)).split(/\r?\n/).filter((line) => line.trim() !== '');
 }
 
 /** UTF-8 as Node's `Buffer.toString` reads it: a byte-order mark stays part of the first line. */

@@ -15,6 +15,19 @@ import { createProgress, type Progress } from './progress.js';
 import { UsageError } from './run-cli.js';
 import type { RunDir } from './run-dir.js';
 
+/** The `train` block of every app's `config.json`: what its `train` flags set. */
+export interface TrainSettings {
+  steps: number;
+  batchSize: number;
+  /** Peak learning rate: the schedule warms up to it, then decays. */
+  learningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  clipNorm: number;
+  evalEvery: number;
+  seed: number;
+}
+
 /** What an app supplies to a {@link TrainingRun}. */
 export interface TrainingRunOptions<M extends Module, B> {
   runDir: RunDir;

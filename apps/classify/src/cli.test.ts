@@ -1,61 +1,54 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
+import { RunDir } from '@tformer/app-kit';
+import { AppCliTest } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
 
-const work = mkdtempSync(join(tmpdir(), 'classify-test-'));
-
-/** Runs the CLI from source as a user would, on the wasm backend. */
-const classify = cliFromSource(new URL('./cli.ts', import.meta.url));
+/** The CLI run from source as a user would, on the wasm backend, and a folder for its runs. */
+const classify = new AppCliTest('classify-test', new URL('./cli.ts', import.meta.url));
+const { work } = classify;
 
 const tiny = '--d-model 8 --heads 2 --d-ff 8 --batch-size 8 --test-size 20'.split(' ');
 
 describe('classify CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
-    const { code, stdout } = classify('--help');
-    expect(code).toBe(0);
-    for (const text of ['train', 'resume', 'eval', 'predict', 'Examples:', 'label, a tab'])
-      expect(stdout).toContain(text);
-    const train = classify('train', '--help');
-    for (const flag of ['--backend', '--seed', '--out', '--data', '--test', '--pooling'])
-      expect(train.stdout).toContain(flag);
+    classify.expectHelp(
+      ['train', 'resume', 'eval', 'predict', 'label, a tab'],
+      ['--data', '--test', '--pooling'],
+    );
   });
 
   it('trains on the default task, then resumes, evaluates and predicts from the run directory', async () => {
     const out = join(work, 'run');
-    const trained = classify('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
-    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-    expect(trained.code).toBe(0);
-    // One line on stderr says which backend runs; stdout holds only the command's output.
-    expect(trained.stderr).toMatch(/^backend wasm: requested by (--backend|TFORMER_BACKEND)\n/m);
-    expect(trained.stdout).not.toMatch(/backend wasm/);
+    const trained = classify.run(
+      'train',
+      '--steps',
+      '4',
+      '--eval-every',
+      '2',
+      '--out',
+      out,
+      ...tiny,
+    );
+    classify.expectSucceeded(trained);
     expect(trained.stdout).toMatch(
       /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(20 held-out examples\)/,
     );
     expect(trained.stdout).toMatch(/true \\ predicted\s+negative\s+neutral\s+positive\s+recall/);
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4}/); // plain progress lines
+    await classify.expectTrainedRun(out, 4);
     const metrics = await new RunDir(out).readMetrics();
-    expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(
       metrics.filter((m) => m.split === 'test' && m.loss !== undefined).map((m) => m.step),
     ).toEqual([0, 2, 4]); // before training, every 2 steps
-    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
-    expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
 
-    const resumed = classify('resume', '--out', out, '--steps', '6');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const steps = (await new RunDir(out).readMetrics())
-      .filter((m) => m.split === 'train')
-      .map((m) => m.step);
-    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    await classify.expectResumes(out, 4, 6);
 
-    const evaluated = classify('eval', '--out', out);
+    const evaluated = classify.run('eval', '--out', out);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toMatch(/test accuracy \d+\.\d%, macro-F1 \d\.\d{3}/);
 
-    const predicted = classify(
+    const predicted = classify.run(
       'predict',
       '--out',
       out,
@@ -72,20 +65,20 @@ describe('classify CLI', () => {
   it('names the file and line of a line without a tab, exit code 2 and no stack trace', () => {
     const file = join(work, 'no-tab.tsv');
     writeFileSync(file, 'pos\tgreat\nneg\tawful\nneg awful again\n');
-    const { code, stderr } = classify('train', '--data', file, '--out', join(work, 'bad'));
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/no-tab\.tsv:3: expected label<TAB>text, found no tab/);
-    expect(errorLines(stderr)).toHaveLength(1);
+    classify.expectUserError(
+      classify.run('train', '--data', file, '--out', join(work, 'bad')),
+      /no-tab\.tsv:3: expected label<TAB>text, found no tab/,
+    );
   });
 
   it('names a missing --test file, and rejects --test without --data (exit 2)', () => {
     const train = join(work, 'ok.tsv');
     writeFileSync(train, 'pos\tgreat\nneg\tawful\n');
-    const missing = classify('train', '--data', train, '--test', join(work, 'nope.tsv'));
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.tsv: no such file/);
-    expect(errorLines(missing.stderr)).toHaveLength(1);
-    const alone = classify('train', '--test', train);
+    classify.expectUserError(
+      classify.run('train', '--data', train, '--test', join(work, 'nope.tsv')),
+      /nope\.tsv: no such file/,
+    );
+    const alone = classify.run('train', '--test', train);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--test: give --data too/);
   });
@@ -103,12 +96,11 @@ describe('classify CLI', () => {
       return path;
     };
     const out = join(work, 'files-run');
-    const trained = classify(
+    const trained = classify.run(
       ...['train', '--data', write('t.tsv', 0, 60), '--valid', write('v.tsv', 60, 10)],
       ...['--test', write('s.tsv', 70, 30), '--steps', '2', '--out', out, ...tiny],
     );
-    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-    expect(trained.code).toBe(0);
+    classify.expectSucceeded(trained);
     expect(trained.stdout).toContain('60 training, 10 validation, 30 test examples');
     // Texts of 2–10 words: the 99th percentile of their token lengths, not a constant.
     expect(trained.stdout).toMatch(
@@ -120,7 +112,6 @@ describe('classify CLI', () => {
     expect(trained.stdout).toMatch(
       /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(30 held-out examples\)/,
     );
-    const splits = new Set((await new RunDir(out).readMetrics()).map((m) => m.split));
-    expect([...splits].sort()).toEqual(['test', 'train', 'val']);
+    expect(await classify.metricSplits(out)).toEqual(['test', 'train', 'val']);
   }, 600_000);
 });

@@ -1,26 +1,22 @@
 #!/usr/bin/env node
-import { text } from 'node:stream/consumers';
 import {
-  addCommonOptions,
-  addForceOption,
-  addHeldOutOptions,
-  addResumeCommand,
-  type CommonOptions,
-  type HeldOutFlags,
+  type AppTrainFlags,
+  argsOrStdinLines,
+  classifierProgram,
   parseInteger,
   parseNumber,
-  RunDir,
-  runCli,
-  UsageError,
+  requireTrainingData,
+  runProgram,
+  trainSettingsOf,
 } from '@tformer/app-kit';
-import { Command, Option } from 'commander';
+import { Option } from 'commander';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { ClassifyConfig } from './config.js';
 import { LENGTH_PERCENTILE, MAX_LENGTH_CAP, PAD } from './vocab.js';
 
 const DEFAULT_OUT = 'runs/classify';
 
-interface TrainFlags extends CommonOptions, HeldOutFlags {
+interface TrainFlags extends AppTrainFlags {
   data?: string;
   vocabSize: number;
   maxLength?: number;
@@ -30,16 +26,10 @@ interface TrainFlags extends CommonOptions, HeldOutFlags {
   layers: number;
   pooling: 'mean' | 'max' | 'cls';
   dropout: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  evalEvery: number;
 }
 
 function configFrom(flags: TrainFlags): ClassifyConfig {
-  for (const flag of ['valid', 'test'] as const)
-    if (flags[flag] !== undefined && flags.data === undefined)
-      throw new UsageError(`--${flag}: give --data too (the training file)`);
+  requireTrainingData(flags, flags.data !== undefined, '--data', 'the training file');
   const data =
     flags.data === undefined
       ? null
@@ -64,27 +54,15 @@ function configFrom(flags: TrainFlags): ClassifyConfig {
       dropout: flags.dropout,
       padTokenId: PAD,
     },
-    train: {
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      weightDecay: 0.01,
-      clipNorm: 1,
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
-      seed: flags.seed,
-    },
+    train: trainSettingsOf(flags, { weightDecay: 0.01, clipNorm: 1 }),
   };
 }
 
-const program = new Command('tformer-classify')
-  .description(
+const program = classifierProgram({
+  name: 'tformer-classify',
+  description:
     'Train the Keras-style Transformer text classifier (embedding, one Transformer block, pooling, dense) on label<TAB>text files, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+  examples: `
 Examples:
   tformer-classify                               train on the default task (generated sentiment)
   tformer-classify train --data reviews.tsv --valid reviews.valid.tsv --test reviews.test.tsv --vocab-size 8000
@@ -94,78 +72,49 @@ Examples:
   tformer-classify predict "the food was not great" "i loved the staff"
 
 Data files: one example per line, the label, a tab, then the text (blank lines are skipped).`,
-  );
-
-addHeldOutOptions(
-  addForceOption(
-    addCommonOptions(
-      program
-        .command('train', { isDefault: true })
-        .description('learn a WordPiece vocabulary and train a classifier (default)'),
-      DEFAULT_OUT,
-    ),
-  ).option('--data <file>', 'label<TAB>text training file (default: generated sentiment)'),
-  {
+  defaultOut: DEFAULT_OUT,
+  unit: 'examples',
+  data: {
     argument: '<file>',
+    help: 'label<TAB>text training file (default: generated sentiment)',
     format: 'label<TAB>text file',
-    validDefault: 'the test examples',
-    testDefault: '--test-size examples of --data, shuffled',
-    heldOut: { unit: 'examples', testSize: 400 },
   },
-)
-  .option('--vocab-size <n>', 'WordPiece vocabulary size', parseInteger('--vocab-size', 10), 500)
-  .option(
-    '--max-length <n>',
-    `tokens per text, longer ones are cut (default: the ${100 * LENGTH_PERCENTILE}th percentile of the training texts' token lengths, at most ${MAX_LENGTH_CAP})`,
-    parseInteger('--max-length', 1),
-  )
-  .option('--d-model <n>', 'embedding width', parseInteger('--d-model', 1), 32)
-  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 2)
-  .option('--d-ff <n>', 'feed-forward width', parseInteger('--d-ff', 1), 32)
-  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 1)
-  .addOption(
-    new Option('--pooling <kind>', 'how positions become one vector')
-      .choices(['mean', 'max', 'cls'])
-      .default('mean'),
-  )
-  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 300)
-  .option('--batch-size <n>', 'examples per step', parseInteger('--batch-size', 1), 32)
-  .option(
-    '--lr <rate>',
-    'peak learning rate (warmup, then cosine)',
-    parseNumber('--lr', 0, 1),
-    3e-3,
-  )
-  .option(
-    '--eval-every <n>',
-    'test loss, accuracy and checkpoint every n steps',
-    parseInteger('--eval-every', 1),
-    50,
-  )
-  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
-
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
-addCommonOptions(
-  program.command('eval').description("test metrics of a run's saved model"),
-  DEFAULT_OUT,
-).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
-
-addCommonOptions(
-  program
-    .command('predict')
-    .argument('[texts...]', 'texts to classify (default: the lines of stdin)')
-    .description("classify texts with a run's saved model"),
-  DEFAULT_OUT,
-).action(async (texts: string[], flags: CommonOptions) => {
-  const lines =
-    texts.length > 0
-      ? texts
-      : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
-  await predictCommand(new RunDir(flags.out), flags, lines);
+  train: {
+    description: 'learn a WordPiece vocabulary and train a classifier (default)',
+    modelOptions: (command) =>
+      command
+        .option(
+          '--vocab-size <n>',
+          'WordPiece vocabulary size',
+          parseInteger('--vocab-size', 10),
+          500,
+        )
+        .option(
+          '--max-length <n>',
+          `tokens per text, longer ones are cut (default: the ${100 * LENGTH_PERCENTILE}th percentile of the training texts' token lengths, at most ${MAX_LENGTH_CAP})`,
+          parseInteger('--max-length', 1),
+        )
+        .option('--d-model <n>', 'embedding width', parseInteger('--d-model', 1), 32)
+        .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 2)
+        .option('--d-ff <n>', 'feed-forward width', parseInteger('--d-ff', 1), 32)
+        .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 1)
+        .addOption(
+          new Option('--pooling <kind>', 'how positions become one vector')
+            .choices(['mean', 'max', 'cls'])
+            .default('mean'),
+        )
+        .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0.1),
+    learningRate: 3e-3,
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
+  },
+  resume: resumeCommand,
+  eval: evalCommand,
+  predict: {
+    description: "classify texts with a run's saved model",
+    argument: ['[texts...]', 'texts to classify (default: the lines of stdin)'],
+    run: async (runDir, flags, texts) =>
+      predictCommand(runDir, flags, await argsOrStdinLines(texts)),
+  },
 });
 
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);

@@ -9,14 +9,14 @@ import {
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
-  resumedConfig,
   startBackend,
+  useSavedRun,
 } from '@tformer/app-kit';
 import type { EncoderClassifier } from '@tformer/model';
 import type { WordPieceTokenizer } from '@tformer/tokenizer';
 import type { EncodedExample } from './batches.js';
 import type { ClassifyConfig } from './config.js';
-import { type Example, loadCorpus } from './data.js';
+import { type Corpus, type Example, loadCorpus } from './data.js';
 import { ClassifyRun, classProbabilities, testMetrics } from './run.js';
 import {
   encodeText,
@@ -42,12 +42,16 @@ function encode(
   }));
 }
 
+/** The run's examples: its `--data`, `--valid` and `--test` files, or the generated task. */
+const corpusOf = (config: ClassifyConfig): Promise<Corpus> =>
+  loadCorpus(config.data, config.testSize, config.train.seed);
+
 /**
  * The run's examples as ids, with the class list of `config.json` (a resumed run keeps its own);
  * `eval` is what evaluations during training use: the `--valid` examples, else the test ones.
+ * `corpus` is read once by the caller: `train` learns its vocabulary from it too.
  */
-async function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer) {
-  const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
+function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer, corpus: Corpus) {
   checkRunClasses(config.data?.train ?? 'generated data', corpus.labels, config.labels, 'the file');
   const encoded = (examples: readonly Example[]) =>
     encode(examples, tokenizer, config.labels, config.model.maxLength);
@@ -77,7 +81,7 @@ export async function trainCommand(
   backend: BackendOptions & { force?: boolean },
 ): Promise<void> {
   await startBackend(backend);
-  const corpus = await loadCorpus(config.data, config.testSize, config.train.seed);
+  const corpus = await corpusOf(config);
   out(
     `data: ${corpus.source}, ${corpus.train.length} training, ${corpus.valid ? `${corpus.valid.length} validation, ` : ''}${corpus.test.length} test examples, classes ${corpus.labels.join(', ')}\n`,
   );
@@ -113,7 +117,7 @@ export async function trainCommand(
     extraFiles: ['tokenizer.json'],
   });
   await saveTokenizer(runDir.path, tokenizer);
-  const data = await encodedCorpus(resolved, tokenizer);
+  const data = encodedCorpus(resolved, tokenizer, corpus);
   const run = new ClassifyRun(resolved, runDir, data);
   try {
     const m = resolved.model;
@@ -129,14 +133,12 @@ export async function trainCommand(
 
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
+  config: ClassifyConfig,
   runDir: RunDir,
-  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
-  await startBackend(backend);
-  const config = await resumedConfig<ClassifyConfig>(runDir, steps);
   const tokenizer = await loadTokenizer(runDir.path);
-  const data = await encodedCorpus(config, tokenizer);
+  const data = encodedCorpus(config, tokenizer, await corpusOf(config));
   await resumeAndFinish(new ClassifyRun(config, runDir, data), steps, (run) =>
     finish(run, runDir, data.test),
   );
@@ -149,15 +151,15 @@ async function loadSaved(runDir: RunDir) {
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
 export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
-  await startBackend(backend);
-  const { config, tokenizer, model } = await loadSaved(runDir);
-  try {
-    const { test } = await encodedCorpus(config, tokenizer);
-    const result = await testMetrics(model, test, config.labels.length);
-    out(formatTestResult(result, config.labels, test.length, 'examples'));
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, tokenizer, model }) => {
+      const { test } = encodedCorpus(config, tokenizer, await corpusOf(config));
+      const result = await testMetrics(model, test, config.labels.length);
+      out(formatTestResult(result, config.labels, test.length, 'examples'));
+    },
+  );
 }
 
 /** `predict`: the class of each text, with its probability (and the runner-up's). */
@@ -166,16 +168,16 @@ export async function predictCommand(
   backend: BackendOptions,
   texts: string[],
 ): Promise<void> {
-  await startBackend(backend);
-  const { config, tokenizer, model } = await loadSaved(runDir);
-  try {
-    const examples = texts.map((text) => ({
-      ids: encodeText(tokenizer, text, config.model.maxLength),
-      label: 0, // unused: predictions only
-    }));
-    const probabilities = await classProbabilities(model, examples, 'predict');
-    out(formatPredictions(probabilities, config.labels, texts));
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, tokenizer, model }) => {
+      const examples = texts.map((text) => ({
+        ids: encodeText(tokenizer, text, config.model.maxLength),
+        label: 0, // unused: predictions only
+      }));
+      const probabilities = await classProbabilities(model, examples, 'predict');
+      out(formatPredictions(probabilities, config.labels, texts));
+    },
+  );
 }

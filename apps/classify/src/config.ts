@@ -1,3 +1,4 @@
+import type { TrainSettings } from '@tformer/app-kit';
 import type { EncoderClassifierConfig } from '@tformer/model';
 import type { DataFiles } from './data.js';
 
@@ -18,14 +19,5 @@ export interface ClassifyConfig {
    * `--max-length`) the training texts' (see `lengthPercentile`), known once read.
    */
   model: EncoderClassifierConfig;
-  train: {
-    steps: number;
-    batchSize: number;
-    learningRate: number;
-    warmupSteps: number;
-    weightDecay: number;
-    clipNorm: number;
-    evalEvery: number;
-    seed: number;
-  };
+  train: TrainSettings;
 }

@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
+import { RunDir } from '@tformer/app-kit';
+import { AppCliTest } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
 
-const work = mkdtempSync(join(tmpdir(), 'textgen-test-'));
-
-/** Runs the CLI from source as a user would, on the wasm backend. */
-const textgen = cliFromSource(new URL('./cli.ts', import.meta.url));
+/** The CLI run from source as a user would, on the wasm backend, and a folder for its runs. */
+const textgen = new AppCliTest('textgen-test', new URL('./cli.ts', import.meta.url));
+const { work } = textgen;
 
 // A small generated corpus: a repeating pattern a tiny model can start to learn in a few steps.
 const corpusFile = join(work, 'corpus.txt');
@@ -22,18 +21,15 @@ const tiny =
 
 describe('textgen CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
-    const { code, stdout } = textgen('--help');
-    expect(code).toBe(0);
-    for (const text of ['train', 'resume', 'eval', 'generate', 'Examples:'])
-      expect(stdout).toContain(text);
-    const train = textgen('train', '--help');
-    for (const flag of ['--backend', '--seed', '--out', '--data', '--tokenizer', '--steps'])
-      expect(train.stdout).toContain(flag);
+    textgen.expectHelp(
+      ['train', 'resume', 'eval', 'generate'],
+      ['--data', '--tokenizer', '--steps'],
+    );
   });
 
   it('trains, checkpoints, then resumes, evaluates and generates from the run directory', async () => {
     const out = join(work, 'run');
-    const trained = textgen(
+    const trained = textgen.run(
       'train',
       '--data',
       corpusFile,
@@ -45,40 +41,28 @@ describe('textgen CLI', () => {
       out,
       ...tiny,
     );
-    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-    expect(trained.code).toBe(0);
-    // One line on stderr says which backend runs; stdout holds only the command's output.
-    expect(trained.stderr).toMatch(/^backend wasm: requested by (--backend|TFORMER_BACKEND)\n/m);
-    expect(trained.stdout).not.toMatch(/backend wasm/);
+    textgen.expectSucceeded(trained);
     expect(trained.stdout).toMatch(/validation loss before training: \d+\.\d{4}/);
     expect(trained.stdout).toMatch(/validation loss after training: \d+\.\d{4}/);
-    const metrics = await new RunDir(out).readMetrics();
-    expect(metrics.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4]);
-    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
-    expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
+    await textgen.expectTrainedRun(out, 4);
 
     // Issue 12 row 1: training again into the run refuses in one line and keeps the model.
-    const again = textgen('train', '--data', corpusFile, '--steps', '1', '--out', out, ...tiny);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(
+    const again = textgen.run('train', '--data', corpusFile, '--steps', '1', '--out', out, ...tiny);
+    textgen.expectUserError(
+      again,
       /^error: .* already holds a trained run: .*resume --out .*--force/m,
     );
-    expect(errorLines(again.stderr)).toHaveLength(1);
     expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
 
-    const resumed = textgen('resume', '--out', out, '--steps', '6');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const after = await new RunDir(out).readMetrics();
-    expect(after.filter((m) => m.split === 'train').map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    await textgen.expectResumes(out, 4, 6);
 
-    const evaluated = textgen('eval', '--out', out);
+    const evaluated = textgen.run('eval', '--out', out);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toMatch(
       /validation loss \d+\.\d{4} nats\/token, perplexity \d+\.\d{2}/,
     );
 
-    const generated = textgen(
+    const generated = textgen.run(
       'generate',
       '--out',
       out,
@@ -104,28 +88,21 @@ describe('textgen CLI', () => {
     (name, content, message) => {
       const file = join(work, name);
       if (name !== 'missing.txt') writeFileSync(file, content);
-      const { code, stderr } = textgen(
-        'train',
-        '--data',
-        file,
-        '--out',
-        join(work, 'bad'),
-        ...tiny,
+      textgen.expectUserError(
+        textgen.run('train', '--data', file, '--out', join(work, 'bad'), ...tiny),
+        message,
       );
-      expect(code).toBe(2);
-      expect(stderr).toMatch(message);
-      expect(errorLines(stderr)).toHaveLength(1); // no stack trace
     },
   );
 
   it('rejects bad flags and a run directory without a run, with exit code 2', () => {
-    expect(textgen('train', '--steps', '0').stderr).toMatch(
+    expect(textgen.run('train', '--steps', '0').stderr).toMatch(
       /--steps: expected an integer ≥ 1, got '0'/,
     );
-    const noRun = textgen('resume', '--out', join(work, 'nothing-here'));
+    const noRun = textgen.run('resume', '--out', join(work, 'nothing-here'));
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toMatch(/config\.json: no config\.json here/);
-    const badBackend = textgen('eval', '--backend', 'tpu');
+    const badBackend = textgen.run('eval', '--backend', 'tpu');
     expect(badBackend.code).toBe(2);
     expect(badBackend.stderr).toMatch(/tpu/);
   });
@@ -139,12 +116,11 @@ describe('textgen CLI', () => {
     );
     writeFileSync(test, 'line 3: the quick brown fox\nline 4: the quick\n');
     const out = join(work, 'files-run');
-    const trained = textgen(
+    const trained = textgen.run(
       ...['train', '--data', corpusFile, '--valid', valid, '--test', test, '--steps', '2'],
       ...['--out', out, ...tiny],
     );
-    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-    expect(trained.code).toBe(0);
+    textgen.expectSucceeded(trained);
     // char tokenizer: one token per character; all the corpus trains.
     expect(trained.stdout).toContain(
       `tokens: 11,200 train, 280 validation (${valid}), 46 test (${test})`,
@@ -155,7 +131,7 @@ describe('textgen CLI', () => {
     const metrics = await new RunDir(out).readMetrics();
     expect(metrics.filter((m) => m.split === 'test').map((m) => m.step)).toEqual([2]);
     expect(metrics.some((m) => m.split === 'val')).toBe(true);
-    const evaluated = textgen('eval', '--out', out);
+    const evaluated = textgen.run('eval', '--out', out);
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toMatch(/test loss \d+\.\d{4} nats\/token/);
   }, 600_000);

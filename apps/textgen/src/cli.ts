@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 import {
-  addCommonOptions,
-  addForceOption,
-  addHeldOutOptions,
-  addResumeCommand,
-  type CommonOptions,
-  type HeldOutFlags,
+  type AppTrainFlags,
+  addHfCommands,
+  addSavedRunCommand,
+  addStepOptions,
+  appProgram,
   parseInteger,
   parseNumber,
-  RunDir,
-  runCli,
+  runProgram,
+  trainSettingsOf,
 } from '@tformer/app-kit';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   evalCommand,
   generateCommand,
@@ -22,24 +21,21 @@ import {
 import { type TextgenConfig, VALIDATION_FRACTION } from './config.js';
 import { addDistillCommand } from './distill.js';
 import { addExplainCommand } from './explain.js';
-import { addHfCommands } from './hf-commands.js';
+import { hfCommands } from './hf-commands.js';
 import { addQuantizeCommand } from './quantize.js';
 import type { TokenizerKind } from './tokenizers.js';
 
 const DEFAULT_OUT = 'runs/textgen';
 
-interface TrainFlags extends CommonOptions, SampleFlags, Omit<HeldOutFlags, 'testSize'> {
+/** Without `--test`, textgen holds out the corpus's tail (no `--test-size`). */
+interface TrainFlags extends Omit<AppTrainFlags, 'testSize'>, SampleFlags {
   data?: string;
   tokenizer: TokenizerKind;
   vocabSize: number;
-  steps: number;
-  batchSize: number;
   blockSize: number;
   layers: number;
   heads: number;
   dModel: number;
-  lr: number;
-  evalEvery: number;
   evalBatches: number;
 }
 
@@ -84,27 +80,17 @@ function configFrom(flags: TrainFlags): TextgenConfig {
       dropout: 0,
     },
     train: {
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      weightDecay: 0.1,
-      clipNorm: 1,
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      ...trainSettingsOf(flags, { weightDecay: 0.1, clipNorm: 1 }),
       evalBatches: flags.evalBatches,
-      seed: flags.seed,
     },
   };
 }
 
-const program = new Command('tformer-textgen')
-  .description(
+const { program, train } = appProgram({
+  name: 'tformer-textgen',
+  description:
     'Train a GPT-style language model on text and sample from it, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+  examples: `
 Examples:
   tformer-textgen                               train on the default corpus (TypeScript's lib.*.d.ts)
   tformer-textgen train --data input.txt --steps 2000 --layers 4 --d-model 128
@@ -117,37 +103,35 @@ Examples:
   tformer-textgen import runs/hf-ddp --out runs/back
   tformer-textgen quantize --run runs/textgen --out runs/textgen-q4 --bits 4
   tformer-textgen distill --teacher runs/textgen --out runs/student --d-model 32`,
-  );
-
-addHeldOutOptions(
-  addSampleOptions(
-    addForceOption(
-      addCommonOptions(
-        program
-          .command('train', { isDefault: true })
-          .description('learn a tokenizer and train a model (default)'),
-        DEFAULT_OUT,
+  defaultOut: DEFAULT_OUT,
+  train: {
+    description: 'learn a tokenizer and train a model (default)',
+    options: (command) =>
+      addSampleOptions(command).option(
+        '--data <file>',
+        'a UTF-8 text file (default: the TypeScript lib files in node_modules)',
       ),
-    ),
-  ).option(
-    '--data <file>',
-    'a UTF-8 text file (default: the TypeScript lib files in node_modules)',
-  ),
-  {
-    argument: '<file>',
-    format: 'UTF-8 text file',
-    validDefault: `the last ${100 * VALIDATION_FRACTION}% of the tokens of --data`,
-    testDefault: 'none; with one, its loss over every token is reported after training and by eval',
+    heldOut: {
+      argument: '<file>',
+      format: 'UTF-8 text file',
+      validDefault: `the last ${100 * VALIDATION_FRACTION}% of the tokens of --data`,
+      testDefault:
+        'none; with one, its loss over every token is reported after training and by eval',
+    },
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags, flags),
   },
-)
+  resume: resumeCommand,
+  eval: { description: "validation loss of a run's saved model", run: evalCommand },
+});
+
+train
   .addOption(
     new Option('--tokenizer <kind>', 'char or byte-level BPE')
       .choices(['char', 'bpe'])
       .default('char'),
   )
-  .option('--vocab-size <n>', 'BPE vocabulary size', parseInteger('--vocab-size', 257), 512)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 400)
-  .option('--batch-size <n>', 'windows per step', parseInteger('--batch-size', 1), 16)
+  .option('--vocab-size <n>', 'BPE vocabulary size', parseInteger('--vocab-size', 257), 512);
+addStepOptions(train, { steps: 400, batchSize: 16, unit: 'windows' })
   .option('--block-size <n>', 'context length in tokens', parseInteger('--block-size', 2), 64)
   .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
   .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
@@ -169,32 +153,20 @@ addHeldOutOptions(
     'validation batches per evaluation',
     parseInteger('--eval-batches', 1),
     4,
-  )
-  .action((flags: TrainFlags) =>
-    trainCommand(configFrom(flags), new RunDir(flags.out), flags, flags),
   );
 
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
-addCommonOptions(
-  program.command('eval').description("validation loss of a run's saved model"),
-  DEFAULT_OUT,
-).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
-
 addSampleOptions(
-  addCommonOptions(
-    program.command('generate').description("stream text from a run's saved model"),
+  addSavedRunCommand<SampleFlags>(
+    program,
     DEFAULT_OUT,
+    { name: 'generate', description: "stream text from a run's saved model" },
+    (runDir, flags) => generateCommand(runDir, flags, flags),
   ),
-).action((flags: CommonOptions & SampleFlags) =>
-  generateCommand(new RunDir(flags.out), flags, flags),
 );
 
 addExplainCommand(program, DEFAULT_OUT);
-addHfCommands(program, DEFAULT_OUT);
+addHfCommands(program, DEFAULT_OUT, hfCommands);
 addQuantizeCommand(program, DEFAULT_OUT);
 addDistillCommand(program);
 
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);

@@ -3,15 +3,15 @@ import {
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
-  resumedConfig,
   runDirectoryLine,
   saveRunModel,
   startBackend,
   UsageError,
+  useSavedRun,
 } from '@tformer/app-kit';
 import { type DecoderLM, type DecoderLMConfig, upgradeModelConfig } from '@tformer/model';
 import type { TextgenConfig } from './config.js';
-import { loadCorpus } from './corpus.js';
+import { type Corpus, loadCorpus } from './corpus.js';
 import { heldOutLoss, splitTokens, TextgenRun, validationLoss } from './run.js';
 import { type SampleOptions, sample } from './sample.js';
 import { loadTokenizer, saveTokenizer, type TextTokenizer, trainTokenizer } from './tokenizers.js';
@@ -27,24 +27,31 @@ export interface SampleFlags {
   prompt?: string;
 }
 
+/** The run's training text: the `--data` file, or the default corpus. */
+const trainingCorpus = (config: TextgenConfig): Promise<Corpus> =>
+  loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
+
 /**
  * The run's corpus as token ids: the `--valid` file's as validation tokens, else the corpus's
  * tail; the `--test` file's (null without one). Training and validation must each hold a window.
+ * `corpus`: the training text when the caller has read it already (`train` learns its tokenizer
+ * from it), else it is read here.
  */
 export async function tokensOf(
   config: TextgenConfig,
   tokenizer: TextTokenizer,
+  corpus?: Corpus,
 ): Promise<{ train: Int32Array; val: Int32Array; test: Int32Array | null }> {
   const { maxLength } = config.model;
-  const [corpus, valid, test] = await Promise.all([
-    loadCorpus(config.dataPath ?? undefined, 2 * maxLength + 2),
+  const [training, valid, test] = await Promise.all([
+    corpus ?? trainingCorpus(config),
     config.validPath ? loadCorpus(config.validPath, maxLength + 1) : null,
     config.testPath ? loadCorpus(config.testPath, 2) : null,
   ]);
   const ids = (text: string) => Int32Array.from(tokenizer.encode(text));
   const tokens = valid
-    ? { train: ids(corpus.text), val: ids(valid.text) }
-    : splitTokens(tokenizer, corpus.text);
+    ? { train: ids(training.text), val: ids(valid.text) }
+    : splitTokens(tokenizer, training.text);
   for (const [split, ids] of Object.entries(tokens)) {
     if (ids.length <= config.model.maxLength) {
       throw new UsageError(
@@ -94,7 +101,7 @@ export async function trainCommand(
   flags: SampleFlags,
 ): Promise<void> {
   await startBackend(backend);
-  const corpus = await loadCorpus(config.dataPath ?? undefined, 2 * config.model.maxLength + 2);
+  const corpus = await trainingCorpus(config);
   out(`corpus: ${corpus.source}, ${corpus.text.length.toLocaleString('en')} characters\n`);
   const started = performance.now();
   const tokenizer = trainTokenizer(config.tokenizer.kind, corpus.text, config.tokenizer.vocabSize);
@@ -114,7 +121,7 @@ export async function trainCommand(
   });
   await saveTokenizer(runDir.path, tokenizer);
 
-  const tokens = await tokensOf(resolved, tokenizer);
+  const tokens = await tokensOf(resolved, tokenizer, corpus);
   const run = new TextgenRun(resolved, runDir, tokens);
   try {
     const valText = tokenizer.decode(run.tokens.val.subarray(0, 64));
@@ -158,12 +165,11 @@ export async function trainCommand(
 
 /** `resume`: continue an interrupted run from its last checkpoint, to `steps` (default: the planned total). */
 export async function resumeCommand(
+  saved: TextgenConfig,
   runDir: RunDir,
-  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
-  await startBackend(backend);
-  const config = withCurrentNames(await resumedConfig<TextgenConfig>(runDir, steps));
+  const config = withCurrentNames(saved);
   const tokenizer = await loadTokenizer(runDir.path);
   const tokens = await tokensOf(config, tokenizer);
   await resumeAndFinish(new TextgenRun(config, runDir, tokens), steps, async (run) => {
@@ -185,18 +191,18 @@ async function loadSaved(
 
 /** `eval`: validation loss and perplexity of the saved model. */
 export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
-  await startBackend(backend);
-  const { model, tokenizer, config } = await loadSaved(runDir);
-  try {
-    const { val, test } = await tokensOf(config, tokenizer);
-    const loss = await validationLoss(model, config, val);
-    out(
-      `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.maxLength})\n`,
-    );
-    await reportTest(model, config, test);
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ model, tokenizer, config }) => {
+      const { val, test } = await tokensOf(config, tokenizer);
+      const loss = await validationLoss(model, config, val);
+      out(
+        `validation loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)} (${config.train.evalBatches} batches of ${config.train.batchSize}×${config.model.maxLength})\n`,
+      );
+      await reportTest(model, config, test);
+    },
+  );
 }
 
 /** `generate`: stream a continuation of a prompt from the saved model. */
@@ -205,19 +211,19 @@ export async function generateCommand(
   backend: BackendOptions,
   flags: SampleFlags & { seed: number },
 ): Promise<void> {
-  await startBackend(backend);
-  const { model, tokenizer } = await loadSaved(runDir);
-  try {
-    const options = sampleOptions(flags, '\n', flags.seed);
-    if (tokenizer.encode(options.prompt).length === 0) {
-      throw new UsageError(
-        `--prompt: ${JSON.stringify(options.prompt)} has no token in this model's vocabulary`,
-      );
-    }
-    await sample(model, tokenizer, options, out);
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ model, tokenizer }) => {
+      const options = sampleOptions(flags, '\n', flags.seed);
+      if (tokenizer.encode(options.prompt).length === 0) {
+        throw new UsageError(
+          `--prompt: ${JSON.stringify(options.prompt)} has no token in this model's vocabulary`,
+        );
+      }
+      await sample(model, tokenizer, options, out);
+    },
+  );
 }
 
 /** A run's saved config with its model fields under today's names (older runs wrote `blockSize`, `bias`). */

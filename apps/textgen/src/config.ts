@@ -1,3 +1,4 @@
+import type { TrainSettings } from '@tformer/app-kit';
 import type { DecoderLMConfig } from '@tformer/model';
 import type { TokenizerKind } from './tokenizers.js';
 
@@ -17,18 +18,8 @@ export interface TextgenConfig {
   tokenizer: { kind: TokenizerKind; vocabSize: number };
   /** `vocabSize` is the tokenizer's. */
   model: DecoderLMConfig;
-  train: {
-    steps: number;
-    batchSize: number;
-    /** Peak rate: linear warmup to it, then cosine decay to a tenth of it. */
-    learningRate: number;
-    warmupSteps: number;
-    weightDecay: number;
-    clipNorm: number;
-    evalEvery: number;
-    evalBatches: number;
-    seed: number;
-  };
+  /** The peak rate is reached by a linear warmup, then decays by cosine to a tenth of it. */
+  train: TrainSettings & { evalBatches: number };
 }
 
 /** Fraction of the tokens held out for validation without `--valid` (the tail, as nanoGPT). */

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import {
   addCommonOptions,
+  addStepOptions,
   type CommonOptions,
   MODEL_DIR,
   parseInteger,
   parseNumber,
   RunDir,
+  type StepFlags,
   startBackend,
+  trainSettingsOf,
 } from '@tformer/app-kit';
 import type { DecoderLM, DecoderLMConfig } from '@tformer/model';
 import { loadModel, saveModel } from '@tformer/model/node';
@@ -17,10 +20,8 @@ import type { TextgenConfig } from './config.js';
 import { nextTokenLoss, type TensorBatch, TextgenRun, validationLoss } from './run.js';
 import { loadTokenizer, saveTokenizer } from './tokenizers.js';
 
-export interface DistillFlags extends CommonOptions {
+export interface DistillFlags extends CommonOptions, StepFlags {
   teacher: string;
-  steps: number;
-  batchSize: number;
   layers: number;
   heads: number;
   dModel: number;
@@ -50,15 +51,11 @@ function studentConfig(teacher: TextgenConfig, flags: DistillFlags): DistillConf
   return {
     ...teacher,
     model,
+    // The teacher's weight decay and clipping; the flags' steps, rate and evaluations.
     train: {
       ...teacher.train,
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
+      ...trainSettingsOf(flags, teacher.train),
       evalBatches: flags.evalBatches,
-      seed: flags.seed,
     },
     distill: { teacher: flags.teacher, temperature: flags.temperature, alpha: flags.alpha },
   };
@@ -115,15 +112,13 @@ export async function distillCommand(flags: DistillFlags): Promise<void> {
 }
 
 export function addDistillCommand(program: Command): void {
-  addCommonOptions(
+  const distill = addCommonOptions(
     program
       .command('distill')
       .description("train a smaller student on a run's data, matching its softened predictions"),
     'runs/textgen-student',
-  )
-    .requiredOption('--teacher <dir>', 'run directory of the teacher (made by train)')
-    .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 400)
-    .option('--batch-size <n>', 'windows per step', parseInteger('--batch-size', 1), 16)
+  ).requiredOption('--teacher <dir>', 'run directory of the teacher (made by train)');
+  addStepOptions(distill, { steps: 400, batchSize: 16, unit: 'windows' })
     .option('--layers <n>', 'student Transformer blocks', parseInteger('--layers', 1), 2)
     .option('--heads <n>', 'student attention heads', parseInteger('--heads', 1), 2)
     .option('--d-model <n>', 'student model width', parseInteger('--d-model', 1), 64)

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource } from '@tformer/app-kit/testing';
 import { selectBackend } from '@tformer/backend';
 import { CONFIG_FILE, DecoderLM, encodeModel, WEIGHTS_FILE } from '@tformer/model';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,10 @@ import { saveTokenizer, trainTokenizer } from './tokenizers.js';
 
 const textgen = cliFromSource(new URL('./cli.ts', import.meta.url));
 const run = mkdtempSync(join(tmpdir(), 'textgen-explain-'));
+
+/** `explain` of "the fox" by the model in `run`, written to `out` (with `flags`). */
+const explainFox = (out: string, ...flags: string[]) =>
+  textgen('explain', '--run', run, '--prompt', 'the fox', '--out', out, ...flags);
 
 describe('textgen explain', () => {
   beforeAll(async () => {
@@ -29,17 +33,7 @@ describe('textgen explain', () => {
 
   it('writes an HTML page with attention per layer and head, rollout, saliency and logit lens', () => {
     const out = join(run, 'explain.html');
-    const result = textgen(
-      'explain',
-      '--run',
-      run,
-      '--prompt',
-      'the fox',
-      '--out',
-      out,
-      '--steps',
-      '4',
-    );
+    const result = explainFox(out, '--steps', '4');
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`wrote ${out}`);
@@ -60,24 +54,12 @@ describe('textgen explain', () => {
   it('writes one SVG figure, or bertviz JSON, by the extension', () => {
     for (const figure of ['attention', 'rollout', 'saliency', 'lens']) {
       const out = join(run, `${figure}.svg`);
-      const result = textgen(
-        'explain',
-        '--run',
-        run,
-        '--prompt',
-        'the fox',
-        '--out',
-        out,
-        '--figure',
-        figure,
-        '--steps',
-        '4',
-      );
+      const result = explainFox(out, '--figure', figure, '--steps', '4');
       expect(result.code).toBe(0);
       expect(readFileSync(out, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
     }
     const out = join(run, 'attention.json');
-    expect(textgen('explain', '--run', run, '--prompt', 'the fox', '--out', out).code).toBe(0);
+    expect(explainFox(out).code).toBe(0);
     const json = JSON.parse(readFileSync(out, 'utf8')) as {
       tokens: string[];
       attention: number[][][][][];

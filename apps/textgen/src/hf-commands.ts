@@ -4,18 +4,17 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
-  addBackendOptions,
-  addCommonOptions,
   type BackendOptions,
   type CommonOptions,
-  RunDir,
+  createImportedRun,
+  type HfCommands,
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
 import type { DecoderLM, DecoderLMFormat } from '@tformer/model';
-import { loadHuggingFace, loadModel, saveHuggingFace, saveModel } from '@tformer/model/node';
+import { loadHuggingFace, loadModel, saveHuggingFace } from '@tformer/model/node';
 import { CharTokenizer } from '@tformer/tokenizer';
-import { type Command, Option } from 'commander';
+import { Option } from 'commander';
 import type { TextgenConfig } from './config.js';
 import { tokenizerFromHf, tokenizerToHf } from './hf.js';
 import { loadTokenizer, saveTokenizer } from './tokenizers.js';
@@ -155,10 +154,8 @@ export async function importCommand(folder: string, flags: ImportFlags): Promise
         seed: flags.seed,
       },
     };
-    const runDir = await new RunDir(flags.out).create();
-    await runDir.writeConfig(config);
+    const runDir = await createImportedRun(flags.out, config, loaded.model);
     await saveTokenizer(runDir.path, tokenizer);
-    await saveModel(join(runDir.path, 'model'), loaded.model);
     out(
       `imported ${folder} (${loaded.format}, DecoderLM ${model.numLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${config.tokenizer.kind} tokenizer) as run ${runDir.path}\n`,
     );
@@ -167,46 +164,36 @@ export async function importCommand(folder: string, flags: ImportFlags): Promise
   }
 }
 
-/** Registers `export` and `import` on textgen's program. */
-export function addHfCommands(program: Command, defaultRun: string): void {
-  addBackendOptions(
-    program
-      .command('export')
-      .description(
-        "a run's saved model and tokenizer as a Hugging Face folder (transformers, torchrun)",
-      ),
-  )
-    .option('--run <dir>', 'run directory made by train', defaultRun)
-    .requiredOption('--to <dir>', 'the folder to write')
-    .addOption(
-      new Option('--format <format>', 'hf, or onnx: the hf folder plus model.onnx (PyTorch)')
-        .choices(['hf', 'onnx'])
-        .default('hf'),
-    )
-    .addOption(
-      new Option(
-        '--arch <name>',
-        'transformers architecture (default: gpt2, llama for RoPE models)',
-      ).choices(['gpt2', 'llama']),
-    )
-    .option(
-      '--python <path>',
-      'onnx: a Python with torch, transformers, onnx, onnxscript (default: $TFORMER_INTEROP_PYTHON)',
-    )
-    .option('--onnx-script <file>', 'onnx: the exporter script', ONNX_SCRIPT)
-    .action((flags: ExportFlags) => exportCommand(flags));
-
-  const importCmd = program
-    .command('import')
-    .description(
-      'a Hugging Face folder (gpt2 or llama) as a run directory that generate and eval use',
-    )
-    .argument(
-      '<folder>',
-      'Hugging Face model folder with config.json, model.safetensors, tokenizer.json',
-    )
-    .option('--data <file>', 'the text file eval should read (default: none)');
-  addCommonOptions(importCmd, `${defaultRun}-imported`).action(
-    (folder: string, flags: ImportFlags) => importCommand(folder, flags),
-  );
-}
+/** textgen's `export` and `import`, for app-kit's `addHfCommands`. */
+export const hfCommands: HfCommands<ExportFlags, ImportFlags> = {
+  exportDescription:
+    "a run's saved model and tokenizer as a Hugging Face folder (transformers, torchrun)",
+  runFlag: '--run',
+  formats: {
+    description: 'hf, or onnx: the hf folder plus model.onnx (PyTorch)',
+    choices: ['hf', 'onnx'],
+  },
+  exportOptions: (command) =>
+    command
+      .addOption(
+        new Option(
+          '--arch <name>',
+          'transformers architecture (default: gpt2, llama for RoPE models)',
+        ).choices(['gpt2', 'llama']),
+      )
+      .option(
+        '--python <path>',
+        'onnx: a Python with torch, transformers, onnx, onnxscript (default: $TFORMER_INTEROP_PYTHON)',
+      )
+      .option('--onnx-script <file>', 'onnx: the exporter script', ONNX_SCRIPT),
+  export: exportCommand,
+  importDescription:
+    'a Hugging Face folder (gpt2 or llama) as a run directory that generate and eval use',
+  folderDescription:
+    'Hugging Face model folder with config.json, model.safetensors, tokenizer.json',
+  importData: {
+    flag: '--data <file>',
+    description: 'the text file eval should read (default: none)',
+  },
+  import: importCommand,
+};

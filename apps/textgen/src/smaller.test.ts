@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource, RunDir } from '@tformer/app-kit';
+import { RunDir } from '@tformer/app-kit';
+import { cliFromSource } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
 
 const work = mkdtempSync(join(tmpdir(), 'textgen-smaller-'));

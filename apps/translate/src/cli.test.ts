@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliFromSource, errorLines, RunDir } from '@tformer/app-kit';
+import { AppCliTest } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
 
-const work = mkdtempSync(join(tmpdir(), 'translate-test-'));
-
-/** Runs the CLI from source as a user would, on the wasm backend. */
-const translate = cliFromSource(new URL('./cli.ts', import.meta.url));
+/** The CLI run from source as a user would, on the wasm backend, and a folder for its runs. */
+const translate = new AppCliTest('translate-test', new URL('./cli.ts', import.meta.url));
+const { work } = translate;
 
 const tiny =
   '--layers 1 --heads 2 --d-model 16 --batch-size 8 --test-size 4 --beams 2 --max-new-tokens 6'.split(
@@ -16,29 +14,18 @@ const tiny =
 
 describe('translate CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
-    const { code, stdout } = translate('--help');
-    expect(code).toBe(0);
-    for (const text of ['train', 'resume', 'eval', 'translate', 'Examples:'])
-      expect(stdout).toContain(text);
-    const train = translate('train', '--help');
-    expect(translate('translate', '--help').stdout).toMatch(
+    translate.expectHelp(
+      ['train', 'resume', 'eval', 'translate'],
+      ['--src', '--tgt', '--shared-vocab', '--schedule'],
+    );
+    expect(translate.run('translate', '--help').stdout).toMatch(
       /--batch-size <n> +sentences translated together .*\(default: 32\)/s,
     );
-    for (const flag of [
-      '--backend',
-      '--seed',
-      '--out',
-      '--src',
-      '--tgt',
-      '--shared-vocab',
-      '--schedule',
-    ])
-      expect(train.stdout).toContain(flag);
   });
 
   it('trains on the default task, then resumes, evaluates and translates from the run directory', async () => {
     const out = join(work, 'run');
-    const trained = translate(
+    const trained = translate.run(
       'train',
       '--steps',
       '4',
@@ -50,42 +37,28 @@ describe('translate CLI', () => {
       out,
       ...tiny,
     );
-    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-    expect(trained.code).toBe(0);
-    // One line on stderr says which backend runs; stdout holds only the command's output.
-    expect(trained.stderr).toMatch(/^backend wasm: requested by (--backend|TFORMER_BACKEND)\n/m);
-    expect(trained.stdout).not.toMatch(/backend wasm/);
+    translate.expectSucceeded(trained);
     expect(trained.stdout).toContain('digits → English number words');
     expect(trained.stdout).toMatch(
       /test BLEU \d+\.\d{2}, exact match \d+\.\d% \(4 held-out pairs, beam 2\)/,
     );
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4} {2}\d+ tok\/s/); // plain progress lines
-    expect(
-      (await new RunDir(out).readMetrics()).filter((m) => m.split === 'train').map((m) => m.step),
-    ).toEqual([1, 2, 3, 4]);
-    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
+    await translate.expectTrainedRun(out, 4);
     expect(readFileSync(join(out, 'test.hyp.txt'), 'utf8').split('\n')).toHaveLength(5);
-    expect(await new RunDir(out).latestCheckpointStep()).toBe(4);
 
-    const resumed = translate('resume', '--out', out, '--steps', '6');
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('resumed at step 4 of 6');
-    const steps = (await new RunDir(out).readMetrics())
-      .filter((m) => m.split === 'train')
-      .map((m) => m.step);
-    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    await translate.expectResumes(out, 4, 6);
 
-    const evaluated = translate('eval', '--out', out, '--beams', '1');
+    const evaluated = translate.run('eval', '--out', out, '--beams', '1');
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout).toMatch(/test BLEU \d+\.\d{2}, exact match .* beam 1\)/);
 
     const sentences = ['12', '4312', '7', '90210', '305'];
-    const translated = translate('translate', '--out', out, '--batch-size', '2', ...sentences);
+    const translated = translate.run('translate', '--out', out, '--batch-size', '2', ...sentences);
     expect(translated.code).toBe(0);
     // One line per sentence and nothing else (an untrained model may say anything).
     expect(translated.stdout.split('\n').slice(0, -1)).toHaveLength(5);
     // Batches of 2 (the last one short) print what one sentence at a time prints, line for line.
-    const alone = translate('translate', '--out', out, '--batch-size', '1', ...sentences);
+    const alone = translate.run('translate', '--out', out, '--batch-size', '1', ...sentences);
     expect(alone.code).toBe(0);
     expect(translated.stdout).toBe(alone.stdout);
   }, 600_000);
@@ -95,18 +68,10 @@ describe('translate CLI', () => {
     const tgt = join(work, 'train.de');
     writeFileSync(src, 'one\ntwo\nthree\n');
     writeFileSync(tgt, 'eins\nzwei\n');
-    const { code, stderr } = translate(
-      'train',
-      '--src',
-      src,
-      '--tgt',
-      tgt,
-      '--out',
-      join(work, 'bad'),
+    translate.expectUserError(
+      translate.run('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad')),
+      /train\.en: 3 lines, but .*train\.de has 2/,
     );
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/train\.en: 3 lines, but .*train\.de has 2/);
-    expect(errorLines(stderr)).toHaveLength(1); // no stack trace
   });
 
   it('names the line of an empty sentence, and rejects a lone --src (exit 2)', () => {
@@ -114,11 +79,11 @@ describe('translate CLI', () => {
     const tgt = join(work, 'gap.de');
     writeFileSync(src, 'one\n\nthree\n');
     writeFileSync(tgt, 'eins\nzwei\ndrei\n');
-    const gap = translate('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad'));
-    expect(gap.code).toBe(2);
-    expect(gap.stderr).toMatch(/gap\.en:2: empty line/);
-    expect(errorLines(gap.stderr)).toHaveLength(1);
-    const lone = translate('train', '--src', src);
+    translate.expectUserError(
+      translate.run('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad')),
+      /gap\.en:2: empty line/,
+    );
+    const lone = translate.run('train', '--src', src);
     expect(lone.code).toBe(2);
     expect(lone.stderr).toMatch(/--src and --tgt: give both/);
   });
@@ -138,22 +103,20 @@ describe('translate CLI', () => {
     // The last pair is longer than --max-tokens on both sides: kept, cut, and scored.
     write('test', ['3', '41', '98765432109876']);
     const out = join(work, 'files-run');
-    const trained = translate(
+    const trained = translate.run(
       'train',
       ...['--src', join(work, 'train.num'), '--tgt', join(work, 'train.words')],
       ...['--valid', join(work, 'valid'), '--test', join(work, 'test')],
       ...['--max-tokens', '16', '--vocab-size', '256', '--steps', '2', '--out', out],
       ...tiny,
     );
-    expect(trained.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
-    expect(trained.code).toBe(0);
+    translate.expectSucceeded(trained);
     expect(trained.stdout).toContain('24 training pairs, 2 validation, 3 test');
     expect(trained.stdout).toMatch(/test: 1 of 3 pairs longer than --max-tokens 16, kept/);
     expect(trained.stdout).toMatch(/test BLEU \d+\.\d{2}, .*\(3 held-out pairs, beam 2\)/);
     expect(readFileSync(join(out, 'test.hyp.txt'), 'utf8').split('\n')).toHaveLength(4);
-    const splits = new Set((await new RunDir(out).readMetrics()).map((m) => m.split));
-    expect([...splits].sort()).toEqual(['test', 'train', 'val']); // evaluations on --valid
-    const evaluated = translate('eval', '--out', out);
+    expect(await translate.metricSplits(out)).toEqual(['test', 'train', 'val']); // evaluations on --valid
+    const evaluated = translate.run('eval', '--out', out);
     expect(evaluated.stdout).toMatch(/\(3 held-out pairs/);
   }, 600_000);
 });

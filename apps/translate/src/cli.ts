@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-import { text } from 'node:stream/consumers';
 import {
-  addCommonOptions,
-  addForceOption,
-  addHeldOutOptions,
-  addResumeCommand,
+  type AppTrainFlags,
+  addHfCommands,
+  addSavedRunCommand,
+  addStepOptions,
+  appProgram,
+  argsOrStdinLines,
   type CommonOptions,
-  type HeldOutFlags,
   parseInteger,
   parseNumber,
-  RunDir,
-  runCli,
+  requireTrainingData,
+  runProgram,
   UsageError,
 } from '@tformer/app-kit';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { evalCommand, resumeCommand, trainCommand, translateCommand } from './commands.js';
 import type { ScheduleKind, TranslateConfig } from './config.js';
 import { prefixFiles } from './data.js';
-import { addHfCommands } from './hf-commands.js';
+import { hfCommands } from './hf-commands.js';
 import { DEFAULT_DECODE_BATCH } from './translate.js';
 import { PAD } from './vocab.js';
 
@@ -29,24 +29,20 @@ interface DecodeFlags {
   lengthPenalty?: number;
 }
 
-interface TrainFlags extends CommonOptions, DecodeFlags, HeldOutFlags {
+interface TrainFlags extends AppTrainFlags, DecodeFlags {
   src?: string;
   tgt?: string;
   maxTokens: number;
   vocabSize: number;
   sharedVocab: boolean;
-  steps: number;
-  batchSize: number;
   layers: number;
   heads: number;
   dModel: number;
   dFf?: number;
   dropout: number;
   schedule: ScheduleKind;
-  lr: number;
   warmup: number;
   labelSmoothing: number;
-  evalEvery: number;
 }
 
 function addDecodeOptions(command: Command): Command {
@@ -96,9 +92,7 @@ function configFrom(flags: TrainFlags): TranslateConfig {
       '--src and --tgt: give both parallel files, or neither for the default task',
     );
   const files = flags.src && flags.tgt ? { src: flags.src, tgt: flags.tgt } : null;
-  for (const flag of ['valid', 'test'] as const)
-    if (flags[flag] !== undefined && files === null)
-      throw new UsageError(`--${flag}: give --src and --tgt too (the training files)`);
+  requireTrainingData(flags, files !== null, '--src and --tgt', 'the training files');
   const data = files && {
     ...files,
     valid: flags.valid === undefined ? null : prefixFiles(flags.valid, files, '--valid'),
@@ -150,14 +144,11 @@ function configFrom(flags: TrainFlags): TranslateConfig {
   };
 }
 
-const program = new Command('tformer-translate')
-  .description(
+const { program, train } = appProgram({
+  name: 'tformer-translate',
+  description:
     'Train the encoder-decoder Transformer of "Attention Is All You Need" on parallel text and translate with beam search, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+  examples: `
 Examples:
   tformer-translate                             train on the default task (digits → English words)
   tformer-translate train --src train.en --tgt train.de --valid valid --test test --vocab-size 2000 --shared-vocab --steps 5000
@@ -167,27 +158,29 @@ Examples:
   tformer-translate translate 4312 17 2005                  translate sentences (or stdin lines)
   tformer-translate export --out runs/translate --to hf     a MarianMTModel folder for transformers
   tformer-translate import hf --out runs/translate-back     and back (e.g. after training in PyTorch)`,
-  );
-
-addHeldOutOptions(
-  addDecodeOptions(
-    addForceOption(
-      addCommonOptions(
-        program
-          .command('train', { isDefault: true })
-          .description('learn the BPE vocabulary and train a model (default)'),
-        DEFAULT_OUT,
-      ),
-    ),
-  ),
-  {
-    argument: '<prefix>',
-    format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
-    validDefault: 'the test pairs',
-    testDefault: "the files' last --test-size pairs",
-    heldOut: { unit: 'pairs', testSize: 100 },
+  defaultOut: DEFAULT_OUT,
+  train: {
+    description: 'learn the BPE vocabulary and train a model (default)',
+    options: addDecodeOptions,
+    heldOut: {
+      argument: '<prefix>',
+      format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
+      validDefault: 'the test pairs',
+      testDefault: "the files' last --test-size pairs",
+      heldOut: { unit: 'pairs', testSize: 100 },
+    },
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
   },
-)
+  resume: resumeCommand,
+  eval: {
+    description: "test BLEU of a run's saved model",
+    options: (command) => addBatchOption(addDecodeOptions(command)),
+    run: (runDir, flags: CommonOptions & DecodeFlags & BatchFlags) =>
+      evalCommand(runDir, flags, decodeOf(flags), flags.batchSize),
+  },
+});
+
+train
   .option('--src <file>', 'source sentences, one per line (default: generated digits)')
   .option('--tgt <file>', 'their translations, line by line (default: the numbers in words)')
   .option(
@@ -202,9 +195,8 @@ addHeldOutOptions(
     parseInteger('--vocab-size', 256),
     320,
   )
-  .option('--shared-vocab', 'one BPE and one embedding for source and target', false)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 600)
-  .option('--batch-size <n>', 'sentence pairs per step', parseInteger('--batch-size', 1), 32)
+  .option('--shared-vocab', 'one BPE and one embedding for source and target', false);
+addStepOptions(train, { steps: 600, batchSize: 32, unit: 'sentence pairs' })
   .option(
     '--layers <n>',
     'encoder and decoder layers (the paper’s N)',
@@ -228,42 +220,30 @@ addHeldOutOptions(
     'test loss and checkpoint every n steps',
     parseInteger('--eval-every', 1),
     50,
-  )
-  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
-
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
+  );
 
 addBatchOption(
   addDecodeOptions(
-    addCommonOptions(
-      program.command('eval').description("test BLEU of a run's saved model"),
+    addSavedRunCommand<DecodeFlags & BatchFlags>(
+      program,
       DEFAULT_OUT,
+      {
+        name: 'translate',
+        description: "translate with a run's saved model",
+        argument: ['[sentences...]', 'sentences to translate (default: the lines of stdin)'],
+      },
+      async (runDir, flags, sentences) =>
+        translateCommand(
+          runDir,
+          flags,
+          await argsOrStdinLines(sentences),
+          decodeOf(flags),
+          flags.batchSize,
+        ),
     ),
   ),
-).action((flags: CommonOptions & DecodeFlags & BatchFlags) =>
-  evalCommand(new RunDir(flags.out), flags, decodeOf(flags), flags.batchSize),
 );
 
-addBatchOption(
-  addDecodeOptions(
-    addCommonOptions(
-      program
-        .command('translate')
-        .argument('[sentences...]', 'sentences to translate (default: the lines of stdin)')
-        .description("translate with a run's saved model"),
-      DEFAULT_OUT,
-    ),
-  ),
-).action(async (sentences: string[], flags: CommonOptions & DecodeFlags & BatchFlags) => {
-  const lines =
-    sentences.length > 0
-      ? sentences
-      : (await text(process.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
-  await translateCommand(new RunDir(flags.out), flags, lines, decodeOf(flags), flags.batchSize);
-});
+addHfCommands(program, DEFAULT_OUT, hfCommands);
 
-addHfCommands(program, DEFAULT_OUT);
-
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);

@@ -4,7 +4,6 @@ import {
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
-  resumedConfig,
   runDirectoryLine,
   saveRunModel,
   startBackend,
@@ -133,12 +132,10 @@ export async function trainCommand(
 
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
+  config: TranslateConfig,
   runDir: RunDir,
-  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
-  await startBackend(backend);
-  const config = await resumedConfig<TranslateConfig>(runDir, steps);
   const vocabs = await loadVocabs(runDir.path);
   const data = encodeCorpus(await loadCorpus(config, config.train.seed), vocabs, config.maxTokens);
   await resumeAndFinish(new TranslateRun(config, runDir, data), steps, async (run) => {

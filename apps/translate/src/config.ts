@@ -1,3 +1,4 @@
+import type { TrainSettings } from '@tformer/app-kit';
 import type { EncoderDecoderConfig } from '@tformer/model';
 
 /** A source file and its line-parallel target file. */
@@ -32,19 +33,8 @@ export interface TranslateConfig {
   vocab: { bpeSize: number; shared: boolean };
   /** Vocabulary sizes are the BPEs', known once learned. */
   model: EncoderDecoderConfig;
-  train: {
-    steps: number;
-    batchSize: number;
-    schedule: ScheduleKind;
-    /** Peak learning rate; Noam's factor is chosen so that its peak is this. */
-    learningRate: number;
-    warmupSteps: number;
-    labelSmoothing: number;
-    weightDecay: number;
-    clipNorm: number;
-    evalEvery: number;
-    seed: number;
-  };
+  /** With either schedule the peak is `learningRate` (Noam's factor is chosen so). */
+  train: TrainSettings & { schedule: ScheduleKind; labelSmoothing: number };
   decode: { beams: number; maxNewTokens: number; lengthPenalty: number };
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit';
+import { cliFromSource } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { loadVocabs } from './vocab.js';
 

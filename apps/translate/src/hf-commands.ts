@@ -1,18 +1,18 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  addBackendOptions,
-  addCommonOptions,
   type BackendOptions,
   type CommonOptions,
+  createImportedRun,
+  type HfCommands,
   hfSpecialToken,
   RunDir,
   startBackend,
   UsageError,
+  useSavedRun,
   writeFileAtomic,
 } from '@tformer/app-kit';
-import { loadHuggingFace, saveHuggingFace, saveModel } from '@tformer/model/node';
-import { type Command, Option } from 'commander';
+import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
 import { loadSaved } from './commands.js';
 import type { TranslateConfig } from './config.js';
 import { BOS, EOS, loadVocabs, PAD, SPECIALS, saveVocabs, type Vocab } from './vocab.js';
@@ -78,33 +78,33 @@ export function vocabToHf(vocab: Vocab): object {
  * `MarianMTModel.from_pretrained`), with tokenizer.json when the vocabulary is shared.
  */
 export async function exportCommand(flags: ExportFlags): Promise<void> {
-  await startBackend(flags);
   const runDir = new RunDir(flags.out);
-  const { vocabs, model } = await loadSaved(runDir);
-  try {
-    const shared = vocabs.src === vocabs.tgt;
-    const files = await saveHuggingFace(flags.to, model, {
-      specialTokenIds: { decoderStart: BOS, bos: BOS, eos: EOS },
-      ...(shared
-        ? {
-            tokenizer: vocabToHf(vocabs.src),
-            tokenizerConfig: { pad_token: '<pad>', bos_token: '<s>', eos_token: '</s>' },
-          }
-        : {}),
-    });
-    await writeFileAtomic(
-      join(flags.to, HF_VOCAB_FILE),
-      await readFile(join(runDir.path, 'vocab.json'), 'utf8'),
-    );
-    const c = model.config;
-    out(
-      `exported ${runDir.path} (EncoderDecoder ${c.numLayers}+${c.numDecoderLayers}×${c.numHeads}×${c.dModel}, ${model.parameterCount().toLocaleString('en')} parameters) to ${flags.to}: ${[...files, HF_VOCAB_FILE].join(', ')}\n` +
-        `load it in Python: MarianMTModel.from_pretrained(${JSON.stringify(resolve(flags.to))})` +
-        `${shared ? '' : ' (no tokenizer.json: source and target vocabularies differ)'}\n`,
-    );
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    flags,
+    () => loadSaved(runDir),
+    async ({ vocabs, model }) => {
+      const shared = vocabs.src === vocabs.tgt;
+      const files = await saveHuggingFace(flags.to, model, {
+        specialTokenIds: { decoderStart: BOS, bos: BOS, eos: EOS },
+        ...(shared
+          ? {
+              tokenizer: vocabToHf(vocabs.src),
+              tokenizerConfig: { pad_token: '<pad>', bos_token: '<s>', eos_token: '</s>' },
+            }
+          : {}),
+      });
+      await writeFileAtomic(
+        join(flags.to, HF_VOCAB_FILE),
+        await readFile(join(runDir.path, 'vocab.json'), 'utf8'),
+      );
+      const c = model.config;
+      out(
+        `exported ${runDir.path} (EncoderDecoder ${c.numLayers}+${c.numDecoderLayers}×${c.numHeads}×${c.dModel}, ${model.parameterCount().toLocaleString('en')} parameters) to ${flags.to}: ${[...files, HF_VOCAB_FILE].join(', ')}\n` +
+          `load it in Python: MarianMTModel.from_pretrained(${JSON.stringify(resolve(flags.to))})` +
+          `${shared ? '' : ' (no tokenizer.json: source and target vocabularies differ)'}\n`,
+      );
+    },
+  );
 }
 
 /**
@@ -161,10 +161,8 @@ export async function importCommand(folder: string, flags: CommonOptions): Promi
       },
       decode: { beams: 4, maxNewTokens: model.maxLength - 1, lengthPenalty: 1 },
     };
-    const runDir = await new RunDir(flags.out).create();
-    await runDir.writeConfig(config);
+    const runDir = await createImportedRun(flags.out, config, loaded.model);
     await saveVocabs(runDir.path, vocabs);
-    await saveModel(join(runDir.path, 'model'), loaded.model);
     out(
       `imported ${folder} (marian, EncoderDecoder ${model.numLayers}+${model.numDecoderLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters) as run ${runDir.path}\n`,
     );
@@ -173,23 +171,13 @@ export async function importCommand(folder: string, flags: CommonOptions): Promi
   }
 }
 
-/** Registers `export` and `import` on translate's program. */
-export function addHfCommands(program: Command, defaultRun: string): void {
-  addBackendOptions(
-    program
-      .command('export')
-      .description("a run's saved model as a Hugging Face MarianMTModel folder (transformers)"),
-  )
-    .option('--out <dir>', 'run directory made by train', defaultRun)
-    .requiredOption('--to <dir>', 'the folder to write')
-    .addOption(new Option('--format <format>', 'output format').choices(['hf']).default('hf'))
-    .action((flags: ExportFlags) => exportCommand(flags));
-
-  const importCmd = program
-    .command('import')
-    .description('a MarianMTModel folder exported by translate as a run directory')
-    .argument('<folder>', 'Hugging Face model folder with config.json, model.safetensors');
-  addCommonOptions(importCmd, `${defaultRun}-imported`).action(
-    (folder: string, flags: CommonOptions) => importCommand(folder, flags),
-  );
-}
+/** translate's `export` and `import`, for app-kit's `addHfCommands`. */
+export const hfCommands: HfCommands<ExportFlags, CommonOptions> = {
+  exportDescription: "a run's saved model as a Hugging Face MarianMTModel folder (transformers)",
+  runFlag: '--out',
+  formats: { description: 'output format', choices: ['hf'] },
+  export: exportCommand,
+  importDescription: 'a MarianMTModel folder exported by translate as a run directory',
+  folderDescription: 'Hugging Face model folder with config.json, model.safetensors',
+  import: importCommand,
+};

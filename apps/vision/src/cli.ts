@@ -1,26 +1,23 @@
 #!/usr/bin/env node
 import {
-  addCommonOptions,
-  addForceOption,
-  addHeldOutOptions,
-  addResumeCommand,
-  type CommonOptions,
-  type HeldOutFlags,
+  type AppTrainFlags,
+  addHfCommands,
+  classifierProgram,
   parseInteger,
   parseNumber,
-  RunDir,
-  runCli,
+  requireTrainingData,
+  runProgram,
+  trainSettingsOf,
   UsageError,
 } from '@tformer/app-kit';
-import { Command } from 'commander';
 import { evalCommand, predictCommand, resumeCommand, trainCommand } from './commands.js';
 import type { VisionConfig } from './config.js';
-import { addHfCommands } from './hf-commands.js';
+import { hfCommands } from './hf-commands.js';
 import { writeSamples } from './samples.js';
 
 const DEFAULT_OUT = 'runs/vision';
 
-interface TrainFlags extends CommonOptions, HeldOutFlags {
+interface TrainFlags extends AppTrainFlags {
   data?: string;
   imageSize: number;
   patchSize: number;
@@ -29,10 +26,6 @@ interface TrainFlags extends CommonOptions, HeldOutFlags {
   layers: number;
   dFf?: number;
   dropout: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  evalEvery: number;
 }
 
 function configFrom(flags: TrainFlags): VisionConfig {
@@ -41,9 +34,7 @@ function configFrom(flags: TrainFlags): VisionConfig {
       `--patch-size: ${flags.patchSize} does not divide --image-size ${flags.imageSize}`,
     );
   }
-  for (const flag of ['valid', 'test'] as const)
-    if (flags[flag] !== undefined && flags.data === undefined)
-      throw new UsageError(`--${flag}: give --data too (the training folder)`);
+  requireTrainingData(flags, flags.data !== undefined, '--data', 'the training folder');
   return {
     app: 'vision',
     version: 1,
@@ -65,27 +56,15 @@ function configFrom(flags: TrainFlags): VisionConfig {
       dFF: flags.dFf ?? 2 * flags.dModel,
       dropout: flags.dropout,
     },
-    train: {
-      steps: flags.steps,
-      batchSize: flags.batchSize,
-      learningRate: flags.lr,
-      warmupSteps: Math.min(20, Math.floor(flags.steps / 10)),
-      weightDecay: 0.05,
-      clipNorm: 1,
-      evalEvery: Math.min(flags.evalEvery, flags.steps),
-      seed: flags.seed,
-    },
+    train: trainSettingsOf(flags, { weightDecay: 0.05, clipNorm: 1 }),
   };
 }
 
-const program = new Command('tformer-vision')
-  .description(
+const program = classifierProgram({
+  name: 'tformer-vision',
+  description:
     'Train a small Vision Transformer (ViT) on generated shapes or a folder of PNG images, on the backend you pick.',
-  )
-  .showHelpAfterError()
-  .addHelpText(
-    'after',
-    `
+  examples: `
 Examples:
   tformer-vision                                 train on generated shapes (circle, cross, square, triangle)
   tformer-vision samples shapes/ --count 200     write generated shapes as PNGs in class folders
@@ -100,62 +79,35 @@ Examples:
 
 --data folder layout: <folder>/<class>/*.png, one sub-folder per class; images are converted to
 grayscale and resized to --image-size.`,
-  );
-
-addHeldOutOptions(
-  addForceOption(
-    addCommonOptions(
-      program.command('train', { isDefault: true }).description('train a ViT (default)'),
-      DEFAULT_OUT,
-    ),
-  ).option('--data <folder>', 'class sub-folders of PNG images (default: generated shapes)'),
-  {
+  defaultOut: DEFAULT_OUT,
+  unit: 'images',
+  data: {
     argument: '<folder>',
+    help: 'class sub-folders of PNG images (default: generated shapes)',
     format: 'folder with the class sub-folders of --data',
-    validDefault: 'the test images',
-    testDefault: '--test-size images of --data, shuffled',
-    heldOut: { unit: 'images', testSize: 400 },
   },
-)
-  .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
-  .option('--patch-size <n>', 'patch side in pixels', parseInteger('--patch-size', 1), 4)
-  .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 48)
-  .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
-  .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
-  .option('--d-ff <n>', 'MLP width (default: 2 × d-model)', parseInteger('--d-ff', 1))
-  .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0)
-  .option('--steps <n>', 'optimizer steps', parseInteger('--steps', 1), 300)
-  .option('--batch-size <n>', 'images per step', parseInteger('--batch-size', 1), 32)
-  .option(
-    '--lr <rate>',
-    'peak learning rate (warmup, then cosine)',
-    parseNumber('--lr', 0, 1),
-    2e-3,
-  )
-  .option(
-    '--eval-every <n>',
-    'test loss, accuracy and checkpoint every n steps',
-    parseInteger('--eval-every', 1),
-    50,
-  )
-  .action((flags: TrainFlags) => trainCommand(configFrom(flags), new RunDir(flags.out), flags));
-
-addResumeCommand(program, DEFAULT_OUT, resumeCommand);
-
-addCommonOptions(
-  program.command('eval').description("test metrics of a run's saved model"),
-  DEFAULT_OUT,
-).action((flags: CommonOptions) => evalCommand(new RunDir(flags.out), flags));
-
-addCommonOptions(
-  program
-    .command('predict')
-    .argument('<files...>', 'PNG images to classify')
-    .description("classify PNG images with a run's saved model"),
-  DEFAULT_OUT,
-).action((files: string[], flags: CommonOptions) =>
-  predictCommand(new RunDir(flags.out), flags, files),
-);
+  train: {
+    description: 'train a ViT (default)',
+    modelOptions: (command) =>
+      command
+        .option('--image-size <n>', 'image side in pixels', parseInteger('--image-size', 2), 16)
+        .option('--patch-size <n>', 'patch side in pixels', parseInteger('--patch-size', 1), 4)
+        .option('--d-model <n>', 'model width', parseInteger('--d-model', 1), 48)
+        .option('--heads <n>', 'attention heads', parseInteger('--heads', 1), 4)
+        .option('--layers <n>', 'Transformer blocks', parseInteger('--layers', 1), 2)
+        .option('--d-ff <n>', 'MLP width (default: 2 × d-model)', parseInteger('--d-ff', 1))
+        .option('--dropout <p>', 'dropout rate', parseNumber('--dropout', 0, 0.9), 0),
+    learningRate: 2e-3,
+    run: (runDir, flags: TrainFlags) => trainCommand(configFrom(flags), runDir, flags),
+  },
+  resume: resumeCommand,
+  eval: evalCommand,
+  predict: {
+    description: "classify PNG images with a run's saved model",
+    argument: ['<files...>', 'PNG images to classify'],
+    run: predictCommand,
+  },
+});
 
 program
   .command('samples')
@@ -168,8 +120,6 @@ program
     writeSamples(folder, flags.count, flags.imageSize, flags.seed),
   );
 
-addHfCommands(program, DEFAULT_OUT);
+addHfCommands(program, DEFAULT_OUT, hfCommands);
 
-await runCli(async () => {
-  await program.parseAsync();
-});
+await runProgram(program);

@@ -9,9 +9,9 @@ import {
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
-  resumedConfig,
   startBackend,
   UsageError,
+  useSavedRun,
 } from '@tformer/app-kit';
 import type { VisionTransformer } from '@tformer/model';
 import type { VisionConfig } from './config.js';
@@ -79,12 +79,10 @@ export async function trainCommand(
 
 /** `resume`: continue a run from its last checkpoint, to `steps` in all (default: the planned total). */
 export async function resumeCommand(
+  config: VisionConfig,
   runDir: RunDir,
-  backend: BackendOptions,
   steps: number | undefined,
 ): Promise<void> {
-  await startBackend(backend);
-  const config = await resumedConfig<VisionConfig>(runDir, steps);
   const set = await imagesOf(config);
   const run = new VisionRun(config, runDir, { train: set.train, eval: set.valid ?? set.test });
   await resumeAndFinish(run, steps, () => finish(run, runDir, set));
@@ -97,15 +95,15 @@ export function loadSaved(runDir: RunDir) {
 
 /** `eval`: accuracy, macro-F1 and confusion matrix of the saved model on the test split. */
 export async function evalCommand(runDir: RunDir, backend: BackendOptions): Promise<void> {
-  await startBackend(backend);
-  const { config, model } = await loadSaved(runDir);
-  try {
-    const { test } = await imagesOf(config);
-    const result = await testMetrics(model, test, config);
-    out(formatTestResult(result, config.classes, test.length, 'images'));
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, model }) => {
+      const { test } = await imagesOf(config);
+      const result = await testMetrics(model, test, config);
+      out(formatTestResult(result, config.classes, test.length, 'images'));
+    },
+  );
 }
 
 /** `predict`: the class of each PNG file, with its probability (and the runner-up's). */
@@ -115,15 +113,15 @@ export async function predictCommand(
   files: string[],
 ): Promise<void> {
   if (files.length === 0) throw new UsageError('predict: give one or more PNG files');
-  await startBackend(backend);
-  const { config, model } = await loadSaved(runDir);
-  try {
-    const images = await Promise.all(
-      files.map(async (file) => ({ pixels: await readPng(file, config.imageSize), label: 0 })),
-    );
-    const probabilities = await classProbabilities(model, images, config, 'predict');
-    out(formatPredictions(probabilities, config.classes, files));
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, model }) => {
+      const images = await Promise.all(
+        files.map(async (file) => ({ pixels: await readPng(file, config.imageSize), label: 0 })),
+      );
+      const probabilities = await classProbabilities(model, images, config, 'predict');
+      out(formatPredictions(probabilities, config.classes, files));
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import type { TrainSettings } from '@tformer/app-kit';
 import type { VisionTransformerConfig } from '@tformer/model';
 
 /** Everything a vision run was made with: written to `config.json`, read back by `resume`. */
@@ -17,14 +18,5 @@ export interface VisionConfig {
   classes: string[];
   /** `numClasses` is the data's, known once read. */
   model: VisionTransformerConfig;
-  train: {
-    steps: number;
-    batchSize: number;
-    learningRate: number;
-    warmupSteps: number;
-    weightDecay: number;
-    clipNorm: number;
-    evalEvery: number;
-    seed: number;
-  };
+  train: TrainSettings;
 }

@@ -1,15 +1,15 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
-  addBackendOptions,
-  addCommonOptions,
   type BackendOptions,
   type CommonOptions,
+  createImportedRun,
+  type HfCommands,
   RunDir,
   startBackend,
   UsageError,
+  useSavedRun,
 } from '@tformer/app-kit';
-import { loadHuggingFace, saveHuggingFace, saveModel } from '@tformer/model/node';
-import { type Command, Option } from 'commander';
+import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
 import { loadSaved } from './commands.js';
 import type { VisionConfig } from './config.js';
 
@@ -27,29 +27,28 @@ interface ExportFlags extends BackendOptions {
  * grayscale in [0, 1] at the run's image size.
  */
 export async function exportCommand(flags: ExportFlags): Promise<void> {
-  await startBackend(flags);
   const runDir = new RunDir(flags.out);
-  const { config, model } = await loadSaved(runDir);
-  try {
-    const files = await saveHuggingFace(flags.to, model, { labels: config.classes });
-    const c = model.config;
-    out(
-      `exported ${runDir.path} (VisionTransformer ${c.numLayers}×${c.numHeads}×${c.dModel}, ${c.imageSize}×${c.imageSize} images, ${c.numClasses} classes, ${model.parameterCount().toLocaleString('en')} parameters) to ${flags.to}: ${files.join(', ')}\n` +
-        `load it in Python: ViTForImageClassification.from_pretrained(${JSON.stringify(resolve(flags.to))}); pixel_values [B, ${c.channels}, ${c.imageSize}, ${c.imageSize}] in [0, 1]\n`,
-    );
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    flags,
+    () => loadSaved(runDir),
+    async ({ config, model }) => {
+      const files = await saveHuggingFace(flags.to, model, { labels: config.classes });
+      const c = model.config;
+      out(
+        `exported ${runDir.path} (VisionTransformer ${c.numLayers}×${c.numHeads}×${c.dModel}, ${c.imageSize}×${c.imageSize} images, ${c.numClasses} classes, ${model.parameterCount().toLocaleString('en')} parameters) to ${flags.to}: ${files.join(', ')}\n` +
+          `load it in Python: ViTForImageClassification.from_pretrained(${JSON.stringify(resolve(flags.to))}); pixel_values [B, ${c.channels}, ${c.imageSize}, ${c.imageSize}] in [0, 1]\n`,
+      );
+    },
+  );
 }
 
 /**
  * `import`: a ViTForImageClassification folder with one channel (the app reads grayscale) as a
  * run directory that `predict` and, given `--data`, `eval` use; `id2label` gives the classes.
  */
-export async function importCommand(
-  folder: string,
-  flags: CommonOptions & { data?: string },
-): Promise<void> {
+type ImportFlags = CommonOptions & { data?: string };
+
+export async function importCommand(folder: string, flags: ImportFlags): Promise<void> {
   await startBackend(flags);
   const loaded = await loadHuggingFace(folder);
   try {
@@ -86,9 +85,7 @@ export async function importCommand(
         seed: flags.seed,
       },
     };
-    const runDir = await new RunDir(flags.out).create();
-    await runDir.writeConfig(config);
-    await saveModel(join(runDir.path, 'model'), loaded.model);
+    const runDir = await createImportedRun(flags.out, config, loaded.model);
     out(
       `imported ${folder} (vit, VisionTransformer ${model.numLayers}×${model.numHeads}×${model.dModel}, classes ${classes.join(', ')}) as run ${runDir.path}\n`,
     );
@@ -97,26 +94,18 @@ export async function importCommand(
   }
 }
 
-/** Registers `export` and `import` on vision's program. */
-export function addHfCommands(program: Command, defaultRun: string): void {
-  addBackendOptions(
-    program
-      .command('export')
-      .description(
-        "a run's saved model as a Hugging Face ViTForImageClassification folder (transformers)",
-      ),
-  )
-    .option('--out <dir>', 'run directory made by train', defaultRun)
-    .requiredOption('--to <dir>', 'the folder to write')
-    .addOption(new Option('--format <format>', 'output format').choices(['hf']).default('hf'))
-    .action((flags: ExportFlags) => exportCommand(flags));
-
-  const importCmd = program
-    .command('import')
-    .description('a one-channel ViTForImageClassification folder as a run directory')
-    .argument('<folder>', 'Hugging Face model folder with config.json, model.safetensors')
-    .option('--data <folder>', 'the class folders eval should read (default: generated shapes)');
-  addCommonOptions(importCmd, `${defaultRun}-imported`).action(
-    (folder: string, flags: CommonOptions & { data?: string }) => importCommand(folder, flags),
-  );
-}
+/** vision's `export` and `import`, for app-kit's `addHfCommands`. */
+export const hfCommands: HfCommands<ExportFlags, ImportFlags> = {
+  exportDescription:
+    "a run's saved model as a Hugging Face ViTForImageClassification folder (transformers)",
+  runFlag: '--out',
+  formats: { description: 'output format', choices: ['hf'] },
+  export: exportCommand,
+  importDescription: 'a one-channel ViTForImageClassification folder as a run directory',
+  folderDescription: 'Hugging Face model folder with config.json, model.safetensors',
+  importData: {
+    flag: '--data <folder>',
+    description: 'the class folders eval should read (default: generated shapes)',
+  },
+  import: importCommand,
+};
