@@ -141,7 +141,7 @@ export async function runDirectoryLine(
 ): Promise<string> {
   const plot = await runDir.writeLossPlot(title);
   const all = ['config.json', ...files, 'model/', 'checkpoints/', 'metrics.jsonl'];
-  return `\nrun directory: ${runDir.path} (${[...all, plot.slice(runDir.path.length + 1)].join(', ')})\n`;
+  return `\nrun directory: ${runDir.shown} (${[...all, plot.slice(runDir.path.length + 1)].join(', ')})\n`;
 }
 
 /**

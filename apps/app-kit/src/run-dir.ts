@@ -1,5 +1,5 @@
 import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@tformer/nn/node';
 import { DirectoryCheckpointStore } from '@tformer/train/node';
 import { DataFileError } from './data-file-error.js';
@@ -23,6 +23,19 @@ export const LOCK_FILE = '.lock';
 const RUN_FILES = ['config.json', 'metrics.jsonl', 'loss.svg', 'checkpoints', 'model'];
 
 /**
+ * `path` (relative to this process's working directory) as seen from where the user ran the
+ * command. `pnpm demo` and `pnpm --filter <app> start` run an app inside its package folder while
+ * the user stands at the repository root (pnpm's `INIT_CWD`), so a printed `runs/textgen` would be
+ * wrong for their next `pnpm exec tformer-textgen … --out`; `apps/textgen/runs/textgen` is right.
+ */
+export function userPath(path: string, from = process.env.INIT_CWD, cwd = process.cwd()): string {
+  // Only where pnpm moved the process below the user's folder; a test or script that starts the
+  // app elsewhere (with an inherited INIT_CWD) keeps its own relative paths.
+  if (!from || isAbsolute(path) || relative(from, cwd).startsWith('..')) return path;
+  return relative(from, resolve(cwd, path)) || '.';
+}
+
+/**
  * A run directory: `config.json` (how the run was made, written with the first checkpoint),
  * `metrics.jsonl` (one JSON record per measurement), `loss.svg` (the curve, redrawn on demand),
  * `checkpoints/` and, while a process trains in it, `.lock`. Every write that replaces a file is
@@ -35,6 +48,11 @@ export class RunDir {
   warn: (message: string) => void = (m) => process.stderr.write(`warning: ${m}\n`);
 
   constructor(readonly path: string) {}
+
+  /** {@link path} as the user types it where they stand ({@link userPath}): what messages print. */
+  get shown(): string {
+    return userPath(this.path);
+  }
 
   get checkpointsPath(): string {
     return join(this.path, 'checkpoints');
@@ -79,7 +97,7 @@ export class RunDir {
     if (!force && (await this.holdsRun())) {
       this.unlock();
       throw new UsageError(
-        `${this.path} already holds a trained run: continue it with \`resume --out ${this.path}\`, replace it with --force, or train into a new --out`,
+        `${this.shown} already holds a trained run: continue it with \`resume --out ${this.shown}\`, replace it with --force, or train into a new --out`,
       );
     }
     for (const name of [...RUN_FILES, ...extraFiles])
@@ -139,7 +157,7 @@ export class RunDir {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(error, file);
       if (await exists(this.metricsPath)) {
         throw new UsageError(
-          `${this.path}: nothing to resume or load: the run was stopped before its first checkpoint; train again (\`train --out ${this.path}\`)`,
+          `${this.shown}: nothing to resume or load: the run was stopped before its first checkpoint; train again (\`train --out ${this.shown}\`)`,
         );
       }
       throw new DataFileError(
@@ -222,7 +240,7 @@ export class RunDir {
     if (await exists(join(path, 'config.json'))) return path;
     await this.readConfig(); // not a run at all, or stopped before its first checkpoint
     throw new UsageError(
-      `${path}: no saved model yet: the run stopped before it finished; continue it with \`resume --out ${this.path}\``,
+      `${path}: no saved model yet: the run stopped before it finished; continue it with \`resume --out ${this.shown}\``,
     );
   }
 }

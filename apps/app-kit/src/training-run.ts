@@ -173,7 +173,7 @@ export class TrainingRun<M extends Module, B> {
       this.runDir.unlock();
       throw new InterruptedError(
         this.interrupted,
-        `interrupted (${this.interrupted}) at step ${this.trainer.step} of ${this.steps}: checkpoint saved; continue with \`resume --out ${this.runDir.path}\``,
+        `interrupted (${this.interrupted}) at step ${this.trainer.step} of ${this.steps}: checkpoint saved; continue with \`resume --out ${this.runDir.shown}\``,
       );
     }
   }
@@ -188,7 +188,7 @@ export class TrainingRun<M extends Module, B> {
     const at = await this.trainer.resume();
     if (at === undefined) {
       throw new UsageError(
-        `${this.runDir.path}: nothing to resume: no checkpoint yet (the run was stopped before its first one); train again`,
+        `${this.runDir.shown}: nothing to resume: no checkpoint yet (the run was stopped before its first one); train again`,
       );
     }
     const dropped = await this.runDir.truncateMetrics(at);

@@ -104,7 +104,7 @@ export async function distillCommand(flags: DistillFlags): Promise<void> {
     );
     await saveModel(join(runDir.path, MODEL_DIR), run.model);
     await runDir.writeLossPlot(`textgen distill: ${config.corpus}`);
-    out(`run directory: ${runDir.path}\n`);
+    out(`run directory: ${runDir.shown}\n`);
   } finally {
     run.dispose();
     teacher.dispose();

@@ -157,7 +157,7 @@ export async function importCommand(folder: string, flags: ImportFlags): Promise
     const runDir = await createImportedRun(flags.out, config, loaded.model);
     await saveTokenizer(runDir.path, tokenizer);
     out(
-      `imported ${folder} (${loaded.format}, DecoderLM ${model.numLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${config.tokenizer.kind} tokenizer) as run ${runDir.path}\n`,
+      `imported ${folder} (${loaded.format}, DecoderLM ${model.numLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${config.tokenizer.kind} tokenizer) as run ${runDir.shown}\n`,
     );
   } finally {
     loaded.model.dispose();

@@ -74,7 +74,7 @@ export async function quantizeCommand(flags: QuantizeFlags): Promise<void> {
     const quantized = (await stat(join(target.path, MODEL_DIR, WEIGHTS_FILE))).size;
     const group = scheme === 'int4' ? `, groups of ${flags.groupSize}` : '';
     out(
-      `${scheme}${group}: ${bytes.toLocaleString('en')} → ${quantized.toLocaleString('en')} bytes (${(bytes / quantized).toFixed(2)}× smaller)\nrun directory: ${target.path}\n`,
+      `${scheme}${group}: ${bytes.toLocaleString('en')} → ${quantized.toLocaleString('en')} bytes (${(bytes / quantized).toFixed(2)}× smaller)\nrun directory: ${target.shown}\n`,
     );
   } finally {
     model.dispose();
