@@ -110,6 +110,11 @@ export interface TrainerOptions<M extends Module, B> {
   /** Batches per evaluation. Default 1. */
   evalBatches?: number;
   /**
+   * A batch's weight in an evaluation's mean loss, e.g. its examples or target tokens, so that a
+   * short last batch counts for what it holds. Default 1 per batch (the mean of batch losses).
+   */
+  evalWeight?: (batch: B) => number;
+  /**
    * Correct and counted predictions of a batch, for accuracy in evaluations (it runs its own
    * forward pass, e.g. with the `countCorrect` function on the logits).
    */

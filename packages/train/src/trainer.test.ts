@@ -79,6 +79,29 @@ class SyntheticData implements DataSource<Batch> {
   }
 }
 
+/** Rows [0, split) of `rows`, then rows [split, end), again and again: batches of two sizes. */
+class UnevenData implements DataSource<Batch> {
+  private position = 0;
+  constructor(
+    private readonly rows: Batch,
+    private readonly split: number,
+  ) {}
+  next(): Batch {
+    const first = this.position++ % 2 === 0;
+    const [begin, size] = first ? [0, this.split] : [this.split, this.rows.y.size - this.split];
+    return {
+      x: tf.slice(this.rows.x, [begin, 0], [size, IN]),
+      y: tf.slice(this.rows.y, [begin], [size]),
+    };
+  }
+  state(): Json {
+    return { position: this.position };
+  }
+  restore(state: Json): void {
+    this.position = (state as { position: number }).position;
+  }
+}
+
 /** Trainer options for a fresh model; the loss adds noise from `rng` as dropout would. */
 function setup(
   seed: number,
@@ -160,6 +183,33 @@ describeWithBackends('Trainer', (backend) => {
     expect(after.loss).toBeLessThan(before.loss * 0.75);
     expect(after.accuracy).toBeGreaterThan(0.8);
     expect(evals).toHaveLength(4); // before, @20, @40, after
+    dispose();
+  });
+
+  it('weighs evaluation batches by evalWeight, so a short last batch counts for its rows', async () => {
+    // Two evaluation batches: 6 rows, then 1 row. The mean over the 7 rows is the answer.
+    const rows = new SyntheticData(10_000).next();
+    const uneven = new UnevenData(rows, 6);
+    const plain = (m: TinyClassifier, b: Batch) => crossEntropy(m.apply(b.x), b.y);
+    const { model, trainer, dispose } = setup(3, {
+      loss: plain,
+      evalData: uneven,
+      evalBatches: 2,
+      evalWeight: (b) => b.y.size,
+    });
+    const all = tf.tidy(() => plain(model, rows));
+    const want = (await all.data())[0]!;
+    const { loss } = await trainer.evaluate();
+    expect(loss).toBeCloseTo(want, 5);
+    // Unweighted, the 1-row batch would count as much as the 6-row one: a different number.
+    const { trainer: unweighted, dispose: disposeUnweighted } = setup(3, {
+      loss: plain,
+      evalData: new UnevenData(rows, 6),
+      evalBatches: 2,
+    });
+    expect(Math.abs((await unweighted.evaluate()).loss - want)).toBeGreaterThan(1e-4);
+    tf.dispose([all, rows.x, rows.y]);
+    disposeUnweighted();
     dispose();
   });
 

@@ -255,7 +255,7 @@ export class Trainer<M extends Module, B> {
    * eval mode (no dropout), always from the same starting position so evaluations compare.
    */
   async evaluate(): Promise<EvalMetrics> {
-    const { model, loss, evalData, evalBatches = 1, countCorrect } = this.options;
+    const { model, loss, evalData, evalBatches = 1, countCorrect, evalWeight } = this.options;
     if (!evalData)
       throw new InvalidArgumentError('options.evalData', 'a data source to evaluate on', 'none');
     evalData.restore(this.evalStart as Json);
@@ -265,6 +265,7 @@ export class Trainer<M extends Module, B> {
       data: evalData,
       batches: evalBatches,
       ...(countCorrect ? { countCorrect } : {}),
+      ...(evalWeight ? { weight: evalWeight } : {}),
     });
     const metrics: EvalMetrics = {
       step: this.completed,
