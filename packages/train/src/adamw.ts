@@ -355,6 +355,10 @@ export class AdamW implements Optimizer {
     this.t = iterations;
   }
 
+  releaseStateDict(): void {
+    this.dropExported();
+  }
+
   private dropExported(): void {
     if (this.exported) tf.dispose([...this.exported.values()]);
     this.exported = undefined;

@@ -24,6 +24,12 @@ export interface Optimizer {
    * valid until its next `step`, `loadStateDict` or `dispose`.
    */
   stateDict(): Map<string, tf.Tensor>;
+  /**
+   * Frees the tensors the last {@link Optimizer.stateDict} made, where it made any (they are
+   * invalid after). The Trainer calls it once a checkpoint has its bytes, so saving leaves the
+   * tensor count where it was.
+   */
+  releaseStateDict?(): void;
   /** Copies state tensors in (the caller keeps ownership of `state`) and sets `iterations`. */
   loadStateDict(
     state: Map<string, tf.Tensor> | Record<string, tf.Tensor>,

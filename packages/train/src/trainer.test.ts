@@ -186,6 +186,17 @@ describeWithBackends('Trainer', (backend) => {
     dispose();
   });
 
+  it('leaves the tensor count where it was after saving a checkpoint (grouped moments freed)', async () => {
+    const { trainer, dispose } = setup(4, {
+      checkpoint: { store: new MemoryCheckpointStore(), every: 1000 },
+    });
+    await trainer.trainStep(); // the optimizer's moments exist from here on
+    const before = tf.memory().numTensors;
+    await trainer.saveCheckpoint();
+    expect(tf.memory().numTensors).toBe(before);
+    dispose();
+  });
+
   it('weighs evaluation batches by evalWeight, so a short last batch counts for its rows', async () => {
     // Two evaluation batches: 6 rows, then 1 row. The mean over the 7 rows is the answer.
     const rows = new SyntheticData(10_000).next();

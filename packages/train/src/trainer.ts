@@ -310,10 +310,13 @@ export class Trainer<M extends Module, B> {
       config: config ?? null,
     };
     const validationLoss = this.lastEval?.step === this.completed ? this.lastEval.loss : undefined;
+    const optimizerBytes = await stateDictToSafetensors(Object.fromEntries(optimizer.stateDict()));
+    // The grouped AdamW splits its moments out for stateDict(); they are in bytes now.
+    optimizer.releaseStateDict?.();
     await checkpoint.store.save(
       {
         [MODEL_FILE]: await stateDictToSafetensors(model.stateDict()),
-        [OPTIMIZER_FILE]: await stateDictToSafetensors(Object.fromEntries(optimizer.stateDict())),
+        [OPTIMIZER_FILE]: optimizerBytes,
         [STATE_FILE]: new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`),
       },
       { step: this.completed, ...(validationLoss === undefined ? {} : { validationLoss }) },
