@@ -42,7 +42,7 @@ export const BUDGETS_KB = {
   '@tformer/nn': 9.5,
   '@tformer/embeddings': 7.5,
   '@tformer/attention': 14,
-  '@tformer/model': 36,
+  '@tformer/model': 42,
   '@tformer/train': 12,
   '@tformer/interpret': 25,
   '@tformer/pipelines': 45,
