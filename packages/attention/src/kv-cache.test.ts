@@ -10,22 +10,33 @@ import { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } fro
 import { KVCache } from './kv-cache.js';
 import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
+/**
+ * Random keys `[2, 3, n, 4]` and values `[2, 3, n, 5]`, and `step(t)`, which appends position `t`
+ * of both to `cache` and checks that the cache then holds exactly two tensors (however many steps
+ * ran).
+ */
+function onePositionAtATime(cache: KVCache, n: number) {
+  const keys = tf.randomNormal([2, 3, n, 4]);
+  const values = tf.randomNormal([2, 3, n, 5]);
+  const base = tf.memory().numTensors;
+  const step = (t: number) => {
+    tf.tidy(() =>
+      cache.update(
+        tf.slice(keys, [0, 0, t, 0], [2, 3, 1, 4]),
+        tf.slice(values, [0, 0, t, 0], [2, 3, 1, 5]),
+      ),
+    );
+    expect(tf.memory().numTensors).toBe(base + 2);
+  };
+  return { keys, values, step };
+}
+
 describeWithBackends('KVCache', () => {
   it('appends along the position axis and holds two tensors however many steps run', async () => {
     await assertNoLeaks(async () => {
       const cache = new KVCache();
-      const keys = tf.randomNormal([2, 3, 40, 4]);
-      const values = tf.randomNormal([2, 3, 40, 5]);
-      const base = tf.memory().numTensors;
-      for (let t = 0; t < 40; t++) {
-        tf.tidy(() =>
-          cache.update(
-            tf.slice(keys, [0, 0, t, 0], [2, 3, 1, 4]),
-            tf.slice(values, [0, 0, t, 0], [2, 3, 1, 5]),
-          ),
-        );
-        expect(tf.memory().numTensors).toBe(base + 2);
-      }
+      const { keys, values, step } = onePositionAtATime(cache, 40);
+      for (let t = 0; t < 40; t++) step(t);
       expect(cache.length).toBe(40);
       await expectTensorsClose(cache.keys!, keys, { atol: 0, rtol: 0 });
       await expectTensorsClose(cache.values!, values, { atol: 0, rtol: 0 });
@@ -38,19 +49,11 @@ describeWithBackends('KVCache', () => {
   it('keepLast rolls: it holds the latest positions, exactly, and nothing else', async () => {
     await assertNoLeaks(async () => {
       const cache = new KVCache();
-      const keys = tf.randomNormal([2, 3, 9, 4]);
-      const values = tf.randomNormal([2, 3, 9, 5]);
-      const base = tf.memory().numTensors;
+      const { keys, values, step } = onePositionAtATime(cache, 9);
       for (let t = 0; t < 9; t++) {
         cache.keepLast(3);
-        tf.tidy(() =>
-          cache.update(
-            tf.slice(keys, [0, 0, t, 0], [2, 3, 1, 4]),
-            tf.slice(values, [0, 0, t, 0], [2, 3, 1, 5]),
-          ),
-        );
+        step(t);
         expect(cache.length).toBe(Math.min(t + 1, 4));
-        expect(tf.memory().numTensors).toBe(base + 2);
       }
       // Host copies of positions 5 … 8: the independent reference.
       const [k, v] = [

@@ -10,7 +10,7 @@ import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { KVCache } from './kv-cache.js';
 import { paddingMask } from './masks.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
-import { random } from './testing/fixtures.js';
+import { random, tinyAttention } from './testing/fixtures.js';
 
 describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () => {
   for (const [memoryEfficient, position, kernel] of [
@@ -94,11 +94,9 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
   });
 
   it('getConfig / fromConfig round-trip; a loaded state dict reproduces the output', async () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
+    const mha = tinyAttention({
       numKeyValueHeads: 1,
       headSize: 3,
-      dModel: 4,
       window: 3,
       dropout: 0.1,
       rng: 31,
@@ -124,15 +122,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
 
   for (const memoryEfficient of [false, { chunkSize: 2 }] as const) {
     it(`attention dropout: active only in training mode, seeded by the layer rng (memoryEfficient: ${JSON.stringify(memoryEfficient)})`, async () => {
-      const make = () =>
-        new MultiHeadAttention({
-          numHeads: 2,
-          headSize: 4,
-          dModel: 4,
-          dropout: 0.5,
-          memoryEfficient,
-          rng: 41,
-        });
+      const make = () => tinyAttention({ headSize: 4, dropout: 0.5, memoryEfficient, rng: 41 });
       const [a, b] = [make(), make()];
       await tidyAsync(async () => {
         const x = tf.tensor3d(random(1 * 6 * 4, 42), [1, 6, 4]);
@@ -150,13 +140,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
   }
 
   it('forward and backward leave no tensors behind', async () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
-      headSize: 2,
-      dModel: 4,
-      dropout: 0.2,
-      rng: 51,
-    });
+    const mha = tinyAttention({ dropout: 0.2, rng: 51 });
     const x = tf.tensor3d(random(2 * 3 * 4, 52), [2, 3, 4]);
     await assertNoLeaks(() => {
       mha.apply(x, { causal: true }).dispose();
@@ -182,13 +166,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
     expect(() => new MultiHeadAttention({ numHeads: 0, headSize: 2, dModel: 4 })).toThrow(
       AttentionArgumentError,
     );
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
-      headSize: 2,
-      dModel: 4,
-      memoryDim: 3,
-      rng: 61,
-    });
+    const mha = tinyAttention({ memoryDim: 3, rng: 61 });
     tf.tidy(() => {
       expect(() => mha.apply(tf.zeros([2, 3, 5]))).toThrow(
         /query: expected shape \[B, T, 4\], got \[2, 3, 5\]/,
@@ -199,14 +177,7 @@ describeWithBackends('MultiHeadAttention decoding, config, dropout, errors', () 
       expect(() =>
         mha.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]), key: tf.zeros([2, 4, 3]) }),
       ).toThrow(AttentionShapeError);
-      const rope = new MultiHeadAttention({
-        numHeads: 2,
-        headSize: 2,
-        dModel: 4,
-        memoryDim: 3,
-        position: 'rope',
-        rng: 62,
-      });
+      const rope = tinyAttention({ memoryDim: 3, position: 'rope', rng: 62 });
       expect(() => rope.apply(tf.zeros([2, 3, 4]), { value: tf.zeros([2, 5, 3]) })).toThrow(
         /position: expected 'none' for cross-attention, got 'rope'/,
       );

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertNoLeaks, describeWithBackends, expectTensorsClose } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError, MultiHeadAttention } from './index.js';
+import { tinyAttention } from './testing/fixtures.js';
 
 describeWithBackends('MultiHeadAttention hooks', () => {
   it.each([4, 2, 1])(
@@ -57,13 +58,7 @@ describeWithBackends('MultiHeadAttention hooks', () => {
   );
 
   it('a weights hook needs an exact kernel', () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
-      headSize: 4,
-      dModel: 8,
-      memoryEfficient: true,
-      rng: 1,
-    });
+    const mha = tinyAttention({ headSize: 4, dModel: 8, memoryEfficient: true, rng: 1 });
     const x = tf.zeros([1, 3, 8]);
     expect(() => mha.apply(x, { hooks: { weights: () => {} } })).toThrow(AttentionArgumentError);
     tf.dispose(x);

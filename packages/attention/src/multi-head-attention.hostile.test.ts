@@ -3,6 +3,7 @@ import { describeWithBackends } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
 import { AttentionArgumentError } from './errors.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
+import { tinyAttention } from './testing/fixtures.js';
 
 // Issue 12, row 15: bad calls of MultiHeadAttention are typed errors and leak nothing.
 describeWithBackends('MultiHeadAttention with hostile arguments', () => {
@@ -15,7 +16,7 @@ describeWithBackends('MultiHeadAttention with hostile arguments', () => {
   });
 
   it.each([null, undefined, [[[1, 2]]], 'x'])('apply(%j) is a typed error naming query', (q) => {
-    const mha = new MultiHeadAttention({ numHeads: 2, headSize: 2, dModel: 4, rng: 1 });
+    const mha = tinyAttention({ rng: 1 });
     try {
       expect(() => mha.apply(q as unknown as tf.Tensor)).toThrow(/^query: expected a tf\.Tensor/);
       expect(() => mha.apply(q as unknown as tf.Tensor)).toThrow(AttentionArgumentError);
@@ -25,7 +26,7 @@ describeWithBackends('MultiHeadAttention with hostile arguments', () => {
   });
 
   it.each(['int32', 'bool'] as const)('a %s query or memory is refused, not cast', (dtype) => {
-    const mha = new MultiHeadAttention({ numHeads: 2, headSize: 2, dModel: 4, rng: 1 });
+    const mha = tinyAttention({ rng: 1 });
     const bad = tf.ones([1, 3, 4], dtype);
     const good = tf.ones([1, 3, 4]);
     const before = tf.memory().numTensors;

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { KVCache } from './kv-cache.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
-import { random } from './testing/fixtures.js';
+import { random, tinyAttention } from './testing/fixtures.js';
 
 describeWithBackends('MultiHeadAttention per-row positions and cached cross-attention', () => {
   it('per-row RoPE positions: a left-padded row in a batch equals the row alone', async () => {
@@ -51,13 +51,7 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
   });
 
   it('per-row positions with a cache: each row decodes as alone from its own offset', async () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 2,
-      headSize: 4,
-      dModel: 8,
-      position: 'rope',
-      rng: 33,
-    });
+    const mha = tinyAttention({ headSize: 4, dModel: 8, position: 'rope', rng: 33 });
     await tidyAsync(async () => {
       const x = tf.tensor3d(random(2 * 4 * 8, 34), [2, 4, 8]);
       // Row 1: one padding column, then three real tokens at positions 0, 1, 2.
@@ -152,14 +146,8 @@ describeWithBackends('MultiHeadAttention per-row positions and cached cross-atte
   });
 
   it('bad positions raise typed errors naming the argument', () => {
-    const rope = new MultiHeadAttention({
-      numHeads: 2,
-      headSize: 2,
-      dModel: 4,
-      position: 'rope',
-      rng: 38,
-    });
-    const plain = new MultiHeadAttention({ numHeads: 2, headSize: 2, dModel: 4, rng: 39 });
+    const rope = tinyAttention({ position: 'rope', rng: 38 });
+    const plain = tinyAttention({ rng: 39 });
     tf.tidy(() => {
       const x = tf.zeros([2, 3, 4]);
       expect(() => plain.apply(x, { positions: tf.zeros([2, 3], 'int32') })).toThrow(

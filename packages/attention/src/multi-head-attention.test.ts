@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import { AttentionShapeError } from './errors.js';
 import { paddingMask } from './masks.js';
 import { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
-import { random } from './testing/fixtures.js';
+import { random, tinyAttention } from './testing/fixtures.js';
 
 interface Case {
   name: string;
@@ -248,13 +248,7 @@ describeWithBackends('MultiHeadAttention', () => {
   });
 
   it('position: alibi matches the float64 reference, combined with key padding', async () => {
-    const mha = new MultiHeadAttention({
-      numHeads: 4,
-      headSize: 2,
-      dModel: 4,
-      position: 'alibi',
-      rng: 83,
-    });
+    const mha = tinyAttention({ numHeads: 4, position: 'alibi', rng: 83 });
     const [B, T] = [2, 4];
     const x = random(B * T * 4, 84);
     const bias = refAlibi(mha.alibi!.slopes, T, T, 0);

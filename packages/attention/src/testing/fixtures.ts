@@ -1,25 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { type RefAttentionInput, randomFloats } from '@tformer/test-utils';
+import { MultiHeadAttention, type MultiHeadAttentionOptions } from '../multi-head-attention.js';
 import type { AttentionOptions } from '../scaled-dot-product-attention.js';
 
 /** Test fixtures shared by the attention test files (not part of the build). */
 
-/** Reproducible uniform values in [-1, 1) from a small LCG. */
+/** Reproducible uniform values in [-1, 1) (test-utils' `randomFloats`), as float32 for tensors. */
 export function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  return out;
+  return Float32Array.from(randomFloats(n, seed));
 }
 
-export interface Dims {
-  B: number;
-  H: number;
-  Hkv: number;
-  T: number;
-  S: number;
-  dk: number;
-  dv: number;
-}
+/** The sizes of q `[B, H, T, dk]`, k `[B, Hkv, S, dk]` and v `[B, Hkv, S, dv]`, as the reference names them. */
+export type Dims = Pick<RefAttentionInput, 'B' | 'H' | 'Hkv' | 'T' | 'S' | 'dk' | 'dv'>;
 
 /** The reference's `allowed` for key padding: sequence b has `lengths[b]` valid keys. */
 export const padding = (lengths: number[]) => (b: number, _h: number, _i: number, j: number) =>
@@ -53,3 +45,13 @@ export const VARIANTS: TensorOptions[] = [
   { kernel: 'batched' },
   { memoryEfficient: { chunkSize: 2 } },
 ];
+
+/**
+ * The small attention layer most tests share (2 heads of size 2 over d = 4), with `options` on
+ * top: a test states only what it is about (`tinyAttention({ position: 'rope', rng: 38 })`).
+ */
+export function tinyAttention(
+  options: Partial<MultiHeadAttentionOptions> = {},
+): MultiHeadAttention {
+  return new MultiHeadAttention({ numHeads: 2, headSize: 2, dModel: 4, ...options });
+}
