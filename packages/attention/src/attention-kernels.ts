@@ -30,17 +30,23 @@ export interface KernelOptions {
 }
 
 /**
- * Materialises softmax(q kᵀ·scale + mask) per head, keeps it for the backward pass and optionally
- * hands it out (`weights`, pre-dropout, not differentiable). Returns `[B, H, T, dv]`.
+ * The signature of the exact kernels ({@link plainAttention}, `batchedAttention`): one contract, so
+ * `scaledDotProductAttention` can run either. `wantWeights` asks for the pre-dropout weights.
  */
-export function plainAttention(
+export type ExactAttentionKernel = (
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   dims: KernelDims,
   options: KernelOptions,
   wantWeights: boolean,
-): { output: tf.Tensor4D; weights?: tf.Tensor4D } {
+) => { output: tf.Tensor4D; weights?: tf.Tensor4D };
+
+/**
+ * Materialises softmax(q kᵀ·scale + mask) per head, keeps it for the backward pass and optionally
+ * hands it out (`weights`, pre-dropout, not differentiable). Returns `[B, H, T, dv]`.
+ */
+export const plainAttention: ExactAttentionKernel = (q, k, v, dims, options, wantWeights) => {
   const { B, H, T, S, dv } = dims;
   let weights: tf.Tensor | undefined;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -111,7 +117,7 @@ export function plainAttention(
   const owned = tf.clone(weights) as tf.Tensor4D;
   weights.dispose();
   return { output, weights: owned };
-}
+};
 
 /**
  * FlashAttention's recurrence (Dao et al. 2022, arXiv:2205.14135) on tiles of `chunkSize`

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMasks, type KernelDims, type KernelOptions } from './attention-kernels.js';
+import { dropoutMasks, type ExactAttentionKernel } from './attention-kernels.js';
 import { HeadMasks } from './mask-plan.js';
 
 /**
@@ -12,14 +12,7 @@ import { HeadMasks } from './mask-plan.js';
  * GQA without repeating keys: the query heads of one key/value head are contiguous, so
  * `[B, H, T, dk]` viewed as `[B, Hkv, g·T, dk]` (g = H / Hkv) meets `[B, Hkv, S, dk]` directly.
  */
-export function batchedAttention(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  dims: KernelDims,
-  options: KernelOptions,
-  wantWeights: boolean,
-): { output: tf.Tensor4D; weights?: tf.Tensor4D } {
+export const batchedAttention: ExactAttentionKernel = (q, k, v, dims, options, wantWeights) => {
   const { B, H, Hkv, T, S, dk, dv } = dims;
   const group = H / Hkv;
   return tf.tidy(() => {
@@ -38,4 +31,4 @@ export function batchedAttention(
     const output = view(attended, [B, H, T, dv]) as tf.Tensor4D; // [B, H, T, dv]
     return wantWeights ? { output, weights: p as tf.Tensor4D } : { output };
   });
-}
+};
