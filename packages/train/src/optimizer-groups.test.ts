@@ -4,6 +4,7 @@ import {
   describeWithBackends,
   expectTensorsClose,
   type RefAdamState,
+  randomFloats,
   refAdamStep,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
@@ -11,13 +12,6 @@ import { Adam } from './adam.js';
 import { AdamW } from './adamw.js';
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
-
-function random(n: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  return out;
-}
 
 /**
  * A model-like parameter set that forms several groups: three decayed matrices with 4 columns
@@ -41,14 +35,14 @@ function setup() {
     const size = shape.reduce((a, b) => a * b, 1);
     return [
       name,
-      tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(random(size, i + 1)), shape))),
+      tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(randomFloats(size, i + 1)), shape))),
     ];
   });
   return params;
 }
 
 function gradsOf(params: [string, tf.Variable][], step: number, scale = 1) {
-  const raw = params.map(([, v], i) => random(v.size, 100 * step + i).map((x) => x * scale));
+  const raw = params.map(([, v], i) => randomFloats(v.size, 100 * step + i, scale));
   const map: tf.NamedTensorMap = {};
   params.forEach(([, v], i) => {
     map[v.name] = tf.tensor(Float32Array.from(raw[i]!), v.shape);

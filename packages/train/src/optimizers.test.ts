@@ -4,6 +4,7 @@ import {
   describeWithBackends,
   expectTensorsClose,
   type RefAdamState,
+  randomFloats,
   refAdamStep,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
@@ -11,17 +12,10 @@ import { Adam } from './adam.js';
 import { AdamW, defaultDecayFilter } from './adamw.js';
 import { InvalidArgumentError } from './errors.js';
 
-function random(n: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  return out;
-}
-
 /** A kernel [3, 4] that decays and a bias [4] that does not, with float64 twins. */
 function setup() {
-  const kernel0 = random(12, 1);
-  const bias0 = random(4, 2);
+  const kernel0 = randomFloats(12, 1);
+  const bias0 = randomFloats(4, 2);
   const params: [string, tf.Variable][] = [
     ['layer.kernel', tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(kernel0), [3, 4])))],
     ['layer.bias', tf.tidy(() => tf.variable(tf.tensor1d(Float32Array.from(bias0))))],
@@ -38,7 +32,7 @@ function grads(
   params: [string, tf.Variable][],
   step: number,
 ): { map: tf.NamedTensorMap; raw: Float64Array[] } {
-  const raw = params.map(([, v], i) => random(v.size, 100 * step + i));
+  const raw = params.map(([, v], i) => randomFloats(v.size, 100 * step + i));
   const map: tf.NamedTensorMap = {};
   params.forEach(([, v], i) => {
     map[v.name] = tf.tensor(Float32Array.from(raw[i]!), v.shape);
