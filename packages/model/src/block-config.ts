@@ -67,6 +67,16 @@ export interface BlockInit {
   rng?: RngOption;
 }
 
+/**
+ * The block fields that every model config has under the same names (`dModel`, `numHeads`, `dFF`,
+ * `dropout`), copied; each model's own block choices (pre-LN, activation, …) go on top.
+ */
+export function sharedBlockFields(
+  c: Pick<BlockConfig, 'dModel' | 'numHeads' | 'dFF' | 'dropout'>,
+): BlockConfig {
+  return { dModel: c.dModel, numHeads: c.numHeads, dFF: c.dFF, dropout: c.dropout };
+}
+
 /** The block configuration with every default filled in; checks nothing (see {@link resolveBlockConfig}). */
 export function fillBlockConfig(config: BlockConfig): ResolvedBlockConfig {
   return {

@@ -6,6 +6,7 @@ import {
   fillBlockConfig,
   type ResolvedBlockConfig,
   resolveBlockConfig,
+  sharedBlockFields,
 } from './block-config.js';
 import { ModelConfigError } from './errors.js';
 
@@ -145,13 +146,10 @@ export function decoderLMBlockConfig(c: ResolvedDecoderLMConfig): ResolvedBlockC
 
 function blockFields(c: ResolvedDecoderLMConfig): BlockConfig {
   return {
-    dModel: c.dModel,
-    numHeads: c.numHeads,
+    ...sharedBlockFields(c),
     numKeyValueHeads: c.numKeyValueHeads,
     headSize: c.headSize,
-    dFF: c.dFF,
     activation: c.activation,
-    dropout: c.dropout,
     preNorm: true,
     useBias: c.useBias,
     layerNormEps: c.layerNormEps,

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TokenEmbedding } from '@tformer/embeddings';
 import { Dense, Dropout, resolveRng, uniform } from '@tformer/nn';
-import { type BlockConfig, checkPositiveInt, resolveBlockConfig } from './block-config.js';
+import {
+  type BlockConfig,
+  checkPositiveInt,
+  resolveBlockConfig,
+  sharedBlockFields,
+} from './block-config.js';
 import { BlockStack } from './block-stack.js';
 import { ConfiguredModel, type ModelOptions } from './configured-model.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
@@ -80,11 +85,8 @@ export function resolveEncoderClassifierConfig(
 /** Each block: post-LN, ReLU, Keras' dropout on the attention output (not its weights). */
 function blockFields(c: ResolvedEncoderClassifierConfig): BlockConfig {
   return {
-    dModel: c.dModel,
-    numHeads: c.numHeads,
+    ...sharedBlockFields(c),
     headSize: c.headSize,
-    dFF: c.dFF,
-    dropout: c.dropout,
     attentionDropout: 0, // Keras' block drops the attention output, not the weights
   };
 }

@@ -5,6 +5,7 @@ import {
   fillBlockConfig,
   type ResolvedBlockConfig,
   resolveBlockConfig,
+  sharedBlockFields,
 } from './block-config.js';
 import { ModelConfigError } from './errors.js';
 
@@ -103,11 +104,8 @@ export function encoderDecoderBlockConfig(c: ResolvedEncoderDecoderConfig): Reso
 
 function blockFields(c: ResolvedEncoderDecoderConfig): BlockConfig {
   return {
-    dModel: c.dModel,
-    numHeads: c.numHeads,
-    dFF: c.dFF,
+    ...sharedBlockFields(c),
     activation: c.activation,
-    dropout: c.dropout,
     preNorm: c.preNorm,
     useBias: c.useBias,
     layerNormEps: c.layerNormEps,

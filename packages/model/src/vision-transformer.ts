@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PatchEmbedding } from '@tformer/embeddings';
 import { Dense, Dropout, LayerNorm, normal, resolveRng } from '@tformer/nn';
-import { type BlockConfig, checkPositiveInt, resolveBlockConfig } from './block-config.js';
+import {
+  type BlockConfig,
+  checkPositiveInt,
+  resolveBlockConfig,
+  sharedBlockFields,
+} from './block-config.js';
 import { BlockStack } from './block-stack.js';
 import { ConfiguredModel, type ModelOptions } from './configured-model.js';
 import { ModelArgumentError, ModelConfigError } from './errors.js';
@@ -68,11 +73,8 @@ export function resolveVisionTransformerConfig(
 /** Each block: pre-LN with a GELU MLP, as ViT. */
 function blockFields(c: ResolvedVisionTransformerConfig): BlockConfig {
   return {
-    dModel: c.dModel,
-    numHeads: c.numHeads,
-    dFF: c.dFF,
+    ...sharedBlockFields(c),
     activation: 'gelu',
-    dropout: c.dropout,
     preNorm: true,
     layerNormEps: c.layerNormEps,
   };
