@@ -1,4 +1,4 @@
-import { TformerError } from '@tformer/errors';
+import { TformerArgumentError, TformerError } from '@tformer/errors';
 
 /** A tensor argument whose shape does not fit: names the argument, the expected and actual shapes. */
 export class AttentionShapeError extends TformerError {
@@ -16,17 +16,14 @@ export class AttentionShapeError extends TformerError {
   }
 }
 
-/** A non-tensor argument out of range or a combination of options that cannot work together. */
-export class AttentionArgumentError extends TformerError {
+/**
+ * A non-tensor argument out of range or a combination of options that cannot work together:
+ * `new AttentionArgumentError(argument, expected, actual)`, message `heads: expected a positive
+ * integer, got 0` (strings quoted, arrays bracketed).
+ */
+export class AttentionArgumentError extends TformerArgumentError {
   override readonly name = 'AttentionArgumentError';
   override readonly code = 'TFORMER_ATTENTION_ARGUMENT';
-  constructor(
-    readonly argument: string,
-    readonly expected: string,
-    readonly actual: unknown,
-  ) {
-    super(`${argument}: expected ${expected}, got ${formatValue(actual)}`);
-  }
 }
 
 /** A `KVCache` asked to grow past its `maxLength`. */
@@ -39,9 +36,4 @@ export class KVCacheOverflowError extends TformerError {
   ) {
     super(`KVCache: expected at most maxLength = ${maxLength} positions, got ${requested}`);
   }
-}
-
-function formatValue(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
-  return typeof value === 'string' ? `'${value}'` : String(value);
 }

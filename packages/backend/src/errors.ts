@@ -1,4 +1,4 @@
-import { TformerError } from '@tformer/errors';
+import { TformerArgumentError, TformerError } from '@tformer/errors';
 
 /**
  * A backend that was asked for by name and could not start, with the reason and the fix.
@@ -43,19 +43,26 @@ export class UnknownBackendError extends TformerError {
   }
 }
 
-/** An option of {@link selectBackend} or a CLI flag with a value outside its range. */
-export class InvalidBackendOptionError extends TformerError {
+/**
+ * An option of {@link selectBackend} or a CLI flag with a value outside its range:
+ * `new InvalidBackendOptionError(option, expected, actual)`, message
+ * `invalid wasmThreads: expected an integer ≥ 1, got 0` (the value as JSON).
+ */
+export class InvalidBackendOptionError extends TformerArgumentError {
   override readonly name = 'InvalidBackendOptionError';
   override readonly code = 'TFORMER_BACKEND_OPTION';
-  constructor(
-    /** The option, e.g. `wasmThreads`. */
-    readonly option: string,
-    /** What it accepts. */
-    readonly expected: string,
-    /** What it got. */
-    readonly actual: unknown,
-  ) {
-    super(`invalid ${option}: expected ${expected}, got ${JSON.stringify(actual)}`);
+
+  /** The option, e.g. `wasmThreads` (the base class's `argument`). */
+  get option(): string {
+    return this.argument;
+  }
+
+  protected static override formatMessage(option: string, expected: string, actual: string) {
+    return `invalid ${option}: expected ${expected}, got ${actual}`;
+  }
+
+  protected static override describe(value: unknown): string {
+    return JSON.stringify(value);
   }
 }
 

@@ -1,1 +1,2 @@
+export { TformerArgumentError } from './argument-error.js';
 export { isTformerError, TformerError } from './tformer-error.js';

@@ -1,4 +1,4 @@
-import { TformerError } from '@tformer/errors';
+import { TformerArgumentError, TformerError } from '@tformer/errors';
 
 /** A model configuration that cannot describe a working model; names the field and the rule. */
 export class ModelConfigError extends TformerError {
@@ -12,16 +12,16 @@ export class ModelConfigError extends TformerError {
   }
 }
 
-/** A call argument outside its domain; names the argument, the rule and the value received. */
-export class ModelArgumentError extends TformerError {
+/**
+ * A call argument outside its domain: `new ModelArgumentError(argument, expected, actual)` names
+ * the argument, the rule and the value received (strings quoted; an array's items as they are).
+ */
+export class ModelArgumentError extends TformerArgumentError {
   override readonly name = 'ModelArgumentError';
   override readonly code = 'TFORMER_MODEL_ARGUMENT';
-  constructor(
-    readonly argument: string,
-    readonly expected: string,
-    readonly actual: unknown,
-  ) {
-    super(`${argument}: expected ${expected}, got ${formatValue(actual)}`);
+
+  protected static override describe(value: unknown): string {
+    return Array.isArray(value) ? `[${value.join(', ')}]` : TformerArgumentError.describe(value);
   }
 }
 
@@ -60,9 +60,4 @@ export class SavedModelError extends TformerError {
             .join('\n'),
     );
   }
-}
-
-function formatValue(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.join(', ')}]`;
-  return typeof value === 'string' ? `'${value}'` : String(value);
 }

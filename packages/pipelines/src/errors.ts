@@ -1,4 +1,4 @@
-import { TformerError } from '@tformer/errors';
+import { TformerArgumentError, TformerError } from '@tformer/errors';
 
 /**
  * A file a pipeline was built from that is missing, unreadable or not what the task needs: names
@@ -19,23 +19,19 @@ export class PipelineFileError extends TformerError {
   }
 }
 
-/** A call argument of a pipeline outside its domain: names the argument and what was expected. */
-export class PipelineArgumentError extends TformerError {
+/**
+ * A call argument of a pipeline outside its domain: `new PipelineArgumentError(argument, expected,
+ * actual)` names the argument and what was expected (a long string cut at 40 characters, an array
+ * by its length).
+ */
+export class PipelineArgumentError extends TformerArgumentError {
   override readonly name = 'PipelineArgumentError';
   override readonly code = 'TFORMER_PIPELINES_ARGUMENT';
 
-  constructor(
-    readonly argument: string,
-    expected: string,
-    actual: unknown,
-  ) {
-    super(`${argument}: expected ${expected}, got ${describe(actual)}`);
+  protected static override describe(value: unknown): string {
+    if (typeof value === 'string')
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    if (Array.isArray(value)) return `an array of ${value.length}`;
+    return String(value);
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return String(value);
 }

@@ -1,22 +1,21 @@
-import { TformerError } from '@tformer/errors';
+import { TformerArgumentError, TformerError } from '@tformer/errors';
 
 /**
  * An argument of a public function that is not what it must be: the message names the argument
  * and the expected vs actual value or shape, so a bad call fails loudly instead of training on
  * garbage.
  */
-export class InvalidArgumentError extends TformerError {
+export class InvalidArgumentError extends TformerArgumentError {
   override readonly name = 'InvalidArgumentError';
   override readonly code = 'TFORMER_TRAIN_ARGUMENT';
-  constructor(
-    /** The argument, as the caller wrote it (`labels`, `options.warmupSteps`). */
-    readonly argument: string,
-    /** What it must be. */
-    readonly expected: string,
-    /** What it was. */
-    readonly actual: string,
-  ) {
-    super(`${argument}: expected ${expected}, got ${actual}`);
+  /** What it was, already in words (`dtype float32`, `[2, 3]`). */
+  declare readonly actual: string;
+  constructor(argument: string, expected: string, actual: string) {
+    super(argument, expected, actual);
+  }
+
+  protected static override describe(value: unknown): string {
+    return String(value);
   }
 }
 
