@@ -141,6 +141,45 @@ function setup(
   return { model, optimizer, trainer, dispose };
 }
 
+/** Callbacks that push each step's loss onto `losses`. */
+const record = (losses: number[]) => [{ onStep: (m: StepMetrics) => void losses.push(m.loss) }];
+
+/** The losses of `fit(steps)` on a fresh `setup(seed, options)`: the run a resumed one must equal. */
+async function uninterruptedLosses(
+  seed: number,
+  options: Parameters<typeof setup>[1],
+  steps: number,
+): Promise<number[]> {
+  const losses: number[] = [];
+  const run = setup(seed, { ...options, callbacks: record(losses) });
+  await run.trainer.fit(steps);
+  run.dispose();
+  return losses;
+}
+
+/**
+ * Fits `run` for `good` steps, calls `fault()` (which makes the next steps non-finite) and returns
+ * what `fit(6)` then throws, after checking that the stop left the step, the weights and the last
+ * checkpoint in `store` as they were after step `good`.
+ */
+async function stoppedFit(
+  run: ReturnType<typeof setup>,
+  store: MemoryCheckpointStore,
+  good: number,
+  fault: () => void,
+): Promise<unknown> {
+  await run.trainer.fit(good);
+  const saved = await store.load();
+  const weightsOf = () => run.model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
+  const weights = weightsOf();
+  fault();
+  const error = await run.trainer.fit(6).catch((e: unknown) => e);
+  expect(run.trainer.step).toBe(good);
+  expect(weightsOf()).toEqual(weights);
+  expect(await store.load()).toEqual(saved);
+  return error;
+}
+
 /** `x` itself, with a NaN gradient: a finite loss whose gradients are not finite. */
 const nanGradient = tf.customGrad(((x: tf.Tensor) => ({
   value: tf.clone(x),
@@ -241,11 +280,7 @@ describeWithBackends('Trainer', (backend) => {
   );
 
   it('resumes from a checkpoint directory with the same losses as an uninterrupted run', async () => {
-    const record = (losses: number[]) => [{ onStep: (m: StepMetrics) => void losses.push(m.loss) }];
-    const uninterrupted: number[] = [];
-    const reference = setup(3, { accumulationSteps: 2, callbacks: record(uninterrupted) });
-    await reference.trainer.fit(8);
-    reference.dispose();
+    const uninterrupted = await uninterruptedLosses(3, { accumulationSteps: 2 }, 8);
 
     const path = join(dir, `resume-${backend}`, 'ckpt');
     const first: number[] = [];
@@ -322,11 +357,7 @@ describeWithBackends('Trainer', (backend) => {
   });
 
   it('resumes a model with dropout exactly: its generators are in the checkpoint', async () => {
-    const record = (losses: number[]) => [{ onStep: (m: StepMetrics) => void losses.push(m.loss) }];
-    const uninterrupted: number[] = [];
-    const reference = setup(7, { dropout: 0.3, callbacks: record(uninterrupted) });
-    await reference.trainer.fit(8);
-    reference.dispose();
+    const uninterrupted = await uninterruptedLosses(7, { dropout: 0.3 }, 8);
 
     const store = new MemoryCheckpointStore();
     const first: number[] = [];
@@ -387,19 +418,14 @@ describeWithBackends('Trainer', (backend) => {
   it('stops on a NaN loss with a typed error, leaving the weights and the last checkpoint untouched', async () => {
     let poison = false;
     const store = new MemoryCheckpointStore();
-    const { model, trainer, dispose } = setup(4, { checkpoint: { store, every: 3 } }, () => poison);
-    await trainer.fit(3);
-    const saved = await store.load();
-    const weights = model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
-    poison = true;
-    const error = await trainer.fit(6).catch((e: unknown) => e);
+    const run = setup(4, { checkpoint: { store, every: 3 } }, () => poison);
+    const error = await stoppedFit(run, store, 3, () => {
+      poison = true;
+    });
     expect(error).toBeInstanceOf(NonFiniteLossError);
     expect((error as NonFiniteLossError).step).toBe(4);
     expect((error as Error).message).toMatch(/loss is NaN at step 4/);
-    expect(trainer.step).toBe(3);
-    expect(model.namedParameters().map(([, v]) => Array.from(v.dataSync()))).toEqual(weights);
-    expect(await store.load()).toEqual(saved);
-    dispose();
+    run.dispose();
   });
 
   it('skips a step with NaN gradients and a finite loss: no update, no checkpoint of it, then goes on', async () => {
@@ -450,17 +476,15 @@ describeWithBackends('Trainer', (backend) => {
   it('stops after maxBadSteps bad steps in a row with a typed error naming the step', async () => {
     let bad = false;
     const store = new MemoryCheckpointStore();
-    const { model, trainer, dispose } = setup(
+    const run = setup(
       4,
       { checkpoint: { store, every: 2 }, nonFinite: { maxBadSteps: 3 } },
       () => false,
       () => bad,
     );
-    await trainer.fit(2);
-    const saved = await store.load();
-    const weights = model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
-    bad = true;
-    const error = await trainer.fit(6).catch((e: unknown) => e);
+    const error = await stoppedFit(run, store, 2, () => {
+      bad = true;
+    });
     expect(error).toBeInstanceOf(NonFiniteGradientError);
     expect(error).toMatchObject({
       step: 3,
@@ -470,10 +494,7 @@ describeWithBackends('Trainer', (backend) => {
     expect((error as Error).message).toMatch(
       /gradients are not finite at step 3 \(3 bad steps in a row\)/,
     );
-    expect(trainer.step).toBe(2);
-    expect(model.namedParameters().map(([, v]) => Array.from(v.dataSync()))).toEqual(weights);
-    expect(await store.load()).toEqual(saved);
-    dispose();
+    run.dispose();
   });
 
   it('reads the device once per step (loss, norm and the non-finite check together), never dataSync', async () => {
