@@ -115,9 +115,7 @@ export function resolveBlockConfig(config: BlockConfig): ResolvedBlockConfig {
     );
   }
   const c = fillBlockConfig(config);
-  for (const field of ['numKeyValueHeads', 'dFF', 'headSize'] as const) {
-    checkPositiveInt(field, c[field]);
-  }
+  checkPositiveInts(c, ['numKeyValueHeads', 'dFF', 'headSize']);
   if (c.numHeads % c.numKeyValueHeads !== 0) {
     throw new ModelConfigError(
       'numKeyValueHeads',
@@ -242,6 +240,11 @@ export const CONFIG_LIMITS: Readonly<Record<string, number>> = {
   patchSize: 65_536,
   channels: 4096,
 };
+
+/** {@link checkPositiveInt} on each of `fields` of `config`, in order: the first bad one throws. */
+export function checkPositiveInts<C>(config: C, fields: readonly (keyof C & string)[]): void {
+  for (const field of fields) checkPositiveInt(field, config[field]);
+}
 
 export function checkPositiveInt(field: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 1) {

@@ -1,6 +1,6 @@
 import {
   type BlockConfig,
-  checkPositiveInt,
+  checkPositiveInts,
   describe,
   type FeedForwardActivation,
   fillBlockConfig,
@@ -102,7 +102,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     norm: 'layer',
     ...config,
   };
-  for (const field of [
+  checkPositiveInts(resolved, [
     'vocabSize',
     'maxLength',
     'numLayers',
@@ -110,9 +110,7 @@ export function resolveDecoderLMConfig(config: DecoderLMConfig): ResolvedDecoder
     'dModel',
     'numKeyValueHeads',
     'dFF',
-  ] as const) {
-    checkPositiveInt(field, resolved[field]);
-  }
+  ]);
   if (!POSITIONS.includes(resolved.position)) {
     throw new ModelConfigError(
       'position',

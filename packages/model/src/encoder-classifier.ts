@@ -3,7 +3,7 @@ import { TokenEmbedding } from '@tformer/embeddings';
 import { Dense, Dropout, resolveRng, uniform } from '@tformer/nn';
 import {
   type BlockConfig,
-  checkPositiveInt,
+  checkPositiveInts,
   resolveBlockConfig,
   sharedBlockFields,
 } from './block-config.js';
@@ -69,9 +69,7 @@ export function resolveEncoderClassifierConfig(
     dropout: 0.1,
     ...config,
   };
-  for (const f of ['vocabSize', 'maxLength', 'numClasses', 'numLayers'] as const) {
-    checkPositiveInt(f, c[f]);
-  }
+  checkPositiveInts(c, ['vocabSize', 'maxLength', 'numClasses', 'numLayers']);
   if (!(Number.isInteger(c.hiddenDim) && c.hiddenDim >= 0)) {
     throw new ModelConfigError('hiddenDim', `expected an integer ≥ 0, got ${c.hiddenDim}`);
   }

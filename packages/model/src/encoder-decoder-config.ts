@@ -1,6 +1,6 @@
 import {
   type BlockConfig,
-  checkPositiveInt,
+  checkPositiveInts,
   type FeedForwardActivation,
   fillBlockConfig,
   type ResolvedBlockConfig,
@@ -72,15 +72,13 @@ export function resolveEncoderDecoderConfig(
     layerNormEps: 1e-6,
     ...config,
   };
-  for (const f of [
+  checkPositiveInts(c, [
     'srcVocabSize',
     'tgtVocabSize',
     'numLayers',
     'numDecoderLayers',
     'maxLength',
-  ] as const) {
-    checkPositiveInt(f, c[f]);
-  }
+  ]);
   if (c.shareEmbeddings && c.srcVocabSize !== c.tgtVocabSize) {
     throw new ModelConfigError(
       'shareEmbeddings',

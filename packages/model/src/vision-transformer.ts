@@ -3,7 +3,7 @@ import { PatchEmbedding } from '@tformer/embeddings';
 import { Dense, Dropout, LayerNorm, normal, resolveRng } from '@tformer/nn';
 import {
   type BlockConfig,
-  checkPositiveInt,
+  checkPositiveInts,
   resolveBlockConfig,
   sharedBlockFields,
 } from './block-config.js';
@@ -57,9 +57,7 @@ export function resolveVisionTransformerConfig(
     layerNormEps: 1e-6,
     ...config,
   };
-  for (const f of ['imageSize', 'patchSize', 'channels', 'numLayers', 'numClasses'] as const) {
-    checkPositiveInt(f, c[f]);
-  }
+  checkPositiveInts(c, ['imageSize', 'patchSize', 'channels', 'numLayers', 'numClasses']);
   if (c.imageSize % c.patchSize !== 0) {
     throw new ModelConfigError(
       'patchSize',
