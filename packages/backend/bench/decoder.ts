@@ -22,31 +22,26 @@ export const BENCH_CONFIG: DecoderConfig = {
   batch: 16,
 };
 
-/** a·b for [m,k]·[k,n], whose gradient uses explicit transposes instead of transposed products. */
-const mm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)),
-      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy),
-    ],
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+/** The last two axes swapped: `[m, k]` → `[k, m]`, `[n, p, k]` → `[n, k, p]`. */
+const swapLast = (x: tf.Tensor) => tf.transpose(x, x.rank === 3 ? [0, 2, 1] : [1, 0]);
 
-/** Batched a·b for [n,p,k]·[n,k,q], same idea. */
-const bmm = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
+/**
+ * a·b for [m,k]·[k,n] (or batched, [n,p,k]·[n,k,q]), whose gradient uses explicit transposes
+ * instead of transposed products.
+ */
+const matMulExplicit = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
   return {
     value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor3D, [sa, sb]: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(sb as tf.Tensor3D, [0, 2, 1])),
-      tf.matMul(tf.transpose(sa as tf.Tensor3D, [0, 2, 1]), dy),
+    gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
+      tf.matMul(dy, swapLast(sb!)),
+      tf.matMul(swapLast(sa!), dy),
     ],
   };
-}) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+});
+const mm = matMulExplicit as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+const bmm = matMulExplicit as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
 
 /** Deterministic weights (tfjs's random ops differ between backends). */
 function init(shape: number[], scale: number, seed: number): tf.Variable {
