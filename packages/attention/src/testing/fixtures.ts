@@ -1,17 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type RefAttentionInput, randomFloats } from '@tformer/test-utils';
+import type { KernelDims } from '../attention-kernels.js';
 import { MultiHeadAttention, type MultiHeadAttentionOptions } from '../multi-head-attention.js';
 import type { AttentionOptions } from '../scaled-dot-product-attention.js';
 
 /** Test fixtures shared by the attention test files (not part of the build). */
 
-/** Reproducible uniform values in [-1, 1) (test-utils' `randomFloats`), as float32 for tensors. */
+/** Reproducible uniform values in [-1, 1) from a small LCG. */
 export function random(n: number, seed: number): Float32Array {
-  return Float32Array.from(randomFloats(n, seed));
+  const out = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) out[i] = ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return out;
 }
 
-/** The sizes of q `[B, H, T, dk]`, k `[B, Hkv, S, dk]` and v `[B, Hkv, S, dv]`, as the reference names them. */
-export type Dims = Pick<RefAttentionInput, 'B' | 'H' | 'Hkv' | 'T' | 'S' | 'dk' | 'dv'>;
+/** The sizes of q `[B, H, T, dk]`, k `[B, Hkv, S, dk]` and v `[B, Hkv, S, dv]`: the kernels' own. */
+export type Dims = KernelDims;
 
 /** The reference's `allowed` for key padding: sequence b has `lengths[b]` valid keys. */
 export const padding = (lengths: number[]) => (b: number, _h: number, _i: number, j: number) =>
