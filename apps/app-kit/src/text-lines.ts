@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { DataFileError } from './data-file-error.js';
 import { fileError, statPath } from './file-errors.js';
@@ -36,12 +37,20 @@ export function textLinesOf(bytes: Uint8Array, file: string): string[] {
 }
 
 /**
- * What a command works on: its `args` when there are any, else the lines of stdin that are not
- * blank (`predict < texts.txt`, `translate < in > out`).
+ * What a command works on: its `args` when there are any, else the lines of `stdin` (`predict <
+ * texts.txt`): those that are not blank, or with `keepBlank` every line (a final newline adds
+ * none), for commands that print one line out per line in (`translate < in > out` must stay
+ * line-parallel to `in`).
  */
-export async function argsOrStdinLines(args: readonly string[]): Promise<string[]> {
+export async function argsOrStdinLines(
+  args: readonly string[],
+  { keepBlank = false, stdin = process.stdin }: { keepBlank?: boolean; stdin?: Readable } = {},
+): Promise<string[]> {
   if (args.length > 0) return [...args];
-  return (await text(process.stdin)).split(/\r?\n/).filter((line) => line.trim() !== '');
+  const lines = (await text(stdin)).split(/\r?\n/);
+  if (!keepBlank) return lines.filter((line) => line.trim() !== '');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
 }
 
 /** UTF-8 as Node's `Buffer.toString` reads it: a byte-order mark stays part of the first line. */

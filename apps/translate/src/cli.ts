@@ -164,7 +164,8 @@ Examples:
     options: addDecodeOptions,
     heldOut: {
       argument: '<prefix>',
-      format: 'pairs <prefix>.<ext> of --src and --tgt (e.g. valid → valid.en, valid.de)',
+      format:
+        'pairs <prefix>.<ext>, the extensions of --src and --tgt (train.en, train.de: test → test.en, test.de)',
       validDefault: 'the test pairs',
       testDefault: "the files' last --test-size pairs",
       heldOut: { unit: 'pairs', testSize: 100 },
@@ -236,7 +237,7 @@ addBatchOption(
         translateCommand(
           runDir,
           flags,
-          await argsOrStdinLines(sentences),
+          await argsOrStdinLines(sentences, { keepBlank: true }),
           decodeOf(flags),
           flags.batchSize,
         ),

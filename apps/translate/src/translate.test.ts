@@ -86,6 +86,17 @@ describeWithBackends('batched translation', () => {
         }
         expect(tf.memory().numTensors).toBe(before);
       }
+      // Blank lines come back as empty lines in their places (`translate < in > out` stays
+      // line-parallel) and take no batch row: batches of 2 hold 2 sentences each plus blanks.
+      const gappy = ['', sentences[0]!, ' ', sentences[1]!, sentences[2]!, '', ''];
+      const alone = await oneByOne(model, vocabs, sentences.slice(0, 3), decode);
+      const before = tf.memory().numTensors;
+      const batches: string[][] = [];
+      for await (const batch of translateInBatches(model, vocabs, gappy, decode, 2))
+        batches.push(batch);
+      expect(batches.map((b) => b.length)).toEqual([4, 3]);
+      expect(batches.flat()).toEqual(['', alone[0], '', alone[1], alone[2], '', '']);
+      expect(tf.memory().numTensors).toBe(before);
     } finally {
       model.dispose();
     }

@@ -35,8 +35,10 @@ export async function translateBatch(
 }
 
 /**
- * The translations of `sentences` (in order), `batchSize` sentences per batch, yielded batch by
- * batch as they finish (so that a long input streams).
+ * The translations of `sentences` (in order, one per sentence), `batchSize` sentences per batch,
+ * yielded batch by batch as they finish (so that a long input streams). A blank sentence
+ * translates to an empty line without the model, so a file's translations stay line-parallel to
+ * it (as sacreBLEU and paste need) and a blank line costs no batch row.
  */
 export async function* translateInBatches(
   model: EncoderDecoder,
@@ -45,8 +47,24 @@ export async function* translateInBatches(
   decode: TranslateConfig['decode'],
   batchSize: number,
 ): AsyncGenerator<string[]> {
-  for (let i = 0; i < sentences.length; i += batchSize) {
-    yield await translateBatch(model, vocabs, sentences.slice(i, i + batchSize), decode);
+  const blank = (s: string) => s.trim() === '';
+  let i = 0;
+  while (i < sentences.length) {
+    // Up to batchSize sentences to translate, with the blank ones among and after them.
+    const group: string[] = [];
+    let count = 0;
+    while (i < sentences.length && (count < batchSize || blank(sentences[i]!))) {
+      if (!blank(sentences[i]!)) count++;
+      group.push(sentences[i++]!);
+    }
+    const translated = await translateBatch(
+      model,
+      vocabs,
+      group.filter((s) => !blank(s)),
+      decode,
+    );
+    let next = 0;
+    yield group.map((s) => (blank(s) ? '' : translated[next++]!));
   }
 }
 
