@@ -73,7 +73,7 @@ Examples:
   tformer-vision train --image-size 32 --patch-size 8 --layers 4 --backend wasm
   tformer-vision resume --out runs/vision --steps 600
   tformer-vision eval --out runs/vision          accuracy, macro-F1, confusion matrix
-  tformer-vision predict shapes/circle/0003.png shapes/cross/0007.png
+  tformer-vision predict shapes/circle/0002.png shapes/cross/0001.png
   tformer-vision export --out runs/vision --to hf   a ViTForImageClassification folder for transformers
   tformer-vision import hf --out runs/vision-back   and back
 

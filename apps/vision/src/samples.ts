@@ -17,6 +17,6 @@ export async function writeSamples(folder: string, count: number, size: number, 
     await writeFileAtomic(file, encodePng(image.pixels, size));
   }
   process.stdout.write(
-    `wrote ${count} ${size}×${size} PNG images to ${folder}/{${SHAPE_CLASSES.join(',')}}/\n`,
+    `wrote ${count} ${size}×${size} PNG images to ${join(folder, `{${SHAPE_CLASSES.join(',')}}`)}/\n`,
   );
 }
