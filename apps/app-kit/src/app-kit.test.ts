@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   checkRunClasses,
@@ -9,6 +10,7 @@ import {
   DataFileError,
   RunDir,
   runCli,
+  runProgram,
   UsageError,
 } from './index.js';
 
@@ -119,5 +121,55 @@ describe('checkRunClasses', () => {
     expect(() => checkRunClasses('d/', ['b', 'a'], ['a', 'b'], 'the folder')).toThrow(
       /the folder changed since training/,
     );
+  });
+});
+
+describe('runProgram', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  /** A program with a `train --steps <n>` subcommand, its output collected. */
+  function program(): { command: Command; printed: string[]; ran: string[] } {
+    const printed: string[] = [];
+    const ran: string[] = [];
+    const command = new Command('tformer-test').configureOutput({
+      writeOut: (text) => printed.push(text),
+      writeErr: (text) => printed.push(text),
+    });
+    command
+      .command('train')
+      .requiredOption('--steps <n>', 'steps')
+      .action((flags: { steps: string }) => {
+        ran.push(flags.steps);
+      });
+    return { command, printed, ran };
+  }
+
+  it.each([
+    [['train', '--steps', '1', '--bogus'], /unknown option '--bogus'/],
+    [['train'], /required option '--steps <n>' not specified/],
+    [['nope'], /unknown command 'nope'/],
+  ])(
+    'exits 2 (the input, as docs/apps.md says) on %j, with commander message once',
+    async (args, message) => {
+      const { command, printed, ran } = program();
+      await runProgram(command, ['node', 'cli', ...args]);
+      expect(process.exitCode).toBe(2);
+      expect(printed.join('')).toMatch(message);
+      expect(ran).toEqual([]);
+    },
+  );
+
+  it('exits 0 after --help, and runs the command given', async () => {
+    const help = program();
+    await runProgram(help.command, ['node', 'cli', 'train', '--help']);
+    expect(process.exitCode).toBe(0);
+    expect(help.printed.join('')).toContain('--steps <n>');
+    process.exitCode = undefined;
+    const run = program();
+    await runProgram(run.command, ['node', 'cli', 'train', '--steps', '3']);
+    expect(run.ran).toEqual(['3']);
+    expect(process.exitCode).toBeUndefined();
   });
 });

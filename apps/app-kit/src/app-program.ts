@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import {
   addCommonOptions,
   addForceOption,
@@ -8,7 +8,7 @@ import {
   parseNumber,
 } from './common-options.js';
 import { addHeldOutOptions, type HeldOutFlags, type HeldOutWording } from './held-out.js';
-import { runCli } from './run-cli.js';
+import { EXIT_CODES, runCli } from './run-cli.js';
 import { RunDir } from './run-dir.js';
 import type { TrainSettings } from './training-run.js';
 
@@ -169,9 +169,25 @@ export function trainSettingsOf(
   };
 }
 
-/** Parses the command line and runs the chosen command under {@link runCli}'s error handling. */
-export async function runProgram(program: Command): Promise<void> {
+/**
+ * Parses the command line (`argv`, default `process.argv`) and runs the chosen command under
+ * {@link runCli}'s error handling. Commander's own parse errors (an unknown option, a missing
+ * argument or required option), which it has printed already, exit 2 like every other input
+ * error (docs/apps.md), not with commander's 1, which the apps keep for bugs.
+ */
+export async function runProgram(program: Command, argv?: readonly string[]): Promise<void> {
+  const throwInstead = (command: Command) => {
+    command.exitOverride();
+    for (const sub of command.commands) throwInstead(sub);
+  };
+  throwInstead(program);
   await runCli(async () => {
-    await program.parseAsync();
+    try {
+      await program.parseAsync(argv);
+    } catch (error) {
+      if (!(error instanceof CommanderError)) throw error;
+      // exitCode 0: --help or a help command, printed.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_CODES.input;
+    }
   });
 }
