@@ -146,6 +146,8 @@ async function levers(B: number) {
   const q = keep(tf.randomNormal([B, H, 1, d]));
   const c = 0.044715 / (2 * Math.sqrt(2 / Math.PI)) ** 2;
   const heads = (x: tf.Tensor, from: number) => tf.slice(x, [0, from, 0, 0], [B, H, 1, d]);
+  // Beam search's cache reorder: rows 0, 0, 1, … of a [B, 4, 64, 32] cache.
+  const parents = Array.from({ length: B }, (_, i) => Math.floor(i / 2));
   const pairs: Record<string, [() => tf.Tensor | tf.Tensor[], () => tf.Tensor | tf.Tensor[]]> = {
     'Q, K, V: three projections + head reshapes → one product, one reshape, three slices': [
       () => [wq, wk, wv].map((m) => tf.reshape(linear(x3, m), [B, H, 1, d])),
@@ -169,6 +171,10 @@ async function levers(B: number) {
     'attention at T = 1: per-head kernel → q·kᵀ, softmax, vᵀ·pᵀ (batched)': [
       () => scaledDotProductAttention(q, keys, values),
       () => tf.matMul(values, tf.softmax(tf.matMul(q, keys, false, true)), true, true),
+    ],
+    'cache reorder (beam search): gather → gatherND over whole rows (KVCache on wasm, node)': [
+      () => tf.gather(keys, tf.tensor1d(parents, 'int32'), 0),
+      () => tf.gatherND(keys, tf.tensor2d(parents, [B, 1], 'int32')),
     ],
   };
   const out = [];

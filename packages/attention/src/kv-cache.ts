@@ -78,9 +78,12 @@ export class KVCache {
   }
 
   /**
-   * Keeps batch row `rows[i]` as row `i` of the keys and values (`tf.gather` on the batch axis;
-   * the old tensors are disposed). Beam search: each surviving hypothesis continues the cached
-   * sequence of its parent; rows may repeat or be dropped. Does nothing while empty.
+   * Keeps batch row `rows[i]` as row `i` of the keys and values (the old tensors are disposed).
+   * Beam search: each surviving hypothesis continues the cached sequence of its parent; rows may
+   * repeat or be dropped. Does nothing while empty. On wasm and node it is `tf.gatherND` over
+   * whole rows: tfjs-wasm's `GatherV2` indexes every element and took 3–45× as long
+   * (`pnpm --filter @tformer/bench decode`, docs/benchmarks.md), node's ~1.1×; on cpu `tf.gather`
+   * is 4–5× the faster.
    *
    * @example
    * ```ts
@@ -100,9 +103,9 @@ export class KVCache {
     if (rows.length === B && rows.every((r, i) => r === i)) return; // already in order
     const [oldKeys, oldValues] = [this.#keys, this.#values];
     tf.tidy(() => {
-      const index = tf.tensor1d([...rows], 'int32'); // [n]
-      this.#keys = tf.keep(tf.gather(oldKeys, index, 0)) as tf.Tensor4D; // [n, Hkv, L, dk]
-      this.#values = tf.keep(tf.gather(oldValues, index, 0)) as tf.Tensor4D; // [n, Hkv, L, dv]
+      const pick = rowPicker(rows);
+      this.#keys = tf.keep(pick(oldKeys)) as tf.Tensor4D; // [n, Hkv, L, dk]
+      this.#values = tf.keep(pick(oldValues)) as tf.Tensor4D; // [n, Hkv, L, dv]
     });
     oldKeys.dispose();
     oldValues.dispose();
@@ -184,4 +187,17 @@ export class KVCache {
       );
     }
   }
+}
+
+/** Backends whose `GatherND` copies whole rows faster than their `GatherV2` (see `reorder`). */
+const ROW_GATHER_ND = new Set(['wasm', 'tensorflow']);
+
+/** `x ↦ x[rows]` along axis 0 with the active backend's faster kernel. Call inside a tidy. */
+function rowPicker(rows: readonly number[]): (x: tf.Tensor) => tf.Tensor {
+  if (ROW_GATHER_ND.has(tf.getBackend())) {
+    const index = tf.tensor2d([...rows], [rows.length, 1], 'int32'); // [n, 1]
+    return (x) => tf.gatherND(x, index);
+  }
+  const index = tf.tensor1d([...rows], 'int32'); // [n]
+  return (x) => tf.gather(x, index, 0);
 }

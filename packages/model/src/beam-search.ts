@@ -172,8 +172,8 @@ async function beamSearchRows(
       }
       if (cache && cache.length > 0) {
         for (const layer of cache.layers) {
-          reorderRows(layer.self, parentRows);
-          if (changed) reorderRows(layer.cross, parentRows);
+          layer.self.reorder(parentRows);
+          if (changed) layer.cross.reorder(parentRows);
         }
       }
       const data = await decodeNext(model, targets, rows.memory, rows.mask, cache, true);
@@ -190,29 +190,6 @@ async function beamSearchRows(
     cache?.dispose();
     model.train(wasTraining);
   }
-}
-
-/**
- * Keeps row `rows[i]` of a cache's keys and values as row `i`, as `KVCache.reorder` does, but on
- * wasm with `gatherND` over whole rows: tfjs-wasm's `GatherV2` indexes every element and took
- * 3× as long as `GatherND` (which copies row slices) for a `[128, 4, 14, 16]` cache; on cpu
- * `gather` is the faster one.
- */
-function reorderRows(cache: KVCache, rows: readonly number[]): void {
-  const { keys, values } = cache;
-  if (!keys || !values) return;
-  if (rows.length === keys.shape[0] && rows.every((r, i) => r === i)) return;
-  const [k, v] = tf.tidy(() => {
-    const wasm = tf.getBackend() === 'wasm';
-    const index = wasm
-      ? tf.tensor2d([...rows], [rows.length, 1], 'int32') // [n, 1]
-      : tf.tensor1d([...rows], 'int32'); // [n]
-    const pick = (x: tf.Tensor) => (wasm ? tf.gatherND(x, index) : tf.gather(x, index, 0));
-    return [pick(keys), pick(values)]; // [n, Hkv, L, d]
-  });
-  cache.reset();
-  cache.update(k, v); // takes the gathered rows as the whole cache (a clone, not a copy)
-  tf.dispose([k, v]);
 }
 
 /**
