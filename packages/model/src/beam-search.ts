@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KVCache } from '@tformer/attention';
 import { BeamState, checkBeamOptions, type Hypothesis } from './beam-state.js';
 import { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
