@@ -86,6 +86,56 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
   );
 
   it.each(Object.keys(VARIANTS))(
+    '%s: a batch of 3 rows: the logits of each equal its own full forward pass (1e-5)',
+    async (name) => {
+      // Batch > 1 takes other norm kernels (Σ of squares; node's LRN broadcasts its products).
+      const m = model(VARIANTS[name]!, 9);
+      const ids = [
+        [1, 5, 2, 9, 4, 7, 3],
+        [10, 2, 2, 6, 1, 0, 8],
+        [3, 3, 7, 1, 9, 5, 2],
+      ];
+      const full = tf.tidy(() => m.apply(tf.tensor2d(ids, [3, 7], 'int32'))); // [3, 7, V]
+      const expected = (await full.array()) as number[][][];
+      full.dispose();
+      const V = m.config.vocabSize;
+      await assertNoLeaks(async () => {
+        const cache = new DecoderCache(m.config.numLayers);
+        const step = new DecodeStep(m);
+        tf.tidy(() => {
+          m.hidden(
+            tf.tensor2d(
+              ids.map((row) => row.slice(0, 2)),
+              [3, 2],
+              'int32',
+            ),
+            { cache },
+          );
+        });
+        for (let t = 2; t < 7; t++) {
+          const window = m.config.window;
+          if (window) cache.keepLast(window - 1);
+          const logits = step.logits(
+            { ids: ids.map((row) => row[t]!), positions: [t, t, t] },
+            cache,
+          );
+          expect(logits.shape).toEqual([3, V]);
+          const got = await logits.data();
+          logits.dispose();
+          expected.forEach((row, b) => {
+            row[t]!.forEach((x, v) => {
+              expect(Math.abs(got[b * V + v]! - x)).toBeLessThan(1e-5);
+            });
+          });
+        }
+        step.dispose();
+        cache.dispose();
+      });
+      m.dispose();
+    },
+  );
+
+  it.each(Object.keys(VARIANTS))(
     '%s: cached (one-token path and layer path) and uncached generation agree, without leaks',
     async (name) => {
       const m = model(VARIANTS[name]!, 4);
