@@ -67,7 +67,7 @@ export interface StepInput {
  *   dot product (Σ of squares when B > 1), rsqrt and a multiply, its 1/C folded in as √C; on
  *   node it is one `LRN` kernel (local response normalisation with a window over the whole
  *   row, β = ½), the stream then being `[B, 1, 1, C + 1]` as that kernel takes rank 4 — node
- *   pays ~40 µs per kernel whatever its size, and this drops 18 of 118 per token at batch 1;
+ *   pays ~40 µs per kernel whatever its size: 118 → 101 kernels per token at batch 1;
  * - GELU's input scale and output scale are folded into the FFN's two products;
  * - padding and ALiBi are one additive `[B, Hkv, g, S]` bias per step made on the host, shared
  *   by every layer; grouped-query heads attend as `[B, Hkv, g, d]` without repeating keys.
@@ -90,8 +90,8 @@ export class DecodeStep {
   readonly #eps: number;
   readonly #heads: { H: number; Hkv: number; d: number; rope: boolean; base: number };
   /**
-   * Norms as one `LRN` kernel (node only: on wasm and cpu it costs more than the three kernels
-   * it replaces, 13× at batch 8 on wasm), with the stream `[B, 1, 1, C + 1]`; else `[B, C + 1]`.
+   * Norms as one `LRN` kernel (node only: on wasm it costs 3.7× the kernels it replaces at
+   * batch 8, 28× at d 768; cpu 1.05–1.85×), with the stream `[B, 1, 1, C + 1]`; else `[B, C + 1]`.
    */
   readonly #lrn = tf.getBackend() === 'tensorflow';
 
