@@ -10,14 +10,15 @@ export {
   type StepFlags,
   trainSettingsOf,
 } from './app-program.js';
-export {
-  classificationResult,
-  classProbabilities,
-  correctOf,
-  formatTestResult,
-  type TestResult,
-} from './class-probabilities.js';
+export { runBatches } from './batch-sources.js';
+export { formatTestResult, type TestResult } from './class-probabilities.js';
 export { type ClassifierCommands, classifierProgram } from './classifier-program.js';
+export {
+  ClassifierRun,
+  type ClassifierTask,
+  classifierTestResult,
+  predictClasses,
+} from './classifier-run.js';
 export {
   addBackendOptions,
   addCommonOptions,
@@ -31,11 +32,6 @@ export {
 } from './common-options.js';
 export { confusionMatrix, formatConfusion } from './confusion.js';
 export { checkRunClasses, DataFileError } from './data-file-error.js';
-export {
-  EpochSampler,
-  type EpochSamplerState,
-  type UniformSource,
-} from './epoch-sampler.js';
 export {
   FileAccessError,
   fileError,

@@ -4,11 +4,17 @@
  * Test code only (it imports vitest), so it is not in the package's main entry.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Module } from '@tformer/nn';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ClassifierRun, type ClassifierTask, classifierTestResult } from './classifier-run.js';
 import { type CliResult, cliFromSource, errorLines } from './cli-from-source.js';
+import { startBackend } from './common-options.js';
 import { RunDir } from './run-dir.js';
+import type { TrainSettings } from './training-run.js';
 
 export { type CliResult, cliFromSource, errorLines } from './cli-from-source.js';
 
@@ -105,4 +111,48 @@ export class AppCliTest {
   async metricSplits(out: string): Promise<string[]> {
     return [...new Set((await new RunDir(out).readMetrics()).map((m) => m.split))].sort();
   }
+}
+
+/**
+ * The test of a classifier app's run (`name`, made by `makeRun` in a fresh run directory, its
+ * config training 4 steps and evaluating every 2): on cpu it trains, evaluates and scores the
+ * `test` rows (8 of them, `numClasses` classes) with the app's `task`, leaking no tensor.
+ *
+ * @example
+ * describeClassifierRun('VisionRun', (runDir) => new VisionRun(config, runDir, data), visionTask(config), test, 4);
+ */
+export function describeClassifierRun<
+  M extends Module,
+  R extends { label: number },
+  B extends { labels: tf.Tensor1D },
+  C extends { train: TrainSettings },
+>(
+  name: string,
+  makeRun: (runDir: RunDir) => ClassifierRun<M, R, B, C>,
+  task: ClassifierTask<M, R, B>,
+  test: readonly R[],
+  numClasses: number,
+): void {
+  describe(name, () => {
+    beforeAll(async () => {
+      await startBackend({ backend: 'cpu' });
+    });
+
+    it('trains, evaluates and scores the test split without leaking a tensor', async () => {
+      const runDir = await new RunDir(await mkdtemp(join(tmpdir(), 'classifier-run-'))).create();
+      const run = makeRun(runDir);
+      try {
+        await run.trainer.trainStep(); // creates the optimizer's moments
+        const before = tf.memory().numTensors;
+        await run.fit(); // steps 2–4, with evaluations and checkpoints
+        const evaluation = await run.evaluation();
+        const result = await classifierTestResult(run.model, task, test, numClasses);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(evaluation.step).toBe(4);
+        expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(test.length);
+      } finally {
+        run.dispose();
+      }
+    });
+  });
 }

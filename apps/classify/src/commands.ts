@@ -1,12 +1,14 @@
 import {
   type BackendOptions,
   checkRunClasses,
+  classifierTestResult,
   evalSplitOf,
   finishClassifierRun,
   fitReportingAccuracy,
   formatPredictions,
   formatTestResult,
   loadSavedRun,
+  predictClasses,
   type RunDir,
   resumeAndFinish,
   startBackend,
@@ -17,7 +19,7 @@ import type { WordPieceTokenizer } from '@tformer/tokenizer';
 import type { EncodedExample } from './batches.js';
 import type { ClassifyConfig } from './config.js';
 import { type Corpus, type Example, loadCorpus } from './data.js';
-import { ClassifyRun, classProbabilities, testMetrics } from './run.js';
+import { ClassifyRun, classifyTask } from './run.js';
 import {
   encodeText,
   LENGTH_PERCENTILE,
@@ -65,7 +67,12 @@ function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer, co
 
 async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]): Promise<void> {
   await finishClassifierRun(run, runDir, {
-    result: await testMetrics(run.model, test, run.config.labels.length),
+    result: await classifierTestResult(
+      run.model,
+      classifyTask(run.config.model.maxLength),
+      test,
+      run.config.labels.length,
+    ),
     classes: run.config.labels,
     count: test.length,
     items: 'examples',
@@ -156,7 +163,8 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
     () => loadSaved(runDir),
     async ({ config, tokenizer, model }) => {
       const { test } = encodedCorpus(config, tokenizer, await corpusOf(config));
-      const result = await testMetrics(model, test, config.labels.length);
+      const task = classifyTask(config.model.maxLength);
+      const result = await classifierTestResult(model, task, test, config.labels.length);
       out(formatTestResult(result, config.labels, test.length, 'examples'));
     },
   );
@@ -176,7 +184,8 @@ export async function predictCommand(
         ids: encodeText(tokenizer, text, config.model.maxLength),
         label: 0, // unused: predictions only
       }));
-      const probabilities = await classProbabilities(model, examples, 'predict');
+      const task = classifyTask(config.model.maxLength);
+      const probabilities = await predictClasses(model, task, examples, 'predict');
       out(formatPredictions(probabilities, config.labels, texts));
     },
   );

@@ -1,12 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { RunDir, startBackend } from '@tformer/app-kit';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describeClassifierRun } from '@tformer/app-kit/testing';
 import type { EncodedExample } from './batches.js';
 import type { ClassifyConfig } from './config.js';
-import { ClassifyRun, testMetrics } from './run.js';
+import { ClassifyRun, classifyTask } from './run.js';
 
 const examples: EncodedExample[] = Array.from({ length: 24 }, (_, i) => ({
   ids: [1 + (i % 5), 2 + (i % 3), 7],
@@ -42,28 +37,11 @@ const config: ClassifyConfig = {
   },
 };
 
-describe('ClassifyRun', () => {
-  beforeAll(async () => {
-    await startBackend({ backend: 'cpu' });
-  });
-
-  it('trains, evaluates and scores the test split without leaking a tensor', async () => {
-    const runDir = await new RunDir(await mkdtemp(join(tmpdir(), 'classify-run-'))).create();
-    const run = new ClassifyRun(config, runDir, {
-      train: examples.slice(8),
-      eval: examples.slice(0, 8),
-    });
-    try {
-      await run.trainer.trainStep(); // creates the optimizer's moments
-      const before = tf.memory().numTensors;
-      await run.fit(); // steps 2–4, with evaluations and checkpoints
-      const evaluation = await run.evaluation();
-      const result = await testMetrics(run.model, examples.slice(0, 8), 3);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(evaluation.step).toBe(4);
-      expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(8);
-    } finally {
-      run.dispose();
-    }
-  });
-});
+describeClassifierRun(
+  'ClassifyRun',
+  (runDir) =>
+    new ClassifyRun(config, runDir, { train: examples.slice(8), eval: examples.slice(0, 8) }),
+  classifyTask(config.model.maxLength),
+  examples.slice(0, 8),
+  3,
+);

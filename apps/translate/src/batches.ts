@@ -1,7 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EpochSampler, type EpochSamplerState } from '@tformer/app-kit';
-import { createRng } from '@tformer/nn';
-import type { DataSource, Json } from '@tformer/train';
 import type { Pair } from './data.js';
 import { BOS, EOS, PAD, type Vocabs } from './vocab.js';
 
@@ -85,38 +82,5 @@ export function toTensors(rows: readonly EncodedPair[]): TensorBatch {
       [B, T],
       'int32',
     ),
-  };
-}
-
-/** Shuffled mini-batches, epoch after epoch, with a resumable position. */
-export function shuffledBatches(
-  pairs: readonly EncodedPair[],
-  batchSize: number,
-  seed: number,
-): DataSource<TensorBatch> {
-  const sampler = new EpochSampler(pairs.length, batchSize, seed, createRng);
-  return {
-    next: () => toTensors(sampler.next().map((i) => pairs[i]!)),
-    state: () => sampler.state() as unknown as Json,
-    restore: (state) => sampler.restore(state as unknown as EpochSamplerState),
-  };
-}
-
-/** The held-out pairs in order, `batchSize` at a time (the last batch may be smaller), wrapping around. */
-export function sequentialBatches(
-  pairs: readonly EncodedPair[],
-  batchSize: number,
-): DataSource<TensorBatch> {
-  let position = 0;
-  return {
-    next() {
-      const rows = pairs.slice(position, position + batchSize);
-      position = position + rows.length >= pairs.length ? 0 : position + rows.length;
-      return toTensors(rows);
-    },
-    state: () => position,
-    restore: (state) => {
-      position = state as number;
-    },
   };
 }

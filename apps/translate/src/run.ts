@@ -1,12 +1,7 @@
-import { evalSplitOf, type RunDir, TrainingRun, warmupCosine } from '@tformer/app-kit';
+import { evalSplitOf, type RunDir, runBatches, TrainingRun, warmupCosine } from '@tformer/app-kit';
 import { EncoderDecoder } from '@tformer/model';
 import { AdamW, crossEntropy, type LearningRateSchedule, NoamSchedule } from '@tformer/train';
-import {
-  type EncodedPair,
-  sequentialBatches,
-  shuffledBatches,
-  type TensorBatch,
-} from './batches.js';
+import { type EncodedPair, type TensorBatch, toTensors } from './batches.js';
 import type { TranslateConfig } from './config.js';
 import { PAD } from './vocab.js';
 
@@ -52,13 +47,8 @@ export class TranslateRun extends TrainingRun<EncoderDecoder, TensorBatch> {
           labelSmoothing: train.labelSmoothing,
           ignoreIndex: PAD,
         }),
-      data: shuffledBatches(data.train, train.batchSize, train.seed),
-      evalData: sequentialBatches(data.eval, EVAL_BATCH),
-      evalBatches: Math.ceil(data.eval.length / EVAL_BATCH),
+      ...runBatches(train, data, EVAL_BATCH, toTensors),
       evalSplit: evalSplitOf(config.data?.valid),
-      steps: train.steps,
-      evalEvery: train.evalEvery,
-      clipNorm: train.clipNorm,
       // Tokens per second counts the target tokens the loss is computed on.
       countTokens: (batch) => batch.tgtOut.size,
       config,

@@ -1,12 +1,14 @@
 import {
   type BackendOptions,
   checkRunClasses,
+  classifierTestResult,
   evalSplitOf,
   finishClassifierRun,
   fitReportingAccuracy,
   formatPredictions,
   formatTestResult,
   loadSavedRun,
+  predictClasses,
   type RunDir,
   resumeAndFinish,
   startBackend,
@@ -17,7 +19,7 @@ import type { VisionTransformer } from '@tformer/model';
 import type { VisionConfig } from './config.js';
 import { type ImageSet, loadImages } from './data.js';
 import { readPng } from './png-folder.js';
-import { classProbabilities, testMetrics, VisionRun } from './run.js';
+import { VisionRun, visionTask } from './run.js';
 import { asciiArt } from './shapes.js';
 
 const out = (text: string) => process.stdout.write(text);
@@ -31,7 +33,12 @@ async function imagesOf(config: VisionConfig): Promise<ImageSet> {
 
 async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<void> {
   await finishClassifierRun(run, runDir, {
-    result: await testMetrics(run.model, set.test, run.config),
+    result: await classifierTestResult(
+      run.model,
+      visionTask(run.config),
+      set.test,
+      run.config.classes.length,
+    ),
     classes: run.config.classes,
     count: set.test.length,
     items: 'images',
@@ -100,7 +107,12 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
     () => loadSaved(runDir),
     async ({ config, model }) => {
       const { test } = await imagesOf(config);
-      const result = await testMetrics(model, test, config);
+      const result = await classifierTestResult(
+        model,
+        visionTask(config),
+        test,
+        config.classes.length,
+      );
       out(formatTestResult(result, config.classes, test.length, 'images'));
     },
   );
@@ -120,7 +132,7 @@ export async function predictCommand(
       const images = await Promise.all(
         files.map(async (file) => ({ pixels: await readPng(file, config.imageSize), label: 0 })),
       );
-      const probabilities = await classProbabilities(model, images, config, 'predict');
+      const probabilities = await predictClasses(model, visionTask(config), images, 'predict');
       out(formatPredictions(probabilities, config.classes, files));
     },
   );
