@@ -13,8 +13,7 @@ import { TrainingRun, type TrainSettings, warmupCosine } from './training-run.js
 
 /**
  * How a classifier app (classify: texts, vision: images) batches its examples `R` and runs its
- * model `M` on a batch `B`: what {@link ClassifierRun}, {@link predictClasses} and
- * {@link classifierTestResult} need to know of it.
+ * model `M` on a batch `B`: what {@link ClassifierRun} and {@link Classifier} need to know of it.
  */
 export interface ClassifierTask<
   M extends Module,
@@ -69,43 +68,41 @@ export class ClassifierRun<
 }
 
 /**
- * Class probabilities `[n][numClasses]` of `rows`, in eval mode, the task's `evalBatch` at a
- * time, with a progress display labelled `label`.
+ * A classifier app's model with its {@link ClassifierTask}: class probabilities of examples and
+ * the test metrics of held-out ones, in eval mode, the task's `evalBatch` at a time.
+ *
+ * @example
+ * const result = await new Classifier(model, task).testResult(test, classes.length);
  */
-export function predictClasses<
+export class Classifier<
   M extends Module,
   R extends { label: number },
   B extends { labels: tf.Tensor1D },
->(
-  model: M,
-  task: ClassifierTask<M, R, B>,
-  rows: readonly R[],
-  label: string,
-): Promise<Float32Array[]> {
-  return classProbabilities(
-    model,
-    (batch: B) => task.logits(model, batch),
-    sequentialBatches(rows, task.evalBatch, task.toTensors),
-    rows.length,
-    { label, tokensPerExample: task.tokensPerExample },
-  );
-}
+> {
+  constructor(
+    readonly model: M,
+    readonly task: ClassifierTask<M, R, B>,
+  ) {}
 
-/** Accuracy, macro-F1 and the confusion matrix of the model on the held-out `rows`. */
-export async function classifierTestResult<
-  M extends Module,
-  R extends { label: number },
-  B extends { labels: tf.Tensor1D },
->(
-  model: M,
-  task: ClassifierTask<M, R, B>,
-  rows: readonly R[],
-  numClasses: number,
-): Promise<TestResult> {
-  const probabilities = await predictClasses(model, task, rows, 'test');
-  return classificationResult(
-    probabilities,
-    rows.map((row) => row.label),
-    numClasses,
-  );
+  /** Class probabilities `[n][numClasses]` of `rows`, with a progress display labelled `label`. */
+  probabilities(rows: readonly R[], label: string): Promise<Float32Array[]> {
+    const { model, task } = this;
+    return classProbabilities(
+      model,
+      (batch: B) => task.logits(model, batch),
+      sequentialBatches(rows, task.evalBatch, task.toTensors),
+      rows.length,
+      { label, tokensPerExample: task.tokensPerExample },
+    );
+  }
+
+  /** Accuracy, macro-F1 and the confusion matrix on the held-out `rows`. */
+  async testResult(rows: readonly R[], numClasses: number): Promise<TestResult> {
+    const probabilities = await this.probabilities(rows, 'test');
+    return classificationResult(
+      probabilities,
+      rows.map((row) => row.label),
+      numClasses,
+    );
+  }
 }

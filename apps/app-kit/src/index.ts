@@ -13,12 +13,7 @@ export {
 export { runBatches } from './batch-sources.js';
 export { formatTestResult, type TestResult } from './class-probabilities.js';
 export { type ClassifierCommands, classifierProgram } from './classifier-program.js';
-export {
-  ClassifierRun,
-  type ClassifierTask,
-  classifierTestResult,
-  predictClasses,
-} from './classifier-run.js';
+export { Classifier, ClassifierRun, type ClassifierTask } from './classifier-run.js';
 export {
   addBackendOptions,
   addCommonOptions,
@@ -68,6 +63,7 @@ export {
   resumeAndFinish,
   runDirectoryLine,
   saveRunModel,
+  saveWithTestMetrics,
   useSavedRun,
 } from './run-commands.js';
 export { LOCK_FILE, type MetricRecord, parseMetricsText, RunDir } from './run-dir.js';

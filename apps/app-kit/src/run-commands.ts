@@ -60,6 +60,19 @@ export async function saveRunModel(runDir: RunDir, model: Model): Promise<void> 
 }
 
 /**
+ * The end of every `train` and `resume` that scores a test split: saves the trained model and
+ * records the test `metrics` (BLEU, accuracy…) in metrics.jsonl at the run's last step.
+ */
+export async function saveWithTestMetrics<M extends Model, B>(
+  run: TrainingRun<M, B>,
+  runDir: RunDir,
+  metrics: Record<string, number>,
+): Promise<void> {
+  await saveRunModel(runDir, run.model);
+  await runDir.appendMetrics({ step: run.trainer.step, split: 'test', ...metrics });
+}
+
+/**
  * `resume`: continues `run` from its last checkpoint (recording the config when `--steps` changed
  * it), then `finish`es it (test metrics, model, plot); the run is disposed either way.
  */
@@ -119,13 +132,7 @@ export async function finishClassifierRun<M extends Model, B>(
     files: readonly string[];
   },
 ): Promise<void> {
-  await saveRunModel(runDir, run.model);
-  await runDir.appendMetrics({
-    step: run.trainer.step,
-    split: 'test',
-    accuracy: result.accuracy,
-    macroF1: result.macroF1,
-  });
+  await saveWithTestMetrics(run, runDir, { accuracy: result.accuracy, macroF1: result.macroF1 });
   out(formatTestResult(result, classes, count, items));
   out(await runDirectoryLine(runDir, title, files));
 }

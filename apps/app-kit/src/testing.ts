@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '@tformer/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClassifierRun, type ClassifierTask, classifierTestResult } from './classifier-run.js';
+import { Classifier, type ClassifierRun, type ClassifierTask } from './classifier-run.js';
 import { type CliResult, cliFromSource, errorLines } from './cli-from-source.js';
 import { startBackend } from './common-options.js';
 import { RunDir } from './run-dir.js';
@@ -146,7 +146,7 @@ export function describeClassifierRun<
         const before = tf.memory().numTensors;
         await run.fit(); // steps 2–4, with evaluations and checkpoints
         const evaluation = await run.evaluation();
-        const result = await classifierTestResult(run.model, task, test, numClasses);
+        const result = await new Classifier(run.model, task).testResult(test, numClasses);
         expect(tf.memory().numTensors).toBe(before);
         expect(evaluation.step).toBe(4);
         expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(test.length);

@@ -1,14 +1,13 @@
 import {
   type BackendOptions,
+  Classifier,
   checkRunClasses,
-  classifierTestResult,
   evalSplitOf,
   finishClassifierRun,
   fitReportingAccuracy,
   formatPredictions,
   formatTestResult,
   loadSavedRun,
-  predictClasses,
   type RunDir,
   resumeAndFinish,
   startBackend,
@@ -31,6 +30,9 @@ import {
 } from './vocab.js';
 
 const out = (text: string) => process.stdout.write(text);
+
+const classifierOf = (model: EncoderClassifier) =>
+  new Classifier(model, classifyTask(model.config.maxLength));
 
 function encode(
   examples: readonly Example[],
@@ -67,12 +69,7 @@ function encodedCorpus(config: ClassifyConfig, tokenizer: WordPieceTokenizer, co
 
 async function finish(run: ClassifyRun, runDir: RunDir, test: EncodedExample[]): Promise<void> {
   await finishClassifierRun(run, runDir, {
-    result: await classifierTestResult(
-      run.model,
-      classifyTask(run.config.model.maxLength),
-      test,
-      run.config.labels.length,
-    ),
+    result: await classifierOf(run.model).testResult(test, run.config.labels.length),
     classes: run.config.labels,
     count: test.length,
     items: 'examples',
@@ -163,8 +160,7 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
     () => loadSaved(runDir),
     async ({ config, tokenizer, model }) => {
       const { test } = encodedCorpus(config, tokenizer, await corpusOf(config));
-      const task = classifyTask(config.model.maxLength);
-      const result = await classifierTestResult(model, task, test, config.labels.length);
+      const result = await classifierOf(model).testResult(test, config.labels.length);
       out(formatTestResult(result, config.labels, test.length, 'examples'));
     },
   );
@@ -184,8 +180,7 @@ export async function predictCommand(
         ids: encodeText(tokenizer, text, config.model.maxLength),
         label: 0, // unused: predictions only
       }));
-      const task = classifyTask(config.model.maxLength);
-      const probabilities = await predictClasses(model, task, examples, 'predict');
+      const probabilities = await classifierOf(model).probabilities(examples, 'predict');
       out(formatPredictions(probabilities, config.labels, texts));
     },
   );

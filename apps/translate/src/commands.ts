@@ -5,9 +5,10 @@ import {
   type RunDir,
   resumeAndFinish,
   runDirectoryLine,
-  saveRunModel,
+  saveWithTestMetrics,
   startBackend,
   UsageError,
+  useSavedRun,
   writeFileAtomic,
 } from '@tformer/app-kit';
 import type { EncoderDecoder } from '@tformer/model';
@@ -51,19 +52,15 @@ interface EncodedCorpus {
   testPairs: Pair[];
 }
 
+/** The test report's first line: BLEU and exact matches over `count` held-out pairs. */
+const bleuLine = (result: { bleu: number; exactMatch: number }, count: number, beams: number) =>
+  `test BLEU ${result.bleu.toFixed(2)}, exact match ${(100 * result.exactMatch).toFixed(1)}% (${count} held-out pairs, beam ${beams})\n`;
+
 async function finish(run: TranslateRun, runDir: RunDir, vocabs: Vocabs, testPairs: Pair[]) {
   const result = await evaluateTest(run.model, vocabs, testPairs, run.config.decode);
-  await saveRunModel(runDir, run.model);
-  await runDir.appendMetrics({
-    step: run.trainer.step,
-    split: 'test',
-    bleu: result.bleu,
-    exactMatch: result.exactMatch,
-  });
+  await saveWithTestMetrics(run, runDir, { bleu: result.bleu, exactMatch: result.exactMatch });
   await writeFileAtomic(join(runDir.path, 'test.hyp.txt'), `${result.hypotheses.join('\n')}\n`);
-  out(
-    `test BLEU ${result.bleu.toFixed(2)}, exact match ${(100 * result.exactMatch).toFixed(1)}% (${testPairs.length} held-out pairs, beam ${run.config.decode.beams})\n`,
-  );
+  out(bleuLine(result, testPairs.length, run.config.decode.beams));
   for (let i = 0; i < Math.min(5, testPairs.length); i++) {
     const { src, tgt } = testPairs[i]!;
     out(
@@ -159,19 +156,17 @@ export async function evalCommand(
   decode: Partial<TranslateConfig['decode']>,
   batchSize: number,
 ): Promise<void> {
-  await startBackend(backend);
-  const { config, vocabs, model } = await loadSaved(runDir);
-  try {
-    const corpus = await loadCorpus(config, config.train.seed);
-    const { testPairs } = encodeCorpus(corpus, vocabs, config.maxTokens);
-    const settings = { ...config.decode, ...decode };
-    const result = await evaluateTest(model, vocabs, testPairs, settings, batchSize);
-    out(
-      `test BLEU ${result.bleu.toFixed(2)}, exact match ${(100 * result.exactMatch).toFixed(1)}% (${testPairs.length} held-out pairs, beam ${settings.beams})\n`,
-    );
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, vocabs, model }) => {
+      const corpus = await loadCorpus(config, config.train.seed);
+      const { testPairs } = encodeCorpus(corpus, vocabs, config.maxTokens);
+      const settings = { ...config.decode, ...decode };
+      const result = await evaluateTest(model, vocabs, testPairs, settings, batchSize);
+      out(bleuLine(result, testPairs.length, settings.beams));
+    },
+  );
 }
 
 /**
@@ -185,14 +180,14 @@ export async function translateCommand(
   decode: Partial<TranslateConfig['decode']>,
   batchSize: number,
 ): Promise<void> {
-  await startBackend(backend);
-  const { config, vocabs, model } = await loadSaved(runDir);
-  try {
-    const settings = { ...config.decode, ...decode };
-    for await (const batch of translateInBatches(model, vocabs, sentences, settings, batchSize)) {
-      out(batch.map((line) => `${line}\n`).join(''));
-    }
-  } finally {
-    model.dispose();
-  }
+  await useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    async ({ config, vocabs, model }) => {
+      const settings = { ...config.decode, ...decode };
+      for await (const batch of translateInBatches(model, vocabs, sentences, settings, batchSize)) {
+        out(batch.map((line) => `${line}\n`).join(''));
+      }
+    },
+  );
 }

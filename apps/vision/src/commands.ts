@@ -1,14 +1,13 @@
 import {
   type BackendOptions,
+  Classifier,
   checkRunClasses,
-  classifierTestResult,
   evalSplitOf,
   finishClassifierRun,
   fitReportingAccuracy,
   formatPredictions,
   formatTestResult,
   loadSavedRun,
-  predictClasses,
   type RunDir,
   resumeAndFinish,
   startBackend,
@@ -33,9 +32,7 @@ async function imagesOf(config: VisionConfig): Promise<ImageSet> {
 
 async function finish(run: VisionRun, runDir: RunDir, set: ImageSet): Promise<void> {
   await finishClassifierRun(run, runDir, {
-    result: await classifierTestResult(
-      run.model,
-      visionTask(run.config),
+    result: await new Classifier(run.model, visionTask(run.config)).testResult(
       set.test,
       run.config.classes.length,
     ),
@@ -107,12 +104,8 @@ export async function evalCommand(runDir: RunDir, backend: BackendOptions): Prom
     () => loadSaved(runDir),
     async ({ config, model }) => {
       const { test } = await imagesOf(config);
-      const result = await classifierTestResult(
-        model,
-        visionTask(config),
-        test,
-        config.classes.length,
-      );
+      const classifier = new Classifier(model, visionTask(config));
+      const result = await classifier.testResult(test, config.classes.length);
       out(formatTestResult(result, config.classes, test.length, 'images'));
     },
   );
@@ -132,7 +125,8 @@ export async function predictCommand(
       const images = await Promise.all(
         files.map(async (file) => ({ pixels: await readPng(file, config.imageSize), label: 0 })),
       );
-      const probabilities = await predictClasses(model, visionTask(config), images, 'predict');
+      const classifier = new Classifier(model, visionTask(config));
+      const probabilities = await classifier.probabilities(images, 'predict');
       out(formatPredictions(probabilities, config.classes, files));
     },
   );
