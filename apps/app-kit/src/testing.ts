@@ -37,14 +37,77 @@ export class AppCliTest {
   /** A fresh temporary folder, named after `name`. */
   readonly work: string;
   readonly run: Cli;
+  private readonly backend: string;
+  /** The flags of the tiny model the app's tests train: {@link expectTrains} adds them. */
+  private readonly tiny: readonly string[];
 
   constructor(
     name: string,
     cli: URL,
-    private readonly backend = 'wasm',
+    { backend = 'wasm', tiny = [] }: { backend?: string; tiny?: readonly string[] } = {},
   ) {
     this.work = mkdtempSync(join(tmpdir(), `${name}-`));
     this.run = cliFromSource(cli, { backend });
+    this.backend = backend;
+    this.tiny = tiny;
+  }
+
+  /**
+   * `train` of the tiny model (the constructor's `tiny` flags, then `args`) for 4 steps,
+   * evaluating every 2, into `out`: it succeeds ({@link expectSucceeded}) and leaves the run that
+   * {@link expectTrainedRun} checks. Returns what it printed, for the app's own checks.
+   */
+  async expectTrains(out: string, ...args: string[]): Promise<CliResult> {
+    const trained = this.run(
+      ...['train', '--steps', '4', '--eval-every', '2', '--out', out],
+      ...[...this.tiny, ...args],
+    );
+    this.expectSucceeded(trained);
+    await this.expectTrainedRun(out, 4);
+    return trained;
+  }
+
+  /**
+   * `export` of a run as a Hugging Face folder (`exportArgs`: the run and the app's flags) to
+   * `hf`, and `import` of it back into `back` (with `importArgs`): both exit 0, export names
+   * `files`, the folder's config.json holds `config`, and import prints `imported`. Then
+   * `command(dir)` (predict, generate…) prints the same for `run` and `back`.
+   */
+  expectHfRoundTrip({
+    run,
+    exportArgs,
+    files,
+    config,
+    importArgs = [],
+    imported,
+    command,
+  }: {
+    run: string;
+    exportArgs: readonly string[];
+    files: RegExp;
+    config: Record<string, unknown>;
+    importArgs?: readonly string[];
+    imported: RegExp;
+    command: (dir: string) => string[];
+  }): void {
+    const [hf, back] = [join(this.work, 'hf'), join(this.work, 'back')];
+    const exported = this.run('export', ...exportArgs, '--to', hf);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(files);
+    expect(JSON.parse(readFileSync(join(hf, 'config.json'), 'utf8'))).toMatchObject(config);
+    const done = this.run('import', hf, '--out', back, ...importArgs);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(imported);
+    const [a, b] = [this.run(...command(run)), this.run(...command(back))];
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  }
+
+  /** `import` of a folder that does not exist fails, naming its config.json. */
+  expectImportNamesMissingFolder(): void {
+    const missing = this.run('import', join(this.work, 'nowhere'), '--out', join(this.work, 'x'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/nowhere\/config\.json: missing/);
   }
 
   /**

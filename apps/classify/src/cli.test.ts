@@ -5,10 +5,9 @@ import { AppCliTest } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
 
 /** The CLI run from source as a user would, on the wasm backend, and a folder for its runs. */
-const classify = new AppCliTest('classify-test', new URL('./cli.ts', import.meta.url));
-const { work } = classify;
-
 const tiny = '--d-model 8 --heads 2 --d-ff 8 --batch-size 8 --test-size 20'.split(' ');
+const classify = new AppCliTest('classify-test', new URL('./cli.ts', import.meta.url), { tiny });
+const { work } = classify;
 
 describe('classify CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
@@ -20,23 +19,12 @@ describe('classify CLI', () => {
 
   it('trains on the default task, then resumes, evaluates and predicts from the run directory', async () => {
     const out = join(work, 'run');
-    const trained = classify.run(
-      'train',
-      '--steps',
-      '4',
-      '--eval-every',
-      '2',
-      '--out',
-      out,
-      ...tiny,
-    );
-    classify.expectSucceeded(trained);
+    const trained = await classify.expectTrains(out);
     expect(trained.stdout).toMatch(
       /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(20 held-out examples\)/,
     );
     expect(trained.stdout).toMatch(/true \\ predicted\s+negative\s+neutral\s+positive\s+recall/);
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4}/); // plain progress lines
-    await classify.expectTrainedRun(out, 4);
     const metrics = await new RunDir(out).readMetrics();
     expect(
       metrics.filter((m) => m.split === 'test' && m.loss !== undefined).map((m) => m.step),

@@ -231,6 +231,15 @@ async function waitFor(page, fn, arg, timeout) {
   await page.waitForFunction(fn, arg, { timeout, polling: 100 });
 }
 
+/**
+ * Waits (at most `timeout` ms) until `condition(state, arg)` holds of the page's
+ * window.__playground, or until the page has reported an error: the checks after it say which.
+ */
+function until(page, condition, timeout, arg = null) {
+  const source = `(${condition})(window.__playground, ${JSON.stringify(arg)})`;
+  return waitFor(page, `${source} || window.__playground.errors.length`, null, timeout);
+}
+
 /** Non-background (not white, not transparent) pixels of every canvas matching `selector`. */
 function inkOf(page, selector) {
   return page.evaluate((sel) => {
@@ -253,12 +262,7 @@ async function fillSettings(page, values) {
 async function generate(page, tokens, temperature = 0) {
   await fillSettings(page, { prompt: PROMPT, 'max-new-tokens': tokens, temperature, seed: 1 });
   await page.click('#generate');
-  await waitFor(
-    page,
-    () => window.__playground.generateStats || window.__playground.errors.length,
-    null,
-    TIMEOUT.generate,
-  );
+  await until(page, (s) => s.generateStats, TIMEOUT.generate);
   const s = await page$(page);
   return {
     text: s.generated,
@@ -282,12 +286,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
   try {
     // auto first, as a user opens the page.
     await page.goto(url, { timeout: 60_000 });
-    await waitFor(
-      page,
-      () => window.__playground.backend || window.__playground.errors.length,
-      null,
-      TIMEOUT.backend,
-    );
+    await until(page, (s) => s.backend, TIMEOUT.backend);
     let s = await page$(page);
     const shown = await page.evaluate(() => ({
       name: document.getElementById('backend-name').textContent,
@@ -309,12 +308,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
 
     // Switch to the backend under test (restarts the worker).
     await page.selectOption('#backend', backend);
-    await waitFor(
-      page,
-      (b) => window.__playground.backend?.name === b || window.__playground.errors.length,
-      backend,
-      TIMEOUT.backend,
-    );
+    await until(page, (s, b) => s.backend?.name === b, TIMEOUT.backend, backend);
     s = await page$(page);
     if (
       !check(
@@ -338,19 +332,9 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
       }, 20);
     });
     await page.click('#new-model');
-    await waitFor(
-      page,
-      () => window.__playground.model || window.__playground.errors.length,
-      null,
-      TIMEOUT.backend,
-    );
+    await until(page, (s) => s.model, TIMEOUT.backend);
     await page.click('#train');
-    await waitFor(
-      page,
-      () => !window.__playground.training || window.__playground.errors.length,
-      null,
-      TIMEOUT.train,
-    );
+    await until(page, (s) => !s.training, TIMEOUT.train);
     const { gap, ticks } = await page.evaluate(() => {
       clearInterval(window.__gapTimer);
       return { gap: window.__gaps.max, ticks: window.__gaps.ticks };
@@ -401,12 +385,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
     await fillSettings(page, { steps: 100000 });
     const n0 = s.steps.length;
     await page.click('#train');
-    await waitFor(
-      page,
-      (n) => window.__playground.steps.length >= n + 3 || window.__playground.errors.length,
-      n0,
-      TIMEOUT.train,
-    );
+    await until(page, (s, n) => s.steps.length >= n + 3, TIMEOUT.train, n0);
     await page.click('#pause');
     await waitFor(
       page,
@@ -419,20 +398,10 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
     await page.waitForTimeout(2000);
     const afterWait = (await page$(page)).steps.length;
     await page.click('#pause'); // resume
-    await waitFor(
-      page,
-      (n) => window.__playground.steps.length >= n + 2 || window.__playground.errors.length,
-      afterWait,
-      TIMEOUT.train,
-    );
+    await until(page, (s, n) => s.steps.length >= n + 2, TIMEOUT.train, afterWait);
     const resumed = (await page$(page)).steps.length;
     await page.click('#stop');
-    await waitFor(
-      page,
-      () => !window.__playground.training || window.__playground.errors.length,
-      null,
-      TIMEOUT.train,
-    );
+    await until(page, (s) => !s.training, TIMEOUT.train);
     check(
       tag('pause holds training, resume continues, stop ends it'),
       afterWait === atPause && resumed > afterWait && !(await page$(page)).training,
@@ -458,12 +427,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
     const onDownload = (d) => downloads.push(d);
     page.on('download', onDownload);
     await page.click('#save');
-    await waitFor(
-      page,
-      () => window.__playground.saved || window.__playground.errors.length,
-      null,
-      TIMEOUT.load,
-    );
+    await until(page, (s) => s.saved, TIMEOUT.load);
     const deadline = Date.now() + 15_000;
     while (downloads.length < 3 && Date.now() < deadline) await page.waitForTimeout(100);
     page.off('download', onDownload);
@@ -479,12 +443,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
       paths.map((p) => p.slice(out.length + 1)).join(', '),
     );
     await page.setInputFiles('#pick-files', paths);
-    await waitFor(
-      page,
-      () => window.__playground.loaded.length > 0 || window.__playground.errors.length,
-      null,
-      TIMEOUT.load,
-    );
+    await until(page, (s) => s.loaded.length > 0, TIMEOUT.load);
     const reloaded = await generate(page, 40, 0.8);
     check(
       tag('the saved files load back and generate the same text'),
@@ -495,12 +454,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
     // The attention view.
     await page.fill('#inspect-text', "Shall I compare thee to a summer's day?");
     await page.click('#inspect');
-    await waitFor(
-      page,
-      () => window.__playground.inspection || window.__playground.errors.length,
-      null,
-      TIMEOUT.inspect,
-    );
+    await until(page, (s) => s.inspection, TIMEOUT.inspect);
     s = await page$(page);
     const ins = s.inspection;
     const maps = await inkOf(page, '#attention-grid canvas');
@@ -568,12 +522,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
     } else {
       const before = (await page$(page)).loaded.length;
       await page.setInputFiles('#pick-folder', textgen.run);
-      await waitFor(
-        page,
-        (n) => window.__playground.loaded.length > n || window.__playground.errors.length,
-        before,
-        TIMEOUT.load,
-      );
+      await until(page, (s, n) => s.loaded.length > n, TIMEOUT.load, before);
       s = await page$(page);
       const status = await page.textContent('#files-status');
       check(
@@ -595,20 +544,10 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
         continue;
       }
       await page.setInputFiles('#pick-folder', task.run);
-      await waitFor(
-        page,
-        (kind) => window.__playground.task?.kind === kind || window.__playground.errors.length,
-        task.kind,
-        TIMEOUT.load,
-      );
+      await until(page, (s, kind) => s.task?.kind === kind, TIMEOUT.load, task.kind);
       await page.fill('#task-text', TASK_TEXT[task.kind]);
       await page.click('#task-run');
-      await waitFor(
-        page,
-        () => window.__playground.taskResult || window.__playground.errors.length,
-        null,
-        TIMEOUT.generate,
-      );
+      await until(page, (s) => s.taskResult, TIMEOUT.generate);
       const r = (await page$(page)).taskResult;
       const answer = r?.kind === 'classify' ? r.classes[0]?.label : r?.translation;
       check(

@@ -1,62 +1,28 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliFromSource } from '@tformer/app-kit/testing';
+import { AppCliTest } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
+import { tiny } from './fixtures/tiny.js';
 
-const work = mkdtempSync(join(tmpdir(), 'textgen-hf-cli-'));
-const textgen = cliFromSource(new URL('./cli.ts', import.meta.url));
+const app = new AppCliTest('textgen-hf-cli', new URL('./cli.ts', import.meta.url), { tiny });
+const { work, run: textgen } = app;
 const corpus = join(work, 'corpus.txt');
 writeFileSync(corpus, Array.from({ length: 300 }, (_, i) => `row ${i % 5}: a b c\n`).join(''));
 const run = join(work, 'run');
 const PYTHON = process.env.TFORMER_INTEROP_PYTHON;
 
 describe('textgen export --format hf / import', () => {
-  it('exports a run as a Hugging Face folder and imports it back: same greedy text', () => {
-    const trained = textgen(
-      'train',
-      '--data',
-      corpus,
-      '--out',
+  it('exports a run as a Hugging Face folder and imports it back: same greedy text', async () => {
+    await app.expectTrains(run, '--data', corpus);
+    app.expectHfRoundTrip({
       run,
-      '--steps',
-      '4',
-      '--layers',
-      '1',
-      '--heads',
-      '2',
-      '--d-model',
-      '16',
-      '--block-size',
-      '16',
-      '--batch-size',
-      '4',
-      '--eval-batches',
-      '1',
-      '--sample-tokens',
-      '4',
-    );
-    expect(trained.code, trained.stderr).toBe(0);
-    const hf = join(work, 'hf');
-    const exported = textgen('export', '--run', run, '--format', 'hf', '--to', hf);
-    expect(exported.code, exported.stderr).toBe(0);
-    expect(exported.stdout).toMatch(
-      /to .*hf: model\.safetensors, tokenizer\.json, tokenizer_config\.json, generation_config\.json, config\.json/,
-    );
-    const config = JSON.parse(readFileSync(join(hf, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({
-      model_type: 'gpt2',
-      n_layer: 1,
-      n_embd: 16,
-      activation_function: 'gelu',
-    });
-
-    const back = join(work, 'back');
-    const imported = textgen('import', hf, '--out', back, '--data', corpus);
-    expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toMatch(/imported .* \(gpt2, DecoderLM 1×2×16, .* char tokenizer\)/);
-    const greedy = (dir: string) =>
-      textgen(
+      exportArgs: ['--run', run, '--format', 'hf'],
+      files:
+        /to .*hf: model\.safetensors, tokenizer\.json, tokenizer_config\.json, generation_config\.json, config\.json/,
+      config: { model_type: 'gpt2', n_layer: 1, n_embd: 16, activation_function: 'gelu' },
+      importArgs: ['--data', corpus],
+      imported: /imported .* \(gpt2, DecoderLM 1×2×16, .* char tokenizer\)/,
+      command: (dir) => [
         'generate',
         '--out',
         dir,
@@ -66,11 +32,8 @@ describe('textgen export --format hf / import', () => {
         '0',
         '--sample-tokens',
         '24',
-      );
-    const a = greedy(run);
-    const b = greedy(back);
-    expect(a.code, a.stderr).toBe(0);
-    expect(b.stdout).toBe(a.stdout);
+      ],
+    });
   }, 480_000); // six CLI runs from source
 
   it('--format onnx: the folder plus model.onnx from PyTorch, or a clear error without Python', () => {
@@ -107,8 +70,6 @@ describe('textgen export --format hf / import', () => {
   });
 
   it('fails in one line naming what does not map or is missing', () => {
-    const missing = textgen('import', join(work, 'nowhere'), '--out', join(work, 'x'));
-    expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(/nowhere\/config\.json: missing/);
+    app.expectImportNamesMissingFolder();
   });
 });

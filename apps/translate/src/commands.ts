@@ -149,6 +149,26 @@ export async function loadSaved(runDir: RunDir) {
   return { ...saved, vocabs: await loadVocabs(runDir.path) };
 }
 
+/**
+ * What `eval` and `translate` share: starts the backend, loads the saved run, lets `use` decode
+ * with `decode` over the run's own settings, and disposes the model either way.
+ */
+function useSavedDecoder(
+  runDir: RunDir,
+  backend: BackendOptions,
+  decode: Partial<TranslateConfig['decode']>,
+  use: (
+    saved: Awaited<ReturnType<typeof loadSaved>>,
+    settings: TranslateConfig['decode'],
+  ) => Promise<void>,
+): Promise<void> {
+  return useSavedRun(
+    backend,
+    () => loadSaved(runDir),
+    (saved) => use(saved, { ...saved.config.decode, ...decode }),
+  );
+}
+
 /** `eval`: BLEU of the saved model on the run's held-out pairs, `batchSize` sentences at a time. */
 export async function evalCommand(
   runDir: RunDir,
@@ -156,17 +176,12 @@ export async function evalCommand(
   decode: Partial<TranslateConfig['decode']>,
   batchSize: number,
 ): Promise<void> {
-  await useSavedRun(
-    backend,
-    () => loadSaved(runDir),
-    async ({ config, vocabs, model }) => {
-      const corpus = await loadCorpus(config, config.train.seed);
-      const { testPairs } = encodeCorpus(corpus, vocabs, config.maxTokens);
-      const settings = { ...config.decode, ...decode };
-      const result = await evaluateTest(model, vocabs, testPairs, settings, batchSize);
-      out(bleuLine(result, testPairs.length, settings.beams));
-    },
-  );
+  await useSavedDecoder(runDir, backend, decode, async ({ config, vocabs, model }, settings) => {
+    const corpus = await loadCorpus(config, config.train.seed);
+    const { testPairs } = encodeCorpus(corpus, vocabs, config.maxTokens);
+    const result = await evaluateTest(model, vocabs, testPairs, settings, batchSize);
+    out(bleuLine(result, testPairs.length, settings.beams));
+  });
 }
 
 /**
@@ -180,14 +195,9 @@ export async function translateCommand(
   decode: Partial<TranslateConfig['decode']>,
   batchSize: number,
 ): Promise<void> {
-  await useSavedRun(
-    backend,
-    () => loadSaved(runDir),
-    async ({ config, vocabs, model }) => {
-      const settings = { ...config.decode, ...decode };
-      for await (const batch of translateInBatches(model, vocabs, sentences, settings, batchSize)) {
-        out(batch.map((line) => `${line}\n`).join(''));
-      }
-    },
-  );
+  await useSavedDecoder(runDir, backend, decode, async ({ vocabs, model }, settings) => {
+    for await (const batch of translateInBatches(model, vocabs, sentences, settings, batchSize)) {
+      out(batch.map((line) => `${line}\n`).join(''));
+    }
+  });
 }

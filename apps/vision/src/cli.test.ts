@@ -2,12 +2,11 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppCliTest } from '@tformer/app-kit/testing';
 import { describe, expect, it } from 'vitest';
+import { tiny } from './fixtures/tiny.js';
 
 /** The CLI run from source as a user would, on the wasm backend, and a folder for its runs. */
-const vision = new AppCliTest('vision-test', new URL('./cli.ts', import.meta.url));
+const vision = new AppCliTest('vision-test', new URL('./cli.ts', import.meta.url), { tiny });
 const { work } = vision;
-
-const tiny = '--d-model 8 --heads 2 --layers 1 --batch-size 8 --test-size 12'.split(' ');
 
 describe('vision CLI', () => {
   it('--help lists the commands, the shared flags and examples', () => {
@@ -19,8 +18,7 @@ describe('vision CLI', () => {
 
   it('trains on generated shapes, then resumes and evaluates from the run directory', async () => {
     const out = join(work, 'run');
-    const trained = vision.run('train', '--steps', '4', '--eval-every', '2', '--out', out, ...tiny);
-    vision.expectSucceeded(trained);
+    const trained = await vision.expectTrains(out);
     expect(trained.stdout).toMatch(
       /test accuracy \d+\.\d%, macro-F1 \d\.\d{3} \(12 held-out images\)/,
     );
@@ -28,7 +26,6 @@ describe('vision CLI', () => {
       /true \\ predicted\s+circle\s+cross\s+square\s+triangle\s+recall/,
     );
     expect(trained.stderr).toMatch(/train 4\/4 {2}loss \d+\.\d{4}/); // plain progress lines
-    await vision.expectTrainedRun(out, 4);
 
     await vision.expectResumes(out, 4, 6);
 
