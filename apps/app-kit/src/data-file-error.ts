@@ -1,20 +1,28 @@
 import { TformerError } from '@tformer/errors';
 
 /**
- * A problem with a file the user gave an app (missing, empty, wrong columns, mismatched lines).
- * `runCli` prints it as one line — `file:line: message` — and exits with code 2, no stack trace.
+ * What is wrong with a file or folder: one line, `path:line: detail` (`:line` only when the
+ * problem is on a line). The base of {@link DataFileError} (the input is wrong: exit code 2) and
+ * of `FileAccessError` (the machine refuses: exit code 3).
  */
-export class DataFileError extends TformerError {
-  override readonly name = 'DataFileError';
-  override readonly code = 'TFORMER_APP_DATA_FILE';
+export abstract class PathError extends TformerError {
   constructor(
-    readonly file: string,
+    readonly path: string,
     readonly detail: string,
     /** 1-based line number, when the problem is on a line. */
     readonly line?: number,
   ) {
-    super(`${file}${line === undefined ? '' : `:${line}`}: ${detail}`);
+    super(`${path}${line === undefined ? '' : `:${line}`}: ${detail}`);
   }
+}
+
+/**
+ * A problem with a file the user gave an app (missing, empty, wrong columns, mismatched lines).
+ * `runCli` prints it as one line — `file:line: message` — and exits with code 2, no stack trace.
+ */
+export class DataFileError extends PathError {
+  override readonly name = 'DataFileError';
+  override readonly code = 'TFORMER_APP_DATA_FILE';
 }
 
 /**

@@ -1,21 +1,15 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { TformerError } from '@tformer/errors';
-import { DataFileError } from './data-file-error.js';
+import { DataFileError, PathError } from './data-file-error.js';
 
 /**
  * The machine, not the input: a file or folder the app needs that it may not read or write
  * (permissions, a read-only or full disk). `runCli` prints it as one line and exits with code 3.
  */
-export class FileAccessError extends TformerError {
+export class FileAccessError extends PathError {
   override readonly name = 'FileAccessError';
   override readonly code = 'TFORMER_APP_FILE_ACCESS';
-  constructor(
-    readonly path: string,
-    readonly detail: string,
-  ) {
-    super(`${path}: ${detail}`);
-  }
 }
 
 /** Another live process is training in this run directory (its `.lock`): exit code 3. */

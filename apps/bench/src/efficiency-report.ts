@@ -1,5 +1,23 @@
 /** Markdown pieces of the efficiency report, and the statistics it quotes. */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+
+/**
+ * A bench's clock, started now: `log` prints a line after the seconds since the start,
+ * `minutes()` is the wall time so far, and `conditions(backend)` the backend and the machine's
+ * load at the start and now, as a report's header says them.
+ */
+export function benchClock() {
+  const started = performance.now();
+  const loadStart = loadavg()[0]!;
+  const seconds = () => (performance.now() - started) / 1000;
+  return {
+    log: (s: string) => console.log(`[${seconds().toFixed(0)} s] ${s}`),
+    minutes: () => seconds() / 60,
+    conditions: (backend: string) =>
+      `on backend ${backend}, 2 shared vCPUs; 1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+  };
+}
 
 /** Validation loss after each evaluated step. */
 export type Curve = { step: number; loss: number }[];

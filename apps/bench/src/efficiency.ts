@@ -14,7 +14,6 @@
  *   [--student-steps 500] [--seeds 3] [--finetune-steps 200] [--variant-steps 500]
  *   [--cache-steps 40] [--only smaller|cache|variants] [--doc path]
  */
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BackendName, selectBackend } from '@tformer/backend';
@@ -22,7 +21,7 @@ import { DECODER_LM_PRESETS, DecoderLM, type DecoderLMConfig } from '@tformer/mo
 import { attentionVariants } from './attention-variants.js';
 import { CharLMBench, fmt, lastLoss, loadCharData } from './char-lm.js';
 import { distillCache } from './distill-cache.js';
-import { writeMarkedSection } from './efficiency-report.js';
+import { benchClock, writeMarkedSection } from './efficiency-report.js';
 import { smallerModels, studentConfig } from './smaller-models.js';
 
 const DOC = fileURLToPath(new URL('../../../docs/efficiency.md', import.meta.url));
@@ -42,10 +41,8 @@ const { values: args } = parseArgs({
   },
 });
 const data = loadCharData(args.data);
-const started = performance.now();
-const loadStart = loadavg()[0]!;
-const log = (s: string) =>
-  console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${s}`);
+const clock = benchClock();
+const { log } = clock;
 const selection = await selectBackend(args.backend as BackendName);
 const BASE: DecoderLMConfig = { ...DECODER_LM_PRESETS.baby, vocabSize: data.chars.length };
 const bench = new CharLMBench(data, BASE.maxLength, Number(args['eval-windows']));
@@ -55,7 +52,7 @@ log(
 
 /** The conditions of a part's run, as the first line of its section. */
 const header = (what: string) =>
-  `Measured ${new Date().toISOString().slice(0, 10)} by \`pnpm --filter @tformer/bench efficiency\` (${what}) on backend ${selection.name}, 2 shared vCPUs; 1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; wall time ${((performance.now() - started) / 60000).toFixed(1)} min. Validation loss: mean cross-entropy (nats/character) over the first ${args['eval-windows']} consecutive ${BASE.maxLength}-character windows of the validation split; training: nanoGPT's baby recipe (AdamW lr 1e-3, β₂ 0.99, weight decay 0.1, warmup then cosine to 1e-4, clip 1, batch 12).\n\n`;
+  `Measured ${new Date().toISOString().slice(0, 10)} by \`pnpm --filter @tformer/bench efficiency\` (${what}) ${clock.conditions(selection.name)}; wall time ${clock.minutes().toFixed(1)} min. Validation loss: mean cross-entropy (nats/character) over the first ${args['eval-windows']} consecutive ${BASE.maxLength}-character windows of the validation split; training: nanoGPT's baby recipe (AdamW lr 1e-3, β₂ 0.99, weight decay 0.1, warmup then cosine to 1e-4, clip 1, batch 12).\n\n`;
 
 const runs = (part: string) => args.only === undefined || args.only === part;
 

@@ -11,7 +11,6 @@
  * one-at-a-time path only (to measure an older `main` with the same script).
  */
 import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,7 +21,7 @@ import { CONFIG_FILE } from '@tformer/model';
 import { loadModel, saveModel } from '@tformer/model/node';
 import { createRng } from '@tformer/nn';
 import { AdamW, crossEntropy } from '@tformer/train';
-import { writeMarkedSection } from './efficiency-report.js';
+import { benchClock, writeMarkedSection } from './efficiency-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,10 +38,8 @@ const { values: args } = parseArgs({
 });
 const [PAD, BOS, EOS, SPECIALS, MAX_LENGTH] = [0, 1, 2, 3, 32];
 const SYMBOLS = Number(args.symbols);
-const started = performance.now();
-const loadStart = loadavg()[0]!;
-const log = (s: string) =>
-  console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${s}`);
+const clock = benchClock();
+const { log } = clock;
 const selection = await selectBackend(args.backend as BackendName);
 
 /**
@@ -215,7 +212,7 @@ const table = [
   '|---|---|---:|---:|---:|---:|---:|---|---:|',
   ...rows,
 ].join('\n');
-const header = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm --filter @tformer/bench translate-batch\` on backend ${selection.name}, 2 shared vCPUs; 1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. ${held.length} held-out sources (one at a time: the first ${unbatched.length}), ${args.rounds} interleaved round(s), medians; model 2+2 layers, d 64, 4 heads, vocabulary ${SPECIALS + SYMBOLS}, trained ${args.steps} steps on the generated task.`;
+const header = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`pnpm --filter @tformer/bench translate-batch\` ${clock.conditions(selection.name)}. ${held.length} held-out sources (one at a time: the first ${unbatched.length}), ${args.rounds} interleaved round(s), medians; model 2+2 layers, d 64, 4 heads, vocabulary ${SPECIALS + SYMBOLS}, trained ${args.steps} steps on the generated task.`;
 console.log(`\n${header}\n\n${table}`);
 if (args.doc) {
   writeMarkedSection(

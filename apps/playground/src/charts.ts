@@ -8,12 +8,18 @@ function context(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   return ctx;
 }
 
-/** Loss per step, with min/max labels on the y axis and the step count on the x axis. */
-export function drawLossChart(canvas: HTMLCanvasElement, losses: readonly number[]): void {
+/** The canvas's 2d context and size (W × H), the canvas cleared to the background. */
+function cleared(canvas: HTMLCanvasElement) {
   const ctx = context(canvas);
   const { width: W, height: H } = canvas;
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, W, H);
+  return { ctx, W, H };
+}
+
+/** Loss per step, with min/max labels on the y axis and the step count on the x axis. */
+export function drawLossChart(canvas: HTMLCanvasElement, losses: readonly number[]): void {
+  const { ctx, W, H } = cleared(canvas);
   const pad = { left: 44, right: 8, top: 8, bottom: 20 };
   ctx.strokeStyle = '#999';
   ctx.strokeRect(pad.left, pad.top, W - pad.left - pad.right, H - pad.top - pad.bottom);
@@ -70,10 +76,7 @@ export function drawMatrix(
   T: number,
   { normalise = false }: { normalise?: boolean } = {},
 ): void {
-  const ctx = context(canvas);
-  const { width: W, height: H } = canvas;
-  ctx.fillStyle = BACKGROUND;
-  ctx.fillRect(0, 0, W, H);
+  const { ctx, W, H } = cleared(canvas);
   let max = 1;
   if (normalise) {
     max = 0;
@@ -120,10 +123,7 @@ export function drawTokenStrip(
   scores: ArrayLike<number>,
   target: number,
 ): void {
-  const ctx = context(canvas);
-  const { width: W, height: H } = canvas;
-  ctx.fillStyle = BACKGROUND;
-  ctx.fillRect(0, 0, W, H);
+  const { ctx, W, H } = cleared(canvas);
   let max = 0;
   for (let i = 0; i < scores.length; i++) max = Math.max(max, Math.abs(scores[i]!));
   max ||= 1;
@@ -150,10 +150,7 @@ export function drawLens(
   canvas: HTMLCanvasElement,
   lens: readonly { top: readonly string[]; probability: ArrayLike<number> }[],
 ): void {
-  const ctx = context(canvas);
-  const { width: W, height: H } = canvas;
-  ctx.fillStyle = BACKGROUND;
-  ctx.fillRect(0, 0, W, H);
+  const { ctx, W, H } = cleared(canvas);
   const rows = lens.length;
   const names = lens.map((_, l) => (l === 0 ? 'embed' : `layer ${l}`));
   // The label column fits the longest name in the labels' own font (12 px monospace).
