@@ -1,8 +1,25 @@
+import { type LoadedHuggingFace, loadHuggingFace } from '@tformer/model/node';
 import { type Command, Option } from 'commander';
-import { addBackendOptions, addCommonOptions, type CommonOptions } from './common-options.js';
+import {
+  addBackendOptions,
+  addCommonOptions,
+  type CommonOptions,
+  startBackend,
+} from './common-options.js';
+import { UsageError } from './run-cli.js';
+
+/** A loaded Hugging Face folder of one of the formats `F`. */
+export type HfFolderOf<F extends LoadedHuggingFace['format']> = Extract<
+  LoadedHuggingFace,
+  { format: F }
+>;
 
 /** What an app's `export` and `import` (Hugging Face folders) say and do: {@link addHfCommands}. */
-export interface HfCommands<E, I extends CommonOptions> {
+export interface HfCommands<
+  E,
+  I extends CommonOptions,
+  F extends LoadedHuggingFace['format'] = LoadedHuggingFace['format'],
+> {
   /** `export`'s help line. */
   exportDescription: string;
   /** The flag naming the run to export: `--out` (textgen's is `--run`). */
@@ -17,7 +34,39 @@ export interface HfCommands<E, I extends CommonOptions> {
   folderDescription: string;
   /** `import --data`: the data `eval` of the imported run should read, with its help. */
   importData?: { flag: string; description: string };
-  import: (folder: string, flags: I) => Promise<void>;
+  /**
+   * The folder formats `import` takes, and what they make to the app (`kind`: "a translation
+   * model"): a folder of another format is a usage error naming both.
+   */
+  importFormats: { app: string; kind: string; choices: readonly F[] };
+  /** Makes the run directory of a `loaded` folder (whose model {@link addHfCommands} disposes). */
+  import: (folder: string, flags: I, loaded: HfFolderOf<F>) => Promise<void>;
+}
+
+/**
+ * `import <folder>`: starts the backend, loads the folder, refuses a format the app does not
+ * take, lets the app make its run of it, and disposes the loaded model either way.
+ */
+async function importFolder<I extends CommonOptions, F extends LoadedHuggingFace['format']>(
+  folder: string,
+  flags: I,
+  { app, kind, choices }: HfCommands<unknown, I, F>['importFormats'],
+  makeRun: HfCommands<unknown, I, F>['import'],
+): Promise<void> {
+  await startBackend(flags);
+  const loaded = await loadHuggingFace(folder);
+  const taken = (l: LoadedHuggingFace): l is HfFolderOf<F> =>
+    (choices as readonly string[]).includes(l.format);
+  try {
+    if (!taken(loaded)) {
+      throw new UsageError(
+        `${folder}: a ${loaded.format} folder is not ${kind} (${app} imports ${choices.join(' and ')})`,
+      );
+    }
+    await makeRun(folder, flags, loaded);
+  } finally {
+    loaded.model.dispose();
+  }
 }
 
 /**
@@ -33,13 +82,14 @@ export interface HfCommands<E, I extends CommonOptions> {
  *   export: exportCommand,
  *   importDescription: 'a Hugging Face folder as a run directory',
  *   folderDescription: 'Hugging Face model folder with config.json, model.safetensors',
- *   import: importCommand,
+ *   importFormats: { app: 'vision', kind: 'an image classifier', choices: ['vit'] },
+ *   import: importRun,
  * });
  */
-export function addHfCommands<E, I extends CommonOptions>(
+export function addHfCommands<E, I extends CommonOptions, F extends LoadedHuggingFace['format']>(
   program: Command,
   defaultRun: string,
-  commands: HfCommands<E, I>,
+  commands: HfCommands<E, I, F>,
 ): void {
   const { formats, exportOptions = (command) => command, importData } = commands;
   const exportCommand = addBackendOptions(
@@ -60,6 +110,6 @@ export function addHfCommands<E, I extends CommonOptions>(
     .argument('<folder>', commands.folderDescription);
   if (importData) importCommand.option(importData.flag, importData.description);
   addCommonOptions(importCommand, `${defaultRun}-imported`).action((folder: string, flags: I) =>
-    commands.import(folder, flags),
+    importFolder(folder, flags, commands.importFormats, commands.import),
   );
 }

@@ -43,7 +43,7 @@ export {
   holdOut,
   requireTrainingData,
 } from './held-out.js';
-export { addHfCommands, type HfCommands } from './hf-commands.js';
+export { addHfCommands, type HfCommands, type HfFolderOf } from './hf-commands.js';
 export { hfSpecialToken } from './hf-tokens.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {

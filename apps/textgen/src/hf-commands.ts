@@ -8,11 +8,12 @@ import {
   type CommonOptions,
   createImportedRun,
   type HfCommands,
+  type HfFolderOf,
   startBackend,
   UsageError,
 } from '@tformer/app-kit';
 import type { DecoderLM, DecoderLMFormat } from '@tformer/model';
-import { loadHuggingFace, loadModel, saveHuggingFace } from '@tformer/model/node';
+import { loadModel, saveHuggingFace } from '@tformer/model/node';
 import { CharTokenizer } from '@tformer/tokenizer';
 import { Option } from 'commander';
 import type { TextgenConfig } from './config.js';
@@ -113,59 +114,52 @@ async function checkOnnxTooling(flags: ExportFlags): Promise<string> {
  * byte-level BPE or textgen's char form) as a textgen run directory, so that `generate` (and,
  * given `--data`, `eval`) work on it.
  */
-export async function importCommand(folder: string, flags: ImportFlags): Promise<void> {
-  await startBackend(flags);
-  const loaded = await loadHuggingFace(folder);
-  try {
-    if (loaded.format !== 'gpt2' && loaded.format !== 'llama') {
-      throw new UsageError(
-        `${folder}: a ${loaded.format} folder is not a language model (textgen imports gpt2 and llama)`,
-      );
-    }
-    if (!loaded.tokenizer) {
-      throw new UsageError(`${folder}: no tokenizer.json, which textgen needs to read text`);
-    }
-    const tokenizer = tokenizerFromHf(loaded.tokenizer);
-    const model = loaded.model.getConfig();
-    if (tokenizer.vocabSize > model.vocabSize) {
-      throw new UsageError(
-        `${folder}: tokenizer.json has ${tokenizer.vocabSize} tokens, more than vocab_size ${model.vocabSize}`,
-      );
-    }
-    const config: TextgenConfig = {
-      app: 'textgen',
-      version: 1,
-      dataPath: flags.data ?? null,
-      corpus: flags.data ?? `imported from ${folder}`,
-      tokenizer: {
-        kind: tokenizer instanceof CharTokenizer ? 'char' : 'bpe',
-        vocabSize: tokenizer.vocabSize,
-      },
-      model,
-      train: {
-        steps: 0,
-        batchSize: 16,
-        learningRate: 3e-3,
-        warmupSteps: 0,
-        weightDecay: 0.1,
-        clipNorm: 1,
-        evalEvery: 100,
-        evalBatches: 4,
-        seed: flags.seed,
-      },
-    };
-    const runDir = await createImportedRun(flags.out, config, loaded.model);
-    await saveTokenizer(runDir.path, tokenizer);
-    out(
-      `imported ${folder} (${loaded.format}, DecoderLM ${model.numLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${config.tokenizer.kind} tokenizer) as run ${runDir.shown}\n`,
-    );
-  } finally {
-    loaded.model.dispose();
+async function importRun(
+  folder: string,
+  flags: ImportFlags,
+  loaded: HfFolderOf<DecoderLMFormat>,
+): Promise<void> {
+  if (!loaded.tokenizer) {
+    throw new UsageError(`${folder}: no tokenizer.json, which textgen needs to read text`);
   }
+  const tokenizer = tokenizerFromHf(loaded.tokenizer);
+  const model = loaded.model.getConfig();
+  if (tokenizer.vocabSize > model.vocabSize) {
+    throw new UsageError(
+      `${folder}: tokenizer.json has ${tokenizer.vocabSize} tokens, more than vocab_size ${model.vocabSize}`,
+    );
+  }
+  const config: TextgenConfig = {
+    app: 'textgen',
+    version: 1,
+    dataPath: flags.data ?? null,
+    corpus: flags.data ?? `imported from ${folder}`,
+    tokenizer: {
+      kind: tokenizer instanceof CharTokenizer ? 'char' : 'bpe',
+      vocabSize: tokenizer.vocabSize,
+    },
+    model,
+    train: {
+      steps: 0,
+      batchSize: 16,
+      learningRate: 3e-3,
+      warmupSteps: 0,
+      weightDecay: 0.1,
+      clipNorm: 1,
+      evalEvery: 100,
+      evalBatches: 4,
+      seed: flags.seed,
+    },
+  };
+  const runDir = await createImportedRun(flags.out, config, loaded.model);
+  await saveTokenizer(runDir.path, tokenizer);
+  out(
+    `imported ${folder} (${loaded.format}, DecoderLM ${model.numLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${config.tokenizer.kind} tokenizer) as run ${runDir.shown}\n`,
+  );
 }
 
 /** textgen's `export` and `import`, for app-kit's `addHfCommands`. */
-export const hfCommands: HfCommands<ExportFlags, ImportFlags> = {
+export const hfCommands: HfCommands<ExportFlags, ImportFlags, DecoderLMFormat> = {
   exportDescription:
     "a run's saved model and tokenizer as a Hugging Face folder (transformers, torchrun)",
   runFlag: '--run',
@@ -195,5 +189,6 @@ export const hfCommands: HfCommands<ExportFlags, ImportFlags> = {
     flag: '--data <file>',
     description: 'the text file eval should read (default: none)',
   },
-  import: importCommand,
+  importFormats: { app: 'textgen', kind: 'a language model', choices: ['gpt2', 'llama'] },
+  import: importRun,
 };

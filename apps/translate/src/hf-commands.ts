@@ -5,14 +5,14 @@ import {
   type CommonOptions,
   createImportedRun,
   type HfCommands,
+  type HfFolderOf,
   hfSpecialToken,
   RunDir,
-  startBackend,
   UsageError,
   useSavedRun,
   writeFileAtomic,
 } from '@tformer/app-kit';
-import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
+import { saveHuggingFace } from '@tformer/model/node';
 import { loadSaved } from './commands.js';
 import type { TranslateConfig } from './config.js';
 import { BOS, EOS, loadVocabs, PAD, SPECIALS, saveVocabs, type Vocab } from './vocab.js';
@@ -111,73 +111,67 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
  * `import`: a MarianMTModel folder that translate exported (its vocabulary file alongside), for
  * example after training on in PyTorch, as a run directory that `translate` and `eval` use.
  */
-export async function importCommand(folder: string, flags: CommonOptions): Promise<void> {
-  await startBackend(flags);
-  const loaded = await loadHuggingFace(folder);
-  try {
-    if (loaded.format !== 'marian') {
-      throw new UsageError(
-        `${folder}: a ${loaded.format} folder is not a translation model (translate imports marian)`,
-      );
-    }
-    const { decoder_start_token_id: start, eos_token_id: eos } = loaded.config;
-    if (start !== BOS || eos !== EOS) {
-      throw new UsageError(
-        `${folder}/config.json: decoder_start_token_id ${start} and eos_token_id ${eos}: translate's vocabulary has <s> = ${BOS} and </s> = ${EOS}`,
-      );
-    }
-    await access(join(folder, HF_VOCAB_FILE)).catch(() => {
-      throw new UsageError(
-        `${folder}/${HF_VOCAB_FILE}: missing — translate imports folders it exported (its byte-level BPE), not SentencePiece Marian tokenizers`,
-      );
-    });
-    const vocabs = await loadVocabs(folder, HF_VOCAB_FILE);
-    const model = loaded.model.getConfig();
-    if (vocabs.src.size !== model.srcVocabSize || vocabs.tgt.size !== model.tgtVocabSize) {
-      throw new UsageError(
-        `${folder}: the vocabulary has ${vocabs.src.size}/${vocabs.tgt.size} tokens, the model ${model.srcVocabSize}/${model.tgtVocabSize}`,
-      );
-    }
-    const config: TranslateConfig = {
-      app: 'translate',
-      version: 1,
-      data: null,
-      corpus: `imported from ${folder}`,
-      testSize: 100,
-      maxTokens: model.maxLength,
-      vocab: { bpeSize: vocabs.src.bpe.vocabSize, shared: vocabs.src === vocabs.tgt },
-      model,
-      train: {
-        steps: 0,
-        batchSize: 32,
-        schedule: 'noam',
-        learningRate: 2e-3,
-        warmupSteps: 0,
-        labelSmoothing: 0.1,
-        weightDecay: 0.01,
-        clipNorm: 1,
-        evalEvery: 50,
-        seed: flags.seed,
-      },
-      decode: { beams: 4, maxNewTokens: model.maxLength - 1, lengthPenalty: 1 },
-    };
-    const runDir = await createImportedRun(flags.out, config, loaded.model);
-    await saveVocabs(runDir.path, vocabs);
-    out(
-      `imported ${folder} (marian, EncoderDecoder ${model.numLayers}+${model.numDecoderLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters) as run ${runDir.path}\n`,
+async function importRun(
+  folder: string,
+  flags: CommonOptions,
+  loaded: HfFolderOf<'marian'>,
+): Promise<void> {
+  const { decoder_start_token_id: start, eos_token_id: eos } = loaded.config;
+  if (start !== BOS || eos !== EOS) {
+    throw new UsageError(
+      `${folder}/config.json: decoder_start_token_id ${start} and eos_token_id ${eos}: translate's vocabulary has <s> = ${BOS} and </s> = ${EOS}`,
     );
-  } finally {
-    loaded.model.dispose();
   }
+  await access(join(folder, HF_VOCAB_FILE)).catch(() => {
+    throw new UsageError(
+      `${folder}/${HF_VOCAB_FILE}: missing — translate imports folders it exported (its byte-level BPE), not SentencePiece Marian tokenizers`,
+    );
+  });
+  const vocabs = await loadVocabs(folder, HF_VOCAB_FILE);
+  const model = loaded.model.getConfig();
+  if (vocabs.src.size !== model.srcVocabSize || vocabs.tgt.size !== model.tgtVocabSize) {
+    throw new UsageError(
+      `${folder}: the vocabulary has ${vocabs.src.size}/${vocabs.tgt.size} tokens, the model ${model.srcVocabSize}/${model.tgtVocabSize}`,
+    );
+  }
+  const config: TranslateConfig = {
+    app: 'translate',
+    version: 1,
+    data: null,
+    corpus: `imported from ${folder}`,
+    testSize: 100,
+    maxTokens: model.maxLength,
+    vocab: { bpeSize: vocabs.src.bpe.vocabSize, shared: vocabs.src === vocabs.tgt },
+    model,
+    train: {
+      steps: 0,
+      batchSize: 32,
+      schedule: 'noam',
+      learningRate: 2e-3,
+      warmupSteps: 0,
+      labelSmoothing: 0.1,
+      weightDecay: 0.01,
+      clipNorm: 1,
+      evalEvery: 50,
+      seed: flags.seed,
+    },
+    decode: { beams: 4, maxNewTokens: model.maxLength - 1, lengthPenalty: 1 },
+  };
+  const runDir = await createImportedRun(flags.out, config, loaded.model);
+  await saveVocabs(runDir.path, vocabs);
+  out(
+    `imported ${folder} (marian, EncoderDecoder ${model.numLayers}+${model.numDecoderLayers}×${model.numHeads}×${model.dModel}, ${loaded.model.parameterCount().toLocaleString('en')} parameters) as run ${runDir.path}\n`,
+  );
 }
 
 /** translate's `export` and `import`, for app-kit's `addHfCommands`. */
-export const hfCommands: HfCommands<ExportFlags, CommonOptions> = {
+export const hfCommands: HfCommands<ExportFlags, CommonOptions, 'marian'> = {
   exportDescription: "a run's saved model as a Hugging Face MarianMTModel folder (transformers)",
   runFlag: '--out',
   formats: { description: 'output format', choices: ['hf'] },
   export: exportCommand,
   importDescription: 'a MarianMTModel folder exported by translate as a run directory',
   folderDescription: 'Hugging Face model folder with config.json, model.safetensors',
-  import: importCommand,
+  importFormats: { app: 'translate', kind: 'a translation model', choices: ['marian'] },
+  import: importRun,
 };

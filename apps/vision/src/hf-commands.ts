@@ -4,12 +4,12 @@ import {
   type CommonOptions,
   createImportedRun,
   type HfCommands,
+  type HfFolderOf,
   RunDir,
-  startBackend,
   UsageError,
   useSavedRun,
 } from '@tformer/app-kit';
-import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
+import { saveHuggingFace } from '@tformer/model/node';
 import { loadSaved } from './commands.js';
 import type { VisionConfig } from './config.js';
 
@@ -48,54 +48,47 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
  */
 type ImportFlags = CommonOptions & { data?: string };
 
-export async function importCommand(folder: string, flags: ImportFlags): Promise<void> {
-  await startBackend(flags);
-  const loaded = await loadHuggingFace(folder);
-  try {
-    if (loaded.format !== 'vit') {
-      throw new UsageError(
-        `${folder}: a ${loaded.format} folder is not an image classifier (vision imports vit)`,
-      );
-    }
-    const model = loaded.model.getConfig();
-    if (model.channels !== 1) {
-      throw new UsageError(
-        `${folder}/config.json: num_channels ${model.channels}: vision reads grayscale images (1 channel)`,
-      );
-    }
-    const id2label = (loaded.config.id2label ?? {}) as Record<string, unknown>;
-    const classes = Array.from({ length: model.numClasses }, (_, i) => String(id2label[i] ?? i));
-    const config: VisionConfig = {
-      app: 'vision',
-      version: 1,
-      dataPath: flags.data ?? null,
-      corpus: flags.data ?? `imported from ${folder}`,
-      imageSize: model.imageSize,
-      testSize: 400,
-      classes,
-      model,
-      train: {
-        steps: 0,
-        batchSize: 32,
-        learningRate: 2e-3,
-        warmupSteps: 0,
-        weightDecay: 0.05,
-        clipNorm: 1,
-        evalEvery: 50,
-        seed: flags.seed,
-      },
-    };
-    const runDir = await createImportedRun(flags.out, config, loaded.model);
-    out(
-      `imported ${folder} (vit, VisionTransformer ${model.numLayers}×${model.numHeads}×${model.dModel}, classes ${classes.join(', ')}) as run ${runDir.path}\n`,
+async function importRun(
+  folder: string,
+  flags: ImportFlags,
+  loaded: HfFolderOf<'vit'>,
+): Promise<void> {
+  const model = loaded.model.getConfig();
+  if (model.channels !== 1) {
+    throw new UsageError(
+      `${folder}/config.json: num_channels ${model.channels}: vision reads grayscale images (1 channel)`,
     );
-  } finally {
-    loaded.model.dispose();
   }
+  const id2label = (loaded.config.id2label ?? {}) as Record<string, unknown>;
+  const classes = Array.from({ length: model.numClasses }, (_, i) => String(id2label[i] ?? i));
+  const config: VisionConfig = {
+    app: 'vision',
+    version: 1,
+    dataPath: flags.data ?? null,
+    corpus: flags.data ?? `imported from ${folder}`,
+    imageSize: model.imageSize,
+    testSize: 400,
+    classes,
+    model,
+    train: {
+      steps: 0,
+      batchSize: 32,
+      learningRate: 2e-3,
+      warmupSteps: 0,
+      weightDecay: 0.05,
+      clipNorm: 1,
+      evalEvery: 50,
+      seed: flags.seed,
+    },
+  };
+  const runDir = await createImportedRun(flags.out, config, loaded.model);
+  out(
+    `imported ${folder} (vit, VisionTransformer ${model.numLayers}×${model.numHeads}×${model.dModel}, classes ${classes.join(', ')}) as run ${runDir.path}\n`,
+  );
 }
 
 /** vision's `export` and `import`, for app-kit's `addHfCommands`. */
-export const hfCommands: HfCommands<ExportFlags, ImportFlags> = {
+export const hfCommands: HfCommands<ExportFlags, ImportFlags, 'vit'> = {
   exportDescription:
     "a run's saved model as a Hugging Face ViTForImageClassification folder (transformers)",
   runFlag: '--out',
@@ -107,5 +100,6 @@ export const hfCommands: HfCommands<ExportFlags, ImportFlags> = {
     flag: '--data <folder>',
     description: 'the class folders eval should read (default: generated shapes)',
   },
-  import: importCommand,
+  importFormats: { app: 'vision', kind: 'an image classifier', choices: ['vit'] },
+  import: importRun,
 };
