@@ -51,6 +51,19 @@ export function addHeldOutOptions(command: Command, wording: HeldOutWording): Co
 }
 
 /**
+ * Where a run's data comes from, as textgen's and vision's `config.json` record it: the `--data`,
+ * `--valid` and `--test` paths (null: not given) and the corpus name (`default`: generated data).
+ */
+export function dataPathsOf(flags: Pick<HeldOutFlags, 'valid' | 'test'> & { data?: string }) {
+  return {
+    dataPath: flags.data ?? null,
+    validPath: flags.valid ?? null,
+    testPath: flags.test ?? null,
+    corpus: flags.data ?? 'default',
+  };
+}
+
+/**
  * `--valid` and `--test` hold data of the kind the training data has: without it (the app's
  * generated default task) either is a {@link UsageError} asking for `training` too, e.g.
  * `'--data'`, `'the training file'`.

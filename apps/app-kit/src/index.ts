@@ -37,6 +37,7 @@ export {
 } from './file-errors.js';
 export {
   addHeldOutOptions,
+  dataPathsOf,
   evalSplitOf,
   type HeldOutFlags,
   type HeldOutWording,

@@ -5,6 +5,7 @@ import {
   addSavedRunCommand,
   addStepOptions,
   appProgram,
+  dataPathsOf,
   parseInteger,
   parseNumber,
   runProgram,
@@ -65,10 +66,7 @@ function configFrom(flags: TrainFlags): TextgenConfig {
   return {
     app: 'textgen',
     version: 1,
-    dataPath: flags.data ?? null,
-    validPath: flags.valid ?? null,
-    testPath: flags.test ?? null,
-    corpus: flags.data ?? 'default',
+    ...dataPathsOf(flags),
     tokenizer: { kind: flags.tokenizer, vocabSize: flags.vocabSize },
     model: {
       vocabSize: 0, // the tokenizer's, once learned

@@ -49,26 +49,27 @@ describe('translate CLI', () => {
     expect(translated.stdout).toBe(alone.stdout);
   }, 600_000);
 
-  it('names both files and their line counts when --src and --tgt are not parallel (exit 2)', () => {
-    const src = join(work, 'train.en');
-    const tgt = join(work, 'train.de');
-    writeFileSync(src, 'one\ntwo\nthree\n');
-    writeFileSync(tgt, 'eins\nzwei\n');
-    translate.expectUserError(
-      translate.run('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad')),
-      /train\.en: 3 lines, but .*train\.de has 2/,
-    );
-  });
+  // Each case: the file names (`.en`, `.de`), their contents, and the one line the error must be.
+  const badPairs: [string, string, string, RegExp][] = [
+    ['uneven', 'one\ntwo\nthree\n', 'eins\nzwei\n', /uneven\.en: 3 lines, but .*uneven\.de has 2/],
+    ['gap', 'one\n\nthree\n', 'eins\nzwei\ndrei\n', /gap\.en:2: empty line/],
+  ];
+  it.each(badPairs)(
+    'names the file (and line) of bad --src/--tgt files (%s), exit 2',
+    (name, srcText, tgtText, message) => {
+      const [src, tgt] = [join(work, `${name}.en`), join(work, `${name}.de`)];
+      writeFileSync(src, srcText);
+      writeFileSync(tgt, tgtText);
+      translate.expectUserError(
+        translate.run('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad')),
+        message,
+      );
+    },
+  );
 
-  it('names the line of an empty sentence, and rejects a lone --src (exit 2)', () => {
-    const src = join(work, 'gap.en');
-    const tgt = join(work, 'gap.de');
-    writeFileSync(src, 'one\n\nthree\n');
-    writeFileSync(tgt, 'eins\nzwei\ndrei\n');
-    translate.expectUserError(
-      translate.run('train', '--src', src, '--tgt', tgt, '--out', join(work, 'bad')),
-      /gap\.en:2: empty line/,
-    );
+  it('rejects a lone --src (exit 2)', () => {
+    const src = join(work, 'lone.en');
+    writeFileSync(src, 'one\n');
     const lone = translate.run('train', '--src', src);
     expect(lone.code).toBe(2);
     expect(lone.stderr).toMatch(/--src and --tgt: give both/);

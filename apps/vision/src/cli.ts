@@ -3,6 +3,7 @@ import {
   type AppTrainFlags,
   addHfCommands,
   classifierProgram,
+  dataPathsOf,
   parseInteger,
   parseNumber,
   requireTrainingData,
@@ -38,10 +39,7 @@ function configFrom(flags: TrainFlags): VisionConfig {
   return {
     app: 'vision',
     version: 1,
-    dataPath: flags.data ?? null,
-    validPath: flags.valid ?? null,
-    testPath: flags.test ?? null,
-    corpus: flags.data ?? 'default',
+    ...dataPathsOf(flags),
     imageSize: flags.imageSize,
     testSize: flags.testSize,
     classes: [], // read from the data
