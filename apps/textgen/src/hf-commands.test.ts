@@ -34,7 +34,7 @@ describe('textgen export --format hf / import', () => {
         '24',
       ],
     });
-  }, 480_000); // six CLI runs from source
+  }, 900_000); // six CLI runs from source: a hang detector, sized for a loaded 2-core machine
 
   it('--format onnx: the folder plus model.onnx from PyTorch, or a clear error without Python', () => {
     const bad = textgen(

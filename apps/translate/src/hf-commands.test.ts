@@ -53,7 +53,7 @@ describe('translate export --format hf / import', () => {
     } else {
       console.log('the transformers tokenizer check SKIPPED: TFORMER_INTEROP_PYTHON is not set');
     }
-  }, 480_000); // five CLI runs from source
+  }, 900_000); // five CLI runs from source: a hang detector, sized for a loaded 2-core machine
 
   it('fails in one line naming what does not map or is missing', () => {
     translate.expectImportNamesMissingFolder();

@@ -100,5 +100,5 @@ describeWithBackends('batched translation', () => {
     } finally {
       model.dispose();
     }
-  }, 120_000);
+  });
 });

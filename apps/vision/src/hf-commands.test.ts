@@ -30,7 +30,7 @@ describe('vision export --format hf / import', () => {
       imported: /classes circle, cross, square, triangle/,
       command: (dir) => ['predict', '--out', dir, ...pngs],
     });
-  }, 480_000); // seven CLI runs from source
+  }, 900_000); // seven CLI runs from source: a hang detector, sized for a loaded 2-core machine
 
   it('fails in one line naming what does not map or is missing', () => {
     vision.expectImportNamesMissingFolder();
