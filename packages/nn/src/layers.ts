@@ -4,6 +4,7 @@ import { Dense } from './dense.js';
 import { ArgumentError } from './errors.js';
 import type { Initializer } from './initializers.js';
 import { Module } from './module.js';
+import { normalize } from './normalize.js';
 import { type Rng, type RngOption, resolveRng } from './rng.js';
 import { assertInt, assertLastDim } from './shape.js';
 
@@ -42,14 +43,7 @@ export class LayerNorm extends Module {
   /** `[..., dModel]` → `[..., dModel]`. */
   apply(x: tf.Tensor): tf.Tensor {
     assertLastDim(x, this.dModel, 'x');
-    return tf.tidy(() => {
-      const centered = tf.sub(x, tf.mean(x, -1, true));
-      const variance = tf.mean(tf.square(centered), -1, true);
-      let y = tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps)));
-      if (this.gamma) y = tf.mul(y, this.gamma);
-      if (this.beta) y = tf.add(y, this.beta);
-      return y;
-    });
+    return normalize(x, this.gamma, this.beta, this.eps, true);
   }
 }
 
@@ -77,10 +71,7 @@ export class RMSNorm extends Module {
   /** `[..., dModel]` → `[..., dModel]`. */
   apply(x: tf.Tensor): tf.Tensor {
     assertLastDim(x, this.dModel, 'x');
-    return tf.tidy(() => {
-      const meanSquare = tf.mean(tf.square(x), -1, true);
-      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.eps))), this.gamma);
-    });
+    return normalize(x, this.gamma, undefined, this.eps, false);
   }
 }
 
@@ -115,7 +106,21 @@ export class Dropout extends Module {
   }
 
   apply(x: tf.Tensor): tf.Tensor {
-    if (!this.training || this.rate === 0) return tf.clone(x);
+    return this.active ? this.applyOrPass(x) : tf.clone(x);
+  }
+
+  /** Whether {@link apply} changes anything: training mode with a rate above 0. */
+  get active(): boolean {
+    return this.training && this.rate > 0;
+  }
+
+  /**
+   * {@link apply} for use inside a `tf.tidy` that owns `x`: when inactive it returns `x` itself,
+   * not a copy. Layers call this one: each copy was an `Identity` kernel in the forward pass and a
+   * `Cast` in the backward pass of every training step.
+   */
+  applyOrPass(x: tf.Tensor): tf.Tensor {
+    if (!this.active) return x;
     const scale = 1 / (1 - this.rate);
     const n = x.size;
     const mask = new Float32Array(n);
@@ -183,7 +188,7 @@ export class FeedForward extends Module {
   /** `[..., dModel]` → `[..., dModel]`. */
   apply(x: tf.Tensor): tf.Tensor {
     const act = activation(this.activation);
-    return tf.tidy(() => this.down.apply(this.dropout.apply(act(this.up.apply(x)))));
+    return tf.tidy(() => this.down.apply(this.dropout.applyOrPass(act(this.up.apply(x)))));
   }
 }
 
