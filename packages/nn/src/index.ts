@@ -13,7 +13,7 @@
 // | errors         | NnError, ShapeError, ArgumentError, ModuleError, StateDictError,
 // |                | SafetensorsError; formatShape, assertInt |
 //
-// Internal: shape assertions, float16/bfloat16 conversions, computeFans, matMul2dBias, the addN
+// Internal: shape assertions, float16/bfloat16 conversions, computeFans, the addN
 // chunk size, the safetensors header limit.
 
 export {

@@ -1,18 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from './errors.js';
+import { saveExceptVariables } from './save-for-backward.js';
 
 type Fn2 = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-type Fn3 = (a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D;
 let fastMatMul: Fn2 | undefined;
-let fastMatMulBias: Fn3 | undefined;
 
 /**
- * The gradients of `A·B` for `A` `[m, k]`, `B` `[k, n]` and upstream `dY` `[m, n]` as plain,
- * non-transposed rank-2 products with explicit transposes: dA = dY·Bᵀ, and dB = Aᵀ·dY or
- * (dYᵀ·A)ᵀ, whichever transposes fewer elements (an explicit transpose is a memory-bound copy,
- * and for a wide A it costs about as much as the product on wasm).
+ * The gradients of `A·B` for `A` `[m, k]`, `B` `[k, n]` and upstream `dY` `[m, n]`.
+ * On wasm as plain, non-transposed rank-2 products with explicit transposes: dA = dY·Bᵀ, and
+ * dB = Aᵀ·dY or (dYᵀ·A)ᵀ, whichever transposes fewer elements (an explicit transpose is a
+ * memory-bound copy, and for a wide A it costs about as much as the product on wasm). Elsewhere
+ * as transposed products (`transposeA`/`transposeB`): native and GPU backends read the operand
+ * transposed at no cost, and each explicit transpose was one more kernel per gradient.
  */
 function productGrads(a: tf.Tensor2D, b: tf.Tensor2D, dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+  if (tf.getBackend() !== 'wasm') return [tf.matMul(dy, b, false, true), tf.matMul(a, dy, true)];
   const [m, k] = a.shape;
   const n = b.shape[1];
   const dB =
@@ -34,39 +36,16 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   checkOperands(a, b);
   fastMatMul ??= tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    save([x, w]);
+    const restore = saveExceptVariables(save, [x, w]);
     return {
       value: tf.matMul(x, w),
-      gradFunc: (dy, saved) =>
-        productGrads(saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D, dy as tf.Tensor2D),
+      gradFunc: (dy, saved) => {
+        const [xS, wS] = restore(saved) as [tf.Tensor2D, tf.Tensor2D];
+        return productGrads(xS, wS, dy as tf.Tensor2D);
+      },
     };
   }) as unknown as Fn2;
   return fastMatMul(a, b);
-}
-
-/**
- * `a · b + bias` (bias `[n]`), with {@link matMul2d}'s gradient and the bias gradient as the
- * rank-2 product ones`[1, m]`·dY: tfjs' own (a sum over axis 0) transposes dY first.
- */
-export function matMul2dBias(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  checkOperands(a, b);
-  if (bias.rank !== 1 || bias.shape[0] !== b.shape[1]) {
-    throw new ShapeError('bias', [b.shape[1]], bias.shape, `b is [${b.shape.join(', ')}]`);
-  }
-  fastMatMulBias ??= tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, w, c, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: tf.add(tf.matMul(x, w), c),
-      gradFunc: (dy, saved) => {
-        const g = dy as tf.Tensor2D;
-        const [dA, dB] = productGrads(saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D, g);
-        const dBias = tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]), g), [g.shape[1]]);
-        return [dA, dB, dBias];
-      },
-    };
-  }) as unknown as Fn3;
-  return fastMatMulBias(a, b, bias);
 }
 
 function checkOperands(a: tf.Tensor, b: tf.Tensor): void {
@@ -84,7 +63,11 @@ function checkOperands(a: tf.Tensor, b: tf.Tensor): void {
 /**
  * `x · kernel (+ bias)` over the last axis of `x` `[..., in]` with `kernel` `[in, out]` and
  * optional `bias` `[out]`, giving `[..., out]`. The leading axes are folded into one
- * (`[B·T, in]`) so the product is rank-2 and goes through {@link matMul2d}'s fast gradient.
+ * (`[B·T, in]`) so the product is rank-2 and takes {@link matMul2d}'s fast gradient.
+ *
+ * One `tf.customGrad` op, reshapes included: under autodiff each reshape and the product saved
+ * an `Identity` copy of its inputs for the backward pass, and the backward pass reshaped again;
+ * here only `x` and `kernel` are saved.
  */
 export function linear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   if (kernel.rank !== 2) throw new ShapeError('kernel', 'rank 2 [in, out]', kernel.shape);
@@ -99,12 +82,29 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Te
   if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outDim)) {
     throw new ShapeError('bias', [outDim], bias.shape, `kernel is [${inDim}, ${outDim}]`);
   }
-  return tf.tidy(() => {
-    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
-    const y =
-      bias === undefined
-        ? matMul2d(x2, kernel as tf.Tensor2D)
-        : matMul2dBias(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D);
-    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
+  const outShape = [...x.shape.slice(0, -1), outDim];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, w] = args as [tf.Tensor, tf.Tensor2D];
+    const c = bias ? (args[2] as tf.Tensor1D) : undefined;
+    const save = args[bias ? 3 : 2] as tf.GradSaveFunc;
+    // Rank-2 x needs no reshapes (each would still be a kernel).
+    const fold = (t: tf.Tensor, cols: number) =>
+      (t.rank === 2 ? t : tf.reshape(t, [-1, cols])) as tf.Tensor2D; // [m, cols]
+    const unfold = (t: tf.Tensor, shape: number[]) => (x.rank === 2 ? t : tf.reshape(t, shape));
+    const x2 = fold(xIn, inDim);
+    const y2 = c ? tf.add(tf.matMul(x2, w), c) : tf.matMul(x2, w); // [m, out]
+    const restore = saveExceptVariables(save, [x2, w]);
+    return {
+      value: unfold(y2, outShape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dy2 = fold(dy, outDim);
+        const [xS, wS] = restore(saved) as [tf.Tensor2D, tf.Tensor2D];
+        const [dX, dW] = productGrads(xS, wS, dy2);
+        const grads = [unfold(dX, x.shape), dW];
+        if (c) grads.push(tf.reshape(tf.matMul(tf.ones([1, dy2.shape[0]]), dy2), [outDim]));
+        return grads;
+      },
+    };
   });
+  return bias ? op(x, kernel, bias) : op(x, kernel);
 }
