@@ -160,7 +160,7 @@ export class DecoderLM extends ConfiguredModel<ResolvedDecoderLMConfig> {
           : this.sinusoid.encoding(T, past); // [T, C]
         x = tf.add(x, table);
       }
-      x = this.drop.apply(x);
+      x = this.drop.applyOrPass(x);
       const rope = this.config.position === 'rope' ? positions : undefined;
       x = this.blocks.apply(x, {
         causal: true,

@@ -167,8 +167,8 @@ export class EncoderClassifier extends ConfiguredModel<ResolvedEncoderClassifier
       const keep = pad === undefined ? undefined : tf.notEqual(ids, pad); // [B, T]
       x = this.blocks.apply(x, { mask: keep, hooks: bound && scopeHooks(bound, 'blocks.') });
       let pooled = this.pool(x, keep); // [B, C]
-      pooled = this.drop.apply(pooled);
-      if (this.hidden) pooled = this.drop.apply(tf.relu(this.hidden.apply(pooled)));
+      pooled = this.drop.applyOrPass(pooled);
+      if (this.hidden) pooled = this.drop.applyOrPass(tf.relu(this.hidden.apply(pooled)));
       return this.classifier.apply(pooled); // [B, numClasses]
     });
   }

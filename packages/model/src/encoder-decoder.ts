@@ -194,7 +194,7 @@ export class EncoderDecoder extends ConfiguredModel<ResolvedEncoderDecoderConfig
     return tf.tidy(() => {
       const pe = tf.tensor2d(this.#positions.subarray(offset * d, (offset + T) * d), [T, d]); // [T, d]
       const x = tf.add(tf.mul(hook(table.apply(ids)), Math.sqrt(d)), pe); // [B, T, d]
-      return this.drop.apply(x);
+      return this.drop.applyOrPass(x);
     });
   }
 }

@@ -190,7 +190,7 @@ export class TransformerBlock extends Module {
     hooks: LocalHooks | undefined,
     f: (h: tf.Tensor) => tf.Tensor,
   ): tf.Tensor {
-    const branch = (n: tf.Tensor) => runHook(hooks, out, this.dropout.apply(f(n)));
+    const branch = (n: tf.Tensor) => runHook(hooks, out, this.dropout.applyOrPass(f(n)));
     return this.config.preNorm
       ? tf.add(h, branch(norm.apply(h)))
       : norm.apply(tf.add(h, branch(h)));

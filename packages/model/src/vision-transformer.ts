@@ -143,7 +143,7 @@ export class VisionTransformer extends ConfiguredModel<ResolvedVisionTransformer
       const [B, , d] = patches.shape as [number, number, number];
       const cls = tf.tile(this.cls, [B, 1, 1]); // [B, 1, d]
       let x = tf.add(tf.concat([cls, patches], 1), this.positions); // [B, N + 1, d]
-      x = this.drop.apply(x);
+      x = this.drop.applyOrPass(x);
       x = this.blocks.apply(x, { hooks: bound && scopeHooks(bound, 'blocks.') });
       const first = tf.reshape(tf.slice(x, [0, 0, 0], [B, 1, d]), [B, d]); // [B, d]: the [class] token
       return this.head.apply(runHook(bound, 'norm.output', this.norm.apply(first))); // [B, numClasses]
