@@ -82,6 +82,19 @@ describeWithBackends('LayerNorm and RMSNorm', () => {
     ln.dispose();
   });
 
+  it('LayerNorm with a gain and no bias (GPT-2 without biases) matches float64 in gradient', async () => {
+    const ln = new LayerNorm({ dModel: 8, useBias: false });
+    randomize(ln.gamma, 11, 1);
+    await checkLayer({
+      forward: ([x]) => ln.apply(x!),
+      reference: ([x, g]) => refLayerNorm(x!, 6, 8, 1e-6, g),
+      inputs: [{ values: randomFloats(48, 12, 2), shape: [2, 3, 8] }],
+      variables: [ln.gamma!],
+      forwardTolerance: { atol: 1e-4 },
+    });
+    ln.dispose();
+  });
+
   it('LayerNorm without useScale/useBias has no parameters; eps is an option', async () => {
     const ln = new LayerNorm({ dModel: 4, useScale: false, useBias: false, eps: 1e-3 });
     expect(ln.parameterCount()).toBe(0);
@@ -130,6 +143,23 @@ describeWithBackends('Dropout', () => {
       const z = new Dropout({ rate: 0, rng: 1 }).apply(x);
       await expectTensorsClose(z, x.dataSync(), { atol: 0, rtol: 0 });
       tf.dispose([y, z]);
+    });
+    x.dispose();
+  });
+
+  it('applyOrPass hands x itself back when inactive and the same masks as apply when active', async () => {
+    const x = tf.tensor(Float32Array.from(randomFloats(24, 4)), [2, 3, 4]);
+    await assertNoLeaks(async () => {
+      const idle = new Dropout({ rate: 0.5, rng: 1 }).eval();
+      expect(idle.active).toBe(false);
+      expect(idle.applyOrPass(x)).toBe(x);
+      expect(new Dropout({ rate: 0, rng: 1 }).applyOrPass(x)).toBe(x);
+      const [a, b] = [new Dropout({ rate: 0.5, rng: 3 }), new Dropout({ rate: 0.5, rng: 3 })];
+      expect(a.active).toBe(true);
+      const [ya, yb] = [a.apply(x), b.applyOrPass(x)];
+      expect(yb).not.toBe(x);
+      await expectTensorsClose(yb, await ya.data(), { atol: 0, rtol: 0 });
+      tf.dispose([ya, yb]);
     });
     x.dispose();
   });

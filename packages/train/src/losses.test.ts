@@ -69,6 +69,36 @@ describeWithBackends('losses vs float64 references', () => {
     expect(crossEntropy(x, tf.tensor1d([1, V], 'int32')).dataSync()[0]).toBeNaN();
   });
 
+  it('cross-entropy gradients: "sum" is the mean times the counted positions; an out-of-range row gets 0', async () => {
+    const x = tf.tensor3d(Float32Array.from(random(B * T * V, 4)), [B, T, V]);
+    const y = tf.tensor2d(labels, [B, T], 'int32');
+    const bad = tf.tensor1d([1, V], 'int32');
+    await assertNoLeaks(async () => {
+      const mean = tf.grad((l: tf.Tensor) => crossEntropy(l, y))(x);
+      const sum = tf.grad((l: tf.Tensor) => crossEntropy(l, y, { reduction: 'sum' }))(x);
+      await expectTensorsClose(
+        sum,
+        Float64Array.from(await mean.data(), (g) => g * 4),
+        {
+          atol: 1e-6,
+        },
+      );
+      const [g, first] = tf.tidy(() => {
+        const rows = tf.reshape(tf.slice(x, [0, 0, 0], [1, 2, V]), [2, V]);
+        return [
+          tf.grad((l: tf.Tensor) => crossEntropy(l, bad))(rows),
+          tf.grad((l: tf.Tensor) => crossEntropy(l, tf.slice(bad, 0, 1)))(tf.slice(rows, 0, 1)),
+        ];
+      });
+      const [values, alone] = [await g!.data(), await first!.data()];
+      expect(Array.from(values.slice(V)).every((v) => v === 0)).toBe(true);
+      // The out-of-range label still counts in the mean's denominator (2 rows, not 1).
+      for (let i = 0; i < V; i++) expect(values[i]).toBeCloseTo(alone[i]! / 2, 6);
+      tf.dispose([mean, sum, g!, first!]);
+    });
+    tf.dispose([x, y, bad]);
+  });
+
   it('rejects wrong label shapes and dtypes with typed errors naming the argument', () => {
     const x = tf.zeros([2, 3, V]);
     expect(() => crossEntropy(x, tf.zeros([2, 4], 'int32'))).toThrow(InvalidArgumentError);
