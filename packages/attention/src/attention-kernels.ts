@@ -111,13 +111,22 @@ export const plainAttention: ExactAttentionKernel = (q, k, v, dims, options, wan
     };
     return { value, gradFunc };
   });
-  const output = op(q, k, v) as tf.Tensor4D;
+  return withWeights(op(q, k, v) as tf.Tensor4D, weights);
+};
+
+/**
+ * `output` with the `weights` a custom op's forward pass kept (if any), re-homed in the caller's
+ * scope so an enclosing tidy can free them.
+ */
+export function withWeights(
+  output: tf.Tensor4D,
+  weights: tf.Tensor | undefined,
+): ReturnType<ExactAttentionKernel> {
   if (!weights) return { output };
-  // Re-home the kept weights in the caller's scope so an enclosing tidy can free them.
   const owned = tf.clone(weights) as tf.Tensor4D;
   weights.dispose();
   return { output, weights: owned };
-};
+}
 
 /**
  * FlashAttention's recurrence (Dao et al. 2022, arXiv:2205.14135) on tiles of `chunkSize`

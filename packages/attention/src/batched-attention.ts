@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMasks, type ExactAttentionKernel } from './attention-kernels.js';
+import { dropoutMasks, type ExactAttentionKernel, withWeights } from './attention-kernels.js';
 import { HeadMasks } from './mask-plan.js';
 
 /**
@@ -66,10 +66,5 @@ export const batchedAttention: ExactAttentionKernel = (q, k, v, dims, options, w
     };
     return { value: view(attended, [B, H, T, dv]) as tf.Tensor4D, gradFunc }; // [B, H, T, dv]
   });
-  const output = op(q, k, v) as tf.Tensor4D;
-  if (!weights) return { output };
-  // Re-home the kept weights in the caller's scope so an enclosing tidy can free them.
-  const owned = tf.clone(weights) as tf.Tensor4D;
-  weights.dispose();
-  return { output, weights: owned };
+  return withWeights(op(q, k, v) as tf.Tensor4D, weights);
 };
