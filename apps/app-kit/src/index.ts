@@ -45,7 +45,6 @@ export {
   requireTrainingData,
 } from './held-out.js';
 export { addHfCommands, type HfCommands, type HfFolderOf } from './hf-commands.js';
-export { hfSpecialToken } from './hf-tokens.js';
 export { type LossPoint, renderLossSvg } from './loss-plot.js';
 export {
   createProgress,

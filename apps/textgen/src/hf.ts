@@ -1,5 +1,4 @@
-import { hfSpecialToken } from '@tformer/app-kit';
-import { BytePairTokenizer, CharTokenizer } from '@tformer/tokenizer';
+import { BytePairTokenizer, CharTokenizer, hfAddedTokens } from '@tformer/tokenizer';
 import type { TextTokenizer } from './tokenizers.js';
 
 /**
@@ -11,7 +10,6 @@ import type { TextTokenizer } from './tokenizers.js';
  */
 export function tokenizerToHf(tokenizer: TextTokenizer): object {
   if (tokenizer instanceof BytePairTokenizer) return tokenizer.toJSON();
-  const specials = [...tokenizer.specialTokens.entries()];
   const vocab: Record<string, number> = {};
   for (let id = 0; id < tokenizer.vocabSize; id++) vocab[tokenizer.idToToken(id)!] = id;
   const unknown = tokenizer.unknown;
@@ -19,7 +17,7 @@ export function tokenizerToHf(tokenizer: TextTokenizer): object {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map(([content, id]) => hfSpecialToken(id, content)),
+    added_tokens: hfAddedTokens(tokenizer.specialTokens),
     normalizer: null,
     pre_tokenizer: null,
     post_processor: null,

@@ -6,13 +6,13 @@ import {
   createImportedRun,
   type HfCommands,
   type HfFolderOf,
-  hfSpecialToken,
   RunDir,
   UsageError,
   useSavedRun,
   writeFileAtomic,
 } from '@tformer/app-kit';
 import { saveHuggingFace } from '@tformer/model/node';
+import { hfAddedTokens } from '@tformer/tokenizer';
 import { loadSaved } from './commands.js';
 import type { TranslateConfig } from './config.js';
 import { BOS, EOS, loadVocabs, PAD, SPECIALS, saveVocabs, type Vocab } from './vocab.js';
@@ -56,9 +56,11 @@ export function vocabToHf(vocab: Vocab): object {
   return {
     ...json,
     added_tokens: [
-      hfSpecialToken(PAD, '<pad>'),
-      hfSpecialToken(BOS, '<s>'),
-      hfSpecialToken(EOS, '</s>'),
+      ...hfAddedTokens([
+        ['<pad>', PAD],
+        ['<s>', BOS],
+        ['</s>', EOS],
+      ]),
       ...json.added_tokens.map((t) => ({ ...t, id: t.id + SPECIALS })),
     ],
     post_processor: json.post_processor

@@ -3,8 +3,8 @@ import type { BytePairTokenizerOptions } from './byte-pair-tokenizer.js';
 import { byteStringToUnicode } from './bytes.js';
 import { TokenizerError } from './errors.js';
 import {
-  addedTokensOf,
   expectObject,
+  hfAddedTokens,
   paddingJson,
   readHfRoot,
   specialConfigOf,
@@ -63,7 +63,7 @@ export function bpeToHfJson(input: BpeJsonInput): object {
     version: '1.0',
     truncation: null,
     padding: paddingJson(input.special, input.specialTokens),
-    added_tokens: addedTokensOf(input.specialTokens),
+    added_tokens: hfAddedTokens(input.specialTokens),
     normalizer: null,
     pre_tokenizer: preTokenizer,
     post_processor: templateJson(input.special, input.specialTokens),

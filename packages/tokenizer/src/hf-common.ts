@@ -20,8 +20,20 @@ export function readHfRoot(json: string | object): Json {
   return expectObject(value, '(root)');
 }
 
-/** The `added_tokens` entries for special tokens. */
-export function addedTokensOf(specialTokens: ReadonlyMap<string, number>): object[] {
+/**
+ * The `added_tokens` entries of a Hugging Face `tokenizer.json` for special tokens (content → id,
+ * as a tokenizer's `specialTokens`), sorted by id, each matched whole and never normalized or
+ * stripped: the flags the `tokenizers` library writes for special tokens. `toJSON()` writes these;
+ * use it to build a `tokenizer.json` of your own (a vocabulary with extra special ids in front).
+ *
+ * @example
+ * ```ts
+ * hfAddedTokens(new Map([['<pad>', 0], ['</s>', 2]]));
+ * // [{ id: 0, content: '<pad>', single_word: false, lstrip: false, rstrip: false,
+ * //    normalized: false, special: true }, { id: 2, content: '</s>', … }]
+ * ```
+ */
+export function hfAddedTokens(specialTokens: Iterable<readonly [string, number]>): object[] {
   return [...specialTokens]
     .sort((a, b) => a[1] - b[1])
     .map(([content, id]) => ({

@@ -2,8 +2,8 @@ import { BaseTokenizer } from './base-tokenizer.js';
 import { type BertNormalization, bertWords } from './bert-pre-tokenizer.js';
 import { assertIds, TokenizerError } from './errors.js';
 import {
-  addedTokensOf,
   expectObject,
+  hfAddedTokens,
   paddingJson,
   readHfRoot,
   specialConfigOf,
@@ -297,7 +297,7 @@ export class WordPieceTokenizer extends BaseTokenizer {
       version: '1.0',
       truncation: null,
       padding: paddingJson(this.specialConfig, this.specialTokens),
-      added_tokens: addedTokensOf(this.specialTokens),
+      added_tokens: hfAddedTokens(this.specialTokens),
       normalizer: {
         type: 'BertNormalizer',
         clean_text: n.cleanText,
