@@ -1,12 +1,8 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  AUTO_ORDER,
-  autoOrderFor,
-  BROWSER_AUTO_ORDER,
-  InvalidBackendOptionError,
-} from './index.js';
+import { autoOrderFor, InvalidBackendOptionError } from './index.js';
+import { AUTO_ORDER, BROWSER_AUTO_ORDER } from './names.js';
 import { installHint, isMissingPeer } from './runtime.js';
 import { autoReason, selectBackend } from './select-backend.js';
 import { validateWasmPaths } from './wasm.js';

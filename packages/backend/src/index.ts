@@ -2,14 +2,16 @@
 //
 // | group     | names |
 // | --------- | ----- |
-// | select    | selectBackend, BackendSelection, SelectBackendOptions, autoOrderFor, AUTO_ORDER,
-// |           | BROWSER_AUTO_ORDER, BACKEND_NAMES, BACKEND_CHOICES |
+// | select    | selectBackend, BackendSelection, SelectBackendOptions, autoOrderFor (the `auto`
+// |           | order of an environment), BACKEND_NAMES, BackendName, BackendChoice |
 // | describe  | describeBackend, formatBackendInfo, BackendInfo |
 // | apps      | parseBackendArgs, selectBackendFromArgs, BACKEND_FLAGS_HELP |
-// | settings  | defaultWasmThreads, WasmPaths, WEBGL_DEFAULT_FLAGS |
+// | settings  | WasmPaths |
 // | errors    | BackendUnavailableError, UnknownBackendError, InvalidBackendOptionError |
 //
-// Internal: gradient registration (selectBackend does it).
+// Internal: gradient registration (selectBackend does it), the auto-order and choice lists
+// (autoOrderFor returns the order), the wasm thread default, the webgl flag defaults
+// (SelectBackendOptions.webglFlags documents them).
 
 export {
   BACKEND_FLAGS_HELP,
@@ -24,18 +26,14 @@ export {
   UnknownBackendError,
 } from './errors.js';
 export {
-  AUTO_ORDER,
   autoOrderFor,
-  BACKEND_CHOICES,
   BACKEND_NAMES,
   type BackendChoice,
   type BackendName,
-  BROWSER_AUTO_ORDER,
 } from './names.js';
 export {
   type BackendSelection,
   type SelectBackendOptions,
   selectBackend,
 } from './select-backend.js';
-export { defaultWasmThreads, type WasmPaths } from './wasm.js';
-export { WEBGL_DEFAULT_FLAGS } from './webgl-flags.js';
+export type { WasmPaths } from './wasm.js';

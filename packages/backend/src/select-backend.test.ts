@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
-  AUTO_ORDER,
   BackendUnavailableError,
   describeBackend,
   formatBackendInfo,
@@ -9,6 +8,7 @@ import {
   selectBackend,
   UnknownBackendError,
 } from './index.js';
+import { AUTO_ORDER } from './names.js';
 import { findCudaDevices } from './node.js';
 
 describe('selectBackend', () => {

@@ -40,7 +40,7 @@ export interface SelectBackendOptions {
    * (`WEBGL_USE_SHAPES_UNIFORMS: true`); the flags set show in `info.details.flags`.
    */
   webglFlags?: Readonly<Record<string, boolean | number>>;
-  /** Order for `auto` to try (default {@link AUTO_ORDER} in Node, {@link BROWSER_AUTO_ORDER} elsewhere). */
+  /** Order for `auto` to try (default `autoOrderFor('node')` in Node, `autoOrderFor('browser')` elsewhere). */
   autoOrder?: readonly BackendName[];
 }
 

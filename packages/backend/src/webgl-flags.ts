@@ -1,5 +1,5 @@
-// Its own module so that the package root can export it without importing webgl.ts, which
-// selectBackend loads on demand (a static import would pull it into the entry chunk; Vite warns).
+// Its own module so that the browser test can read it without importing webgl.ts, which
+// selectBackend loads on demand.
 
 /**
  * tfjs flags set before the webgl backend starts, unless `webglFlags` says otherwise.

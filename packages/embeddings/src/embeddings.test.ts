@@ -20,7 +20,6 @@ import {
   AlibiBias,
   alibiSlopes,
   checkTokenIds,
-  embeddingLookup,
   LearnedPositionEmbedding,
   PatchEmbedding,
   PositionOverflowError,
@@ -29,7 +28,7 @@ import {
   TokenEmbedding,
   TokenIdError,
 } from './index.js';
-import { nanOutOfRange } from './token-embedding.js';
+import { embeddingLookup, nanOutOfRange } from './token-embedding.js';
 
 /** Transpose of a row-major [rows, cols] array. */
 function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Array {

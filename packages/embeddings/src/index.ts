@@ -2,13 +2,15 @@
 //
 // | group      | names |
 // | ---------- | ----- |
-// | tokens     | TokenEmbedding (+ tied projection), embeddingLookup, checkTokenIds |
+// | tokens     | TokenEmbedding (+ tied projection), checkTokenIds |
 // | positions  | SinusoidalPositionalEncoding, sinusoidalTable, LearnedPositionEmbedding,
-// |            | RotaryEmbedding, AlibiBias, alibiSlopes, checkPositions |
+// |            | RotaryEmbedding, AlibiBias, alibiSlopes |
 // | images     | PatchEmbedding |
 // | errors     | TokenIdError, PositionOverflowError |
+//
+// Internal: the row lookup with its scatter gradient, the position-range check.
 
-export { checkPositions, PositionOverflowError, TokenIdError } from './errors.js';
+export { PositionOverflowError, TokenIdError } from './errors.js';
 export { PatchEmbedding, type PatchEmbeddingOptions } from './patch-embedding.js';
 export {
   AlibiBias,
@@ -22,9 +24,4 @@ export {
   SinusoidalPositionalEncoding,
   sinusoidalTable,
 } from './positions.js';
-export {
-  checkTokenIds,
-  embeddingLookup,
-  TokenEmbedding,
-  type TokenEmbeddingOptions,
-} from './token-embedding.js';
+export { checkTokenIds, TokenEmbedding, type TokenEmbeddingOptions } from './token-embedding.js';

@@ -3,8 +3,8 @@ import {
   ArgumentError,
   assertInt,
   type Initializer,
+  linear,
   Module,
-  matMul2d,
   normal,
   type RngOption,
   resolveRng,
@@ -189,10 +189,7 @@ export class TokenEmbedding extends Module {
     if (h.rank < 1 || h.shape[h.rank - 1] !== this.dModel) {
       throw new ShapeError('h', `last dimension ${this.dModel} (the embedding width)`, h.shape);
     }
-    return tf.tidy(() => {
-      const h2 = tf.reshape(h, [-1, this.dModel]) as tf.Tensor2D;
-      const logits = matMul2d(h2, tf.transpose(this.embeddings) as tf.Tensor2D);
-      return tf.reshape(logits, [...h.shape.slice(0, -1), this.vocabSize]);
-    });
+    // [..., dModel] · [dModel, vocabSize] → [..., vocabSize]
+    return tf.tidy(() => linear(h, tf.transpose(this.embeddings)));
   }
 }

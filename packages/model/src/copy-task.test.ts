@@ -11,7 +11,7 @@ import {
 } from '@tformer/test-utils';
 import { AdamW, crossEntropy, WarmupCosineSchedule } from '@tformer/train';
 import { expect, it } from 'vitest';
-import { beamSearchEncoderDecoder, EncoderDecoder, greedyDecode } from './index.js';
+import { beamSearchEncoderDecoder, EncoderDecoder, generateSeq2Seq } from './index.js';
 
 const { length: L, start: START } = COPY_TASK;
 
@@ -33,7 +33,10 @@ describeWithBackends('copy task', () => {
       steps,
     });
     const unseen = copyTaskSequences(20, 99);
-    const decoded = await greedyDecode(model, unseen, { startToken: START, maxNewTokens: L - 1 });
+    const decoded = await generateSeq2Seq(model, unseen, {
+      startToken: START,
+      maxNewTokens: L - 1,
+    });
     expect(decoded.map((d) => [START, ...d])).toEqual(unseen);
     const [best] = await beamSearchEncoderDecoder(model, unseen[0]!, {
       startToken: START,

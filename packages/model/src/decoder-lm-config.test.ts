@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveDecoderLMConfig } from './decoder-lm-config.js';
 import {
   DECODER_LM_PRESETS,
   DecoderLM,
@@ -6,7 +7,6 @@ import {
   EncoderClassifier,
   EncoderDecoder,
   ModelConfigError,
-  resolveDecoderLMConfig,
   VisionTransformer,
 } from './index.js';
 

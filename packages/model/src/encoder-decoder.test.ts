@@ -18,7 +18,7 @@ import {
   DecoderCache,
   ENCODER_DECODER_PRESETS,
   EncoderDecoder,
-  greedyDecode,
+  generateSeq2Seq,
   ModelConfigError,
 } from './index.js';
 
@@ -158,7 +158,7 @@ describeWithBackends('EncoderDecoder', () => {
     const model = new EncoderDecoder({ ...config, padTokenId: 0 }, { rng: 3 });
     randomizeParameters(model, 120);
     const greedy = await assertNoLeaks(() =>
-      greedyDecode(model, src, { startToken: 1, maxNewTokens: 5, stopTokens: [2] }),
+      generateSeq2Seq(model, src, { startToken: 1, maxNewTokens: 5, stopTokens: [2] }),
     );
     const [one] = await assertNoLeaks(() =>
       beamSearchEncoderDecoder(model, src[0]!, {

@@ -5,7 +5,6 @@ import {
   type GenerationStep,
   generateSeq2Seq,
   generateSeq2SeqStream,
-  greedyDecode,
   ModelArgumentError,
 } from './index.js';
 import { tinySeq2Seq as model } from './testing/tiny-seq2seq.js';
@@ -36,7 +35,7 @@ describeWithBackends('generateSeq2Seq', () => {
   it('greedy tokens are the argmax of a teacher-forced forward pass over them', async () => {
     const m = model(3);
     const source = [3, 9, 4, 7];
-    const [tokens] = await greedyDecode(m, [source], { startToken: 1, maxNewTokens: 8 });
+    const [tokens] = await generateSeq2Seq(m, [source], { startToken: 1, maxNewTokens: 8 });
     const logits = tf.tidy(() =>
       m.apply(
         tf.tensor2d([source], undefined, 'int32'),

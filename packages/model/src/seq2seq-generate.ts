@@ -28,17 +28,6 @@ export interface Seq2SeqGenerateOptions extends SamplingOptions {
   padTokenId?: number;
 }
 
-/** Options of {@link greedyDecode}: greedy {@link Seq2SeqGenerateOptions} without sampling. */
-export interface Seq2SeqGreedyOptions {
-  /** The token every target starts with (BOS). */
-  startToken: number;
-  maxNewTokens: number;
-  /** A row ends after emitting one of these (kept in the output). */
-  stopTokens?: readonly number[];
-  /** Id that right-pads shorter sources (see {@link Seq2SeqGenerateOptions.padTokenId}). */
-  padTokenId?: number;
-}
-
 /**
  * Autoregressive generation from an {@link EncoderDecoder}, streamed one step at a time (as
  * Hugging Face's `generate()` on a seq2seq model): the sources (a batch of any lengths, right-
@@ -149,24 +138,6 @@ export async function generateSeq2Seq(
   options: Seq2SeqGenerateOptions,
 ): Promise<number[][]> {
   return collectTokens(sources.length, generateSeq2SeqStream(model, sources, options));
-}
-
-/**
- * Greedy decoding of an {@link EncoderDecoder} (sources of any lengths, right-padded with
- * `padTokenId`), with the KV cache: {@link generateSeq2Seq} without sampling. Returns each row's
- * new tokens (after `startToken`).
- *
- * @example
- * ```ts
- * const [tokens] = await greedyDecode(model, [[5, 6, 7]], { startToken: 1, maxNewTokens: 8 });
- * ```
- */
-export function greedyDecode(
-  model: EncoderDecoder,
-  sources: readonly (readonly number[])[],
-  options: Seq2SeqGreedyOptions,
-): Promise<number[][]> {
-  return generateSeq2Seq(model, sources, { ...options, doSample: false });
 }
 
 /**

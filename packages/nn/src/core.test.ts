@@ -18,13 +18,13 @@ import {
   Module,
   ModuleError,
   ModuleList,
-  matMul2d,
   normal,
   ShapeError,
   StateDictError,
   scaledResidualNormal,
 } from './index.js';
 import { computeFans } from './initializers.js';
+import { matMul2d } from './linear.js';
 
 class Block extends Module {
   readonly query = this.addModule('query', new Dense({ inputDim: 4, outputDim: 4, rng: 1 }));

@@ -4,8 +4,8 @@
 // | -------------- | ----- |
 // | modules        | Module, ModuleList, StateDict, RandomState |
 // | layers         | Dense (inputDim/outputDim), LayerNorm, RMSNorm, Dropout, FeedForward, SwiGLU |
-// | activations    | relu, gelu, geluTanh, silu, identity, activation(name), ACTIVATIONS |
-// | fast products  | matMul2d, linear (rank-2, wasm's fast path), addMany (addN in chunks) |
+// | activations    | relu, gelu, geluTanh, silu, activation(name), ActivationName |
+// | fast products  | linear (rank-2 with wasm's fast gradient), addMany (addN in chunks) |
 // | initializers   | glorotUniform, normal, scaledResidualNormal, uniform, zeros, ones, constant |
 // | random         | createRng, resolveRng, Rng, RngState |
 // | safetensors    | encodeSafetensors, decodeSafetensors, readSafetensorsHeader,
@@ -13,19 +13,12 @@
 // | errors         | NnError, ShapeError, ArgumentError, ModuleError, StateDictError,
 // |                | SafetensorsError; formatShape, assertInt |
 //
-// Internal: shape assertions, float16/bfloat16 conversions, computeFans, the addN
-// chunk size, the safetensors header limit.
+// Internal: shape assertions, float16/bfloat16 conversions, computeFans, the rank-2 product
+// under `linear` (matMul2d), the activation table, the addN chunk size, the safetensors header
+// limit. Types of nested fields (an error's `reason`, a header entry) are reachable by indexed
+// access: `SafetensorsError['reason']`, `SafetensorsHeader['entries'][number]`.
 
-export {
-  ACTIVATIONS,
-  type ActivationName,
-  activation,
-  gelu,
-  geluTanh,
-  identity,
-  relu,
-  silu,
-} from './activations.js';
+export { type ActivationName, activation, gelu, geluTanh, relu, silu } from './activations.js';
 export { addMany } from './add-many.js';
 export { Dense, type DenseOptions } from './dense.js';
 export {
@@ -34,10 +27,8 @@ export {
   ModuleError,
   NnError,
   SafetensorsError,
-  type SafetensorsErrorReason,
   ShapeError,
   StateDictError,
-  type StateDictErrorReason,
 } from './errors.js';
 export {
   constant,
@@ -62,7 +53,7 @@ export {
   SwiGLU,
   type SwiGLUOptions,
 } from './layers.js';
-export { linear, matMul2d } from './linear.js';
+export { linear } from './linear.js';
 export {
   type AddParameterOptions,
   type LoadStateDictOptions,
@@ -87,7 +78,6 @@ export {
   readSafetensorsHeader,
   type SafetensorsDtype,
   type SafetensorsHeader,
-  type SafetensorsHeaderEntry,
   type SafetensorsWriteDtype,
   type StateDictToSafetensorsOptions,
   safetensorsToStateDict,

@@ -1,5 +1,5 @@
 // @tformer/pipelines — the public API (exports below are sorted by module). Node's file reading
-// (`fromRunDir`, `pipeline(task, dir)`, `readRunDir`) is in `@tformer/pipelines/node`.
+// (`fromRunDir`, `pipeline(task, dir)`) is in `@tformer/pipelines/node`.
 //
 // | group    | names |
 // | -------- | ----- |

@@ -17,7 +17,7 @@ export * from './index.js';
  * (or, for a saved model directory without `model/`, `config.json` + `model.safetensors`), the
  * run's `config.json` when there is one, and the other named files (`tokenizer.json`, …).
  */
-export async function readRunDir(
+async function readRunDir(
   dir: string,
   extra: readonly string[] = [],
 ): Promise<ModelFiles & { runConfig?: Uint8Array; files: Record<string, Uint8Array> }> {

@@ -8,15 +8,16 @@
 // | schedules   | WarmupCosineSchedule, NoamSchedule, ConstantSchedule |
 // | gradients   | clipByGlobalNorm, GradientAccumulator |
 // | training    | Trainer, evaluate, progressLogger, DataSource, MemoryCheckpointStore |
-// | metrics     | perplexity, countCorrect, macroF1, corpusBleu, tokenize13a |
+// | metrics     | perplexity, countCorrect, macroF1, corpusBleu (sacreBLEU's 13a tokenization) |
 // | errors      | InvalidArgumentError, NonFiniteLossError, NonFiniteGradientError, CheckpointError |
 //
-// Internal: the log line formatters, schedule reconstruction from a checkpoint.
+// Internal: the log line formatters, schedule reconstruction from a checkpoint, BLEU's 13a
+// tokenizer (corpusBleu applies it), the checkpoint directory's manifest format.
 
 export { Adam } from './adam.js';
 export { AdamW, type AdamWOptions, defaultDecayFilter } from './adamw.js';
 export { binaryCrossEntropyWithLogits } from './binary-cross-entropy.js';
-export { type BleuOptions, type BleuResult, corpusBleu, tokenize13a } from './bleu.js';
+export { type BleuOptions, type BleuResult, corpusBleu } from './bleu.js';
 export type { CheckpointInfo, CheckpointStore } from './checkpoint-store.js';
 export { countCorrect, macroF1, perplexity } from './classification-metrics.js';
 export { clipByGlobalNorm } from './clip-by-global-norm.js';

@@ -1,9 +1,7 @@
 // The Node-only entry point `@tformer/train/node`: what needs the file system. The root entry
 // (`@tformer/train`) imports no `node:*` module, so it bundles for browsers.
 export {
-  type CheckpointManifest,
   DirectoryCheckpointStore,
   type DirectoryCheckpointStoreOptions,
-  MANIFEST_FILE,
   type StoredCheckpoint,
 } from './directory-checkpoint-store.js';

@@ -14,7 +14,7 @@ import { beforeAll, expect, it } from 'vitest';
 import {
   EncoderDecoder,
   type EncoderDecoderConfig,
-  greedyDecode,
+  generateSeq2Seq,
   VisionTransformer,
   type VisionTransformerConfig,
 } from '../index.js';
@@ -184,7 +184,7 @@ describeWithBackends('MarianMTModel and ViTForImageClassification round trips', 
       const ours = await logitsOf(model);
       expect(maxDiff(ours, result.logits)).toBeLessThanOrEqual(TOLERANCE);
       if (model instanceof EncoderDecoder) {
-        const [greedy] = await greedyDecode(model, [SRC[0]!], {
+        const [greedy] = await generateSeq2Seq(model, [SRC[0]!], {
           startToken: START,
           maxNewTokens: NEW_TOKENS,
         });

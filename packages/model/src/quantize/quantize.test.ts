@@ -14,9 +14,9 @@ import {
   encodeQuantizedModel,
   ModelArgumentError,
   quantizationOf,
-  quantizeMatrix,
   SavedModelError,
 } from '../index.js';
+import { quantizeMatrix } from './quantize-weights.js';
 import {
   dequantizeState,
   quantizeState,
