@@ -71,7 +71,8 @@ document.body.textContent = tok.decode(ids) + JSON.stringify(BytePairTokenizer.f
     budgetKB: 91.3,
     source: `import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@tformer/backend';
-import { DecoderLM, generate } from '@tformer/model';
+import { DecoderLM } from '@tformer/model';
+import { generate } from '@tformer/model/generate';
 import { AdamW, ConstantSchedule, crossEntropy, Trainer } from '@tformer/train';
 const sel = await selectBackend('auto');
 const model = new DecoderLM({ vocabSize: 30, dModel: 32, numHeads: 2, numLayers: 2, maxLength: 16 }, { rng: 1 });

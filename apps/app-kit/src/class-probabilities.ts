@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { argmax } from '@tformer/model';
+import { argmax } from '@tformer/model/generate';
 import type { Module } from '@tformer/nn';
 import { countCorrect, type DataSource, macroF1 } from '@tformer/train';
 import { confusionMatrix, formatConfusion } from './confusion.js';

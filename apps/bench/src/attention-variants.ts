@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DecoderLM, type DecoderLMConfig, generateStream } from '@tformer/model';
+import { DecoderLM, type DecoderLMConfig } from '@tformer/model';
+import { generateStream } from '@tformer/model/generate';
 import { type CharLMBench, fmt, lastLoss } from './char-lm.js';
 import { section, table } from './efficiency-report.js';
 import { type ChartPoint, renderChartSvg } from './plots.js';

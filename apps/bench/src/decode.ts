@@ -21,13 +21,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { scaledDotProductAttention } from '@tformer/attention';
 import { type BackendName, selectBackend } from '@tformer/backend';
-import {
-  DECODER_LM_PRESETS,
-  DecoderLM,
-  type DecoderLMConfig,
-  type GenerateOptions,
-  generateStream,
-} from '@tformer/model';
+import { DECODER_LM_PRESETS, DecoderLM, type DecoderLMConfig } from '@tformer/model';
+import { type GenerateOptions, generateStream } from '@tformer/model/generate';
 import { geluTanh, LayerNorm, linear } from '@tformer/nn';
 import { table, writeMarkedSection } from './efficiency-report.js';
 

@@ -24,7 +24,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, selectBackend } from '@tformer/backend';
-import { DECODER_LM_PRESETS, DecoderLM, generateStream } from '@tformer/model';
+import { DECODER_LM_PRESETS, DecoderLM } from '@tformer/model';
+import { generateStream } from '@tformer/model/generate';
 import * as train from '@tformer/train';
 
 const { values: args } = parseArgs({

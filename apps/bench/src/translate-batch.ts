@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, selectBackend } from '@tformer/backend';
 import * as model from '@tformer/model';
 import { CONFIG_FILE } from '@tformer/model';
+import * as generation from '@tformer/model/generate';
 import { loadModel, saveModel } from '@tformer/model/node';
 import { createRng } from '@tformer/nn';
 import { AdamW, crossEntropy } from '@tformer/train';
@@ -131,7 +132,7 @@ async function translateAll(
   const t0 = performance.now();
   if (batch === undefined) {
     for (const [i, s] of sources.entries()) {
-      outputs[i] = (await model.beamSearchEncoderDecoder(m, s, opts))[0]!.tokens;
+      outputs[i] = (await generation.beamSearchEncoderDecoder(m, s, opts))[0]!.tokens;
     }
   } else {
     const order = sources.map((_, i) => i).sort((a, b) => sources[a]!.length - sources[b]!.length);
@@ -152,7 +153,7 @@ async function translateAll(
 }
 
 // Absent on checkouts from before batching: then only the one-at-a-time path runs.
-const batchedSearch = (model as Partial<typeof model>).beamSearchEncoderDecoderBatch;
+const batchedSearch = (generation as Partial<typeof generation>).beamSearchEncoderDecoderBatch;
 // `--model DIR`: the trained model is saved there and reused (the same model for every run).
 const m = (
   args.model && existsSync(join(args.model, CONFIG_FILE))

@@ -12,13 +12,8 @@ import {
   integratedGradients,
   logitLens,
 } from '@tformer/interpret';
-import {
-  DecoderLM,
-  decodeModel,
-  decoderLMParameterCount,
-  encodeModel,
-  generateStream,
-} from '@tformer/model';
+import { DecoderLM, decodeModel, decoderLMParameterCount, encodeModel } from '@tformer/model';
+import { generateStream } from '@tformer/model/generate';
 import { BytePairTokenizer, CharTokenizer } from '@tformer/tokenizer';
 import { AdamW, ConstantSchedule, crossEntropy, type DataSource, Trainer } from '@tformer/train';
 import type {

@@ -1,4 +1,5 @@
-import { type DecoderLM, generateStream } from '@tformer/model';
+import type { DecoderLM } from '@tformer/model';
+import { generateStream } from '@tformer/model/generate';
 import type { TextTokenizer } from './tokenizers.js';
 
 export interface SampleOptions {

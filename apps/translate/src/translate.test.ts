@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beamSearchEncoderDecoder, EncoderDecoder } from '@tformer/model';
+import { EncoderDecoder } from '@tformer/model';
+import { beamSearchEncoderDecoder } from '@tformer/model/generate';
 import { createRng } from '@tformer/nn';
 import { describeWithBackends } from '@tformer/test-utils';
 import { expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import { createProgress } from '@tformer/app-kit';
-import { beamSearchEncoderDecoderBatch, type EncoderDecoder } from '@tformer/model';
+import type { EncoderDecoder } from '@tformer/model';
+import { beamSearchEncoderDecoderBatch } from '@tformer/model/generate';
 import { corpusBleu } from '@tformer/train';
 import type { TranslateConfig } from './config.js';
 import type { Pair } from './data.js';

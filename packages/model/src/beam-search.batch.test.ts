@@ -6,13 +6,11 @@ import {
   beamSearch,
   beamSearchEncoderDecoder,
   beamSearchEncoderDecoderBatch,
-  DecoderCache,
-  type EncoderDecoder,
   generateSeq2Seq,
   type Hypothesis,
-  ModelArgumentError,
   type NextLogProbs,
-} from './index.js';
+} from './generate.js';
+import { DecoderCache, type EncoderDecoder, ModelArgumentError } from './index.js';
 import { tinySeq2Seq } from './testing/tiny-seq2seq.js';
 
 /**

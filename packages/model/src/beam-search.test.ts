@@ -4,13 +4,12 @@ import {
   beamSearch,
   beamSearchDecoderLM,
   beamSearchEncoderDecoder,
-  DecoderLM,
   generate,
   generateSeq2Seq,
   type Hypothesis,
-  ModelArgumentError,
   type NextLogProbs,
-} from './index.js';
+} from './generate.js';
+import { DecoderLM, ModelArgumentError } from './index.js';
 import { tinySeq2Seq } from './testing/tiny-seq2seq.js';
 
 /** A next-token model from a table: prefix (joined) → probabilities over tokens 0 (stop), 1, 2. */

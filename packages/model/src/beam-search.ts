@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BeamState, checkBeamOptions, type Hypothesis } from './beam-state.js';
 import { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
+import { checkTokens } from './decoder-lm-generate.js';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
-import { checkTokens } from './generate.js';
 import {
   checkSeq2SeqArguments,
   decodeNext,

@@ -11,7 +11,8 @@ import {
 } from '@tformer/test-utils';
 import { AdamW, crossEntropy, WarmupCosineSchedule } from '@tformer/train';
 import { expect, it } from 'vitest';
-import { beamSearchEncoderDecoder, EncoderDecoder, generateSeq2Seq } from './index.js';
+import { beamSearchEncoderDecoder, generateSeq2Seq } from './generate.js';
+import { EncoderDecoder } from './index.js';
 
 const { length: L, start: START } = COPY_TASK;
 

@@ -3,7 +3,8 @@ import { assertNoLeaks, describeWithBackends, randomizeParameters } from '@tform
 import { expect, it } from 'vitest';
 import { DecodeStep } from './decode-step.js';
 import { DecoderCache } from './decoder-cache.js';
-import { DecoderLM, type DecoderLMConfig, generate, ModelArgumentError } from './index.js';
+import { generate } from './generate.js';
+import { DecoderLM, type DecoderLMConfig, ModelArgumentError } from './index.js';
 
 const base: DecoderLMConfig = {
   vocabSize: 11,

@@ -13,12 +13,11 @@ import {
   refTransformerBlock,
 } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
+import { beamSearchEncoderDecoder, generateSeq2Seq } from './generate.js';
 import {
-  beamSearchEncoderDecoder,
   DecoderCache,
   ENCODER_DECODER_PRESETS,
   EncoderDecoder,
-  generateSeq2Seq,
   ModelConfigError,
 } from './index.js';
 

@@ -1,14 +1,8 @@
 import { createRng } from '@tformer/nn';
 import { assertNoLeaks, describeWithBackends, randomizeParameters } from '@tformer/test-utils';
 import { describe, expect, it } from 'vitest';
-import {
-  beamSearchDecoderLM,
-  DecoderLM,
-  type DecoderLMConfig,
-  generate,
-  generateStream,
-  ModelArgumentError,
-} from './index.js';
+import { beamSearchDecoderLM, generate, generateStream } from './generate.js';
+import { DecoderLM, type DecoderLMConfig, ModelArgumentError } from './index.js';
 import { applyRepetitionPenalty, sampleIndex, samplingDistribution } from './sampling.js';
 
 describe('sampling', () => {

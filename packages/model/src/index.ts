@@ -1,4 +1,5 @@
-// @tformer/model — the public API (exports below are sorted by module):
+// @tformer/model — the public API (exports below are sorted by module). Generation from token
+// ids is in `@tformer/model/generate`; files on disk are in `@tformer/model/node`:
 //
 // | group          | names |
 // | -------------- | ----- |
@@ -6,9 +7,7 @@
 // |                | …Config and …_PRESETS (a config is resolved and checked once, by the
 // |                | constructor); decoderLMParameterCount (closed form, nothing built) |
 // | blocks, stacks | TransformerBlock (cross-attention optional), Encoder, Decoder, DecoderCache; BlockConfig |
-// | generation     | generate, generateStream (DecoderLM), generateSeq2Seq, generateSeq2SeqStream
-// |                | (EncoderDecoder; greedy by default), beamSearch, beamSearchDecoderLM,
-// |                | beamSearchEncoderDecoder, beamSearchEncoderDecoderBatch, argmax, SamplingOptions |
+// | generation     | in `@tformer/model/generate`: generate, generateStream, generateSeq2Seq, beam search, … |
 // | files          | encodeModel, decodeModel (bytes, anywhere; saveModel, loadModel are in
 // |                | `@tformer/model/node`), upgradeModelConfig, CONFIG_FILE, WEIGHTS_FILE, SavableModel |
 // | Hugging Face   | encodeHuggingFace, decodeHuggingFace, HfFolder, HfFormat, HfDecoded, … |
@@ -28,16 +27,6 @@
 // `HfExportOptions['specialTokenIds']`, `DecoderCache['layers'][number]`,
 // `Awaited<ReturnType<typeof encodeModel>>['config']`.
 
-export {
-  type BeamSearchOptions,
-  beamSearch,
-  beamSearchDecoderLM,
-  beamSearchEncoderDecoder,
-  beamSearchEncoderDecoderBatch,
-  type Hypothesis,
-  type ModelBeamSearchOptions,
-  type NextLogProbs,
-} from './beam-search.js';
 export type { BlockConfig } from './block-config.js';
 export { Decoder, type DecoderCall } from './decoder.js';
 export { DecoderCache } from './decoder-cache.js';
@@ -59,12 +48,6 @@ export {
   type EncoderDecoderConfig,
 } from './encoder-decoder-config.js';
 export { ModelArgumentError, ModelConfigError, SavedModelError } from './errors.js';
-export {
-  type GenerateOptions,
-  type GenerationStep,
-  generate,
-  generateStream,
-} from './generate.js';
 export {
   type DecoderLMFormat,
   decodeHuggingFace,
@@ -88,7 +71,6 @@ export type {
   QuantizationMetadata,
   QuantizeOptions,
 } from './quantize/quantized-safetensors.js';
-export { argmax, type SamplingOptions } from './sampling.js';
 export {
   CONFIG_FILE,
   decodeModel,
@@ -97,11 +79,6 @@ export {
   upgradeModelConfig,
   WEIGHTS_FILE,
 } from './save-load.js';
-export {
-  generateSeq2Seq,
-  generateSeq2SeqStream,
-  type Seq2SeqGenerateOptions,
-} from './seq2seq-generate.js';
 export {
   type BlockInit,
   TransformerBlock,

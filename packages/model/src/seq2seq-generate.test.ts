@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
 import { expect, it, vi } from 'vitest';
-import {
-  type GenerationStep,
-  generateSeq2Seq,
-  generateSeq2SeqStream,
-  ModelArgumentError,
-} from './index.js';
+import { type GenerationStep, generateSeq2Seq, generateSeq2SeqStream } from './generate.js';
+import { ModelArgumentError } from './index.js';
 import { tinySeq2Seq as model } from './testing/tiny-seq2seq.js';
 
 const sources = [[4], [5, 6, 7, 8, 9], [10, 11]];

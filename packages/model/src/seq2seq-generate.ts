@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@tformer/nn';
 import { DecoderCache } from './decoder-cache.js';
+import { checkTokens, collectTokens, type GenerationStep } from './decoder-lm-generate.js';
 import type { EncoderDecoder } from './encoder-decoder.js';
 import { ModelArgumentError } from './errors.js';
-import { checkTokens, collectTokens, type GenerationStep } from './generate.js';
 import { checkSamplingOptions, chooseToken, type SamplingOptions } from './sampling.js';
 
 export interface Seq2SeqGenerateOptions extends SamplingOptions {

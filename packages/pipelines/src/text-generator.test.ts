@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DecoderLM, decodeModel, encodeModel, generate } from '@tformer/model';
+import { DecoderLM, decodeModel, encodeModel } from '@tformer/model';
+import { generate } from '@tformer/model/generate';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
 import { BpeTrainer, type BytePairTokenizer } from '@tformer/tokenizer';
 import { beforeAll, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { DecoderLM, type GenerateOptions, generateStream } from '@tformer/model';
+import { DecoderLM } from '@tformer/model';
+import { type GenerateOptions, generateStream } from '@tformer/model/generate';
 import type { Tokenizer } from '@tformer/tokenizer';
 import { PipelineArgumentError } from './errors.js';
 import { type ModelFiles, readModel, readTokenizer, type TokenizerSource } from './files.js';

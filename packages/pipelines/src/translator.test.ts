@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  beamSearchEncoderDecoder,
-  DecoderLM,
-  decodeModel,
-  EncoderDecoder,
-  encodeModel,
-  generateSeq2Seq,
-} from '@tformer/model';
+import { DecoderLM, decodeModel, EncoderDecoder, encodeModel } from '@tformer/model';
+import { beamSearchEncoderDecoder, generateSeq2Seq } from '@tformer/model/generate';
 import { assertNoLeaks, describeWithBackends } from '@tformer/test-utils';
 import { BpeTrainer } from '@tformer/tokenizer';
 import { beforeAll, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { beamSearchEncoderDecoder, EncoderDecoder, generateSeq2Seq } from '@tformer/model';
+import { EncoderDecoder } from '@tformer/model';
+import { beamSearchEncoderDecoder, generateSeq2Seq } from '@tformer/model/generate';
 import type { Tokenizer } from '@tformer/tokenizer';
 import { PipelineArgumentError, PipelineFileError } from './errors.js';
 import {

@@ -11,10 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
 import { describeWithBackends, randomizeParameters } from '@tformer/test-utils';
 import { beforeAll, expect, it } from 'vitest';
+import { generateSeq2Seq } from '../generate.js';
 import {
   EncoderDecoder,
   type EncoderDecoderConfig,
-  generateSeq2Seq,
   VisionTransformer,
   type VisionTransformerConfig,
 } from '../index.js';

@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadHuggingFace, saveHuggingFace } from '@tformer/model/node';
 import { describeWithBackends, randomizeParameters } from '@tformer/test-utils';
 import { beforeAll, expect, it } from 'vitest';
-import { DecoderLM, type DecoderLMConfig, generate } from '../index.js';
+import { generate } from '../generate.js';
+import { DecoderLM, type DecoderLMConfig } from '../index.js';
 import { maxDiff, PYTHON, type PythonAnswers, pythonRoundTrip } from '../testing/hf-python.js';
 
 interface PythonResult {

@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { saveHuggingFace } from '@tformer/model/node';
 import { describeWithBackends, randomizeParameters } from '@tformer/test-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DecoderLM, generate } from '../index.js';
+import { generate } from '../generate.js';
+import { DecoderLM } from '../index.js';
 
 const PYTHON = process.env.TFORMER_INTEROP_PYTHON;
 const ORT = process.env.TFORMER_ONNXRUNTIME_NODE;

@@ -5,7 +5,8 @@
 // (scripts/browser/run.mjs) compares every backend's numbers with the cpu page's.
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, selectBackend } from '@tformer/backend';
-import { DecoderLM, EncoderDecoder, generate, VisionTransformer } from '@tformer/model';
+import { DecoderLM, EncoderDecoder, VisionTransformer } from '@tformer/model';
+import { generate } from '@tformer/model/generate';
 import { Module } from '@tformer/nn';
 import { AdamW, ConstantSchedule, crossEntropy, type DataSource, Trainer } from '@tformer/train';
 
