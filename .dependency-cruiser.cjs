@@ -75,8 +75,12 @@ module.exports = {
       to: {
         path: '^(packages|apps)/([^/]+)/',
         // Entry points are what `exports` maps name: src/index.ts and subpath entries (src/node.ts,
-        // app-kit's test helpers src/testing.ts).
-        pathNot: ['^$1/$2/', '^(packages|apps)/[^/]+/src/(index|node|testing)\\.ts$'],
+        // model's src/generate.ts, app-kit's test helpers src/testing.ts).
+        pathNot: [
+          '^$1/$2/',
+          '^(packages|apps)/[^/]+/src/(index|node|testing)\\.ts$',
+          '^packages/model/src/generate\\.ts$',
+        ],
       },
     },
   ],
