@@ -102,9 +102,11 @@ function publishedPackages() {
     .filter(({ pkg }) => !pkg.private);
 }
 
+/** The file an `exports` target gives a browser bundler (`browser`, then `import`, then `default`). */
+const browserTarget = (t) => (typeof t === 'string' ? t : (t?.browser ?? t?.import ?? t?.default));
+
 function rootEntry(dir, pkg) {
-  const dot = pkg.exports?.['.'];
-  const target = typeof dot === 'string' ? dot : (dot?.browser ?? dot?.import ?? dot?.default);
+  const target = browserTarget(pkg.exports?.['.']);
   if (!target) throw new Error(`${pkg.name}: package.json has no exports["."] entry`);
   const entry = join(dir, target);
   if (!existsSync(entry))
@@ -113,6 +115,24 @@ function rootEntry(dir, pkg) {
 }
 
 const TFORMER = /^@tformer\/([a-z0-9-]+)$/;
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/**
+ * Aliases that take an app's `@tformer/*` imports from the workspace's built dist: one per subpath
+ * export (`@tformer/model/generate` → its `exports` target), then each package root by folder
+ * (Vite reads that package.json's `exports["."]` with the browser conditions).
+ */
+export function workspaceAliases() {
+  const subpaths = publishedPackages().flatMap(({ dir, pkg }) =>
+    Object.entries(pkg.exports ?? {})
+      .filter(([subpath]) => subpath !== '.' && !subpath.endsWith('.json'))
+      .map(([subpath, target]) => ({
+        find: new RegExp(`^${escapeRegExp(pkg.name + subpath.slice(1))}$`),
+        replacement: join(dir, browserTarget(target)),
+      })),
+  );
+  return [...subpaths, { find: TFORMER, replacement: join(root, 'packages', '$1') }];
+}
 
 /**
  * Builds one entry for the browser; returns its gzip size, assets and warnings. A package entry
@@ -134,7 +154,7 @@ export async function bundle(name, entry, outDir, app = false) {
     customLogger: logger,
     resolve: {
       conditions: ['browser', 'module', 'import', 'default'],
-      alias: app ? [{ find: TFORMER, replacement: join(root, 'packages', '$1') }] : [],
+      alias: app ? workspaceAliases() : [],
     },
     build: {
       outDir,

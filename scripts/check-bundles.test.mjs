@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { bundle } from './check-bundles.mjs';
+import { bundle, workspaceAliases } from './check-bundles.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const cache = join(root, 'node_modules', '.cache');
@@ -27,4 +27,16 @@ test('a node:fs import in a browser bundle is a warning; a clean module has none
   const g = await bundle('good', good, join(work, 'out-good'));
   assert.deepEqual(g.warnings, []);
   assert.ok(g.gzipKB > 0 && g.gzipKB < 1, `gzip ${g.gzipKB} kB`);
+});
+
+test("an app's subpath import (@tformer/model/generate) resolves to that export's built file", () => {
+  const aliases = workspaceAliases();
+  const target = (specifier) => {
+    const alias = aliases.find(({ find }) => find.test(specifier));
+    return alias && specifier.replace(alias.find, alias.replacement);
+  };
+  assert.equal(target('@tformer/model/generate'), join(root, 'packages/model/dist/generate.js'));
+  assert.equal(target('@tformer/model'), join(root, 'packages/model'));
+  assert.equal(target('@tformer/nn/node'), join(root, 'packages/nn/dist/node.js'));
+  assert.equal(target('@tformer/model/generated'), undefined);
 });
