@@ -54,34 +54,58 @@ async function greedyByRecomputing(m: DecoderLM, prompt: number[], n: number): P
   return ids.slice(prompt.length);
 }
 
+/**
+ * Feeds the first `prompt` positions of `ids` through the layer path into a cache, then every
+ * later position through `DecodeStep`, one token per row, and expects each step's logits to equal
+ * the full forward pass's at that position within 1e-5, without leaks.
+ */
+async function expectStepsMatchFullPass(m: DecoderLM, ids: number[][], prompt: number) {
+  const [B, T] = [ids.length, ids[0]!.length];
+  const full = tf.tidy(() => m.apply(tf.tensor2d(ids, [B, T], 'int32'))); // [B, T, V]
+  const expected = (await full.array()) as number[][][];
+  full.dispose();
+  const V = m.config.vocabSize;
+  await assertNoLeaks(async () => {
+    const cache = new DecoderCache(m.config.numLayers);
+    const step = new DecodeStep(m);
+    tf.tidy(() => {
+      m.hidden(
+        tf.tensor2d(
+          ids.map((row) => row.slice(0, prompt)),
+          [B, prompt],
+          'int32',
+        ),
+        { cache },
+      );
+    });
+    for (let t = prompt; t < T; t++) {
+      const window = m.config.window;
+      if (window) cache.keepLast(window - 1);
+      const logits = step.logits(
+        { ids: ids.map((row) => row[t]!), positions: ids.map(() => t) },
+        cache,
+      );
+      expect(logits.shape).toEqual([B, V]);
+      const got = await logits.data();
+      logits.dispose();
+      expected.forEach((row, b) => {
+        row[t]!.forEach((x, v) => {
+          expect(Math.abs(got[b * V + v]! - x)).toBeLessThan(1e-5);
+        });
+      });
+    }
+    step.dispose();
+    cache.dispose();
+  });
+}
+
 describeWithBackends('DecodeStep (one-token decoding path)', () => {
   it.each(Object.keys(VARIANTS))(
     '%s: logits of every step equal the full forward pass (1e-5)',
     async (name) => {
       const m = model(VARIANTS[name]!, 3);
       const ids = [[1, 5, 2, 9, 4, 7, 3, 8, 6, 10]];
-      const full = tf.tidy(() => m.apply(tf.tensor2d(ids, [1, 10], 'int32'))); // [1, 10, V]
-      const expected = (await full.array()) as number[][][];
-      full.dispose();
-      await assertNoLeaks(async () => {
-        const cache = new DecoderCache(m.config.numLayers);
-        const step = new DecodeStep(m);
-        tf.tidy(() => {
-          m.hidden(tf.tensor2d([ids[0]!.slice(0, 3)], [1, 3], 'int32'), { cache });
-        });
-        for (let t = 3; t < 10; t++) {
-          const window = m.config.window;
-          if (window) cache.keepLast(window - 1);
-          const logits = step.logits({ ids: [ids[0]![t]!], positions: [t] }, cache);
-          const got = await logits.data();
-          logits.dispose();
-          expected[0]![t]!.forEach((x, v) => {
-            expect(Math.abs(got[v]! - x)).toBeLessThan(1e-5);
-          });
-        }
-        step.dispose();
-        cache.dispose();
-      });
+      await expectStepsMatchFullPass(m, ids, 3);
       m.dispose();
     },
   );
@@ -96,42 +120,7 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
         [10, 2, 2, 6, 1, 0, 8],
         [3, 3, 7, 1, 9, 5, 2],
       ];
-      const full = tf.tidy(() => m.apply(tf.tensor2d(ids, [3, 7], 'int32'))); // [3, 7, V]
-      const expected = (await full.array()) as number[][][];
-      full.dispose();
-      const V = m.config.vocabSize;
-      await assertNoLeaks(async () => {
-        const cache = new DecoderCache(m.config.numLayers);
-        const step = new DecodeStep(m);
-        tf.tidy(() => {
-          m.hidden(
-            tf.tensor2d(
-              ids.map((row) => row.slice(0, 2)),
-              [3, 2],
-              'int32',
-            ),
-            { cache },
-          );
-        });
-        for (let t = 2; t < 7; t++) {
-          const window = m.config.window;
-          if (window) cache.keepLast(window - 1);
-          const logits = step.logits(
-            { ids: ids.map((row) => row[t]!), positions: [t, t, t] },
-            cache,
-          );
-          expect(logits.shape).toEqual([3, V]);
-          const got = await logits.data();
-          logits.dispose();
-          expected.forEach((row, b) => {
-            row[t]!.forEach((x, v) => {
-              expect(Math.abs(got[b * V + v]! - x)).toBeLessThan(1e-5);
-            });
-          });
-        }
-        step.dispose();
-        cache.dispose();
-      });
+      await expectStepsMatchFullPass(m, ids, 2);
       m.dispose();
     },
   );
