@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, selectBackend } from '@tformer/backend';
 import { matmulGflops } from './compare-matmul.js';
 import { median } from './compare-report.js';
+import { launchedKernels } from './kernel-count.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -115,11 +116,13 @@ async function step(seed: number): Promise<void> {
 
 const matmul = [await matmulGflops(tf)];
 await step(0);
-const stepKernels = (
-  await tf.profile(async () => {
-    await step(1);
-  })
-).kernels.length;
+const stepKernels = launchedKernels(
+  (
+    await tf.profile(async () => {
+      await step(1);
+    })
+  ).kernels,
+).length;
 const msPerStep: number[] = [];
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
@@ -132,11 +135,13 @@ const stamps: number[] = [];
 await gpt.model.generate(model, [prompt], { maxNewTokens: tokens }, () => {
   stamps.push(performance.now());
 });
-const tokenKernels = (
-  await tf.profile(async () => {
-    await gpt.model.generate(model, [prompt], { maxNewTokens: 1 });
-  })
-).kernels.length;
+const tokenKernels = launchedKernels(
+  (
+    await tf.profile(async () => {
+      await gpt.model.generate(model, [prompt], { maxNewTokens: 1 });
+    })
+  ).kernels,
+).length;
 matmul.push(await matmulGflops(tf));
 model.dispose();
 optimizer.dispose();

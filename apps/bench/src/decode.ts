@@ -25,6 +25,7 @@ import { DECODER_LM_PRESETS, DecoderLM, type DecoderLMConfig } from '@tformer/mo
 import { type GenerateOptions, generateStream } from '@tformer/model/generate';
 import { geluTanh, LayerNorm, linear } from '@tformer/nn';
 import { table, writeMarkedSection } from './efficiency-report.js';
+import { launchedKernels } from './kernel-count.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,12 +41,12 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 const prompt = (length: number, salt = 0) =>
   Array.from({ length }, (_, i) => (i * 13 + salt * 7) % 65);
 
-/** Kernels `tf.profile` counts while `f` runs. */
+/** Kernels launched while `f` runs. */
 async function kernels(f: () => Promise<unknown>): Promise<number> {
   const info = await tf.profile(async () => {
     await f();
   });
-  return info.kernels.length;
+  return launchedKernels(info.kernels).length;
 }
 
 interface Variant {

@@ -27,6 +27,7 @@ import { type BackendName, selectBackend } from '@tformer/backend';
 import { DECODER_LM_PRESETS, DecoderLM } from '@tformer/model';
 import { generateStream } from '@tformer/model/generate';
 import * as train from '@tformer/train';
+import { launchedKernels } from './kernel-count.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,19 +58,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Kernel count and the tally of the most frequent kernels of `f` (awaited). */
+/** Kernels `f` launches (awaited) and the tally of the most frequent ones. */
 async function kernels(f: () => unknown): Promise<{ count: number; top: Record<string, number> }> {
   const info = await tf.profile(async () => {
     await f();
   });
+  const launched = launchedKernels(info.kernels);
   const tally: Record<string, number> = {};
-  for (const k of info.kernels) tally[k.name] = (tally[k.name] ?? 0) + 1;
+  for (const k of launched) tally[k.name] = (tally[k.name] ?? 0) + 1;
   const top = Object.fromEntries(
     Object.entries(tally)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 8),
   );
-  return { count: info.kernels.length, top };
+  return { count: launched.length, top };
 }
 
 function batch(seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
