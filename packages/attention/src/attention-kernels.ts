@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { addMany } from '@tformer/nn';
+import { addMany, createRng } from '@tformer/nn';
 import { type AttentionDims, HeadMasks, type MaskPlan } from './mask-plan.js';
 
 /**
@@ -364,10 +364,12 @@ function mergeGradients(dQ: tf.Tensor[], dK: tf.Tensor[][], dV: tf.Tensor[][], d
   ];
 }
 
-/** 0 or 1/(1 − rate) per entry, drawn from `seed`. */
+/**
+ * 0 or 1/(1 − rate) per entry, drawn on the host from `seed` (one upload; drawing uniforms and
+ * comparing, casting and scaling them as tensors was three kernels and a slower generator).
+ */
 function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
-  const keep = tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), rate);
-  return tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate));
+  return tf.tensor(createRng(seed).keepMask(tf.util.sizeFromShape(shape), rate), shape, 'float32');
 }
 
 /**

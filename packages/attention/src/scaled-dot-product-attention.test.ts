@@ -294,6 +294,11 @@ describeWithBackends('scaledDotProductAttention', () => {
       expect(() => scaledDotProductAttention(q, k, v, { dropout: 1 })).toThrow(
         AttentionArgumentError,
       );
+      for (const seed of [-1, 1.5, Number.NaN]) {
+        expect(() => scaledDotProductAttention(q, k, v, { dropout: 0.1, seed })).toThrow(
+          /options.seed: expected a non-negative safe integer/,
+        );
+      }
       expect(() => scaledDotProductAttention(q, k, v, { window: 0 })).toThrow(
         /options.window: expected a positive integer, got 0/,
       );

@@ -129,6 +129,9 @@ export function scaledDotProductAttention(
       );
     }
   }
+  if (options.seed !== undefined && !(Number.isSafeInteger(options.seed) && options.seed >= 0)) {
+    throw new AttentionArgumentError('options.seed', 'a non-negative safe integer', options.seed);
+  }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const result = tf.tidy(() => {
     const kernel = { plan: planMask(dims, options), scale, dropout, seed };

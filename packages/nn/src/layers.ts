@@ -121,12 +121,7 @@ export class Dropout extends Module {
    */
   applyOrPass(x: tf.Tensor): tf.Tensor {
     if (!this.active) return x;
-    const scale = 1 / (1 - this.rate);
-    const n = x.size;
-    const mask = new Float32Array(n);
-    // keep ⇔ u ≥ rate, with u uniform in [0, 1) from 32 random bits.
-    const threshold = this.rate * 4294967296;
-    for (let i = 0; i < n; i++) mask[i] = this.rng.nextUint32() >= threshold ? scale : 0;
+    const mask = this.rng.keepMask(x.size, this.rate);
     return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
   }
 }

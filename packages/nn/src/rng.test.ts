@@ -79,6 +79,24 @@ describe('Rng state', () => {
     expect(other.normal()).toBe(cleanNext);
   });
 
+  it('keepMask takes the same draws as nextUint32 and keeps u ≥ rate·2³² at 1/(1 − rate)', () => {
+    for (const rate of [0, 0.1, 0.5, 0.9]) {
+      const a = createRng(11);
+      const b = createRng(11);
+      const mask = a.keepMask(1000, rate);
+      const expected = Array.from({ length: 1000 }, () =>
+        b.nextUint32() >= rate * 2 ** 32 ? Math.fround(1 / (1 - rate)) : 0,
+      );
+      expect(Array.from(mask)).toEqual(expected);
+      expect(a.state()).toEqual(b.state()); // the generator advanced by exactly 1000 draws
+    }
+    const kept = createRng(3)
+      .keepMask(100_000, 0.3)
+      .filter((m) => m > 0).length;
+    expect(kept / 100_000).toBeGreaterThan(0.69);
+    expect(kept / 100_000).toBeLessThan(0.71);
+  });
+
   it('is a copy: later draws do not change a taken state', () => {
     const rng = createRng(4);
     const state = rng.state();
