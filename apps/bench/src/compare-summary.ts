@@ -228,7 +228,8 @@ own process and the ${rounds} round${rounds === 1 ? '' : 's'} interleave them (p
 onnxruntime), so all see the same load; a cell is the median over rounds of each round's median.
 Model FLOPs per iteration: ${(flops / 1e9).toFixed(2)} G (nanoGPT's count); MFU divides the achieved
 rate by the same process's rank-2 matmul rate (\`[768, 128] @ [128, 512]\`, fastest of 30). Kernel
-counts are \`tf.profile\`'s (tformer's from \`perf.ts\`, first round). onnxruntime-node runs
+counts are the kernel launches \`tf.profile\` lists (not its entries for \`tf.customGrad\` ops,
+which launch nothing themselves; tformer's from \`perf.ts\`, first round). onnxruntime-node runs
 \`interop/python/export_onnx.py\`'s export (ids → logits, no KV cache) of the model \`perf.ts\`
 decodes, default session options; it is not a workspace dependency (\`bash
 scripts/interop/setup-onnxruntime.sh\` installs it outside with \`--ignore-scripts\`, as its install
