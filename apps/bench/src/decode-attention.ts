@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, selectBackend } from '@tformer/backend';
 import { DECODER_LM_PRESETS, DecoderLM } from '@tformer/model';
 import { generateStream } from '@tformer/model/generate';
+import { launchedKernels } from './kernel-count.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,7 +72,7 @@ async function wholeStep(contexts: number[], tokens: number) {
           await s.next();
         });
         const step: Record<string, number> = {};
-        for (const k of info.kernels) {
+        for (const k of launchedKernels(info.kernels)) {
           const key = kind(k.name, k.inputShapes);
           step[key] = (step[key] ?? 0) + (k.kernelTimeMs as number);
         }
