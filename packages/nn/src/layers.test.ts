@@ -61,6 +61,25 @@ describeWithBackends('activations', () => {
     });
   }
 
+  it('gelu_tanh is within 1e-6 of float64 in value and derivative from -12 to 12', async () => {
+    // float32-exact inputs on a grid, both tails included: there 1 + tanh(z) cancels.
+    const xs = Float64Array.from({ length: 481 }, (_, i) => Math.fround(-12 + i * 0.05));
+    const k = Math.sqrt(2 / Math.PI);
+    const c = 0.044715;
+    const derivative = (x: number) => {
+      const t = Math.tanh(k * (x + c * x ** 3));
+      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x);
+    };
+    await assertNoLeaks(async () => {
+      const x = tf.tensor1d(Float32Array.from(xs), 'float32');
+      const y = geluTanh(x);
+      const dx = tf.grad((v: tf.Tensor) => tf.sum(geluTanh(v)))(x);
+      await expectTensorsClose(y, xs.map(refActivations.gelu_tanh), { atol: 1e-6, rtol: 1e-6 });
+      await expectTensorsClose(dx, xs.map(derivative), { atol: 1e-6, rtol: 1e-6 });
+      tf.dispose([x, y, dx]);
+    });
+  });
+
   it('unknown activation names raise ArgumentError', () => {
     expect(() => activation('tanh' as never)).toThrow(ArgumentError);
   });
