@@ -62,12 +62,15 @@ function checkOperands(a: tf.Tensor, b: tf.Tensor): void {
 
 /**
  * `x · kernel (+ bias)` over the last axis of `x` `[..., in]` with `kernel` `[in, out]` and
- * optional `bias` `[out]`, giving `[..., out]`. The leading axes are folded into one
- * (`[B·T, in]`) so the product is rank-2 and takes {@link matMul2d}'s fast gradient.
+ * optional `bias` `[out]`, giving `[..., out]`.
  *
- * One `tf.customGrad` op, reshapes included: under autodiff each reshape and the product saved
- * an `Identity` copy of its inputs for the backward pass, and the backward pass reshaped again;
- * here only `x` and `kernel` are saved.
+ * One `tf.customGrad` op: under autodiff each reshape and the product saved an `Identity` copy of
+ * its inputs for the backward pass, and the backward pass reshaped again; here only `x` is saved
+ * (a variable kernel is read as it is). On tfjs-node (`tensorflow`) the product broadcasts over
+ * the leading axes and the gradients need no reshapes either: dX = dY·Wᵀ as one broadcast
+ * product, dW as one `einsum` contracting all leading axes, the bias gradient as one `Sum` — each
+ * reshape was one more TensorFlow op at ~15–40 µs. Elsewhere the leading axes are folded into one
+ * (`[B·T, in]`) so the product is rank-2 and takes {@link matMul2d}'s fast gradient on wasm.
  */
 export function linear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   if (kernel.rank !== 2) throw new ShapeError('kernel', 'rank 2 [in, out]', kernel.shape);
@@ -82,29 +85,77 @@ export function linear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor): tf.Te
   if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== outDim)) {
     throw new ShapeError('bias', [outDim], bias.shape, `kernel is [${inDim}, ${outDim}]`);
   }
-  const outShape = [...x.shape.slice(0, -1), outDim];
+  const broadcast = x.rank >= 2 && tf.getBackend() === 'tensorflow';
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, w] = args as [tf.Tensor, tf.Tensor2D];
     const c = bias ? (args[2] as tf.Tensor1D) : undefined;
     const save = args[bias ? 3 : 2] as tf.GradSaveFunc;
-    // Rank-2 x needs no reshapes (each would still be a kernel).
-    const fold = (t: tf.Tensor, cols: number) =>
-      (t.rank === 2 ? t : tf.reshape(t, [-1, cols])) as tf.Tensor2D; // [m, cols]
-    const unfold = (t: tf.Tensor, shape: number[]) => (x.rank === 2 ? t : tf.reshape(t, shape));
-    const x2 = fold(xIn, inDim);
-    const y2 = c ? tf.add(tf.matMul(x2, w), c) : tf.matMul(x2, w); // [m, out]
-    const restore = saveExceptVariables(save, [x2, w]);
-    return {
-      value: unfold(y2, outShape),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dy2 = fold(dy, outDim);
-        const [xS, wS] = restore(saved) as [tf.Tensor2D, tf.Tensor2D];
-        const [dX, dW] = productGrads(xS, wS, dy2);
-        const grads = [unfold(dX, x.shape), dW];
-        if (c) grads.push(tf.reshape(tf.matMul(tf.ones([1, dy2.shape[0]]), dy2), [outDim]));
-        return grads;
-      },
-    };
+    return broadcast ? broadcastLinear(xIn, w, c, save) : foldedLinear(xIn, w, c, save);
   });
   return bias ? op(x, kernel, bias) : op(x, kernel);
+}
+
+interface LinearResult {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+}
+
+/** {@link linear} on `[..., in]` as broadcast products, without reshapes (tfjs-node). */
+function broadcastLinear(
+  x: tf.Tensor,
+  w: tf.Tensor2D,
+  c: tf.Tensor1D | undefined,
+  save: tf.GradSaveFunc,
+): LinearResult {
+  const y = tf.matMul(x, w); // [..., out]
+  const restore = saveExceptVariables(save, [x, w]);
+  return {
+    value: c ? tf.add(y, c) : y,
+    gradFunc: (dy, saved) => {
+      const [xS, wS] = restore(saved) as [tf.Tensor, tf.Tensor2D];
+      const lead = LEADING_AXES.slice(0, x.rank - 1); // e.g. 'ab' for [B, T, in]
+      const grads = [
+        tf.matMul(dy, wS, false, true), // [..., in]
+        x.rank === 2 ? tf.matMul(xS, dy, true) : tf.einsum(`${lead}y,${lead}z->yz`, xS, dy), // [in, out]: Σ over the leading axes
+      ];
+      if (c)
+        grads.push(
+          tf.sum(
+            dy,
+            [...lead].map((_, i) => i),
+          ),
+        ); // [out]
+      return grads;
+    },
+  };
+}
+
+const LEADING_AXES = 'abcdefghijklmnopqrstuvwx';
+
+/** {@link linear} with the leading axes folded into one (`[m, in]`), rank-2 products. */
+function foldedLinear(
+  x: tf.Tensor,
+  w: tf.Tensor2D,
+  c: tf.Tensor1D | undefined,
+  save: tf.GradSaveFunc,
+): LinearResult {
+  const [inDim, outDim] = w.shape;
+  // Rank-2 x needs no reshapes (each would still be a kernel).
+  const fold = (t: tf.Tensor, cols: number) =>
+    (t.rank === 2 ? t : tf.reshape(t, [-1, cols])) as tf.Tensor2D; // [m, cols]
+  const unfold = (t: tf.Tensor, shape: number[]) => (x.rank === 2 ? t : tf.reshape(t, shape));
+  const x2 = fold(x, inDim);
+  const y2 = c ? tf.add(tf.matMul(x2, w), c) : tf.matMul(x2, w); // [m, out]
+  const restore = saveExceptVariables(save, [x2, w]);
+  return {
+    value: unfold(y2, [...x.shape.slice(0, -1), outDim]),
+    gradFunc: (dy, saved) => {
+      const dy2 = fold(dy, outDim);
+      const [xS, wS] = restore(saved) as [tf.Tensor2D, tf.Tensor2D];
+      const [dX, dW] = productGrads(xS, wS, dy2);
+      const grads = [unfold(dX, x.shape), dW];
+      if (c) grads.push(tf.reshape(tf.matMul(tf.ones([1, dy2.shape[0]]), dy2), [outDim]));
+      return grads;
+    },
+  };
 }
