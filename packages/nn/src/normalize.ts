@@ -37,20 +37,31 @@ export function normalize(
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, r, gs] = restore(saved) as [tf.Tensor, tf.Tensor, tf.Tensor?];
+        // dy·x̂ serves both dgamma = Σ dy·x̂ and dx̂·x̂ = (dy·x̂)·gamma.
+        const dyXh = tf.mul(dy, xh);
         const dxHat = gs ? tf.mul(dy, gs) : dy;
-        let inner = tf.sub(dxHat, tf.mul(xh, tf.mean(tf.mul(dxHat, xh), -1, true)));
+        const dxHatXh = gs ? tf.mul(dyXh, gs) : dyXh;
+        let inner = tf.sub(dxHat, tf.mul(xh, tf.mean(dxHatXh, -1, true)));
         if (center) inner = tf.sub(inner, tf.mean(dxHat, -1, true));
         const grads = [tf.mul(inner, r)];
-        // Sums over the leading axes as ones[1, m]·[m, d] products (fast rank-2 matmuls on
-        // wasm; a sum over axis 0 transposes first).
-        const dy2 = tf.reshape(dy, [-1, d]); // [m, d]
-        const ones = gs || b ? tf.ones([1, dy2.shape[0]!]) : undefined; // [1, m]
-        const columnSum = (t: tf.Tensor) => tf.reshape(tf.matMul(ones!, t), [d]);
-        if (gs) grads.push(columnSum(tf.mul(dy2, tf.reshape(xh, [-1, d]))));
-        if (b) grads.push(columnSum(dy2));
+        if (gs) grads.push(columnSum(dyXh, d));
+        if (b) grads.push(columnSum(dy, d));
         return grads;
       },
     };
   });
   return op(...inputs);
+}
+
+/**
+ * `t` `[..., d]` summed over its leading axes, `[d]`. On tfjs-node one `Sum` (each reshape is one
+ * more TensorFlow op); elsewhere a ones`[1, m]`·`[m, d]` product, a fast rank-2 matmul on wasm,
+ * where a sum over axis 0 transposes first.
+ */
+function columnSum(t: tf.Tensor, d: number): tf.Tensor {
+  if (tf.getBackend() === 'tensorflow' && t.rank > 1) {
+    return tf.sum(t, [...t.shape.keys()].slice(0, -1));
+  }
+  const t2 = tf.reshape(t, [-1, d]) as tf.Tensor2D; // [m, d]
+  return tf.reshape(tf.matMul(tf.ones([1, t2.shape[0]]), t2), [d]);
 }
