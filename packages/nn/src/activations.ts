@@ -16,23 +16,24 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  * x·σ(w) with w = x·(2k + 2k·0.044715·x²) and k = √(2/π), since ½(1 + tanh(z)) = σ(2z): six
  * kernels instead of eight (no `tf.pow(x, 3)`, the slowest kernel of a training step once, and no
  * separate ½x and 1 + t), and σ keeps its relative precision where 1 + tanh(z) cancels to 0.
- * A `tf.customGrad` op: only x and s = σ(w) are saved, and the gradient is the closed form
- * s + x·s(1 − s)·(2k + 6k·0.044715·x²) — tfjs' autodiff saved a copy of every intermediate
- * and took ~3× the kernels.
+ * A `tf.customGrad` op that saves s, a = 2k + 2k·0.044715·x² and the value y = x·s, so the closed
+ * form of the gradient, s + y·(1 − s)·(3a − 4k) (3a − 4k = dw/dx), takes 7 kernels; recomputing
+ * x², dw/dx and x·s took 9, and each save is one `Identity` (no copy on tfjs-node). tfjs' autodiff
+ * saved a copy of every intermediate and took ~3× the kernels.
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
   geluTanhOp ??= tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const w = tf.mul(xIn, tf.add(tf.mul(tf.square(xIn), 2 * GELU_K * GELU_C), 2 * GELU_K));
-    const s = tf.sigmoid(w);
-    save([xIn, s]);
+    const a = tf.add(tf.mul(tf.square(xIn), 2 * GELU_K * GELU_C), 2 * GELU_K);
+    const s = tf.sigmoid(tf.mul(xIn, a));
+    const y = tf.mul(xIn, s);
+    save([s, a, y]);
     return {
-      value: tf.mul(xIn, s),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ss] = saved as [tf.Tensor, tf.Tensor];
-        const slope = tf.add(tf.mul(tf.square(xs), 6 * GELU_K * GELU_C), 2 * GELU_K); // dw/dx
-        // s + x·s·(1 − s)·slope, with x·s the forward value.
-        const local = tf.add(ss, tf.mul(tf.mul(tf.mul(xs, ss), tf.sub(1, ss)), slope));
+        const [ss, as, ys] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const slope = tf.sub(tf.mul(as, 3), 4 * GELU_K); // dw/dx = 2k + 6k·0.044715·x²
+        const local = tf.add(ss, tf.mul(tf.mul(ys, tf.sub(1, ss)), slope));
         return tf.mul(dy, local);
       },
     };
