@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dropoutMasks, type ExactAttentionKernel, withWeights } from './attention-kernels.js';
+import { channelAttention } from './channel-attention.js';
+import { useChannelProducts } from './channel-product.js';
 import { HeadMasks } from './mask-plan.js';
 
 /**
  * All batches and heads at once: two rank-4 products and one softmax, as one `tf.customGrad` op
- * over (q, k, v). On wasm rank-4 products run on a scalar loop, but a handful of ops beats the
- * per-head kernel's few dozen ops per head when heads are small (short sequences, many heads):
- * the per-op overhead dominates there (see docs/benchmarks.md). Same masks, zeros for fully
- * masked rows, and the same seeded dropout masks as the per-head kernel, so choosing a kernel
+ * over (q, k, v): a handful of ops beats the per-head kernel's few dozen ops per head (see
+ * docs/benchmarks.md). wasm runs rank-4 products on a scalar loop, so there, once heads are big
+ * enough, the same maths runs as depthwise convolutions (`channelAttention`). Same masks, zeros
+ * for fully masked rows, and the same seeded dropout masks as the per-head kernel, so choosing a kernel
  * never changes a result.
  *
  * Why a custom gradient: under tfjs' autodiff every forward kernel saved `Identity` copies of its
@@ -21,6 +23,7 @@ import { HeadMasks } from './mask-plan.js';
  * `[B, H, T, dk]` viewed as `[B, Hkv, g·T, dk]` (g = H / Hkv) meets `[B, Hkv, S, dk]` directly.
  */
 export const batchedAttention: ExactAttentionKernel = (q, k, v, dims, options, wantWeights) => {
+  if (useChannelProducts(dims)) return channelAttention(q, k, v, dims, options, wantWeights);
   const { B, H, Hkv, T, S, dk, dv } = dims;
   const group = H / Hkv;
   // Without GQA (group 1) the grouped views are the tensors themselves: no reshape kernels.

@@ -9,10 +9,17 @@ import {
 import { expect, it } from 'vitest';
 import { paddingMask } from './masks.js';
 import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
-import { inputs, padding, random, type TensorOptions, VARIANTS } from './testing/fixtures.js';
+import {
+  channelKernel,
+  inputs,
+  padding,
+  random,
+  type TensorOptions,
+  VARIANTS,
+} from './testing/fixtures.js';
 
 describeWithBackends('scaledDotProductAttention gradients', () => {
-  for (const variant of VARIANTS) {
+  for (const variant of [...VARIANTS, 'channel' as const]) {
     it(`gradients w.r.t. q, k, v match finite differences of the float64 reference (${JSON.stringify(variant)})`, async () => {
       const dims = { B: 2, H: 2, Hkv: 1, T: 3, S: 5, dk: 3, dv: 2 };
       const { q, k, v, tensors } = inputs(dims, 13);
@@ -38,8 +45,11 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
       await tidyAsync(async () => {
         const mask = paddingMask(lengths, dims.S);
         const w = tf.tensor4d(upstream, [dims.B, dims.H, dims.T, dims.dv]);
-        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { causal: true, mask, ...variant }), w));
+        const attend = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          variant === 'channel'
+            ? channelKernel(a, b, c, { causal: true, mask }).output
+            : scaledDotProductAttention(a, b, c, { causal: true, mask, ...variant });
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(attend(a, b, c), w));
         const grads = tf.grads(f)([...tensors()]);
         const flat = grads.flatMap((g) => Array.from(g.dataSync()));
         await expectTensorsClose(flat, numeric, { atol: 2e-4, rtol: 1e-3 });
@@ -68,7 +78,7 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
       2,
     ],
   ] as const) {
-    it(`memory-efficient and batched gradients equal the per-head kernel's (${label})`, async () => {
+    it(`memory-efficient, batched and channel gradients equal the per-head kernel's (${label})`, async () => {
       const dims = { B: 2, H: 4, Hkv: 2, T: 7, S: 11, dk: 5, dv: 3 };
       const { tensors } = inputs(dims, 19);
       await tidyAsync(async () => {
@@ -78,9 +88,13 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
             tf.sum(tf.mul(scaledDotProductAttention(a, b, c, { ...base(), ...options }), w)),
           )([...tensors()]);
         const perHead = grad({ kernel: 'per-head' });
+        const channel = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(channelKernel(a, b, c, base()).output, w)),
+        )([...tensors()]);
         for (const other of [
           grad({ kernel: 'batched' }),
           grad({ memoryEfficient: { chunkSize } }),
+          channel,
         ]) {
           for (const [i, g] of perHead.entries())
             await expectTensorsClose(other[i]!, g, { atol: 1e-5 });
@@ -107,6 +121,7 @@ describeWithBackends('scaledDotProductAttention gradients', () => {
           a.output,
           { atol: 1e-6 },
         );
+        await expectTensorsClose(channelKernel(q, k, v, opts).output, a.output, { atol: 1e-6 });
         await expectTensorsClose(
           a.weights,
           scaledDotProductAttention(q, k, v, { returnAttentionWeights: true }).weights,

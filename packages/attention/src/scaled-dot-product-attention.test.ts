@@ -12,6 +12,7 @@ import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { causalMask, combineMasks, paddingMask, slidingWindowMask } from './masks.js';
 import { scaledDotProductAttention, useBatchedKernel } from './scaled-dot-product-attention.js';
 import {
+  channelKernel,
   type Dims,
   inputs,
   padding,
@@ -146,6 +147,9 @@ describeWithBackends('scaledDotProductAttention', () => {
           await expectTensorsClose(output, ref.output, { atol: 1e-5 });
           await expectTensorsClose(weights, ref.weights, { atol: 1e-6 });
         }
+        const channel = channelKernel(...tensors(), options, true);
+        await expectTensorsClose(channel.output, ref.output, { atol: 1e-5 });
+        await expectTensorsClose(channel.weights!, ref.weights, { atol: 1e-6 });
         for (const chunkSize of [1, 3]) {
           const chunked = scaledDotProductAttention(...tensors(), {
             ...options,
@@ -217,6 +221,7 @@ describeWithBackends('scaledDotProductAttention', () => {
     const dims = { B: 2, H: 2, Hkv: 1, T: 3, S: 4, dk: 3, dv: 2 };
     const [q, k, v] = inputs(dims, 31).tensors();
     const mask = paddingMask([4, 1], 4);
+    const big = inputs({ B: 1, H: 2, Hkv: 1, T: 16, S: 16, dk: 16, dv: 16 }, 37).tensors();
     await assertNoLeaks(() => {
       scaledDotProductAttention(q, k, v, { mask, causal: true }).dispose();
       const { output, weights } = scaledDotProductAttention(q, k, v, {
@@ -243,8 +248,18 @@ describeWithBackends('scaledDotProductAttention', () => {
         });
         tf.dispose([output, weights]);
       }
+      // Heads big enough for wasm's channel products (T·S·(dk + dv) = 2¹³), GQA and dropout.
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(scaledDotProductAttention(a, b, c, { causal: true, dropout: 0.1 })),
+      )([...big]);
+      tf.dispose(grads);
+      const { output: o, weights: w } = scaledDotProductAttention(...big, {
+        causal: true,
+        returnAttentionWeights: true,
+      });
+      tf.dispose([o, w]);
     });
-    tf.dispose([q, k, v, mask]);
+    tf.dispose([q, k, v, mask, ...big]);
   });
 
   it('the batched kernel draws one dropout mask per call, not one per (batch, head)', async () => {
@@ -324,13 +339,13 @@ describeWithBackends('scaledDotProductAttention', () => {
   });
 });
 
-it("kernel 'auto': size rule on wasm and cpu, batched on native and GPU backends", () => {
+it("kernel 'auto': size rules on cpu and wasm, batched on native and GPU backends", () => {
   const dims = (T: number, d: number) => ({ B: 12, H: 4, Hkv: 4, T, S: T, dk: d, dv: d });
-  for (const backend of ['wasm', 'cpu']) {
-    expect(useBatchedKernel(dims(64, 32), backend)).toBe(true); // 64·64·64 = 2¹⁸
-    expect(useBatchedKernel(dims(65, 32), backend)).toBe(false);
-    expect(useBatchedKernel(dims(128, 32), backend)).toBe(false);
-  }
+  expect(useBatchedKernel(dims(64, 32), 'cpu')).toBe(true); // 64·64·64 = 2¹⁸
+  expect(useBatchedKernel(dims(65, 32), 'cpu')).toBe(false);
+  expect(useBatchedKernel(dims(128, 32), 'cpu')).toBe(false);
+  expect(useBatchedKernel(dims(256, 32), 'wasm')).toBe(true); // 256·256·64 = 2²²
+  expect(useBatchedKernel(dims(257, 32), 'wasm')).toBe(false);
   for (const backend of ['tensorflow', 'webgpu', 'webgl']) {
     expect(useBatchedKernel(dims(128, 32), backend)).toBe(true);
     expect(useBatchedKernel(dims(1024, 64), backend)).toBe(true);

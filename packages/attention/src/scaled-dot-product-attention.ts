@@ -54,10 +54,11 @@ export interface AttentionResult {
 }
 
 const DEFAULT_CHUNK = 256;
-/** T·S·(dk + dv) up to which `auto` picks the batched kernel on the wasm and cpu backends. */
-const BATCHED_MAX_WORK = 2 ** 18;
-/** Backends whose rank-4 products are slow enough that the per-head kernel wins on large heads. */
-const SIZE_RULE_BACKENDS = new Set(['wasm', 'cpu']);
+/**
+ * T·S·(dk + dv) up to which `auto` picks the batched kernel, on the backends where the per-head
+ * kernel wins on large heads; every other backend always takes the batched one.
+ */
+const BATCHED_MAX_WORK: Readonly<Record<string, number>> = { wasm: 2 ** 22, cpu: 2 ** 18 };
 
 /**
  * softmax(q·kᵀ·scale + mask)·v over heads (Vaswani et al. 2017, eq. 1), with grouped key/value
@@ -148,17 +149,20 @@ export function scaledDotProductAttention(
 
 /**
  * Whether `kernel: 'auto'` runs the batched kernel on `backend` (default: the active one).
- * - wasm and cpu: the batched kernel's few rank-4 ops beat the per-head kernel's ~25 ops per head
- *   only while a head's products are small. Measured on wasm: per-head overhead is ~1 ms per head
- *   (forward + backward), and the rank-4 products run on a scalar loop at ~1.5 GFLOP/s
- *   (bench/kernels.ts). So the size rule T·S·(dk + dv) ≤ 2¹⁸ applies there.
+ * - cpu: the batched kernel's few rank-4 ops beat the per-head kernel's ~25 ops per head only
+ *   while a head's products are small, so the size rule T·S·(dk + dv) ≤ 2¹⁸ applies.
+ * - wasm: the batched kernel runs its products as depthwise convolutions (channel-product.ts),
+ *   which XNNPACK serves at rank-2 matMul speed, so it wins up to T·S·(dk + dv) ≤ 2²². Forward +
+ *   backward, causal, CPU ms, 2026-12-06 (bench/kernels.ts): B 12, H 4, T 64, hs 32 13 vs 34
+ *   (batched vs per-head); B 1, H 4, T 256, hs 32 14 vs 21; past it the two trade places
+ *   (T 512: hs 64, H 4 124 vs 156; hs 32, B 2, H 8 271 vs 223).
  * - Every other backend: batched. Native and GPU backends run rank-4 products as fast batched
  *   GEMMs, and every op costs a dispatch. On node, forward + backward of B 12, H 4, hs 32, causal
  *   takes 6 vs 75 ms at T = 64 and 16 vs 93 ms at T = 192 (batched vs per-head, 2026-11-29).
  */
 export function useBatchedKernel(dims: KernelDims, backend: string = tf.getBackend()): boolean {
-  if (!SIZE_RULE_BACKENDS.has(backend)) return true;
-  return dims.T * dims.S * (dims.dk + dims.dv) <= BATCHED_MAX_WORK;
+  const maxWork = BATCHED_MAX_WORK[backend];
+  return maxWork === undefined || dims.T * dims.S * (dims.dk + dims.dv) <= maxWork;
 }
 
 /** Checks the three shapes against each other and names the first that does not fit. */

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelDims } from '../attention-kernels.js';
+import { channelAttention } from '../channel-attention.js';
+import { planMask } from '../mask-plan.js';
 import { MultiHeadAttention, type MultiHeadAttentionOptions } from '../multi-head-attention.js';
-import type { AttentionOptions } from '../scaled-dot-product-attention.js';
+import { type AttentionOptions, attentionDims } from '../scaled-dot-product-attention.js';
 
 /** Test fixtures shared by the attention test files (not part of the build). */
 
@@ -41,6 +43,25 @@ export function inputs(dims: Dims, seed: number) {
 
 /** Options that return a plain tensor (weights are asked for explicitly where a test wants them). */
 export type TensorOptions = Omit<AttentionOptions, 'returnAttentionWeights'>;
+
+/**
+ * The batched kernel's wasm form (channel-attention.ts) called directly, on any backend, with the
+ * kernel options `scaledDotProductAttention` would give it: `auto` takes it on wasm only from
+ * sizes the small test shapes do not reach.
+ */
+export function channelKernel(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: TensorOptions = {},
+  wantWeights = false,
+) {
+  const dims = attentionDims(q, k, v);
+  const { scale = 1 / Math.sqrt(dims.dk), dropout = 0, seed = 0 } = options;
+  const kernel = { plan: planMask(dims, options), scale, dropout, seed };
+  const [q4, k4, v4] = [q, k, v] as tf.Tensor4D[];
+  return channelAttention(q4!, k4!, v4!, dims, kernel, wantWeights);
+}
 
 /** The kernels: exact per-head and batched, and memory-efficient with several tiles. */
 export const VARIANTS: TensorOptions[] = [
