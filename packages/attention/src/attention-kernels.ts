@@ -42,6 +42,9 @@ export type ExactAttentionKernel = (
   wantWeights: boolean,
 ) => { output: tf.Tensor4D; weights?: tf.Tensor4D };
 
+/** What the batched kernels save for their backward pass: q, k, v (in some layout), P, the dropout mask. */
+export type SavedTensors = [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?];
+
 /**
  * Materialises softmax(q kᵀ·scale + mask) per head, keeps it for the backward pass and optionally
  * hands it out (`weights`, pre-dropout, not differentiable). Returns `[B, H, T, dv]`.

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMasks, type ExactAttentionKernel, withWeights } from './attention-kernels.js';
+import {
+  dropoutMasks,
+  type ExactAttentionKernel,
+  type SavedTensors,
+  withWeights,
+} from './attention-kernels.js';
 import { channelAttention } from './channel-attention.js';
 import { useChannelProducts } from './channel-product.js';
 import { HeadMasks } from './mask-plan.js';
@@ -46,13 +51,7 @@ export const batchedAttention: ExactAttentionKernel = (q, k, v, dims, options, w
     const attended = tf.matMul(view(pd, [B, Hkv, group * T, S]), vIn!); // [B, Hkv, g·T, dv]
     save([grouped, kIn!, vIn!, p, ...(drop ? [drop] : [])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [qg, kS, vS, pS, dropS] = saved as [
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor?,
-      ];
+      const [qg, kS, vS, pS, dropS] = saved as SavedTensors;
       const dO = view(dy, [B, Hkv, group * T, dv]); // [B, Hkv, g·T, dv]
       const pg = view(pS, [B, Hkv, group * T, S]); // [B, Hkv, g·T, S]
       const dropG = dropS && view(dropS, [B, Hkv, group * T, S]);

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMasks, type ExactAttentionKernel, withWeights } from './attention-kernels.js';
+import {
+  dropoutMasks,
+  type ExactAttentionKernel,
+  type SavedTensors,
+  withWeights,
+} from './attention-kernels.js';
 import { channelProduct } from './channel-product.js';
 import { HeadMasks } from './mask-plan.js';
 
@@ -38,13 +43,7 @@ export const channelAttention: ExactAttentionKernel = (q, k, v, dims, options, w
     const out = channelProduct(tf.transpose(pd, [0, 2, 1]), vF, 'inner'); // [G, S, N] → [G, N, dv]
     save([qT, kIn!, vIn!, p, ...(drop ? [drop] : [])]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [qTS, kS, vS, pS, dropS] = saved as [
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor,
-        tf.Tensor?,
-      ];
+      const [qTS, kS, vS, pS, dropS] = saved as SavedTensors;
       const dOT = tf.transpose(tf.reshape(dy, [N, G, dv]), [1, 2, 0]); // [G, dv, N]
       const vT = tf.transpose(tf.reshape(vS, [N, S, dv]), [2, 0, 1]); // [dv, N, S]
       let dP: tf.Tensor = channelProduct(dOT, vT, 'inner'); // [G, N, S]
