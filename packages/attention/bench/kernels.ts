@@ -1,6 +1,7 @@
 /**
  * Per-head vs batched exact kernels, forward + backward w.r.t. q, k, v on wasm, causal, over
- * shapes from many small heads to few long ones: where `kernel: 'auto'` should switch. Reports
+ * shapes from many small heads to few long ones: where `kernel: 'auto'` should switch, and (from
+ * 2¹³) where wasm's batched kernel takes depthwise-convolution products. Reports
  * the CPU time of this process (median of 5).
  *
  * Run: pnpm --filter @tformer/attention bench:kernels [-- cpu]
@@ -43,11 +44,14 @@ console.log('| B | H | T = S | hs | T·S·2hs | per-head | batched |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [B, H, T, hs] of [
   [32, 4, 10, 8],
+  [16, 4, 16, 8],
+  [16, 4, 16, 16],
   [16, 4, 32, 16],
   [12, 4, 64, 32],
   [4, 4, 64, 64],
   [4, 4, 128, 32],
   [1, 4, 256, 32],
+  [2, 8, 512, 32],
 ] as const) {
   const [q, k, v] = [0, 1, 2].map(() => tf.randomNormal([B, H, T, hs]));
   const perHead = time(q!, k!, v!, 'per-head');
