@@ -9,8 +9,8 @@ import { channelProduct } from './channel-product.js';
 import { HeadMasks } from './mask-plan.js';
 
 /**
- * The batched kernel's wasm form: the same maths, masks, dropout masks and saved tensors as
- * `batchedAttention`, with its six batched products run as depthwise convolutions
+ * The batched kernel's wasm form: the same maths, masks, dropout masks and saved tensors (q in
+ * its transposed layout) as `batchedAttention`, with its six batched products run as depthwise convolutions
  * ({@link channelProduct}) instead of wasm's scalar batched matMul. N = B·Hkv key/value heads are
  * the channels; the g·T = G query rows of a key/value head (GQA) are one axis.
  *
