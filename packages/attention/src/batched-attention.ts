@@ -14,8 +14,8 @@ import { HeadMasks } from './mask-plan.js';
  * over (q, k, v): a handful of ops beats the per-head kernel's few dozen ops per head (see
  * docs/benchmarks.md). wasm runs rank-4 products on a scalar loop, so there, once heads are big
  * enough, the same maths runs as depthwise convolutions (`channelAttention`). Same masks, zeros
- * for fully masked rows, and the same seeded dropout masks as the per-head kernel, so choosing a kernel
- * never changes a result.
+ * for fully masked rows, and the same seeded dropout masks as the per-head kernel, so choosing a
+ * kernel never changes a result.
  *
  * Why a custom gradient: under tfjs' autodiff every forward kernel saved `Identity` copies of its
  * inputs and outputs and the per-op gradients added casts and broadcast reductions (~45 kernels

@@ -10,9 +10,9 @@ import { HeadMasks } from './mask-plan.js';
 
 /**
  * The batched kernel's wasm form: the same maths, masks, dropout masks and saved tensors (q in
- * its transposed layout) as `batchedAttention`, with its six batched products run as depthwise convolutions
- * ({@link channelProduct}) instead of wasm's scalar batched matMul. N = B·Hkv key/value heads are
- * the channels; the g·T = G query rows of a key/value head (GQA) are one axis.
+ * its transposed layout) as `batchedAttention`, with its six batched products run as depthwise
+ * convolutions ({@link channelProduct}) instead of wasm's scalar batched matMul. N = B·Hkv
+ * key/value heads are the channels; the g·T = G query rows of a key/value head (GQA) are one axis.
  *
  * The `[T, S]`-sized tensors (scores, probabilities, their gradients) live as `[G, N, S]`: keys
  * last, so softmax and its backward row sums stay single last-axis kernels, and that layout is
