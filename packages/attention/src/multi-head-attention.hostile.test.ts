@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeWithBackends } from '@tformer/test-utils';
 import { expect, it } from 'vitest';
-import { AttentionArgumentError } from './errors.js';
+import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
 import { tinyAttention } from './testing/fixtures.js';
 
@@ -36,6 +36,28 @@ describeWithBackends('MultiHeadAttention with hostile arguments', () => {
       expect(tf.memory().numTensors).toBe(before);
     } finally {
       tf.dispose([bad, good]);
+      mha.dispose();
+    }
+  });
+
+  it('a flat query [B·T, dModel] needs a batchSize dividing its rows, leaking no tensor', () => {
+    const mha = tinyAttention({ rng: 1 });
+    const rows = tf.ones([6, 4]);
+    const before = tf.memory().numTensors;
+    try {
+      expect(() => mha.apply(rows)).toThrow(AttentionShapeError);
+      expect(() => mha.apply(rows, { batchSize: 4 })).toThrow(
+        'query: expected shape [B·T, 4] with B = 4, got [6, 4]',
+      );
+      for (const batchSize of [0, 1.5]) {
+        expect(() => mha.apply(rows, { batchSize })).toThrow(
+          /^call\.batchSize: expected a positive integer/,
+        );
+      }
+      expect(() => mha.apply(tf.ones([6, 3]), { batchSize: 2 })).toThrow(AttentionShapeError);
+      expect(tf.memory().numTensors).toBe(before + 1); // the [6, 3] input only
+    } finally {
+      tf.dispose(rows);
       mha.dispose();
     }
   });

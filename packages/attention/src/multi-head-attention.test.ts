@@ -24,8 +24,11 @@ interface Case {
   S?: number;
   causal?: boolean;
   lengths?: number[];
+  /** The query as flat rows `[B·T, dModel]` with `batchSize` B. */
+  flat?: boolean;
 }
 
+// Self-attention over B·T ≥ dModel rows takes one fused q/k/v product, fewer rows three.
 const CASES: Case[] = [
   {
     name: 'self-attention, causal, key padding',
@@ -57,6 +60,14 @@ const CASES: Case[] = [
     B: 1,
     T: 5,
     causal: true,
+  },
+  {
+    name: 'GQA with a causal window, flat rows (fused q/k/v)',
+    options: { numHeads: 4, numKeyValueHeads: 2, headSize: 2, dModel: 6, window: 2, rng: 3 },
+    B: 2,
+    T: 5,
+    causal: true,
+    flat: true,
   },
   {
     name: 'MQA, T = 1 cross-attention',
@@ -135,12 +146,15 @@ describeWithBackends('MultiHeadAttention', () => {
         allowed: c.lengths ? (b, _h, _i, j) => j < c.lengths![b]! : undefined,
       });
       await tidyAsync(async () => {
-        const query = tf.tensor3d(x, [c.B, c.T, cfg.dModel]);
+        const query = c.flat
+          ? tf.tensor2d(x, [c.B * c.T, cfg.dModel])
+          : tf.tensor3d(x, [c.B, c.T, cfg.dModel]);
         const value = c.S === undefined ? undefined : tf.tensor3d(kv, [c.B, S, cfg.memoryDim]);
         const mask = c.lengths ? paddingMask(c.lengths, S) : undefined;
-        const call = { value, mask, causal: c.causal };
+        const call = { value, mask, causal: c.causal, batchSize: c.flat ? c.B : undefined };
         const out = mha.apply(query, call);
-        expect(out.shape).toEqual([c.B, c.T, cfg.outputDim]);
+        const rows = c.flat ? [c.B * c.T] : [c.B, c.T];
+        expect(out.shape).toEqual([...rows, cfg.outputDim]);
         await expectTensorsClose(out, ref.output, { atol: 1e-5 });
         if (!cfg.memoryEfficient) {
           const { output, weights } = mha.apply(query, { ...call, returnAttentionWeights: true });
@@ -152,20 +166,30 @@ describeWithBackends('MultiHeadAttention', () => {
     });
   }
 
-  for (const kernel of ['per-head', 'batched'] as const) {
-    it(`parameter and input gradients match finite differences of the float64 reference (kernel ${kernel})`, async () => {
+  // Fused q/k/v with dv ≠ dk (split by columns), fused with dv = dk as flat rows (split by
+  // heads), and three products (B·T < dModel).
+  const GRAD_CASES = [
+    { name: 'MQA, dv ≠ dk, fused', B: 2, dModel: 3, valueHeadSize: 3, flat: false },
+    { name: 'MQA, flat rows, fused', B: 2, dModel: 4, valueHeadSize: 2, flat: true },
+    { name: 'MQA, three products', B: 1, dModel: 4, valueHeadSize: 2, flat: false },
+  ];
+  for (const [g, kernel] of GRAD_CASES.flatMap((g) =>
+    (['per-head', 'batched'] as const).map((k) => [g, k] as const),
+  )) {
+    it(`parameter and input gradients match finite differences of the float64 reference: ${g.name} (kernel ${kernel})`, async () => {
+      const { B, dModel: d, valueHeadSize } = g;
       const mha = new MultiHeadAttention({
         kernel,
         numHeads: 2,
         numKeyValueHeads: 1,
         headSize: 2,
-        valueHeadSize: 3,
-        dModel: 3,
+        valueHeadSize,
+        dModel: d,
         rng: 11,
       });
-      const [B, T] = [2, 3];
-      const x = random(B * T * 3, 12);
-      const upstream = random(B * T * 3, 13);
+      const T = 3;
+      const x = random(B * T * d, 12);
+      const upstream = random(B * T * d, 13);
       const named = mha.namedParameters();
       expect(named.map(([n]) => n)).toEqual([
         'query.kernel',
@@ -200,13 +224,15 @@ describeWithBackends('MultiHeadAttention', () => {
       };
       const numeric = numericGradient(loss, flat, 1e-5);
       await tidyAsync(async () => {
-        const input = tf.tensor3d(x, [B, T, 3]);
-        const w = tf.tensor3d(upstream, [B, T, 3]);
-        const f = () => tf.sum(tf.mul(mha.apply(input, { causal: true }), w)) as tf.Scalar;
+        const shape = g.flat ? [B * T, d] : [B, T, d];
+        const input = tf.tensor(x, shape);
+        const w = tf.tensor(upstream, shape);
+        const call = { causal: true, batchSize: g.flat ? B : undefined };
+        const f = () => tf.sum(tf.mul(mha.apply(input, call), w)) as tf.Scalar;
         const { grads } = tf.variableGrads(f);
-        const inputGrad = tf.grad((inp: tf.Tensor) =>
-          tf.sum(tf.mul(mha.apply(inp, { causal: true }), w)),
-        )(input);
+        const inputGrad = tf.grad((inp: tf.Tensor) => tf.sum(tf.mul(mha.apply(inp, call), w)))(
+          input,
+        );
         const analytic = [
           ...named.flatMap(([, v]) => Array.from(grads[v.name]!.dataSync())),
           ...inputGrad.dataSync(),

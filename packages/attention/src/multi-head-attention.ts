@@ -4,6 +4,8 @@ import { Dense, type Initializer, Module, type Rng, type RngOption, resolveRng }
 import type { AttentionHooks } from './attention-hooks.js';
 import { AttentionArgumentError, AttentionShapeError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
+import { checkInput, checkPositions, checkQuery, positiveInt } from './mha-checks.js';
+import { fusedProjections, fuseProjections, splitHeads } from './projections.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
 export interface MultiHeadAttentionConfig {
@@ -81,6 +83,11 @@ export interface MultiHeadAttentionCall {
    * Default `cache.length … cache.length + T − 1` for every row. Needs `position: 'rope'`.
    */
   positions?: tf.Tensor2D;
+  /**
+   * With a flat query `[B·T, dModel]` (a residual stream kept as rows): its batch size B. The
+   * output is then flat too, `[B·T, outputDim]`, and no reshape runs around the projections.
+   */
+  batchSize?: number;
   /** Also return the attention probabilities `[B, H, T, S]` (for interpretability). */
   returnAttentionWeights?: boolean;
   /**
@@ -102,7 +109,9 @@ export interface MultiHeadAttentionCall {
  *
  * Arguments: see {@link MultiHeadAttentionOptions}. Call arguments: `apply(query [B, T,
  * dModel], { key, value, mask, causal, cache, positions, returnAttentionWeights })` → `[B, T, outputDim]`
- * (and the weights `[B, H, T, S]` when asked).
+ * (and the weights `[B, H, T, S]` when asked); or `apply(query [B·T, dModel], { batchSize: B, … })`
+ * → `[B·T, outputDim]`. Self-attention over at least `dModel` rows projects queries, keys and
+ * values with one product (the three kernels side by side; the parameters stay three).
  *
  * @example
  * ```ts
@@ -211,6 +220,14 @@ export class MultiHeadAttention extends Module {
 
   apply(
     query: tf.Tensor,
+    call: MultiHeadAttentionCall & { batchSize: number; returnAttentionWeights: true },
+  ): { output: tf.Tensor2D; weights: tf.Tensor4D };
+  apply(
+    query: tf.Tensor,
+    call: MultiHeadAttentionCall & { batchSize: number; returnAttentionWeights?: false },
+  ): tf.Tensor2D;
+  apply(
+    query: tf.Tensor,
     call: MultiHeadAttentionCall & { returnAttentionWeights: true },
   ): { output: tf.Tensor3D; weights: tf.Tensor4D };
   apply(
@@ -220,19 +237,21 @@ export class MultiHeadAttention extends Module {
   apply(
     query: tf.Tensor,
     call: MultiHeadAttentionCall,
-  ): tf.Tensor3D | { output: tf.Tensor3D; weights: tf.Tensor4D };
+  ): tf.Tensor2D | tf.Tensor3D | { output: tf.Tensor2D | tf.Tensor3D; weights: tf.Tensor4D };
   apply(
     query: tf.Tensor,
     call: MultiHeadAttentionCall = {},
-  ): tf.Tensor3D | { output: tf.Tensor3D; weights: tf.Tensor4D } {
+  ): tf.Tensor2D | tf.Tensor3D | { output: tf.Tensor2D | tf.Tensor3D; weights: tf.Tensor4D } {
     const c = this.config;
     const selfAttention = call.value === undefined && call.key === undefined;
-    const value = call.value ?? query;
+    const [B, T] = checkQuery(query, c.dModel, call.batchSize);
+    const flat = query.rank === 2;
+    // A flat query is its own key/value only in self-attention; cross-attention reads [B, S, d].
+    const value = call.value ?? (flat ? undefined : query);
     const key = call.key ?? value;
-    checkInput('query', query, c.dModel);
-    const [B, T] = query.shape as [number, number, number];
-    checkInput('key', key, c.memoryDim, B);
-    checkInput('value', value, c.valueMemoryDim, B, key.shape[1]);
+    if (key) checkInput('key', key, c.memoryDim, B);
+    if (value) checkInput('value', value, c.valueMemoryDim, B, key!.shape[1]);
+    else if (key) checkInput('key', key, c.memoryDim, B, T); // the flat query is the value
     if (c.position !== 'none' && !selfAttention) {
       throw new AttentionArgumentError('position', "'none' for cross-attention", c.position);
     }
@@ -247,15 +266,25 @@ export class MultiHeadAttention extends Module {
     const dropout = this.training ? c.dropout : 0;
     const seed = dropout > 0 ? this.#rng.nextUint32() : 0;
     const result = tf.tidy(() => {
-      const S = key.shape[1]!;
-      let q = splitHeads(this.query.apply(query), B, T, c.numHeads, c.headSize); // [B, H, T, dk]
+      const S = key?.shape[1] ?? T;
+      const [H, Hkv, dk, dv] = [c.numHeads, c.numKeyValueHeads, c.headSize, c.valueHeadSize];
+      let q: tf.Tensor4D;
       let k: tf.Tensor4D;
       let v: tf.Tensor4D;
-      if (cached) {
-        [k, v] = [cached.keys!, cached.values!]; // [B, Hkv, S, dk], [B, Hkv, S, dv]
+      if (selfAttention && fuseProjections(B * T, c.dModel)) {
+        const rows = flat ? query : tf.reshape(query, [B * T, c.dModel]); // [B·T, dModel]
+        const layers = [this.query, this.key, this.value] as const;
+        [q, k, v] = fusedProjections(rows as tf.Tensor2D, layers, B, T, { H, Hkv, dk, dv });
       } else {
-        k = splitHeads(this.key.apply(key), B, S, c.numKeyValueHeads, c.headSize); // [B, Hkv, S, dk]
-        v = splitHeads(this.value.apply(value), B, S, c.numKeyValueHeads, c.valueHeadSize); // [B, Hkv, S, dv]
+        q = splitHeads(this.query.apply(query), B, T, H, dk); // [B, H, T, dk]
+        if (cached) {
+          [k, v] = [cached.keys!, cached.values!]; // [B, Hkv, S, dk], [B, Hkv, S, dv]
+        } else {
+          k = splitHeads(this.key.apply(key ?? query), B, S, Hkv, dk); // [B, Hkv, S, dk]
+          v = splitHeads(this.value.apply(value ?? query), B, S, Hkv, dv); // [B, Hkv, S, dv]
+        }
+      }
+      if (!cached) {
         if (this.rotary) {
           // Position of the first new token: what the cache held before this step.
           const at = call.positions ?? call.cache?.length ?? 0;
@@ -287,18 +316,17 @@ export class MultiHeadAttention extends Module {
         }
         heads = hooked(hooks.headOutput, 'headOutput', heads) as tf.Tensor4D;
       }
-      // [B, H, T, dv] → [B, T, H·dv]; at T = 1 the transpose does not move anything.
-      const merged = tf.reshape(T === 1 ? heads : tf.transpose(heads, [0, 2, 1, 3]), [
-        B,
-        T,
-        c.numHeads * c.valueHeadSize,
-      ]); // [B, T, H·dv]
-      const output = this.output.apply(merged) as tf.Tensor3D; // [B, T, outputDim]
+      // [B, H, T, dv] → [B, T, H·dv] (flat: [B·T, H·dv]); at T = 1 the transpose moves nothing.
+      const merged = tf.reshape(
+        T === 1 ? heads : tf.transpose(heads, [0, 2, 1, 3]),
+        flat ? [B * T, H * dv] : [B, T, H * dv],
+      );
+      const output = this.output.apply(merged) as tf.Tensor2D | tf.Tensor3D; // [B, T, outputDim] or flat
       // Only what the caller asked for leaves the tidy: a hook's weights are disposed here.
       return call.returnAttentionWeights && weights ? { output, weights } : { output };
     });
     return call.returnAttentionWeights
-      ? (result as { output: tf.Tensor3D; weights: tf.Tensor4D })
+      ? (result as { output: tf.Tensor2D | tf.Tensor3D; weights: tf.Tensor4D })
       : result.output;
   }
 
@@ -338,56 +366,4 @@ function repeatKVHeads(v: tf.Tensor4D, heads: number): tf.Tensor4D {
   if (Hkv === heads) return v;
   const tiled = tf.tile(tf.expandDims(v, 2), [1, 1, heads / Hkv, 1, 1]); // [B, Hkv, g, S, d]
   return tf.reshape(tiled, [B, heads, S, d]);
-}
-
-/** `[B, L, heads·d]` → `[B, heads, L, d]` (one reshape when L = 1: a decoding step). */
-function splitHeads(x: tf.Tensor, B: number, L: number, heads: number, d: number): tf.Tensor4D {
-  if (L === 1) return tf.reshape(x, [B, heads, 1, d]); // [B, heads, 1, d]: same memory order
-  return tf.transpose(tf.reshape(x, [B, L, heads, d]), [0, 2, 1, 3]); // [B, L, heads, d] → [B, heads, L, d]
-}
-
-function checkInput(
-  name: string,
-  x: tf.Tensor,
-  dim: number,
-  batch?: number,
-  length?: number,
-): void {
-  if (!(x instanceof tf.Tensor)) throw new AttentionArgumentError(name, 'a tf.Tensor', x);
-  // An int32 or bool input would be cast silently by the projections: say so instead.
-  if (x.dtype !== 'float32')
-    throw new AttentionArgumentError(name, 'a float32 tensor', `a ${x.dtype} tensor`);
-  const ok =
-    x.rank === 3 &&
-    x.shape[2] === dim &&
-    (batch === undefined || x.shape[0] === batch) &&
-    (length === undefined || x.shape[1] === length);
-  if (!ok)
-    throw new AttentionShapeError(
-      name,
-      `[${batch ?? 'B'}, ${length ?? (name === 'query' ? 'T' : 'S')}, ${dim}]`,
-      x.shape,
-    );
-}
-
-function checkPositions(positions: tf.Tensor, position: string, B: number, T: number): void {
-  if (position !== 'rope') {
-    throw new AttentionArgumentError(
-      'call.positions',
-      "undefined unless position is 'rope'",
-      position,
-    );
-  }
-  if (positions.dtype !== 'int32') {
-    throw new AttentionArgumentError('call.positions.dtype', "'int32'", positions.dtype);
-  }
-  const [rows, length] = positions.shape;
-  if (positions.rank !== 2 || (rows !== 1 && rows !== B) || length !== T) {
-    throw new AttentionShapeError('call.positions', `[${B} or 1, ${T}]`, positions.shape);
-  }
-}
-
-function positiveInt(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1)
-    throw new AttentionArgumentError(name, 'a positive integer', value);
 }
