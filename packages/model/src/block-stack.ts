@@ -19,7 +19,8 @@ import {
   splitBlockOptions,
 } from './block-config.js';
 import type { DecoderCache } from './decoder-cache.js';
-import { runHook, scopeHooks } from './hooks.js';
+import { scopeHooks } from './hooks.js';
+import { fromRows, runRowsHook, streamShape, toRows } from './residual-rows.js';
 import { TransformerBlock, type TransformerBlockCall } from './transformer-block.js';
 
 /** A call of a {@link BlockStack}: a block's call with one cache entry per layer. */
@@ -47,18 +48,24 @@ export class BlockStack extends ModuleList<TransformerBlock> {
     );
   }
 
-  /** Runs every block; `hooks` by local name (`0.attn.weights`), `cache.layers[i]` to block i. */
+  /**
+   * Runs every block on the residual stream as rows `[B·T, dModel]` (reshaped once here, not in
+   * every block; rows given with `batchSize` stay rows); `hooks` by local name (`0.attn.weights`),
+   * `cache.layers[i]` to block i.
+   */
   apply(x: tf.Tensor, call: BlockStackCall = {}): tf.Tensor {
+    const [B] = streamShape('x', x, this.at(0).config.dModel, call.batchSize);
     return tf.tidy(() => {
-      let h = x;
+      let h: tf.Tensor = toRows(x); // [B·T, C]
       [...this].forEach((block, i) => {
         h = block.apply(h, {
           ...call,
+          batchSize: B,
           cache: call.cache?.layers[i],
           hooks: call.hooks && scopeHooks(call.hooks, `${i}.`),
         });
       });
-      return h;
+      return x.rank === 2 ? h : fromRows(h, B); // [B, T, C] as given
     });
   }
 
@@ -99,12 +106,21 @@ export class NormedStack extends Module {
     this.norm = c.preNorm ? this.addModule('norm', makeNorm(c)) : undefined;
   }
 
-  /** `hooks` by local name (`layers.0.attn.weights`, `norm.output`; see {@link hookPoints}). */
+  /**
+   * `hooks` by local name (`layers.0.attn.weights`, `norm.output`; see {@link hookPoints}); the
+   * final norm works on the blocks' rows.
+   */
   protected run(x: tf.Tensor, call: BlockStackCall): tf.Tensor {
+    const [B] = streamShape('x', x, this.layers.at(0).config.dModel, call.batchSize);
     return tf.tidy(() => {
       const { hooks } = call;
-      const h = this.layers.apply(x, { ...call, hooks: hooks && scopeHooks(hooks, 'layers.') });
-      return this.norm ? runHook(hooks, 'norm.output', this.norm.apply(h)) : h;
+      const rows = this.layers.apply(toRows(x), {
+        ...call,
+        batchSize: B,
+        hooks: hooks && scopeHooks(hooks, 'layers.'),
+      });
+      const h = this.norm ? runRowsHook(hooks, 'norm.output', this.norm.apply(rows), B) : rows;
+      return x.rank === 2 ? h : fromRows(h, B); // [B, T, C] as given
     });
   }
 

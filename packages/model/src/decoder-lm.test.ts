@@ -82,7 +82,7 @@ describeWithBackends('DecoderLM', () => {
     model.dispose();
   });
 
-  it('has the gradient of the float64 reference for the tied embedding, without leaks', async () => {
+  it('has the gradients of the float64 reference for the tied embedding and the positions, without leaks', async () => {
     const model = new DecoderLM({ ...gpt2Config, numLayers: 1 }, { rng: 3 });
     randomizeParameters(model, 50);
     const { state, created } = decoderLMStateToGPT2(model.stateDict(), model.config);
@@ -91,25 +91,30 @@ describeWithBackends('DecoderLM', () => {
     );
     tf.dispose(created);
     const r = randomFloats(2 * 5 * dims.V, 9);
-    const numeric = numericGradient(
-      (wte) => {
-        const out = refGpt2Forward(ids, { ...weights, 'wte.weight': wte }, { ...dims, L: 1 });
-        return out.reduce((s, v, i) => s + v * r[i]!, 0);
-      },
-      weights['wte.weight']!,
-      1e-6,
-    );
+    // 5 of the P = 6 position rows are used: the last one's gradient is zero.
+    const numeric = (name: string) =>
+      numericGradient(
+        (table) => {
+          const out = refGpt2Forward(ids, { ...weights, [name]: table }, { ...dims, L: 1 });
+          return out.reduce((s, v, i) => s + v * r[i]!, 0);
+        },
+        weights[name]!,
+        1e-6,
+      );
     const input = tf.tensor2d(ids, undefined, 'int32');
     const rt = tf.tensor(Float32Array.from(r), [2, 5, dims.V]);
+    const tables = [model.wte.embeddings, model.wpe!.embeddings];
     await assertNoLeaks(async () => {
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.mul(model.apply(input), rt)) as tf.Scalar,
-        [model.wte.embeddings],
+        tables,
       );
-      await expectTensorsClose(grads[model.wte.embeddings.name]!, numeric, {
-        atol: 2e-3,
-        rtol: 2e-3,
-      });
+      for (const [table, name] of [
+        [tables[0]!, 'wte.weight'],
+        [tables[1]!, 'wpe.weight'],
+      ] as const) {
+        await expectTensorsClose(grads[table.name]!, numeric(name), { atol: 2e-3, rtol: 2e-3 });
+      }
       tf.dispose([value, ...Object.values(grads)]);
     });
     tf.dispose([input, rt]);

@@ -21,6 +21,7 @@ import {
 } from './decoder-lm-config.js';
 import { ModelArgumentError } from './errors.js';
 import { bindHooks, type Hooks, runHook, scopeHooks } from './hooks.js';
+import { addStream, fromRows, runRowsHook, toRows } from './residual-rows.js';
 
 export interface DecoderLMCall {
   /** Keys/values of earlier positions; the new ids continue after `cache.length`. */
@@ -130,11 +131,19 @@ export class DecoderLM extends ConfiguredModel<ResolvedDecoderLMConfig> {
 
   /** Logits `[B, T, vocabSize]` for ids `[B, T]`. */
   apply(ids: tf.Tensor, call: DecoderLMCall = {}): tf.Tensor {
-    return tf.tidy(() => this.logits(this.hidden(ids, call)));
+    return tf.tidy(() => fromRows(this.logits(this.hiddenRows(ids, call)), ids.shape[0]!));
   }
 
   /** The final hidden states `[B, T, dModel]` (after the last LayerNorm). */
   hidden(ids: tf.Tensor, call: DecoderLMCall = {}): tf.Tensor {
+    return tf.tidy(() => fromRows(this.hiddenRows(ids, call), ids.shape[0]!));
+  }
+
+  /**
+   * {@link hidden} as rows `[B·T, dModel]`: the blocks, the final norm and the head work on the
+   * residual stream as rows, reshaped once after the embeddings and once for the logits.
+   */
+  private hiddenRows(ids: tf.Tensor, call: DecoderLMCall): tf.Tensor {
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new ModelArgumentError('ids', 'an int32 tensor [B, T]', `${ids.dtype} [${ids.shape}]`);
     }
@@ -149,27 +158,33 @@ export class DecoderLM extends ConfiguredModel<ResolvedDecoderLMConfig> {
     }
     const hooks = bindHooks(call.hooks, this.hookPoints());
     return tf.tidy(() => {
-      const positions =
-        call.positions ?? (tf.reshape(tf.range(past, past + T, 1, 'int32'), [1, T]) as tf.Tensor2D); // [1, T]
       let x = runHook(hooks, 'wte.output', this.wte.apply(ids)); // [B, T, C]
-      if (this.wpe) x = tf.add(x, this.wpe.apply(positions)); // [B|1, T, C] broadcasts over B
+      // Rows past … past+T−1 of the table, or each row's own positions when given.
+      if (this.wpe) {
+        const table = this.wpe.embeddings;
+        x = addStream(
+          x,
+          call.positions ? this.wpe.apply(call.positions) : tableRows(table, past, T), // [B, T, C] or [T, C]
+        );
+      }
       if (this.sinusoid) {
-        // Rows past … past+T−1 of the table, or each row's own positions when given.
         const table = call.positions
           ? tf.gather(this.sinusoid.encoding(this.config.maxLength), call.positions) // [B, T, C]
           : this.sinusoid.encoding(T, past); // [T, C]
-        x = tf.add(x, table);
+        x = addStream(x, table);
       }
-      x = this.drop.applyOrPass(x);
-      const rope = this.config.position === 'rope' ? positions : undefined;
-      x = this.blocks.apply(x, {
+      const B = ids.shape[0]!;
+      const rows = toRows(this.drop.applyOrPass(x)); // [B·T, C]
+      const h = this.blocks.apply(rows, {
+        batchSize: B,
         causal: true,
         mask: call.mask,
-        positions: rope,
+        // RoPE's default positions are the cache length onwards: no position tensor to make.
+        positions: this.config.position === 'rope' ? call.positions : undefined,
         cache: call.cache,
         hooks: hooks && scopeHooks(hooks, 'blocks.'),
       });
-      return runHook(hooks, 'lnF.output', this.lnF.apply(x));
+      return runRowsHook(hooks, 'lnF.output', this.lnF.apply(h), B);
     });
   }
 
@@ -182,4 +197,22 @@ export class DecoderLM extends ConfiguredModel<ResolvedDecoderLMConfig> {
   logits(h: tf.Tensor): tf.Tensor {
     return this.head ? this.head.apply(h) : this.wte.project(h);
   }
+}
+
+/**
+ * Rows `start … start + count − 1` of `table` `[L, C]` (learned positions without a position
+ * tensor), as one op whose gradient is one pad: no range, gather and scatter per call, and
+ * tfjs' own `slice` would also save an `Identity` copy of the whole table for its gradient.
+ */
+function tableRows(table: tf.Tensor, start: number, count: number): tf.Tensor2D {
+  const [L, C] = table.shape as [number, number];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.slice(args[0] as tf.Tensor, [start, 0], [count, C]),
+    gradFunc: (dy: tf.Tensor) =>
+      tf.pad(dy, [
+        [start, L - start - count],
+        [0, 0],
+      ]),
+  }));
+  return op(table) as tf.Tensor2D; // [count, C]
 }

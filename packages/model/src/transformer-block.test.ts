@@ -29,7 +29,25 @@ describeWithBackends('TransformerBlock', () => {
     { preNorm: false, causal: false, activation: 'relu', useBias: true, kernel: 'batched' },
     { preNorm: true, causal: true, activation: 'gelu', useBias: false, kernel: 'per-head' },
     { preNorm: true, causal: true, activation: 'gelu', useBias: false, kernel: 'batched' },
+    // The residual stream as rows [B·T, C] in and out (how a stack calls its blocks).
+    {
+      preNorm: false,
+      causal: true,
+      activation: 'relu',
+      useBias: true,
+      kernel: 'batched',
+      rows: true,
+    },
+    {
+      preNorm: true,
+      causal: false,
+      activation: 'gelu',
+      useBias: false,
+      kernel: 'per-head',
+      rows: true,
+    },
   ] as const)('matches the float64 block and its finite differences: %o', async (o) => {
+    const rows = 'rows' in o;
     const block = new TransformerBlock({
       dModel: C,
       numHeads: H,
@@ -45,7 +63,11 @@ describeWithBackends('TransformerBlock', () => {
     const named = block.namedParameters();
     const names = named.map(([n]) => n);
     await checkLayer({
-      forward: ([x]) => block.apply(x!, { causal: o.causal }),
+      forward: ([x]) => {
+        const y = block.apply(x!, { causal: o.causal, batchSize: rows ? B : undefined });
+        expect(y.shape).toEqual(x!.shape);
+        return y;
+      },
       reference: ([x, ...params]) =>
         refTransformerBlock({
           x: x!,
@@ -60,7 +82,7 @@ describeWithBackends('TransformerBlock', () => {
           activation: o.activation,
           eps: 1e-5,
         }),
-      inputs: [{ values: randomFloats(B * T * C, 1), shape: [B, T, C] }],
+      inputs: [{ values: randomFloats(B * T * C, 1), shape: rows ? [B * T, C] : [B, T, C] }],
       variables: named.map(([, v]) => v),
       gradTolerance: { atol: 5e-3, rtol: 5e-3 },
     });
@@ -274,6 +296,23 @@ describeWithBackends('TransformerBlock layouts', () => {
     ]);
     block.dispose();
     dec.dispose();
+  });
+
+  it('takes [B, T, dModel] or rows [B·T, dModel] with batchSize, else a typed error naming x', () => {
+    const block = new TransformerBlock(config);
+    const bad = [tf.zeros([2, 3, 5]), tf.zeros([6, 4]), tf.zeros([2, 3, 4], 'int32')];
+    const before = tf.memory().numTensors;
+    expect(() => block.apply(bad[0]!)).toThrow(
+      "x: expected a float32 tensor [B, T, 4], got 'float32 [2, 3, 5]'",
+    );
+    expect(() => block.apply(bad[1]!)).toThrow(ModelArgumentError);
+    expect(() => block.apply(bad[1]!, { batchSize: 4 })).toThrow(
+      "x: expected a float32 tensor [B·T, 4] with B = 4, got 'float32 [6, 4]'",
+    );
+    expect(() => block.apply(bad[2]!)).toThrow(/^x: expected a float32 tensor/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(bad);
+    block.dispose();
   });
 
   it('asks for the memory exactly when it has cross-attention', () => {

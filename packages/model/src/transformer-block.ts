@@ -18,7 +18,8 @@ import {
 } from './block-config.js';
 import type { LayerCache } from './decoder-cache.js';
 import { ModelArgumentError } from './errors.js';
-import { type LocalHooks, runHook, scopeHooks } from './hooks.js';
+import { type LocalHooks, scopeHooks } from './hooks.js';
+import { addStream, fromRows, runRowsHook, streamShape, toRows } from './residual-rows.js';
 
 export type { BlockInit } from './block-config.js';
 
@@ -43,6 +44,11 @@ export interface TransformerBlockCall {
    * full names; a model makes them from the `Hooks` it was given.
    */
   hooks?: LocalHooks;
+  /**
+   * With the input as rows `[B·T, dModel]` (a stack keeps its residual stream so): its batch
+   * size B. The output is then rows too.
+   */
+  batchSize?: number;
 }
 
 type Norm = LayerNorm | RMSNorm;
@@ -61,7 +67,8 @@ type Norm = LayerNorm | RMSNorm;
  * `useBias`, `layerNormEps`, `position`, `window`, `memoryEfficient`, `norm`, `numKeyValueHeads`,
  * `crossAttention`) plus initializers and `rng`.
  * Call: `apply(x [B, T, dModel], { causal, mask, positions, memory [B, S, dModel], memoryMask,
- * cache, hooks })` → `[B, T, dModel]`.
+ * cache, hooks })` → `[B, T, dModel]`, or `apply(x [B·T, dModel], { batchSize: B, … })` →
+ * `[B·T, dModel]`: inside, the residual stream is rows either way (no reshape per projection).
  * Hook points ({@link hookPoints}): `residPre` (input); per attention sub-layer (`attn`, or
  * `selfAttn` and `crossAttn`) its `.weights` `[B, nh, T, S]`, `.headOutput` `[B, nh, T, hs]` and
  * `Out` (its output before the residual); `residMid` (the residual stream entering the FFN);
@@ -143,6 +150,7 @@ export class TransformerBlock extends Module {
 
   apply(x: tf.Tensor, call: TransformerBlockCall = {}): tf.Tensor {
     const { memory, hooks } = call;
+    const [B] = streamShape('x', x, this.config.dModel, call.batchSize);
     if (this.crossAttn && !memory) {
       throw new ModelArgumentError('memory', 'the encoder output [B, S, dModel]', 'none');
     }
@@ -151,49 +159,66 @@ export class TransformerBlock extends Module {
     }
     return tf.tidy(() => {
       const self = this.#selfName;
-      let h = runHook(hooks, 'residPre', x);
-      h = this.sublayer(h, this.ln1, `${self}Out`, hooks, (n) =>
-        this.attn.apply(n, {
-          causal: call.causal ?? this.crossAttn !== undefined,
-          mask: call.mask,
-          positions: call.positions,
-          cache: call.cache?.self,
-          // Without hooks (the usual case) each runHook is one undefined check.
-          hooks: hooks && scopeHooks(hooks, `${self}.`),
-        }),
+      // Without hooks (the usual case) each runRowsHook is one undefined check.
+      const hook = (name: string, t: tf.Tensor) => runRowsHook(hooks, name, t, B);
+      let h = hook('residPre', toRows(x)); // [B·T, C]
+      h = this.sublayer(
+        h,
+        this.ln1,
+        (d) => hook(`${self}Out`, d),
+        (n) =>
+          this.attn.apply(n, {
+            batchSize: B,
+            causal: call.causal ?? this.crossAttn !== undefined,
+            mask: call.mask,
+            positions: call.positions,
+            cache: call.cache?.self,
+            hooks: hooks && scopeHooks(hooks, `${self}.`),
+          }),
       );
       const cross = this.crossAttn;
       if (cross) {
-        h = this.sublayer(h, this.ln2, 'crossAttnOut', hooks, (n) =>
-          cross.apply(n, {
-            value: memory,
-            mask: call.memoryMask,
-            cache: call.cache?.cross,
-            hooks: hooks && scopeHooks(hooks, 'crossAttn.'),
-          }),
+        h = this.sublayer(
+          h,
+          this.ln2,
+          (d) => hook('crossAttnOut', d),
+          (n) =>
+            cross.apply(n, {
+              batchSize: B,
+              value: memory,
+              mask: call.memoryMask,
+              cache: call.cache?.cross,
+              hooks: hooks && scopeHooks(hooks, 'crossAttn.'),
+            }),
         );
       }
-      h = runHook(hooks, 'residMid', h);
-      h = this.sublayer(h, this.ln3 ?? this.ln2, 'mlpOut', hooks, (n) => this.ffn.apply(n));
-      return runHook(hooks, 'residPost', h);
+      h = hook('residMid', h);
+      const ffnNorm = this.ln3 ?? this.ln2;
+      h = this.sublayer(
+        h,
+        ffnNorm,
+        (d) => hook('mlpOut', d),
+        (n) => this.ffn.apply(n),
+      );
+      h = hook('residPost', h);
+      return x.rank === 2 ? h : fromRows(h, B); // [B, T, C] as given
     });
   }
 
   /**
-   * One residual sub-layer: `LN(h + drop(f(h)))` post-LN, `h + drop(f(LN(h)))` pre-LN, with the
-   * hook `out` on `drop(f(·))`.
+   * One residual sub-layer: `LN(h + drop(f(h)))` post-LN, `h + drop(f(LN(h)))` pre-LN, with
+   * `hook` (its output hook) on `drop(f(·))`.
    */
   private sublayer(
     h: tf.Tensor,
     norm: Norm,
-    out: string,
-    hooks: LocalHooks | undefined,
+    hook: (out: tf.Tensor) => tf.Tensor,
     f: (h: tf.Tensor) => tf.Tensor,
   ): tf.Tensor {
-    const branch = (n: tf.Tensor) => runHook(hooks, out, this.dropout.applyOrPass(f(n)));
+    const branch = (n: tf.Tensor) => hook(this.dropout.applyOrPass(f(n)));
     return this.config.preNorm
-      ? tf.add(h, branch(norm.apply(h)))
-      : norm.apply(tf.add(h, branch(h)));
+      ? addStream(h, branch(norm.apply(h)))
+      : norm.apply(addStream(h, branch(h)));
   }
 
   /** Hook points of this block, after its path (`blocks.0.`); see `HookFn`. */
