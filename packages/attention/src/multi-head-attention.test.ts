@@ -28,7 +28,7 @@ interface Case {
   flat?: boolean;
 }
 
-// Self-attention over B·T ≥ dModel rows takes one fused q/k/v product, fewer rows three.
+// Self-attention over B·T ≥ dModel rows takes one fused q/k/v product (not on wasm), fewer rows three.
 const CASES: Case[] = [
   {
     name: 'self-attention, causal, key padding',
@@ -166,12 +166,13 @@ describeWithBackends('MultiHeadAttention', () => {
     });
   }
 
-  // Fused q/k/v with dv ≠ dk (split by columns), fused with dv = dk as flat rows (split by
-  // heads), and three products (B·T < dModel).
+  // Fused q/k/v split by columns (GQA or dv ≠ dk), fused MHA unstacked from [3, B, H, T, dk],
+  // and three products (B·T < dModel; every case on wasm).
   const GRAD_CASES = [
-    { name: 'MQA, dv ≠ dk, fused', B: 2, dModel: 3, valueHeadSize: 3, flat: false },
-    { name: 'MQA, flat rows, fused', B: 2, dModel: 4, valueHeadSize: 2, flat: true },
-    { name: 'MQA, three products', B: 1, dModel: 4, valueHeadSize: 2, flat: false },
+    { name: 'MQA, dv ≠ dk, fused', B: 2, dModel: 3, kvHeads: 1, valueHeadSize: 3, flat: false },
+    { name: 'MQA, flat rows, fused', B: 2, dModel: 4, kvHeads: 1, valueHeadSize: 2, flat: true },
+    { name: 'MHA, flat rows, fused', B: 2, dModel: 4, kvHeads: 2, valueHeadSize: 2, flat: true },
+    { name: 'MQA, three products', B: 1, dModel: 4, kvHeads: 1, valueHeadSize: 2, flat: false },
   ];
   for (const [g, kernel] of GRAD_CASES.flatMap((g) =>
     (['per-head', 'batched'] as const).map((k) => [g, k] as const),
@@ -181,7 +182,7 @@ describeWithBackends('MultiHeadAttention', () => {
       const mha = new MultiHeadAttention({
         kernel,
         numHeads: 2,
-        numKeyValueHeads: 1,
+        numKeyValueHeads: g.kvHeads,
         headSize: 2,
         valueHeadSize,
         dModel: d,

@@ -33,10 +33,14 @@ export function splitHeads(
  * product. The fused product first copies the three kernels side by side (3·dModel² numbers, and
  * its gradient splits them back): with at least `dModel` rows that copy is no larger than the
  * product's own output, and one product, one head split and one gradient `dX` instead of three
- * (plus the two adds summing three `dX`) pay for it; a decoding step (one row) keeps three.
+ * (plus the two adds summing three `dX`) pay for it — on node a baby layer's projections, forward
+ * and backward, took ~5.7 ms instead of ~6.9 ms. A decoding step (one row) keeps three, and so
+ * does wasm: its three products cost what one wide product does, and splitting the wide result
+ * into q, k and v (and concatenating their gradients) copies row by row in JavaScript, ~5 ms more
+ * per layer.
  */
 export function fuseProjections(rows: number, dModel: number): boolean {
-  return rows >= dModel;
+  return rows >= dModel && tf.getBackend() !== 'wasm';
 }
 
 /**
@@ -57,10 +61,11 @@ export function fusedProjections(
   const biases = layers.map((l) => l.bias).filter((b) => b !== undefined);
   const bias = biases.length === 3 ? concatColumns(biases) : undefined;
   const y = linear(x, kernel, bias); // [B·T, H·dk + Hkv·(dk + dv)]
-  if (dk === dv) {
-    // All heads as one axis, then one split: [B, T, H + 2Hkv, dk] → [B, H + 2Hkv, T, dk].
-    const heads = tf.transpose(tf.reshape(y, [B, T, H + 2 * Hkv, dk]), [0, 2, 1, 3]);
-    return tf.split(heads, [H, Hkv, Hkv], 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  if (Hkv === H && dk === dv) {
+    // q, k and v as the outer axis, each then one contiguous block: one transpose and one
+    // unstack (tfjs-node moved [B, T, 3H, dk] → [B, 3H, T, dk] in ~3.3 ms, this in ~0.4 ms).
+    const qkv = tf.transpose(tf.reshape(y, [B, T, 3, H, dk]), [2, 0, 3, 1, 4]); // [3, B, H, T, dk]
+    return tf.unstack(qkv) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
   }
   const [q, k, v] = tf.split(y, [H * dk, Hkv * dk, Hkv * dv], 1);
   return [
