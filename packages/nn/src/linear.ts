@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { columnSum } from './column-sum.js';
 import { ShapeError } from './errors.js';
 import { saveExceptVariables } from './save-for-backward.js';
 
@@ -118,13 +119,7 @@ function broadcastLinear(
         tf.matMul(dy, wS, false, true), // [..., in]
         x.rank === 2 ? tf.matMul(xS, dy, true) : tf.einsum(`${lead}y,${lead}z->yz`, xS, dy), // [in, out]: Σ over the leading axes
       ];
-      if (c)
-        grads.push(
-          tf.sum(
-            dy,
-            [...lead].map((_, i) => i),
-          ),
-        ); // [out]
+      if (c) grads.push(columnSum(dy, w.shape[1])); // [out]
       return grads;
     },
   };
@@ -154,7 +149,7 @@ function foldedLinear(
       const [xS, wS] = restore(saved) as [tf.Tensor2D, tf.Tensor2D];
       const [dX, dW] = productGrads(xS, wS, dy2);
       const grads = [unfold(dX, x.shape), dW];
-      if (c) grads.push(tf.reshape(tf.matMul(tf.ones([1, dy2.shape[0]]), dy2), [outDim]));
+      if (c) grads.push(columnSum(dy2, outDim)); // [out]
       return grads;
     },
   };
