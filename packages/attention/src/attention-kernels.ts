@@ -98,8 +98,7 @@ export const plainAttention: ExactAttentionKernel = (q, k, v, dims, options, wan
         const grads = tf.tidy(() => {
           let dP = tf.matMul(dOut[i]!, gvT[j]!); // [T, S]
           if (options.dropout > 0) dP = tf.mul(dP, tf.divNoNan(pd[i]!, p[i]!)); // the dropout factor
-          // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P))
-          const dS = tf.mul(p[i]!, tf.sub(dP, tf.sum(tf.mul(dP, p[i]!), 1, true))); // [T, S]
+          const dS = softmaxGrad(p[i]!, dP); // [T, S]
           return {
             dV: tf.matMul(tf.transpose(pd[i]!), dOut[i]!), // [S, dv]
             dK: tf.matMul(tf.transpose(dS), gq[i]!), // [S, dk]; q is pre-scaled
@@ -116,6 +115,14 @@ export const plainAttention: ExactAttentionKernel = (q, k, v, dims, options, wan
   });
   return withWeights(op(q, k, v) as tf.Tensor4D, weights);
 };
+
+/**
+ * The gradient of the scores from that of the probabilities `p = softmax(scores)` over the last
+ * axis: dS = P ⊙ (dP − rowsum(dP ⊙ P)). Masked entries of P are exact zeros, so dS is zero there.
+ */
+export function softmaxGrad(p: tf.Tensor, dP: tf.Tensor): tf.Tensor {
+  return tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true)));
+}
 
 /**
  * `output` with the `weights` a custom op's forward pass kept (if any), re-homed in the caller's

@@ -3,6 +3,7 @@ import {
   dropoutMasks,
   type ExactAttentionKernel,
   type SavedTensors,
+  softmaxGrad,
   withWeights,
 } from './attention-kernels.js';
 import { channelAttention } from './channel-attention.js';
@@ -58,8 +59,7 @@ export const batchedAttention: ExactAttentionKernel = (q, k, v, dims, options, w
       const pdg = dropG ? tf.mul(pg, dropG) : pg;
       let dP = tf.matMul(dO, vS, false, true); // [B, Hkv, g·T, S]
       if (dropG) dP = tf.mul(dP, dropG);
-      // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P))
-      const dS = tf.mul(pg, tf.sub(dP, tf.sum(tf.mul(dP, pg), -1, true))); // [B, Hkv, g·T, S]
+      const dS = softmaxGrad(pg, dP); // [B, Hkv, g·T, S]
       return [
         view(tf.mul(tf.matMul(dS, kS), options.scale), [B, H, T, dk]), // [B, H, T, dk]
         tf.matMul(dS, qg, true, false), // [B, Hkv, S, dk]; q is pre-scaled

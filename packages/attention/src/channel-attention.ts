@@ -3,6 +3,7 @@ import {
   dropoutMasks,
   type ExactAttentionKernel,
   type SavedTensors,
+  softmaxGrad,
   withWeights,
 } from './attention-kernels.js';
 import { channelProduct } from './channel-product.js';
@@ -48,8 +49,7 @@ export const channelAttention: ExactAttentionKernel = (q, k, v, dims, options, w
       const vT = tf.transpose(tf.reshape(vS, [N, S, dv]), [2, 0, 1]); // [dv, N, S]
       let dP: tf.Tensor = channelProduct(dOT, vT, 'inner'); // [G, N, S]
       if (dropS) dP = tf.mul(dP, dropS);
-      // softmax backward: dS = P ⊙ (dP − rowsum(dP ⊙ P))
-      const dS = tf.mul(pS, tf.sub(dP, tf.sum(tf.mul(dP, pS), -1, true))); // [G, N, S]
+      const dS = softmaxGrad(pS, dP); // [G, N, S]
       const pdS = dropS ? tf.mul(pS, dropS) : pS;
       const kF = tf.transpose(tf.reshape(tf.mul(kS, options.scale), [N, S, dk]), [1, 0, 2]); // [S, N, dk]
       const dQ = channelProduct(tf.transpose(dS, [0, 2, 1]), kF, 'inner'); // [G, S, N] → [G, N, dk]
