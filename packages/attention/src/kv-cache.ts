@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { rowPicker } from '@tformer/nn';
 import { AttentionArgumentError, AttentionShapeError, KVCacheOverflowError } from './errors.js';
 
 export interface KVCacheOptions {
@@ -187,17 +188,4 @@ export class KVCache {
       );
     }
   }
-}
-
-/** Backends whose `GatherND` copies whole rows faster than their `GatherV2` (see `reorder`). */
-const ROW_GATHER_ND = new Set(['wasm', 'tensorflow']);
-
-/** `x ↦ x[rows]` along axis 0 with the active backend's faster kernel. Call inside a tidy. */
-function rowPicker(rows: readonly number[]): (x: tf.Tensor) => tf.Tensor {
-  if (ROW_GATHER_ND.has(tf.getBackend())) {
-    const index = tf.tensor2d([...rows], [rows.length, 1], 'int32'); // [n, 1]
-    return (x) => tf.gatherND(x, index);
-  }
-  const index = tf.tensor1d([...rows], 'int32'); // [n]
-  return (x) => tf.gather(x, index, 0);
 }

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MultiHeadAttention } from '@tformer/attention';
-import { type Dense, FeedForward, LayerNorm, type RMSNorm } from '@tformer/nn';
+import { type Dense, FeedForward, LayerNorm, type RMSNorm, rowPicker } from '@tformer/nn';
 import type { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
-
-/** Backends whose `GatherND` copies whole rows faster than their `GatherV2` (see `#embed`). */
-const ROW_GATHER_ND = new Set(['wasm', 'tensorflow']);
 
 /** Added to the scores of hidden keys: finite, and exp(−1e9 − max) is an exact 0 in float32. */
 const MASKED = -1e9;
@@ -256,25 +253,16 @@ export class DecodeStep {
   }
 
   /**
-   * Token rows (+ position rows) summed: one gather and, with a position table, one sum. On wasm
-   * and node the gather is `tf.gatherND` over whole rows: tfjs-wasm's `GatherV2` indexes every
-   * element (`[1089, 129]` table, 8 rows × 2: 0.088 → 0.022 ms with the sum; 1 row: 0.037 →
-   * 0.028; node 0.041–0.049 → 0.033–0.039); on cpu `tf.gather` is 1.4–2× the faster.
+   * Token rows (+ position rows) summed: one gather ({@link rowPicker}: `gatherND` on wasm and
+   * node, `[1089, 129]` table, 8 rows × 2: 0.088 → 0.022 ms on wasm with the sum) and, with a
+   * position table, one sum.
    */
   #embed({ ids, positions }: StepInput): tf.Tensor {
     const B = ids.length;
     const V = this.#model.config.vocabSize;
-    const nd = ROW_GATHER_ND.has(tf.getBackend());
-    if (this.#table.shape[0] === V) {
-      return nd
-        ? tf.gatherND(this.#table, tf.tensor2d([...ids], [B, 1], 'int32'))
-        : tf.gather(this.#table, tf.tensor1d([...ids], 'int32')); // [B, (1, 1,) C + 1]
-    }
+    if (this.#table.shape[0] === V) return rowPicker(ids)(this.#table); // [B, (1, 1,) C + 1]
     const rows = ids.flatMap((id, b) => [id, V + positions[b]!]);
-    const picked = nd
-      ? tf.gatherND(this.#table, tf.tensor3d(rows, [B, 2, 1], 'int32'))
-      : tf.gather(this.#table, tf.tensor2d(rows, [B, 2], 'int32')); // [B, 2, (1, 1,) C + 1]
-    return tf.sum(picked, 1); // [B, (1, 1,) C + 1]
+    return tf.sum(rowPicker(rows, [B, 2])(this.#table), 1); // [B, 2, (1, 1,) C + 1] → [B, (1, 1,) C + 1]
   }
 
   /**

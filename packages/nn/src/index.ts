@@ -5,7 +5,7 @@
 // | modules        | Module, ModuleList, StateDict, RandomState |
 // | layers         | Dense (inputDim/outputDim), LayerNorm, RMSNorm, Dropout, FeedForward, SwiGLU |
 // | activations    | relu, gelu, geluTanh, silu, activation(name), ActivationName |
-// | fast products  | linear (rank-2 with wasm's fast gradient), addMany (addN in chunks) |
+// | fast products  | linear (rank-2 with wasm's fast gradient), addMany (addN in chunks), rowPicker |
 // | initializers   | glorotUniform, normal, scaledResidualNormal, uniform, zeros, ones, constant |
 // | random         | createRng, resolveRng, Rng, RngState |
 // | safetensors    | encodeSafetensors, decodeSafetensors, readSafetensorsHeader,
@@ -69,6 +69,7 @@ export {
   type RngState,
   resolveRng,
 } from './rng.js';
+export { rowPicker } from './row-picker.js';
 export {
   type DecodedSafetensors,
   type DecodedTensor,
