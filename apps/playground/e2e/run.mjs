@@ -472,7 +472,7 @@ async function runBackend(browser, url, backend, shots, textgen, tasks) {
     );
     check(
       // Completeness (Sundararajan et al. 2017): the attributions sum to f(x) − f(x′); the
-      // 16-step trapezoid rule leaves an O(1/m²) gap, far under 5% on these tiny models.
+      // 64-step trapezoid rule leaves an O(1/m²) gap, far under 5% on these tiny models.
       tag('integrated gradients are complete'),
       ins &&
         Math.abs(ins.completeness.gap) <=
