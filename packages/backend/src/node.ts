@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, errorMessage } from './errors.js';
+import { BackendUnavailableError, errorMessage, InvalidBackendOptionError } from './errors.js';
 import { importOptional, isMissingModule, isNode, loadedNative } from './runtime.js';
 
 /** What tfjs-node(-gpu) runs with once started. */
@@ -17,6 +17,47 @@ export interface NodeInfo {
   libtensorflow?: string;
   /** Cores this process may use; libtensorflow sizes its thread pools from them. */
   cores: number;
+  /** Whether libtensorflow runs its CPU kernels through oneDNN (`TF_ENABLE_ONEDNN_OPTS` as it loaded). */
+  onednn: boolean;
+}
+
+/**
+ * Whether libtensorflow turns oneDNN on for this value of `TF_ENABLE_ONEDNN_OPTS`: `0` and `false`
+ * (any case) turn it off; unset, `1`, `true` or anything else leave libtensorflow's default, on
+ * for its x86 Linux builds.
+ */
+export function onednnFromEnv(
+  value: string | undefined = process.env.TF_ENABLE_ONEDNN_OPTS,
+): boolean {
+  return !/^(0|false)$/i.test(value?.trim() ?? '');
+}
+
+/**
+ * Puts the wanted oneDNN setting in the environment before libtensorflow loads, the only moment it
+ * reads it. Once loaded, a different wish cannot be met in this process: that throws rather than
+ * run silently with the other setting.
+ */
+function requestOnednn(wanted: boolean | undefined): void {
+  // tfjs-node registers its backend as it loads: a program may have imported it before us.
+  if (tf.findBackendFactory('tensorflow')) markLoaded();
+  if (loadedNative.libtensorflow) {
+    if (wanted !== undefined && wanted !== loadedNative.onednn) {
+      throw new InvalidBackendOptionError(
+        'onednn',
+        `${loadedNative.onednn}, the setting libtensorflow already loaded with in this process (it reads ` +
+          'TF_ENABLE_ONEDNN_OPTS once, as it loads: start another process for the other setting)',
+        wanted,
+      );
+    }
+    return;
+  }
+  if (wanted !== undefined) process.env.TF_ENABLE_ONEDNN_OPTS = wanted ? '1' : '0';
+}
+
+/** Records that libtensorflow is loaded, and with which oneDNN setting. */
+function markLoaded(): void {
+  loadedNative.libtensorflow = true;
+  loadedNative.onednn ??= onednnFromEnv();
 }
 
 type Variant = 'node' | 'node-gpu';
@@ -100,11 +141,14 @@ export function checkSameTfjsCore(
 /**
  * Starts tfjs-node (`node`) or tfjs-node-gpu (`node-gpu`), imported lazily: both are optional
  * peers whose install downloads libtensorflow. `node-gpu` starts only where a CUDA device is.
- * `from` is where the package is resolved from (this module; tests point it elsewhere).
+ * `onednn` asks for oneDNN on or off (`selectBackend`'s `onednn` option); undefined keeps
+ * the environment's setting. `from` is where the package is resolved from (this module; tests
+ * point it elsewhere).
  */
 export async function startNode(
   variant: Variant,
   from: string = import.meta.url,
+  onednn?: boolean,
 ): Promise<NodeInfo> {
   const pkg = PACKAGES[variant];
   if (!isNode()) {
@@ -134,6 +178,7 @@ export async function startNode(
         'when it is installed), or run the two in separate processes',
     );
   }
+  requestOnednn(onednn);
   let mod: { version?: Record<string, string> };
   try {
     mod = await importOptional(pathToFileURL(createRequire(from).resolve(pkg)).href);
@@ -154,7 +199,7 @@ export async function startNode(
         : undefined,
     );
   }
-  loadedNative.libtensorflow = true;
+  markLoaded();
   if (!(await tf.setBackend('tensorflow')))
     throw new Error("tf.setBackend('tensorflow') returned false");
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
@@ -163,6 +208,7 @@ export async function startNode(
     packageVersion: mod.version?.['tfjs-node'] ?? version,
     libtensorflow: binding?.TF_Version,
     cores: availableParallelism(),
+    onednn: loadedNative.onednn ?? onednnFromEnv(),
   };
 }
 
@@ -183,7 +229,7 @@ export async function preloadLibtensorflow(): Promise<boolean> {
   try {
     checkSameTfjsCore('node', PACKAGES.node);
     await importOptional(PACKAGES.node);
-    loadedNative.libtensorflow = true;
+    markLoaded();
   } catch {
     // not installed, no addon, or a mismatch: selectBackend('node') reports why when asked
   }

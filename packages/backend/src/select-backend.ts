@@ -40,6 +40,16 @@ export interface SelectBackendOptions {
    * (`WEBGL_USE_SHAPES_UNIFORMS: true`); the flags set show in `info.details.flags`.
    */
   webglFlags?: Readonly<Record<string, boolean | number>>;
+  /**
+   * node / node-gpu: run libtensorflow's CPU products through oneDNN (`true`) or its own Eigen
+   * kernels (`false`). Default: the environment's `TF_ENABLE_ONEDNN_OPTS`, else on. oneDNN pays a
+   * per-call and per-new-shape cost that dominates the tiny products of one-token decoding: on
+   * nanoGPT's `baby` model generation ran about twice the tokens/s with it off, while training
+   * steps ran 1.13–1.25× slower (docs/tfjs-facts.md). libtensorflow reads the setting once, as it
+   * loads: asking for the other one later in the same process throws
+   * {@link InvalidBackendOptionError}.
+   */
+  onednn?: boolean;
   /** Order for `auto` to try (default `autoOrderFor('node')` in Node, `autoOrderFor('browser')` elsewhere). */
   autoOrder?: readonly BackendName[];
 }
@@ -161,7 +171,7 @@ async function startOne(
       const { startNode } = await importOptional<typeof import('./node.js')>(
         siblingModule('./node.js'),
       );
-      const n = await startNode(name);
+      const n = await startNode(name, undefined, opts.onednn);
       recordStart({
         backend: name,
         tfjsBackend,
@@ -170,6 +180,7 @@ async function startOne(
         details: {
           package: `${n.package}@${n.packageVersion}`,
           threads: `libtensorflow's own pool (${n.cores} cores)`,
+          oneDNN: n.onednn ? 'on' : 'off',
         },
       });
       return;
@@ -228,6 +239,8 @@ function validate(opts: SelectBackendOptions): void {
   if (t !== undefined && (!Number.isInteger(t) || t < 1))
     throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', t);
   validateWasmPaths(opts.wasmPaths);
+  if (opts.onednn !== undefined && typeof opts.onednn !== 'boolean')
+    throw new InvalidBackendOptionError('onednn', 'true or false', opts.onednn);
   for (const n of opts.autoOrder ?? []) {
     if (!(BACKEND_CHOICES as readonly string[]).includes(n) || (n as string) === 'auto') {
       throw new UnknownBackendError(String(n), BACKEND_CHOICES.slice(1), 'autoOrder entry');
