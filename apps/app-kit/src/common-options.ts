@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { type BackendSelection, formatBackendInfo, selectBackendFromArgs } from '@tformer/backend';
 import { type Command, Option } from 'commander';
 import { UsageError } from './run-cli.js';
@@ -55,8 +56,31 @@ export function addCommonOptions(command: Command, defaultOut: string): Command 
     );
 }
 
-/** The backend flags of {@link CommonOptions}, all that starting a backend needs. */
-export type BackendOptions = Pick<CommonOptions, 'backend' | 'wasmThreads' | 'verbose'>;
+/**
+ * The backend flags of {@link CommonOptions}, all that starting a backend needs, and whether
+ * tfjs-node runs its products through oneDNN (see {@link forDecoding}).
+ */
+export type BackendOptions = Pick<CommonOptions, 'backend' | 'wasmThreads' | 'verbose'> & {
+  onednn?: boolean;
+};
+
+/**
+ * The backend options of a command that only decodes (`generate`, `translate`, a translator's
+ * `eval`): on the node backend, libtensorflow without oneDNN, whose per-call cost dominates the
+ * tiny products of one-token steps (about twice the tokens/s measured, docs/tfjs-facts.md), unless
+ * `TF_ENABLE_ONEDNN_OPTS` in the environment says otherwise. Training keeps oneDNN: its large
+ * products gain from it. libtensorflow reads the setting once, as it loads, so a process that
+ * already loaded it (a program that trained first) keeps its setting.
+ */
+export function forDecoding(
+  options: BackendOptions,
+  env: Record<string, string | undefined> = process.env,
+): BackendOptions {
+  const loaded = tf.findBackendFactory('tensorflow') !== null;
+  return env.TF_ENABLE_ONEDNN_OPTS === undefined && !loaded
+    ? { ...options, onednn: false }
+    : options;
+}
 
 /**
  * Starts the backend the options ask for and says which one runs, on stderr so that stdout holds
@@ -69,7 +93,11 @@ export async function startBackend(options: BackendOptions): Promise<BackendSele
     ...(options.backend ? ['--backend', options.backend] : []),
     ...(options.wasmThreads ? ['--wasm-threads', options.wasmThreads] : []),
   ];
-  const { selection } = await selectBackendFromArgs(argv);
+  const { selection } = await selectBackendFromArgs(
+    argv,
+    process.env,
+    options.onednn === undefined ? {} : { onednn: options.onednn },
+  );
   process.stderr.write(backendReport(selection, options.verbose ?? false));
   return selection;
 }

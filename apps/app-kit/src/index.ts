@@ -21,6 +21,7 @@ export {
   addResumeCommand,
   type BackendOptions,
   type CommonOptions,
+  forDecoding,
   parseInteger,
   parseNumber,
   startBackend,

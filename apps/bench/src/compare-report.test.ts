@@ -147,7 +147,7 @@ describe('summarize', () => {
       generation: { batch1TokensPerS: 100, batch8TokensPerS: 700 },
     },
   });
-  const section = summarize({
+  const run: Parameters<typeof summarize>[0] = {
     raw: {
       'tformer node': [{ result: perf(200) }, { result: perf(180) }],
       pytorch: [
@@ -165,7 +165,8 @@ describe('summarize', () => {
     command: 'pnpm compare',
     machine: '2 cores',
     date: '2026-12-06',
-  });
+  };
+  const section = summarize(run);
 
   it('compares against PyTorch and onnxruntime from the medians over rounds', () => {
     // Per round 100/200 and 100/180: median 0.528×, 1.89× short.
@@ -184,6 +185,38 @@ describe('summarize', () => {
       'batch-8 generation ≥ 6× the tokens/s of batch 1 (node): **met**, 7.00×',
     );
     expect(section).toContain('1-minute load 3.0–5.0');
+  });
+
+  it('judges node decoding by the generating process when the run has one, and shows both', () => {
+    const decodingOnly = (ms64: number, kernels: number) => ({
+      matmulGflops: 40,
+      perf: {
+        decoding: [
+          { context: 64, msPerToken: ms64, kernelsPerToken: kernels },
+          { context: 1024, msPerToken: ms64 * 1.25, kernelsPerToken: kernels },
+        ],
+        generation: { batch1TokensPerS: 100, batch8TokensPerS: 550 },
+      },
+    });
+    const both = summarize({
+      ...run,
+      raw: {
+        ...run.raw,
+        'tformer node generating': [
+          { result: decodingOnly(1.5, 90) },
+          { result: decodingOnly(2.5, 90) },
+        ],
+      },
+    });
+    expect(both).toContain('| tformer, node | KV cache, oneDNN on | 4.00 | 8.00 | 150 |');
+    expect(both).toContain(
+      '| tformer, node, generating | KV cache, oneDNN off | 2.00 | 2.50 | 90 |',
+    );
+    // Per round 1.5/2 and 2.5/2: median 1.00×.
+    expect(both).toContain('without cache (ctx 64): **met**, 1.00×');
+    expect(both).toContain('- kernels per decoded token ≤ 120 (node): **met**, 90');
+    expect(both).toContain('ctx 64 to 1024 (node; ratio ≤ 1.5): **met**, 1.25×');
+    expect(both).toContain('(node): 5.50×, **1.09× short**');
   });
 
   it('names the reason of a skipped side in its row and its goal', () => {

@@ -7,6 +7,7 @@
  *
  * Usage: tsx src/compare-tformer.ts --backend node|wasm --out result.json [--steps 6]
  *   [--tokens 16] [--contexts 64,256,1024] [--parts training,decoding,generation]
+ *   [--onednn on|off] (node: libtensorflow with or without oneDNN; default the environment's)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +23,17 @@ const { values: args } = parseArgs({
     tokens: { type: 'string', default: '16' },
     contexts: { type: 'string', default: '64,256,1024' },
     parts: { type: 'string', default: 'training,decoding,generation' },
+    onednn: { type: 'string' },
   },
 });
 if (!args.out) throw new Error('compare-tformer: --out <file> is required');
+if (args.onednn !== undefined && !['on', 'off'].includes(args.onednn))
+  throw new Error(`compare-tformer: --onednn: expected on or off, got ${args.onednn}`);
 
-await selectBackend(args.backend as BackendName);
+await selectBackend(
+  args.backend as BackendName,
+  args.onednn ? { onednn: args.onednn === 'on' } : {},
+);
 const before = await matmulGflops();
 const perfJson = `${args.out}.perf.json`;
 // perf.ts reads process.argv when it is evaluated: hand it the arguments it would get from the

@@ -159,9 +159,17 @@ function measure(): CompareRun {
     process.stderr.write(`round ${round}/${rounds} (load ${loadavg()[0]!.toFixed(1)})\n`);
     for (const backend of backends) {
       // Kernel counts, dropout and batched generation do not need every round.
-      const parts = round === 1 ? 'training,decoding,generation' : 'training,decoding';
-      const t = ['--backend', backend, ...common, '--contexts', args.contexts, '--parts', parts];
-      record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', t));
+      const generation = round === 1 ? ',generation' : '';
+      const t = ['--backend', backend, ...common, '--contexts', args.contexts];
+      // On node, decoding and generation also run as the apps' generate/translate start
+      // tfjs-node: without oneDNN (training keeps it; see @tformer/app-kit's forDecoding).
+      const generating = backend === 'node';
+      const parts = `training,decoding${generating ? '' : generation}`;
+      record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', [...t, '--parts', parts]));
+      if (generating) {
+        const g = [...t, '--parts', `decoding${generation}`, '--onednn', 'off'];
+        record(`tformer ${backend} generating`, () => tsx('./compare-tformer.ts', g));
+      }
       const python = where.python;
       if (backend === backends[0] && python) {
         const script = join(repo, 'scripts/bench/torch_train.py');

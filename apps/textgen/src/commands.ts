@@ -1,5 +1,6 @@
 import {
   type BackendOptions,
+  forDecoding,
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
@@ -212,7 +213,7 @@ export async function generateCommand(
   flags: SampleFlags & { seed: number },
 ): Promise<void> {
   await useSavedRun(
-    backend,
+    forDecoding(backend),
     () => loadSaved(runDir),
     async ({ model, tokenizer }) => {
       const options = sampleOptions(flags, '\n', flags.seed);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   type BackendOptions,
+  forDecoding,
   loadSavedRun,
   type RunDir,
   resumeAndFinish,
@@ -163,7 +164,7 @@ function useSavedDecoder(
   ) => Promise<void>,
 ): Promise<void> {
   return useSavedRun(
-    backend,
+    forDecoding(backend),
     () => loadSaved(runDir),
     (saved) => use(saved, { ...saved.config.decode, ...decode }),
   );
