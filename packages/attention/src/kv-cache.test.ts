@@ -152,4 +152,74 @@ describeWithBackends('KVCache', () => {
     });
     tf.dispose([keys, values]);
   });
+
+  it('updatePacked holds [k | v] in one tensor, packing keys/values cached before, exactly', async () => {
+    // Plain-TS reference: position t of row b, head h holds key (b, h, t, i) = 100t + 10h + b + i/8
+    // (4 columns) and value −(that) (5 columns).
+    const entry = (b: number, h: number, t: number, i: number) =>
+      (i < 4 ? 1 : -1) * (100 * t + 10 * h + b + (i % 4) / 8);
+    const step = (t: number) =>
+      tf.tensor4d(
+        Float32Array.from({ length: 2 * 3 * 9 }, (_, n) =>
+          entry(Math.floor(n / 27), Math.floor(n / 9) % 3, t, n % 9),
+        ),
+        [2, 3, 1, 9],
+      ); // [B, Hkv, 1, dk + dv]
+    const expected = (from: number, to: number, rows = [0, 1]) =>
+      rows.flatMap((b) =>
+        [0, 1, 2].flatMap((h) =>
+          Array.from({ length: to - from }, (_, t) =>
+            Array.from({ length: 9 }, (_, i) => entry(b, h, from + t, i)),
+          ).flat(),
+        ),
+      );
+    await assertNoLeaks(async () => {
+      const cache = new KVCache({ maxLength: 6 });
+      // Two positions through update (the prompt pass), then packed steps.
+      const [first, second] = [step(0), step(1)];
+      const part = (x: tf.Tensor, from: number, size: number) =>
+        tf.slice(x, [0, 0, 0, from], [-1, -1, -1, size]);
+      tf.tidy(() =>
+        cache.update(
+          tf.concat([part(first, 0, 4), part(second, 0, 4)], 2),
+          tf.concat([part(first, 4, 5), part(second, 4, 5)], 2),
+        ),
+      );
+      tf.dispose([first, second]);
+      const base = tf.memory().numTensors;
+      for (let t = 2; t < 5; t++) {
+        const x = step(t);
+        const all = cache.updatePacked(x, 4);
+        x.dispose();
+        expect(tf.memory().numTensors).toBe(base - 1); // one packed tensor where there were two
+        expect(all.shape).toEqual([2, 3, t + 1, 9]);
+      }
+      expect(cache.length).toBe(5);
+      const last = step(5);
+      expect(Array.from(await cache.updatePacked(last, 4).data())).toEqual(expected(0, 6));
+      last.dispose();
+      cache.keepLast(2); // positions 4, 5
+      cache.reorder([1, 1, 0]);
+      const all = tf.tidy(() => cache.updatePacked(tf.zeros([3, 3, 0, 9]), 4));
+      expect(Array.from(await all.data())).toEqual(expected(4, 6, [1, 1, 0]));
+      // Asking for keys and values unpacks them (two tensors again).
+      expect(Array.from(await cache.keys!.data())).toEqual(
+        expected(4, 6, [1, 1, 0]).filter((_, n) => n % 9 < 4),
+      );
+      expect(Array.from(await cache.values!.data())).toEqual(
+        expected(4, 6, [1, 1, 0]).filter((_, n) => n % 9 >= 4),
+      );
+      tf.tidy(() => {
+        expect(() => cache.updatePacked(tf.zeros([3, 3, 1, 9]), 5)).toThrow(AttentionShapeError);
+        expect(() => cache.updatePacked(tf.zeros([3, 3, 1, 9]), 5)).toThrow(
+          /entries: expected shape \[B, Hkv, t, dk \+ dv\] = \[3, 3, t, 4 \+ 5\] \(keySize 4\), got \[3, 3, 1, 9\]/,
+        );
+        expect(() => cache.updatePacked(tf.zeros([3, 2, 1, 9]), 4)).toThrow(AttentionShapeError);
+        expect(() => cache.updatePacked(tf.zeros([3, 3, 1, 9]), 9)).toThrow(AttentionArgumentError);
+        cache.updatePacked(tf.zeros([3, 3, 4, 9]), 4); // 2 + 4 = 6 positions: full
+        expect(() => cache.updatePacked(tf.zeros([3, 3, 1, 9]), 4)).toThrow(KVCacheOverflowError);
+      });
+      cache.dispose();
+    });
+  });
 });

@@ -21,7 +21,12 @@ export interface KVCacheConfig {
  * and holds only what is used; the previous tensors are disposed at once, so the cache holds
  * exactly two tensors however many steps run. The cached tensors are kept (`tf.keep`), survive
  * enclosing `tf.tidy` scopes, belong to the cache and stay valid until the next `update`,
- * `reset` or `dispose`.
+ * `updatePacked`, `reorder`, `keepLast`, `reset` or `dispose`.
+ *
+ * A one-token decoding step may keep keys and values packed instead, one `[B, Hkv, length,
+ * dk + dv]` tensor of each position's key followed by its value ({@link KVCache.updatePacked}):
+ * one concat per step where two tensors need two (tfjs-node pays ~27 µs per kernel launch).
+ * The cache converts between the two storages when the other kind is asked for.
  *
  * @example
  * ```ts
@@ -34,6 +39,8 @@ export class KVCache {
   readonly maxLength: number | undefined;
   #keys: tf.Tensor4D | undefined;
   #values: tf.Tensor4D | undefined;
+  /** Keys and values side by side `[B, Hkv, length, dk + dv]`, the other storage (see above). */
+  #packed: { entries: tf.Tensor4D; keySize: number } | undefined;
 
   constructor(options: KVCacheOptions = {}) {
     const { maxLength } = options;
@@ -45,16 +52,18 @@ export class KVCache {
 
   /** Number of cached positions. */
   get length(): number {
-    return this.#keys?.shape[2] ?? 0;
+    return (this.#packed?.entries ?? this.#keys)?.shape[2] ?? 0;
   }
 
   /** The cached keys `[B, Hkv, length, dk]`, or undefined while empty. Owned by the cache. */
   get keys(): tf.Tensor4D | undefined {
+    this.#unpack();
     return this.#keys;
   }
 
   /** The cached values `[B, Hkv, length, dv]`, or undefined while empty. Owned by the cache. */
   get values(): tf.Tensor4D | undefined {
+    this.#unpack();
     return this.#values;
   }
 
@@ -63,6 +72,7 @@ export class KVCache {
    * values. Does not take ownership of its arguments.
    */
   update(key: tf.Tensor, value: tf.Tensor): { keys: tf.Tensor4D; values: tf.Tensor4D } {
+    this.#unpack();
     this.#check(key, value);
     const requested = this.length + key.shape[2]!;
     if (this.maxLength !== undefined && requested > this.maxLength) {
@@ -79,6 +89,54 @@ export class KVCache {
   }
 
   /**
+   * Appends `entries [B, Hkv, t, keySize + dv]`, each position's key (its first `keySize`
+   * columns) followed by its value, and returns every cached position in that packed layout
+   * `[B, Hkv, length, keySize + dv]`: one concat. Keys and values cached by {@link update} are
+   * packed first (once). Does not take ownership of its argument.
+   *
+   * @example
+   * ```ts
+   * const all = cache.updatePacked(tf.concat([kStep, vStep], 3), dk); // [B, Hkv, length, dk + dv]
+   * ```
+   */
+  updatePacked(entries: tf.Tensor, keySize: number): tf.Tensor4D {
+    const width = entries.shape[3] ?? 0;
+    if (!Number.isInteger(keySize) || keySize < 1 || keySize >= width) {
+      throw new AttentionArgumentError('keySize', `an integer in [1, ${width})`, keySize);
+    }
+    // What is cached already fixes B, Hkv, dk and dv.
+    const packed = this.#packed;
+    const [keys, values] = [this.#keys, this.#values];
+    const [b, h] = (packed?.entries ?? keys ?? entries).shape;
+    const [dk, dv] = packed
+      ? [packed.keySize, packed.entries.shape[3] - packed.keySize]
+      : [keys?.shape[3] ?? keySize, values?.shape[3] ?? width - keySize];
+    if (
+      entries.rank !== 4 ||
+      entries.shape[0] !== b ||
+      entries.shape[1] !== h ||
+      keySize !== dk ||
+      width !== dk + dv
+    ) {
+      throw new AttentionShapeError(
+        'entries',
+        `[B, Hkv, t, dk + dv] = [${b}, ${h}, t, ${dk} + ${dv}] (keySize ${dk})`,
+        entries.shape,
+      );
+    }
+    const requested = this.length + entries.shape[2]!;
+    if (this.maxLength !== undefined && requested > this.maxLength) {
+      throw new KVCacheOverflowError(this.maxLength, requested);
+    }
+    const old = packed?.entries ?? (keys && values && tf.concat([keys, values], 3)); // [B, Hkv, L, dk + dv]
+    const all = tf.keep(old ? tf.concat([old, entries], 2) : tf.clone(entries)) as tf.Tensor4D; // [B, Hkv, L + t, dk + dv]
+    tf.dispose([old, keys, values].filter((t) => t !== undefined));
+    [this.#keys, this.#values] = [undefined, undefined];
+    this.#packed = { entries: all, keySize };
+    return all;
+  }
+
+  /**
    * Keeps batch row `rows[i]` as row `i` of the keys and values (the old tensors are disposed).
    * Beam search: each surviving hypothesis continues the cached sequence of its parent; rows may
    * repeat or be dropped. Does nothing while empty. On wasm and node it is `tf.gatherND` over
@@ -92,7 +150,7 @@ export class KVCache {
    * ```
    */
   reorder(rows: readonly number[]): void {
-    const B = this.#keys?.shape[0];
+    const B = (this.#packed?.entries ?? this.#keys)?.shape[0];
     if (!Array.isArray(rows) || rows.length === 0) {
       throw new AttentionArgumentError('rows', 'a non-empty array of row indices', rows);
     }
@@ -100,16 +158,9 @@ export class KVCache {
     if (bad !== undefined) {
       throw new AttentionArgumentError('rows', `row indices in [0, ${B ?? 'B'})`, bad);
     }
-    if (!this.#keys || !this.#values) return;
+    if (B === undefined) return;
     if (rows.length === B && rows.every((r, i) => r === i)) return; // already in order
-    const [oldKeys, oldValues] = [this.#keys, this.#values];
-    tf.tidy(() => {
-      const pick = rowPicker(rows);
-      this.#keys = tf.keep(pick(oldKeys)) as tf.Tensor4D; // [n, Hkv, L, dk]
-      this.#values = tf.keep(pick(oldValues)) as tf.Tensor4D; // [n, Hkv, L, dv]
-    });
-    oldKeys.dispose();
-    oldValues.dispose();
+    this.#replace(() => rowPicker(rows)); // [n, Hkv, L, ·]
   }
 
   /**
@@ -126,25 +177,21 @@ export class KVCache {
     if (!Number.isInteger(count) || count < 0) {
       throw new AttentionArgumentError('count', 'an integer ≥ 0', count);
     }
-    if (!this.#keys || !this.#values || this.length <= count) return;
+    if (this.length <= count) return;
     if (count === 0) {
       this.reset();
       return;
     }
-    const [oldKeys, oldValues] = [this.#keys, this.#values];
     const from = this.length - count;
-    this.#keys = tf.keep(tf.slice(oldKeys, [0, 0, from, 0], [-1, -1, count, -1])); // [B, Hkv, count, dk]
-    this.#values = tf.keep(tf.slice(oldValues, [0, 0, from, 0], [-1, -1, count, -1])); // [B, Hkv, count, dv]
-    oldKeys.dispose();
-    oldValues.dispose();
+    this.#replace(() => (x) => tf.slice(x, [0, 0, from, 0], [-1, -1, count, -1])); // [B, Hkv, count, ·]
   }
 
   /** Forgets every position (disposing the tensors); the cache can be reused. */
   reset(): void {
-    this.#keys?.dispose();
-    this.#values?.dispose();
+    tf.dispose([this.#keys, this.#values, this.#packed?.entries].filter((t) => t !== undefined));
     this.#keys = undefined;
     this.#values = undefined;
+    this.#packed = undefined;
   }
 
   /** Same as {@link KVCache.reset}: frees the cached tensors. */
@@ -158,6 +205,34 @@ export class KVCache {
 
   static fromConfig(config: KVCacheConfig): KVCache {
     return new KVCache({ maxLength: config.maxLength ?? undefined });
+  }
+
+  /**
+   * Replaces each stored tensor by `f` of it, `f` made by `make` (both in a tidy: a row picker
+   * holds its indices as a tensor), disposing the old ones.
+   */
+  #replace(make: () => (x: tf.Tensor4D) => tf.Tensor): void {
+    const [keys, values, packed] = [this.#keys, this.#values, this.#packed];
+    tf.tidy(() => {
+      const f = make();
+      if (keys && values) {
+        this.#keys = tf.keep(f(keys)) as tf.Tensor4D;
+        this.#values = tf.keep(f(values)) as tf.Tensor4D;
+      }
+      if (packed) this.#packed = { ...packed, entries: tf.keep(f(packed.entries)) as tf.Tensor4D };
+    });
+    tf.dispose([keys, values, packed?.entries].filter((t) => t !== undefined));
+  }
+
+  /** Packed storage → separate keys and values (two slices, once). */
+  #unpack(): void {
+    const packed = this.#packed;
+    if (!packed) return;
+    const { entries, keySize } = packed;
+    this.#keys = tf.keep(tf.slice(entries, [0, 0, 0, 0], [-1, -1, -1, keySize])); // [B, Hkv, L, dk]
+    this.#values = tf.keep(tf.slice(entries, [0, 0, 0, keySize], [-1, -1, -1, -1])); // [B, Hkv, L, dv]
+    this.#packed = undefined;
+    entries.dispose();
   }
 
   #check(key: tf.Tensor, value: tf.Tensor): void {

@@ -1,42 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MultiHeadAttention } from '@tformer/attention';
-import { type Dense, FeedForward, LayerNorm, type RMSNorm, rowPicker } from '@tformer/nn';
+import { type Dense, FeedForward, LayerNorm, rowPicker } from '@tformer/nn';
+import {
+  attentionWeights,
+  cube,
+  foldNorm,
+  GELU_SCALE,
+  type Norm,
+  type Projection,
+  project,
+  rotationSum,
+  TANH_CUBIC,
+  toHeads,
+  valueRows,
+} from './decode-weights.js';
 import type { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
 
 /** Added to the scores of hidden keys: finite, and exp(−1e9 − max) is an exact 0 in float32. */
 const MASKED = -1e9;
 
-type Norm = LayerNorm | RMSNorm;
-
-/** A product `x·w + bias` whose weights already hold a norm's gain/shift and any fixed scale. */
-interface Projection {
-  w: tf.Tensor2D;
-  bias: tf.Tensor1D | undefined;
-}
-
 /** The FFN of one layer: specialised activations on folded weights, or the block's own FFN. */
 type Ffn =
-  | { kind: 'gelu' | 'gelu_tanh' | 'relu'; up: Projection; down: Projection }
+  | {
+      kind: 'gelu' | 'gelu_tanh' | 'relu';
+      /** `[C + 1, dFF]`; on node transposed, `[dFF, C + 1]` and bias `[dFF, 1]` (columns). */
+      up: Projection;
+      down: Projection;
+    }
   | { kind: 'module'; apply: (x: tf.Tensor) => tf.Tensor };
-
-/** k = √(2/π) of GELU's tanh form, whose ½(1 + tanh y) is σ(2y). */
-const K = Math.sqrt(2 / Math.PI);
-/**
- * The factors folded into the FFN's first product (`input`) and second (`output`): GELU's
- * argument w = x/√2 of erf, whose w(1 + erf w) is √2·gelu(x); or w = 2k·x, so that
- * 2k(x + 0.044715x³) = w + TANH_CUBIC·w³ and w·σ(that) is 2k·gelu_tanh(x).
- */
-const GELU_SCALE = {
-  gelu: { input: Math.SQRT1_2, output: Math.SQRT1_2 },
-  gelu_tanh: { input: 2 * K, output: 1 / (2 * K) },
-  relu: { input: 1, output: 1 },
-} as const;
-const TANH_CUBIC = 0.044715 / (2 * K) ** 2;
 
 interface Layer {
   norm1: Norm;
-  qkv: Projection;
+  /** `[H, C + 1, 2d]` (RoPE: the unrotated `[q | q·R]`): queries `[q·s | 0]` per head. */
+  query: Projection;
+  /** `[Hkv, C + 1, 2d]` (RoPE: `[k | k·R | v]`, 3d): the packed cache's `[k | v]` per head. */
+  keyValue: Projection;
+  /** `[H·2d, C + 1]`: reads the packed attention outputs, zero rows for their key halves. */
   out: Projection;
   norm2: Norm;
   ffn: Ffn;
@@ -55,22 +54,27 @@ export interface StepInput {
 /**
  * The decoding step of a {@link DecoderLM} for one new token per row, on the model's weights
  * rearranged once per `generate` call so that a step launches few kernels (a step of the layer
- * path launched ~280, mostly reshapes, casts, per-head slices and element-wise norm pieces):
+ * path launched ~280, mostly reshapes, casts, per-head slices and element-wise norm pieces;
+ * node pays ~27 µs per kernel whatever its size, so its time per token is mostly their count):
  *
- * - the residual stream stays `[B, C + 1]` (no reshapes around every projection);
- * - query, key and value are one product on `[Wq·s | Wk | Wv]` (s = 1/√d, the attention scale),
- *   cut with three slices; RoPE's rotate-half is folded into extra columns `Wq·R`, `Wk·R`, so
- *   rotating is x·cos + (x·R)·sin with host-made cos/sin;
+ * - the residual stream stays `[B, 1, 1, C + 1]`: rows that a product with per-head weights
+ *   `[heads, C + 1, w]` broadcasts into `[B, heads, 1, w]` without a reshape;
+ * - the cache is packed, one `[B, Hkv, S, 2d]` tensor of `[k | v]` per position
+ *   (`KVCache.updatePacked`): keys/values are one product straight into that shape and one
+ *   concat; the queries `[q·s | 0]` (s = 1/√d) meet the values with zeros, so the scores are
+ *   q·kᵀ exactly, and p·[k | v] feeds an output product whose rows for the key halves are zero:
+ *   a layer's attention is 8 kernels where slices and two caches took 13. RoPE's rotate-half is
+ *   folded into extra columns (`[q | q·R]`, `[k | k·R | v]`): rotating is one multiply by
+ *   host-made `[cos | sin (| 1)]` and one product with a 0/1 matrix summing the halves;
  * - a norm's gain and shift are folded into the product after it (`diag(γ)·W`, `β·W + b`); the
  *   stream is kept centred (every product writing into it has centred columns), so a LayerNorm
  *   needs no mean, and its extra column √(C·ε) puts the ε into the sum of squares: a norm is a
  *   dot product (Σ of squares when B > 1), rsqrt and a multiply, its 1/C folded in as √C; on
  *   node it is one `LRN` kernel (local response normalisation with a window over the whole
- *   row, β = ½), the stream then being `[B, 1, 1, C + 1]` as that kernel takes rank 4 — node
- *   pays ~40 µs per kernel whatever its size: 118 → 101 kernels per token at batch 1;
+ *   row, β = ½), and GELU's w + c·w³ = w·(1 + c·w²)¹ another (window 0, β = −1);
  * - GELU's input scale and output scale are folded into the FFN's two products;
  * - padding and ALiBi are one additive `[B, Hkv, g, S]` bias per step made on the host, shared
- *   by every layer; grouped-query heads attend as `[B, Hkv, g, d]` without repeating keys.
+ *   by every layer; grouped-query heads attend as `[B, Hkv, g, 2d]` without repeating keys.
  *
  * The values are those of `model.hidden` up to float32 rounding (the folds reassociate products).
  * Eval mode only (no dropout). It owns the rearranged weights: call {@link dispose}.
@@ -89,11 +93,15 @@ export class DecodeStep {
   /** The ε of the final norm, carried by the stream's extra column (see the constructor). */
   readonly #eps: number;
   readonly #heads: { H: number; Hkv: number; d: number; rope: boolean; base: number };
+  /** RoPE's `[n·d, 2d]` sums of rotated halves ({@link rotationSum}) for queries and keys/values. */
+  readonly #rotationSums: { query: tf.Tensor; keyValue: tf.Tensor } | undefined;
   /**
-   * Norms as one `LRN` kernel (node only: on wasm it costs 3.7× the kernels it replaces at
-   * batch 8, 28× at d 768; cpu 1.05–1.85×), with the stream `[B, 1, 1, C + 1]`; else `[B, C + 1]`.
+   * Node: norms and GELU's cubic as one `LRN` kernel each (on wasm the norm's costs 3.7× the
+   * kernels it replaces at batch 8, 28× at d 768; cpu 1.05–1.85×), and per-head weights that the
+   * product broadcasts over the heads (cpu's and wasm's products broadcast `[B, 1]` against
+   * `[heads]` batch dimensions wrongly when B > 1: they take a flat product and a reshape).
    */
-  readonly #lrn = tf.getBackend() === 'tensorflow';
+  readonly #node = tf.getBackend() === 'tensorflow';
 
   constructor(model: DecoderLM) {
     this.#model = model;
@@ -113,7 +121,7 @@ export class DecodeStep {
     };
     this.#centred = model.lnF instanceof LayerNorm;
     this.#eps = model.lnF.eps;
-    // The residual stream is [B, C + 1]. What writes into its C columns is centred once here, so
+    // The residual stream is [B, 1, 1, C + 1]. What writes into its C columns is centred once here, so
     // the norms need no mean (a LayerNorm of x is that of x·(I − 1/C), and the stream is only
     // read through norms and sums); its last column is the constant √(C·ε), written by the
     // embedding only and read by nothing (zero rows below), so that Σ of the squared stream is
@@ -129,45 +137,70 @@ export class DecodeStep {
     // Every rearranged weight is made in a tidy and kept: nothing else outlives the constructor.
     const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
     /** A product reading the stream: the norm folded in, and a zero row for the ε column. */
-    const reader = (p: Projection): Projection =>
-      keep({
-        w: tf.pad(p.w, [
-          [0, 1],
-          [0, 0],
-        ]) as tf.Tensor2D,
-        bias: p.bias,
-      });
+    const padRow = (p: Projection): Projection => ({
+      w: tf.pad(p.w, [
+        [0, 1],
+        [0, 0],
+      ]), // [C + 1, N]
+      bias: p.bias,
+    });
+    const reader = (p: Projection): Projection => keep(padRow(p));
     const fold = (norm: Norm, w: tf.Tensor, bias?: tf.Tensor, scale = 1): Projection =>
       tf.tidy(() => reader(foldNorm(norm, w, bias, scale)) as never);
     /** The weights of a product writing into the stream, times `scale`, centred. */
-    const writer = (dense: Dense, scale = 1): Projection =>
+    const writer = (dense: Dense, scale = 1, rows = (w: tf.Tensor) => w): Projection =>
       tf.tidy(
         () =>
           keep({
-            w: noColumn(centre(tf.mul(dense.kernel, scale))) as tf.Tensor2D,
-            bias: dense.bias && (noColumn(centre(dense.bias)) as tf.Tensor1D),
+            w: rows(noColumn(centre(tf.mul(dense.kernel, scale)))),
+            bias: dense.bias && noColumn(centre(dense.bias)),
           }) as never,
       );
+    /** Products reading the stream into heads, the norm folded in: `[heads, C + 1, w]` on node. */
+    const heads = (norm: Norm, p: Projection, count: number): Projection => {
+      const flat = padRow(foldNorm(norm, p.w, p.bias)); // [C + 1, heads·w]
+      return keep(this.#node ? toHeads(flat, count) : flat);
+    };
+    const { H, Hkv, d, rope } = this.#heads;
+    this.#rotationSums = rope
+      ? {
+          query: own(tf.tidy(() => rotationSum(2, d))),
+          keyValue: own(tf.tidy(() => rotationSum(3, d))),
+        }
+      : undefined;
     this.#stream = {
-      slice: (h) => tf.slice(this.#lrn ? tf.reshape(h, [-1, C + 1]) : h, [0, 0], [-1, C]), // [B, C]
+      slice: (h) => tf.slice(tf.reshape(h, [-1, C + 1]), [0, 0], [-1, C]), // [B, C]
       widen: (x) => this.#rows(noColumn(centre(x))), // the stream's shape
     };
     this.#layers = [...model.blocks].map((block) => {
       const ffn = block.ffn;
       const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
+      const attention: Partial<Pick<Layer, 'query' | 'keyValue'>> = {};
+      tf.tidy(() => {
+        const { query, keyValue } = attentionWeights(block.attn);
+        attention.query = heads(block.ln1, query, H);
+        attention.keyValue = heads(block.ln1, keyValue, Hkv);
+      });
       return {
         norm1: block.ln1,
-        qkv: tf.tidy(() => {
-          const { w, bias } = attentionWeights(block.attn);
-          return reader(foldNorm(block.ln1, w, bias)) as never;
-        }),
-        out: writer(block.attn.output),
+        query: attention.query!,
+        keyValue: attention.keyValue!,
+        out: writer(block.attn.output, 1, (w) => valueRows(w, H)),
         norm2: block.ln2,
         ffn:
           ffn instanceof FeedForward && (kind === 'gelu' || kind === 'gelu_tanh' || kind === 'relu')
             ? {
                 kind,
-                up: fold(block.ln2, ffn.up.kernel, ffn.up.bias, GELU_SCALE[kind].input),
+                up: tf.tidy(() => {
+                  const up = padRow(
+                    foldNorm(block.ln2, ffn.up.kernel, ffn.up.bias, GELU_SCALE[kind].input),
+                  );
+                  return keep(
+                    this.#node
+                      ? { w: tf.transpose(up.w), bias: up.bias && tf.reshape(up.bias, [-1, 1]) }
+                      : up,
+                  ) as never;
+                }),
                 down: writer(ffn.down, GELU_SCALE[kind].output),
               }
             : { kind: 'module', apply: (x: tf.Tensor) => block.ffn.apply(x) },
@@ -184,7 +217,7 @@ export class DecodeStep {
         const table = positions ? tf.concat([rows, noColumn(centre(positions))], 0) : rows;
         return this.#rows(table); // a gather of its rows is already the stream's shape
       }),
-    ); // [V (+ L), C + 1], or [V (+ L), 1, 1, C + 1] with LRN
+    ); // [V (+ L), 1, 1, C + 1]
     const head = model.head;
     this.#logits = head
       ? fold(model.lnF, head.kernel, head.bias)
@@ -196,60 +229,69 @@ export class DecodeStep {
   /** Logits `[B, V]` of the new tokens; appends their keys/values to `cache` (caller-owned). */
   logits(input: StepInput, cache: DecoderCache): tf.Tensor2D {
     const B = input.ids.length;
-    const { H, Hkv, d } = this.#heads;
     const S = cache.length + 1;
+    const { H, Hkv } = this.#heads;
     return tf.tidy(() => {
-      const bias = this.#bias(input, S); // [B|1, Hkv, g, S]
+      const bias = this.#bias(input, S); // [B, Hkv, g, S]
       const rope = this.#heads.rope ? this.#rotation(input.positions) : undefined;
-      let h = this.#embed(input); // the stream: [B, C + 1], or [B, 1, 1, C + 1] with LRN
+      let h = this.#embed(input); // the stream: [B, 1, 1, C + 1]
       this.#layers.forEach((layer, i) => {
-        const n = this.#normalize(h, layer.norm1); // [B, C], divided by √C
-        const qkv = project(n, layer.qkv); // [B, (H + 2Hkv)·d] (+ (H + Hkv)·d rotated columns)
-        let q: tf.Tensor;
-        let k: tf.Tensor;
-        let v: tf.Tensor;
-        // Slices, not tf.split: wasm's SplitV costs ~10× three Slice kernels (bench decode.ts).
-        const heads = (x: tf.Tensor, from: number, count: number) =>
-          tf.slice(x, [0, from, 0, 0], [B, count, 1, d]); // [B, count, 1, d]
-        if (rope) {
-          const parts = tf.reshape(qkv, [B, 2 * H + 3 * Hkv, 1, d]); // [B, heads, 1, d]
-          const [qk, turned] = [heads(parts, 0, H + Hkv), heads(parts, H + Hkv, H + Hkv)];
-          const rotated = tf.add(tf.mul(qk, rope.cos), tf.mul(turned, rope.sin)); // [B, H + Hkv, 1, d]
-          [q, k, v] = [
-            heads(rotated, 0, H),
-            heads(rotated, H, Hkv),
-            heads(parts, 2 * (H + Hkv), Hkv),
-          ];
-        } else {
-          const parts = tf.reshape(qkv, [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
-          [q, k, v] = [heads(parts, 0, H), heads(parts, H, Hkv), heads(parts, H + Hkv, Hkv)];
-        }
-        const { keys, values } = cache.layers[i]!.self.update(k, v); // [B, Hkv, S, d]
-        // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, d].
-        if (Hkv !== H) q = tf.reshape(q, [B, Hkv, H / Hkv, d]);
-        let scores = tf.matMul(q, keys, false, true); // [B, Hkv, g, S]; q holds the 1/√d
-        if (bias) scores = tf.add(scores, bias);
-        const p = tf.softmax(scores); // [B, Hkv, g, S]
-        // g = 1: vᵀ·pᵀ [B, H, d, 1] has the memory of p·v [B, H, 1, d] and is ~10× faster on wasm.
-        const out = Hkv === H ? tf.matMul(values, p, true, true) : tf.matMul(p, values);
-        h = tf.add(h, project(this.#rows(out), layer.out)); // the stream
+        const n = this.#normalize(h, layer.norm1); // [B, 1, 1, C + 1], divided by √C
+        const packed = cache.layers[i]!.self.updatePacked(
+          this.#rotate(this.#project(n, layer.keyValue, Hkv), rope?.keyValue, 'keyValue'),
+          this.#heads.d,
+        ); // [B, Hkv, S, 2d]: [k | v] per position
+        const q = this.#rotate(this.#project(n, layer.query, H), rope?.query, 'query'); // [B, H, 1, 2d]
+        h = tf.add(h, project(this.#attend(q, packed, bias), layer.out)); // the stream
         h = tf.add(h, this.#feedForward(h, layer));
       });
-      const logits = project(this.#normalize(h, this.#model.lnF), this.#logits);
-      return (this.#lrn ? tf.reshape(logits, [B, -1]) : logits) as tf.Tensor2D; // [B, V]
+      const logits = project(this.#normalize(h, this.#model.lnF), this.#logits); // [B, 1, 1, V]
+      return tf.reshape(logits, [B, -1]) as tf.Tensor2D; // [B, V]
     });
+  }
+
+  /**
+   * Attention of the queries `[B, H, 1, 2d]` (`[q·s | 0]`) over the packed cache `[B, Hkv, S,
+   * 2d]`: the outputs `p·[k | v]` as stream rows `[B, 1, 1, H·2d]`, whose key halves the output
+   * product reads through zero rows.
+   */
+  #attend(query: tf.Tensor, packed: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+    const { H, Hkv } = this.#heads;
+    // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, 2d].
+    const q = Hkv === H ? query : tf.reshape(query, [query.shape[0]!, Hkv, H / Hkv, -1]);
+    let scores = tf.matMul(q, packed, false, true); // [B, Hkv, g, S]: q·kᵀ + 0·vᵀ
+    if (bias) scores = tf.add(scores, bias);
+    const p = tf.softmax(scores); // [B, Hkv, g, S]
+    // g = 1: [k | v]ᵀ·pᵀ [B, H, 2d, 1] has the memory of p·[k | v] [B, H, 1, 2d] and is ~10×
+    // faster on wasm.
+    const out = Hkv === H ? tf.matMul(packed, p, true, true) : tf.matMul(p, packed);
+    return this.#rows(out); // [B, 1, 1, H·2d]
+  }
+
+  /** The normalised stream `[B, 1, 1, C + 1]` through per-head weights: `[B, heads, 1, w]`. */
+  #project(n: tf.Tensor, p: Projection, heads: number): tf.Tensor {
+    const y = project(n, p); // node: [B, heads, 1, w]; else [B, 1, 1, heads·w]
+    return this.#node ? y : tf.reshape(y, [n.shape[0]!, heads, 1, -1]); // [B, heads, 1, w]
+  }
+
+  /**
+   * RoPE: the product's per-head `[x | x·R (| v)]` times `[cos | sin (| 1)]`, summed by halves
+   * into `[x·cos + x·R·sin | 0 (or v)]` `[B, heads, 1, 2d]`; without RoPE `x` as it is.
+   */
+  #rotate(x: tf.Tensor, angles: tf.Tensor | undefined, part: 'query' | 'keyValue'): tf.Tensor {
+    if (!angles) return x;
+    return tf.matMul(tf.mul(x, angles) as tf.Tensor4D, this.#rotationSums![part] as tf.Tensor2D);
   }
 
   dispose(): void {
     tf.dispose(this.#owned);
   }
 
-  /** `x` `[B, …]` as rows of the stream's rank: `[B, 1, 1, N]` with LRN, else `[B, N]`. */
+  /** `x` `[B, …]` as rows of the stream `[B, 1, 1, N]`. */
   #rows(x: tf.Tensor): tf.Tensor {
-    // The LRN stream is [B, 1, 1, N]: its products broadcast the rank-2 weights over [B, 1].
-    const B = x.shape[0]!;
-    if (this.#lrn) return tf.reshape(x, [B, 1, 1, -1]);
-    return x.rank === 2 ? x : tf.reshape(x, [B, -1]);
+    // Products of [B, 1, 1, K] rows broadcast rank-2 weights over [B, 1] and per-head ones over
+    // the heads.
+    return tf.reshape(x, [x.shape[0]!, 1, 1, -1]); // [B, 1, 1, N]
   }
 
   /**
@@ -260,9 +302,9 @@ export class DecodeStep {
   #embed({ ids, positions }: StepInput): tf.Tensor {
     const B = ids.length;
     const V = this.#model.config.vocabSize;
-    if (this.#table.shape[0] === V) return rowPicker(ids)(this.#table); // [B, (1, 1,) C + 1]
+    if (this.#table.shape[0] === V) return rowPicker(ids)(this.#table); // [B, 1, 1, C + 1]
     const rows = ids.flatMap((id, b) => [id, V + positions[b]!]);
-    return tf.sum(rowPicker(rows, [B, 2])(this.#table), 1); // [B, 2, (1, 1,) C + 1] → [B, (1, 1,) C + 1]
+    return tf.sum(rowPicker(rows, [B, 2])(this.#table), 1); // [B, 2, 1, 1, C + 1] → [B, 1, 1, C + 1]
   }
 
   /**
@@ -273,33 +315,49 @@ export class DecodeStep {
   #normalize(x: tf.Tensor, norm: Norm): tf.Tensor {
     // Σ holds C·ε of the final norm (the ε column); a block norm with another ε adds the rest.
     const rest = this.#model.config.dModel * (norm.eps - this.#eps);
-    if (this.#lrn) {
+    if (this.#node) {
       // x/(rest + Σ over a window of radius C + 1, i.e. the whole row, of x²)^½
       const C1 = x.shape.at(-1)!;
       return tf.localResponseNormalization(x as tf.Tensor4D, C1, rest, 1, 0.5); // [B, 1, 1, C + 1]
     }
     let sumSquares =
       x.shape[0] === 1
-        ? tf.matMul(x, x, false, true) // [1, 1]
-        : tf.sum(tf.square(x), -1, true); // [B, 1]
+        ? tf.matMul(x as tf.Tensor4D, x as tf.Tensor4D, false, true) // [1, 1, 1, 1]
+        : tf.sum(tf.square(x), -1, true); // [B, 1, 1, 1]
     if (rest !== 0) sumSquares = tf.add(sumSquares, rest);
-    return tf.mul(x, tf.rsqrt(sumSquares)); // [B, C + 1]
+    return tf.mul(x, tf.rsqrt(sumSquares)); // [B, 1, 1, C + 1]
   }
 
-  /** The FFN branch `[B, C]` (to add to the residual). */
+  /**
+   * The FFN branch `[B, 1, 1, C + 1]` (to add to the residual). On node its hidden activations are
+   * a column `[B, 1, dFF, 1]` (the up product transposed, the down product reading it
+   * transposed: no reshape), so that GELU's w + c·w³ is one `LRN` kernel acting per element,
+   * w·(1 + c·w²)^−(−1) over a window of depth 1 (its cost grows with the depth squared).
+   */
   #feedForward(h: tf.Tensor, layer: Layer): tf.Tensor {
     const { ffn } = layer;
     if (ffn.kind === 'module') {
       return this.#stream.widen(ffn.apply(layer.norm2.apply(this.#stream.slice(h))));
     }
-    const n = this.#normalize(h, layer.norm2);
-    if (ffn.kind === 'relu') return project(project(n, ffn.up, 'relu'), ffn.down);
-    const w = project(n, ffn.up); // [B, dFF]: the FFN input times GELU_SCALE[kind].input
-    const a =
-      ffn.kind === 'gelu'
-        ? tf.mul(w, tf.add(tf.erf(w), 1)) // w(1 + erf w) = √2·gelu(x), w = x/√2
-        : tf.mul(w, tf.sigmoid(tf.add(w, tf.mul(cube(w), TANH_CUBIC)))); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
-    return project(a, ffn.down); // the down weights hold GELU_SCALE[kind].output
+    const n = this.#normalize(h, layer.norm2) as tf.Tensor4D;
+    // w: the FFN input times GELU_SCALE[kind].input, [B, 1, dFF, 1] on node, else [B, 1, 1, dFF]
+    let w = this.#node
+      ? tf.matMul(ffn.up.w as tf.Tensor2D, n, false, true)
+      : tf.matMul(n, ffn.up.w as tf.Tensor2D);
+    if (ffn.up.bias) w = tf.add(w, ffn.up.bias);
+    let a: tf.Tensor;
+    if (ffn.kind === 'relu') a = tf.relu(w);
+    else if (ffn.kind === 'gelu')
+      a = tf.mul(w, tf.add(tf.erf(w), 1)); // w(1 + erf w) = √2·gelu(x), w = x/√2
+    else {
+      const cubic = this.#node
+        ? tf.localResponseNormalization(w as tf.Tensor4D, 0, 1, TANH_CUBIC, -1)
+        : tf.add(w, tf.mul(cube(w), TANH_CUBIC)); // w + c·w³
+      a = tf.mul(w, tf.sigmoid(cubic)); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
+    }
+    // The down weights hold GELU_SCALE[kind].output.
+    const y = tf.matMul(a as tf.Tensor4D, ffn.down.w as tf.Tensor2D, this.#node, false); // [B, 1, 1, C + 1]
+    return ffn.down.bias ? tf.add(y, ffn.down.bias) : y;
   }
 
   /**
@@ -325,75 +383,27 @@ export class DecodeStep {
     return tf.tensor4d(values, [B, Hkv, H / Hkv, S]); // head h = kv·g + row
   }
 
-  /** cos/sin `[B, 1, 1, d]` of each row's position (both halves of a head share an angle). */
-  #rotation(positions: readonly number[]): { cos: tf.Tensor; sin: tf.Tensor } {
+  /**
+   * Each row's `[cos | sin]` `[B, 1, 1, 2d]` (queries) and `[cos | sin | 1]` `[B, 1, 1, 3d]`
+   * (keys/values) of its position; both halves of a head share an angle.
+   */
+  #rotation(positions: readonly number[]): { query: tf.Tensor; keyValue: tf.Tensor } {
     const { d, base } = this.#heads;
     const half = d / 2;
-    const cos = new Float32Array(positions.length * d);
-    const sin = new Float32Array(positions.length * d);
+    const B = positions.length;
+    const query = new Float32Array(B * 2 * d);
+    const keyValue = new Float32Array(B * 3 * d).fill(1);
     positions.forEach((p, b) => {
-      for (let i = 0; i < half; i++) {
+      for (let i = 0; i < d; i++) {
         // The angle in float64, as RotaryEmbedding's table: no float32 drift at large positions.
-        const angle = p * base ** ((-2 * i) / d);
-        cos[b * d + i] = cos[b * d + half + i] = Math.cos(angle);
-        sin[b * d + i] = sin[b * d + half + i] = Math.sin(angle);
+        const angle = p * base ** ((-2 * (i % half)) / d);
+        query[b * 2 * d + i] = keyValue[b * 3 * d + i] = Math.cos(angle);
+        query[b * 2 * d + d + i] = keyValue[b * 3 * d + d + i] = Math.sin(angle);
       }
     });
-    const shape: [number, number, number, number] = [positions.length, 1, 1, d];
-    return { cos: tf.tensor4d(cos, shape), sin: tf.tensor4d(sin, shape) };
+    return {
+      query: tf.tensor4d(query, [B, 1, 1, 2 * d]),
+      keyValue: tf.tensor4d(keyValue, [B, 1, 1, 3 * d]),
+    };
   }
-}
-
-/**
- * `x·w + bias` (then ReLU when asked). Not `tf.fused.matMul`: its op reshapes both operands and
- * the result to rank 3, four kernels where a plain product is one.
- */
-function project(x: tf.Tensor, p: Projection, activation?: 'relu'): tf.Tensor {
-  const y = tf.matMul(x as tf.Tensor2D, p.w);
-  const biased = p.bias ? tf.add(y, p.bias) : y;
-  return activation ? tf.relu(biased) : biased;
-}
-
-/**
- * The weights `[C, N]` and bias `[N]` of `(norm(x)·w + bias)·scale` applied to the normalised x
- * divided by √C (see `#normalize`): `diag(γ)·w·√C·scale` and `(β·w + bias)·scale`.
- */
-function foldNorm(norm: Norm, w: tf.Tensor, bias: tf.Tensor | undefined, scale = 1): Projection {
-  const C = w.shape[0]!;
-  const gamma = norm.gamma && tf.reshape(norm.gamma, [C, 1]); // [C, 1]
-  const weights = tf.mul(gamma ? tf.mul(w, gamma) : w, Math.sqrt(C) * scale) as tf.Tensor2D; // [C, N]
-  const beta = norm instanceof LayerNorm ? norm.beta : undefined;
-  let shift = beta && tf.reshape(tf.matMul(tf.reshape(beta, [1, C]), w), [-1]); // [N]
-  if (bias) shift = shift ? tf.add(shift, bias) : bias;
-  return { w: weights, bias: shift && (tf.mul(shift, scale) as tf.Tensor1D) };
-}
-
-/**
- * `[Wq·s | Wk | Wv]` `[C, (H + 2Hkv)·d]` with s = 1/√d, or with RoPE `[Wq·s | Wk | Wq·s·R | Wk·R
- * | Wv]`, R being rotate-half per head (x·R = [−x₂, x₁]), and the biases in the same order.
- */
-function attentionWeights(attn: MultiHeadAttention): { w: tf.Tensor; bias?: tf.Tensor } {
-  const { headSize: d } = attn.config;
-  const s = 1 / Math.sqrt(d);
-  const part = (get: (dense: Dense) => tf.Tensor | undefined) => {
-    const q = tf.mul(get(attn.query)!, s);
-    const [k, v] = [get(attn.key)!, get(attn.value)!];
-    return attn.rotary
-      ? tf.concat([q, k, rotateHalf(q, d), rotateHalf(k, d), v], -1)
-      : tf.concat([q, k, v], -1);
-  };
-  return { w: part((x) => x.kernel), bias: attn.query.bias && part((x) => x.bias) };
-}
-
-/** Columns of `x` `[..., heads·d]` per head: [x₁, x₂] → [−x₂, x₁] (halves of d). */
-function rotateHalf(x: tf.Tensor, d: number): tf.Tensor {
-  const lead = x.shape.slice(0, -1);
-  const halves = tf.reshape(x, [...lead, x.shape.at(-1)! / d, 2, d / 2]); // [..., heads, 2, d/2]
-  const [x1, x2] = tf.split(halves, 2, -2);
-  return tf.reshape(tf.concat([tf.neg(x2!), x1!], -2), x.shape); // [..., heads·d]
-}
-
-/** w³ as w²·w: wasm's Pow is ~50× slower than two multiplies at [8, 512]. */
-function cube(w: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.square(w), w);
 }

@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MultiHeadAttention } from '@tformer/attention';
+import { type Dense, LayerNorm, type RMSNorm } from '@tformer/nn';
+
+/**
+ * The weights of {@link DecodeStep} rearranged once per `generate` call, and the products that
+ * read them. Internal to the one-token decoding path.
+ */
+
+export type Norm = LayerNorm | RMSNorm;
+
+/**
+ * A product `x·w + bias` whose weights already hold a norm's gain/shift and any fixed scale:
+ * `w` `[K, N]`, or per head `[heads, K, N]` (the product of a `[B, 1, 1, K]` row broadcasts over
+ * the heads: `[B, heads, 1, N]`, no reshape).
+ */
+export interface Projection {
+  w: tf.Tensor;
+  bias: tf.Tensor | undefined;
+}
+
+/** k = √(2/π) of GELU's tanh form, whose ½(1 + tanh y) is σ(2y). */
+const K = Math.sqrt(2 / Math.PI);
+/**
+ * The factors folded into the FFN's first product (`input`) and second (`output`): GELU's
+ * argument w = x/√2 of erf, whose w(1 + erf w) is √2·gelu(x); or w = 2k·x, so that
+ * 2k(x + 0.044715x³) = w + TANH_CUBIC·w³ and w·σ(that) is 2k·gelu_tanh(x).
+ */
+export const GELU_SCALE = {
+  gelu: { input: Math.SQRT1_2, output: Math.SQRT1_2 },
+  gelu_tanh: { input: 2 * K, output: 1 / (2 * K) },
+  relu: { input: 1, output: 1 },
+} as const;
+export const TANH_CUBIC = 0.044715 / (2 * K) ** 2;
+
+/**
+ * `x·w + bias`. Not `tf.fused.matMul`: its op reshapes both operands and the result to rank 3,
+ * four kernels where a plain product is one.
+ */
+export function project(x: tf.Tensor, p: Projection): tf.Tensor {
+  const y = tf.matMul(x as tf.Tensor4D, p.w as tf.Tensor4D);
+  return p.bias ? tf.add(y, p.bias) : y;
+}
+
+/**
+ * The weights `[C, N]` and bias `[N]` of `(norm(x)·w + bias)·scale` applied to the normalised x
+ * divided by √C (see `DecodeStep`'s `#normalize`): `diag(γ)·w·√C·scale` and `(β·w + bias)·scale`.
+ */
+export function foldNorm(
+  norm: Norm,
+  w: tf.Tensor,
+  bias: tf.Tensor | undefined,
+  scale = 1,
+): Projection {
+  const C = w.shape[0]!;
+  const gamma = norm.gamma && tf.reshape(norm.gamma, [C, 1]); // [C, 1]
+  const weights = tf.mul(gamma ? tf.mul(w, gamma) : w, Math.sqrt(C) * scale); // [C, N]
+  const beta = norm instanceof LayerNorm ? norm.beta : undefined;
+  let shift = beta && tf.reshape(tf.matMul(tf.reshape(beta, [1, C]), w), [-1]); // [N]
+  if (bias) shift = shift ? tf.add(shift, bias) : bias;
+  return { w: weights, bias: shift && tf.mul(shift, scale) };
+}
+
+/** `[K, heads·w]` weights and `[heads·w]` bias as per-head `[heads, K, w]` and `[heads, 1, w]`. */
+export function toHeads(p: Projection, heads: number): Projection {
+  const [rows, columns] = p.w.shape as [number, number];
+  const w = tf.transpose(tf.reshape(p.w, [rows, heads, columns / heads]), [1, 0, 2]); // [heads, K, w]
+  return { w, bias: p.bias && tf.reshape(p.bias, [heads, 1, -1]) }; // [heads, 1, w]
+}
+
+/**
+ * The query and key/value products of one attention layer as flat `[C, heads·w]` columns (and
+ * biases), per head side by side so that {@link toHeads} cuts them into heads: queries
+ * `[q·s | 0]` (s = 1/√d; zero columns meet the values of the packed cache, see `DecodeStep`) and
+ * keys/values `[k | v]`; with RoPE `[q·s | q·s·R]` and `[k | k·R | v]`, R being rotate-half per
+ * head (x·R = [−x₂, x₁]).
+ */
+export function attentionWeights(attn: MultiHeadAttention): {
+  query: Projection;
+  keyValue: Projection;
+} {
+  const { headSize: d } = attn.config;
+  const s = 1 / Math.sqrt(d);
+  const part = (get: (dense: Dense) => tf.Tensor | undefined) => {
+    const q = tf.mul(get(attn.query)!, s);
+    const [k, v] = [get(attn.key)!, get(attn.value)!];
+    return attn.rotary
+      ? {
+          query: sideBySide([q, rotateHalf(q, d)], d),
+          keyValue: sideBySide([k, rotateHalf(k, d), v], d),
+        }
+      : { query: sideBySide([q, tf.zerosLike(q)], d), keyValue: sideBySide([k, v], d) };
+  };
+  const w = part((x) => x.kernel);
+  const bias = attn.query.bias ? part((x) => x.bias) : undefined;
+  return {
+    query: { w: w.query, bias: bias?.query },
+    keyValue: { w: w.keyValue, bias: bias?.keyValue },
+  };
+}
+
+/**
+ * The `[H·2d, C + 1]` rows of a product reading packed attention outputs `[k-part | v-part]`
+ * per head: the `[H·d, C + 1]` weights `w` below zero rows for each head's key half.
+ */
+export function valueRows(w: tf.Tensor, heads: number): tf.Tensor {
+  const [rows, columns] = w.shape as [number, number];
+  const d = rows / heads;
+  const perHead = tf.reshape(w, [heads, d, columns]); // [H, d, C + 1]
+  return tf.reshape(
+    tf.pad(perHead, [
+      [0, 0],
+      [d, 0],
+      [0, 0],
+    ]),
+    [2 * rows, columns],
+  ); // [H, 2d, C + 1] → [H·2d, C + 1]
+}
+
+/**
+ * The `[n·d, 2d]` product summing the first two d-column blocks of each head into its first
+ * half and carrying a third block (when `n` = 3) into its second: RoPE's x·cos + (x·R)·sin
+ * after the elementwise product with `[cos | sin (| 1)]`. Its 0/1 entries make it exact.
+ */
+export function rotationSum(n: 2 | 3, d: number): tf.Tensor2D {
+  const eye = tf.eye(d);
+  const zero = tf.zeros([d, d]);
+  const blocks = [tf.concat([eye, zero], 1), tf.concat([eye, zero], 1)];
+  if (n === 3) blocks.push(tf.concat([zero, eye], 1));
+  return tf.concat(blocks, 0) as tf.Tensor2D; // [n·d, 2d]
+}
+
+/** Columns `[..., heads·d]` of each part, per head side by side: `[..., heads·parts·d]`. */
+function sideBySide(parts: tf.Tensor[], d: number): tf.Tensor {
+  const lead = parts[0]!.shape.slice(0, -1);
+  const heads = parts[0]!.shape.at(-1)! / d;
+  const split = parts.map((x) => tf.reshape(x, [...lead, heads, d])); // [..., heads, d]
+  return tf.reshape(tf.concat(split, -1), [...lead, heads * parts.length * d]);
+}
+
+/** Columns of `x` `[..., heads·d]` per head: [x₁, x₂] → [−x₂, x₁] (halves of d). */
+function rotateHalf(x: tf.Tensor, d: number): tf.Tensor {
+  const lead = x.shape.slice(0, -1);
+  const halves = tf.reshape(x, [...lead, x.shape.at(-1)! / d, 2, d / 2]); // [..., heads, 2, d/2]
+  const [x1, x2] = tf.split(halves, 2, -2);
+  return tf.reshape(tf.concat([tf.neg(x2!), x1!], -2), x.shape); // [..., heads·d]
+}
+
+/** w³ as w²·w: wasm's Pow is ~50× slower than two multiplies at [8, 512]. */
+export function cube(w: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.square(w), w);
+}
