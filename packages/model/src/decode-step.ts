@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { KVCache } from '@tformer/attention';
 import { type Dense, FeedForward, LayerNorm, rowPicker } from '@tformer/nn';
 import {
   attentionWeights,
@@ -31,11 +32,14 @@ type Ffn =
 
 interface Layer {
   norm1: Norm;
-  /** `[H, C + 1, 2d]` (RoPE: the unrotated `[q | q·R]`): queries `[q·s | 0]` per head. */
+  /**
+   * Queries: on node `[H, C + 1, 2d]`, `[q·s | 0]` per head (RoPE: the unrotated `[q | q·R]`);
+   * elsewhere flat, `[C + 1, H·d]` (RoPE: `H·2d`), a product and a reshape.
+   */
   query: Projection;
-  /** `[Hkv, C + 1, 2d]` (RoPE: `[k | k·R | v]`, 3d): the packed cache's `[k | v]` per head. */
+  /** `[k | v]` per head: `[Hkv, C + 1, 2d]` on node (RoPE: `[k | k·R | v]`, 3d), else flat. */
   keyValue: Projection;
-  /** `[H·2d, C + 1]`: reads the packed attention outputs, zero rows for their key halves. */
+  /** `[H·2d, C + 1]` on node, zero rows meeting the packed outputs' key halves; else `[H·d, C + 1]`. */
   out: Projection;
   norm2: Norm;
   ffn: Ffn;
@@ -164,8 +168,8 @@ export class DecodeStep {
     const { H, Hkv, d, rope } = this.#heads;
     this.#rotationSums = rope
       ? {
-          query: own(tf.tidy(() => rotationSum(2, d))),
-          keyValue: own(tf.tidy(() => rotationSum(3, d))),
+          query: own(tf.tidy(() => rotationSum(2, this.#node ? 2 : 1, d))),
+          keyValue: own(tf.tidy(() => rotationSum(3, 2, d))),
         }
       : undefined;
     this.#stream = {
@@ -177,7 +181,7 @@ export class DecodeStep {
       const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
       const attention: Partial<Pick<Layer, 'query' | 'keyValue'>> = {};
       tf.tidy(() => {
-        const { query, keyValue } = attentionWeights(block.attn);
+        const { query, keyValue } = attentionWeights(block.attn, this.#node);
         attention.query = heads(block.ln1, query, H);
         attention.keyValue = heads(block.ln1, keyValue, Hkv);
       });
@@ -185,7 +189,7 @@ export class DecodeStep {
         norm1: block.ln1,
         query: attention.query!,
         keyValue: attention.keyValue!,
-        out: writer(block.attn.output, 1, (w) => valueRows(w, H)),
+        out: writer(block.attn.output, 1, (w) => (this.#node ? valueRows(w, H) : w)),
         norm2: block.ln2,
         ffn:
           ffn instanceof FeedForward && (kind === 'gelu' || kind === 'gelu_tanh' || kind === 'relu')
@@ -237,12 +241,10 @@ export class DecodeStep {
       let h = this.#embed(input); // the stream: [B, 1, 1, C + 1]
       this.#layers.forEach((layer, i) => {
         const n = this.#normalize(h, layer.norm1); // [B, 1, 1, C + 1], divided by √C
-        const packed = cache.layers[i]!.self.updatePacked(
-          this.#rotate(this.#project(n, layer.keyValue, Hkv), rope?.keyValue, 'keyValue'),
-          this.#heads.d,
-        ); // [B, Hkv, S, 2d]: [k | v] per position
-        const q = this.#rotate(this.#project(n, layer.query, H), rope?.query, 'query'); // [B, H, 1, 2d]
-        h = tf.add(h, project(this.#attend(q, packed, bias), layer.out)); // the stream
+        const kv = this.#rotate(this.#project(n, layer.keyValue, Hkv), rope?.keyValue, 'keyValue'); // [B, Hkv, 1, 2d]
+        const q = this.#rotate(this.#project(n, layer.query, H), rope?.query, 'query'); // [B, H, 1, 2d | d]
+        const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [B, 1, 1, H·(2d | d)]
+        h = tf.add(h, project(out, layer.out)); // the stream
         h = tf.add(h, this.#feedForward(h, layer));
       });
       const logits = project(this.#normalize(h, this.#model.lnF), this.#logits); // [B, 1, 1, V]
@@ -251,21 +253,28 @@ export class DecodeStep {
   }
 
   /**
-   * Attention of the queries `[B, H, 1, 2d]` (`[q·s | 0]`) over the packed cache `[B, Hkv, S,
-   * 2d]`: the outputs `p·[k | v]` as stream rows `[B, 1, 1, H·2d]`, whose key halves the output
-   * product reads through zero rows.
+   * Appends this step's `[k | v]` `[B, Hkv, 1, 2d]` to `cache` and attends to it. Node keeps the
+   * cache packed, `[B, Hkv, S, 2d]` (one concat): the queries `[q·s | 0]` `[B, H, 1, 2d]` meet
+   * its values with zeros, and the outputs `p·[k | v]` `[B, 1, 1, H·2d]` meet the output
+   * product's zero rows with their key halves. Elsewhere a kernel costs less than the doubled
+   * width (wasm took 1.12× the time per token at context 1,024): keys and values are cut apart
+   * and cached as two, the outputs `[B, 1, 1, H·d]`.
    */
-  #attend(query: tf.Tensor, packed: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
-    const { H, Hkv } = this.#heads;
-    // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, 2d].
+  #attend(query: tf.Tensor, kv: tf.Tensor, cache: KVCache, bias?: tf.Tensor): tf.Tensor {
+    const { H, Hkv, d } = this.#heads;
+    const cut = (from: number) => tf.slice(kv, [0, 0, 0, from], [-1, -1, -1, d]); // [B, Hkv, 1, d]
+    const packed = this.#node ? cache.updatePacked(kv, d) : undefined; // [B, Hkv, S, 2d]
+    const { keys, values } = packed
+      ? { keys: packed, values: packed }
+      : cache.update(cut(0), cut(d));
+    // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, 2d | d].
     const q = Hkv === H ? query : tf.reshape(query, [query.shape[0]!, Hkv, H / Hkv, -1]);
-    let scores = tf.matMul(q, packed, false, true); // [B, Hkv, g, S]: q·kᵀ + 0·vᵀ
+    let scores = tf.matMul(q, keys, false, true); // [B, Hkv, g, S] (node: q·kᵀ + 0·vᵀ)
     if (bias) scores = tf.add(scores, bias);
     const p = tf.softmax(scores); // [B, Hkv, g, S]
-    // g = 1: [k | v]ᵀ·pᵀ [B, H, 2d, 1] has the memory of p·[k | v] [B, H, 1, 2d] and is ~10×
-    // faster on wasm.
-    const out = Hkv === H ? tf.matMul(packed, p, true, true) : tf.matMul(p, packed);
-    return this.#rows(out); // [B, 1, 1, H·2d]
+    // g = 1: vᵀ·pᵀ [B, H, ·, 1] has the memory of p·v [B, H, 1, ·] and is ~10× faster on wasm.
+    const out = Hkv === H ? tf.matMul(values, p, true, true) : tf.matMul(p, values);
+    return this.#rows(out); // [B, 1, 1, H·(2d | d)]
   }
 
   /** The normalised stream `[B, 1, 1, C + 1]` through per-head weights: `[B, heads, 1, w]`. */

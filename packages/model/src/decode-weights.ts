@@ -70,15 +70,15 @@ export function toHeads(p: Projection, heads: number): Projection {
 
 /**
  * The query and key/value products of one attention layer as flat `[C, heads·w]` columns (and
- * biases), per head side by side so that {@link toHeads} cuts them into heads: queries
- * `[q·s | 0]` (s = 1/√d; zero columns meet the values of the packed cache, see `DecodeStep`) and
- * keys/values `[k | v]`; with RoPE `[q·s | q·s·R]` and `[k | k·R | v]`, R being rotate-half per
- * head (x·R = [−x₂, x₁]).
+ * biases), per head side by side so that {@link toHeads} cuts them into heads: queries `q·s`
+ * (s = 1/√d), or `[q·s | 0]` for a `packed` cache (zero columns meet its values, see
+ * `DecodeStep`), and keys/values `[k | v]`; with RoPE `[q·s | q·s·R]` and `[k | k·R | v]`, R
+ * being rotate-half per head (x·R = [−x₂, x₁]).
  */
-export function attentionWeights(attn: MultiHeadAttention): {
-  query: Projection;
-  keyValue: Projection;
-} {
+export function attentionWeights(
+  attn: MultiHeadAttention,
+  packed: boolean,
+): { query: Projection; keyValue: Projection } {
   const { headSize: d } = attn.config;
   const s = 1 / Math.sqrt(d);
   const part = (get: (dense: Dense) => tf.Tensor | undefined) => {
@@ -89,7 +89,10 @@ export function attentionWeights(attn: MultiHeadAttention): {
           query: sideBySide([q, rotateHalf(q, d)], d),
           keyValue: sideBySide([k, rotateHalf(k, d), v], d),
         }
-      : { query: sideBySide([q, tf.zerosLike(q)], d), keyValue: sideBySide([k, v], d) };
+      : {
+          query: packed ? sideBySide([q, tf.zerosLike(q)], d) : q,
+          keyValue: sideBySide([k, v], d),
+        };
   };
   const w = part((x) => x.kernel);
   const bias = attn.query.bias ? part((x) => x.bias) : undefined;
@@ -118,16 +121,18 @@ export function valueRows(w: tf.Tensor, heads: number): tf.Tensor {
 }
 
 /**
- * The `[n·d, 2d]` product summing the first two d-column blocks of each head into its first
- * half and carrying a third block (when `n` = 3) into its second: RoPE's x·cos + (x·R)·sin
- * after the elementwise product with `[cos | sin (| 1)]`. Its 0/1 entries make it exact.
+ * The `[n·d, w·d]` product summing the first two d-column blocks of each head into its first d
+ * columns and carrying a third block (when `n` = 3) into the next d (w = 2: zeros when n = 2):
+ * RoPE's x·cos + (x·R)·sin after the elementwise product with `[cos | sin (| 1)]`. Its 0/1
+ * entries make it exact.
  */
-export function rotationSum(n: 2 | 3, d: number): tf.Tensor2D {
+export function rotationSum(n: 2 | 3, w: 1 | 2, d: number): tf.Tensor2D {
   const eye = tf.eye(d);
-  const zero = tf.zeros([d, d]);
-  const blocks = [tf.concat([eye, zero], 1), tf.concat([eye, zero], 1)];
-  if (n === 3) blocks.push(tf.concat([zero, eye], 1));
-  return tf.concat(blocks, 0) as tf.Tensor2D; // [n·d, 2d]
+  const row = (block: 0 | 1) =>
+    w === 1 ? eye : tf.concat(block === 0 ? [eye, tf.zeros([d, d])] : [tf.zeros([d, d]), eye], 1);
+  const blocks = [row(0), row(0)];
+  if (n === 3) blocks.push(row(1));
+  return tf.concat(blocks, 0) as tf.Tensor2D; // [n·d, w·d]
 }
 
 /** Columns `[..., heads·d]` of each part, per head side by side: `[..., heads·parts·d]`. */
