@@ -110,6 +110,24 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
     },
   );
 
+  it('a step launches at most 17 kernels per layer on node (the 4-layer baby: 73), 29 elsewhere', async () => {
+    // Kernels of one step at batch 1 over a 1-position cache (gelu_tanh, no biases: the `baby`
+    // preset's layer), counted by tf.profile as launches registered for this backend.
+    const perStep = async (numLayers: number) => {
+      const m = model({ numLayers, activation: 'gelu_tanh', useBias: false }, 5);
+      const cache = new DecoderCache(numLayers);
+      const step = new DecodeStep(m);
+      tf.dispose(step.logits({ ids: [1], positions: [0] }, cache));
+      const info = await tf.profile(() => step.logits({ ids: [2], positions: [1] }, cache));
+      tf.dispose(info.result as tf.Tensor);
+      [step, cache, m].forEach((x) => x.dispose());
+      return info.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend())).length;
+    };
+    const [one, two] = [await perStep(1), await perStep(2)];
+    expect(two - one).toBeLessThanOrEqual(tf.getBackend() === 'tensorflow' ? 17 : 29);
+    if (tf.getBackend() === 'tensorflow') expect(one).toBeLessThanOrEqual(17 + 5); // embedding, final norm, head
+  });
+
   it.each(Object.keys(VARIANTS))(
     '%s: a batch of 3 rows: the logits of each equal its own full forward pass (1e-5)',
     async (name) => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KVCache } from '@tformer/attention';
 import { type Dense, FeedForward, LayerNorm, rowPicker } from '@tformer/nn';
 import {
+  attentionBias,
   attentionWeights,
   cube,
   foldNorm,
@@ -9,6 +10,7 @@ import {
   type Norm,
   type Projection,
   project,
+  rotationAngles,
   rotationSum,
   TANH_CUBIC,
   toHeads,
@@ -16,9 +18,6 @@ import {
 } from './decode-weights.js';
 import type { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
-
-/** Added to the scores of hidden keys: finite, and exp(−1e9 − max) is an exact 0 in float32. */
-const MASKED = -1e9;
 
 /** The FFN of one layer: specialised activations on folded weights, or the block's own FFN. */
 type Ffn =
@@ -236,8 +235,13 @@ export class DecodeStep {
     const S = cache.length + 1;
     const { H, Hkv } = this.#heads;
     return tf.tidy(() => {
-      const bias = this.#bias(input, S); // [B, Hkv, g, S]
-      const rope = this.#heads.rope ? this.#rotation(input.positions) : undefined;
+      const bias = attentionBias(
+        input,
+        S,
+        this.#model.blocks.at(0).attn.alibi?.slopes,
+        this.#heads,
+      ); // [B, Hkv, g, S]
+      const rope = this.#heads.rope ? rotationAngles(input.positions, this.#heads) : undefined;
       let h = this.#embed(input); // the stream: [B, 1, 1, C + 1]
       this.#layers.forEach((layer, i) => {
         const n = this.#normalize(h, layer.norm1); // [B, 1, 1, C + 1], divided by √C
@@ -367,52 +371,5 @@ export class DecodeStep {
     // The down weights hold GELU_SCALE[kind].output.
     const y = tf.matMul(a as tf.Tensor4D, ffn.down.w as tf.Tensor2D, this.#node, false); // [B, 1, 1, C + 1]
     return ffn.down.bias ? tf.add(y, ffn.down.bias) : y;
-  }
-
-  /**
-   * The step's additive attention bias (padding and ALiBi) `[B, Hkv, g, S]`, or undefined when
-   * there is none. Made whole on the host: a broadcasting add is several times slower on wasm.
-   */
-  #bias({ ids, visible }: StepInput, S: number): tf.Tensor | undefined {
-    const slopes = this.#model.blocks.at(0).attn.alibi?.slopes;
-    if (!visible && !slopes) return undefined;
-    const { H, Hkv } = this.#heads;
-    const B = ids.length;
-    const values = new Float32Array(B * H * S);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < H; h++) {
-        for (let j = 0; j < S; j++) {
-          const hidden = visible !== undefined && !visible(b, j);
-          // ALiBi: −m_h·|query − key|; the query is the newest key, S − 1 − j positions later.
-          const alibi = slopes ? -slopes[h]! * (S - 1 - j) : 0;
-          values[(b * H + h) * S + j] = hidden ? MASKED + alibi : alibi;
-        }
-      }
-    }
-    return tf.tensor4d(values, [B, Hkv, H / Hkv, S]); // head h = kv·g + row
-  }
-
-  /**
-   * Each row's `[cos | sin]` `[B, 1, 1, 2d]` (queries) and `[cos | sin | 1]` `[B, 1, 1, 3d]`
-   * (keys/values) of its position; both halves of a head share an angle.
-   */
-  #rotation(positions: readonly number[]): { query: tf.Tensor; keyValue: tf.Tensor } {
-    const { d, base } = this.#heads;
-    const half = d / 2;
-    const B = positions.length;
-    const query = new Float32Array(B * 2 * d);
-    const keyValue = new Float32Array(B * 3 * d).fill(1);
-    positions.forEach((p, b) => {
-      for (let i = 0; i < d; i++) {
-        // The angle in float64, as RotaryEmbedding's table: no float32 drift at large positions.
-        const angle = p * base ** ((-2 * (i % half)) / d);
-        query[b * 2 * d + i] = keyValue[b * 3 * d + i] = Math.cos(angle);
-        query[b * 2 * d + d + i] = keyValue[b * 3 * d + d + i] = Math.sin(angle);
-      }
-    });
-    return {
-      query: tf.tensor4d(query, [B, 1, 1, 2 * d]),
-      keyValue: tf.tensor4d(keyValue, [B, 1, 1, 3 * d]),
-    };
   }
 }

@@ -2,10 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MultiHeadAttention } from '@tformer/attention';
 import { type Dense, LayerNorm, type RMSNorm } from '@tformer/nn';
 
-/**
- * The weights of {@link DecodeStep} rearranged once per `generate` call, and the products that
- * read them. Internal to the one-token decoding path.
- */
+// The weights of `DecodeStep` rearranged once per `generate` call, the products that read them,
+// and the tables each step makes on the host. Internal to the one-token decoding path.
 
 export type Norm = LayerNorm | RMSNorm;
 
@@ -154,4 +152,61 @@ function rotateHalf(x: tf.Tensor, d: number): tf.Tensor {
 /** w³ as w²·w: wasm's Pow is ~50× slower than two multiplies at [8, 512]. */
 export function cube(w: tf.Tensor): tf.Tensor {
   return tf.mul(tf.square(w), w);
+}
+
+/** Added to the scores of hidden keys: finite, and exp(−1e9 − max) is an exact 0 in float32. */
+const MASKED = -1e9;
+
+/**
+ * A step's additive attention bias (padding and ALiBi) `[B, Hkv, g, S]`, or undefined when there
+ * is none: `visible(b, j)` says whether row b may attend to the j-th of the S keys. Made whole on
+ * the host: a broadcasting add is several times slower on wasm.
+ */
+export function attentionBias(
+  { ids, visible }: { ids: readonly number[]; visible?: (b: number, j: number) => boolean },
+  S: number,
+  slopes: readonly number[] | undefined,
+  { H, Hkv }: { H: number; Hkv: number },
+): tf.Tensor | undefined {
+  if (!visible && !slopes) return undefined;
+  const B = ids.length;
+  const values = new Float32Array(B * H * S);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let j = 0; j < S; j++) {
+        const hidden = visible !== undefined && !visible(b, j);
+        // ALiBi: −m_h·|query − key|; the query is the newest key, S − 1 − j positions later.
+        const alibi = slopes ? -slopes[h]! * (S - 1 - j) : 0;
+        values[(b * H + h) * S + j] = hidden ? MASKED + alibi : alibi;
+      }
+    }
+  }
+  return tf.tensor4d(values, [B, Hkv, H / Hkv, S]); // head h = kv·g + row
+}
+
+/**
+ * Each row's `[cos | sin]` `[B, 1, 1, 2d]` (queries) and `[cos | sin | 1]` `[B, 1, 1, 3d]`
+ * (keys/values) of its position, for RoPE with head size d and base `base`; both halves of a
+ * head share an angle.
+ */
+export function rotationAngles(
+  positions: readonly number[],
+  { d, base }: { d: number; base: number },
+): { query: tf.Tensor; keyValue: tf.Tensor } {
+  const half = d / 2;
+  const B = positions.length;
+  const query = new Float32Array(B * 2 * d);
+  const keyValue = new Float32Array(B * 3 * d).fill(1);
+  positions.forEach((p, b) => {
+    for (let i = 0; i < d; i++) {
+      // The angle in float64, as RotaryEmbedding's table: no float32 drift at large positions.
+      const angle = p * base ** ((-2 * (i % half)) / d);
+      query[b * 2 * d + i] = keyValue[b * 3 * d + i] = Math.cos(angle);
+      query[b * 2 * d + d + i] = keyValue[b * 3 * d + d + i] = Math.sin(angle);
+    }
+  });
+  return {
+    query: tf.tensor4d(query, [B, 1, 1, 2 * d]),
+    keyValue: tf.tensor4d(keyValue, [B, 1, 1, 3 * d]),
+  };
 }
