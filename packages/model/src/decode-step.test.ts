@@ -120,7 +120,9 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
       tf.dispose(step.logits({ ids: [1], positions: [0] }, cache));
       const info = await tf.profile(() => step.logits({ ids: [2], positions: [1] }, cache));
       tf.dispose(info.result as tf.Tensor);
-      [step, cache, m].forEach((x) => x.dispose());
+      step.dispose();
+      cache.dispose();
+      m.dispose();
       return info.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend())).length;
     };
     const [one, two] = [await perStep(1), await perStep(2)];
