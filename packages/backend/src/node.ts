@@ -19,6 +19,8 @@ export interface NodeInfo {
   cores: number;
   /** Whether libtensorflow runs its CPU kernels through oneDNN (`TF_ENABLE_ONEDNN_OPTS` as it loaded). */
   onednn: boolean;
+  /** Its intra-op threads (`TF_NUM_INTRAOP_THREADS` as it loaded); undefined: one per core. */
+  intraOpThreads?: number;
 }
 
 /**
@@ -33,31 +35,65 @@ export function onednnFromEnv(
 }
 
 /**
- * Puts the wanted oneDNN setting in the environment before libtensorflow loads, the only moment it
- * reads it. Once loaded, a different wish cannot be met in this process: that throws rather than
- * run silently with the other setting.
+ * libtensorflow's intra-op thread count for this value of `TF_NUM_INTRAOP_THREADS`: a positive
+ * integer, or undefined (its default, one per core) for anything else.
  */
-function requestOnednn(wanted: boolean | undefined): void {
-  // tfjs-node registers its backend as it loads: a program may have imported it before us.
-  if (tf.findBackendFactory('tensorflow')) markLoaded();
-  if (loadedNative.libtensorflow) {
-    if (wanted !== undefined && wanted !== loadedNative.onednn) {
-      throw new InvalidBackendOptionError(
-        'onednn',
-        `${loadedNative.onednn}, the setting libtensorflow already loaded with in this process (it reads ` +
-          'TF_ENABLE_ONEDNN_OPTS once, as it loads: start another process for the other setting)',
-        wanted,
-      );
-    }
-    return;
-  }
-  if (wanted !== undefined) process.env.TF_ENABLE_ONEDNN_OPTS = wanted ? '1' : '0';
+export function intraOpThreadsFromEnv(
+  value: string | undefined = process.env.TF_NUM_INTRAOP_THREADS,
+): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-/** Records that libtensorflow is loaded, and with which oneDNN setting. */
+/** What libtensorflow reads from the environment once, as it loads, and the options that set it. */
+export interface LoadSettings {
+  onednn?: boolean;
+  intraOpThreads?: number;
+}
+
+/**
+ * Puts the wanted load-time settings in the environment before libtensorflow loads, the only
+ * moment it reads them. Once loaded, a different wish cannot be met in this process: that throws
+ * rather than run silently with the other setting.
+ */
+function requestLoadSettings(wanted: LoadSettings): void {
+  // tfjs-node registers its backend as it loads: a program may have imported it before us.
+  if (tf.findBackendFactory('tensorflow')) markLoaded();
+  const settings = [
+    {
+      option: 'onednn',
+      variable: 'TF_ENABLE_ONEDNN_OPTS',
+      want: wanted.onednn,
+      now: loadedNative.onednn,
+    },
+    {
+      option: 'intraOpThreads',
+      variable: 'TF_NUM_INTRAOP_THREADS',
+      want: wanted.intraOpThreads,
+      now: loadedNative.intraOpThreads,
+    },
+  ] as const;
+  for (const { option, variable, want, now } of settings) {
+    if (want === undefined) continue;
+    if (!loadedNative.libtensorflow) {
+      process.env[variable] = typeof want === 'boolean' ? (want ? '1' : '0') : String(want);
+    } else if (want !== now) {
+      throw new InvalidBackendOptionError(
+        option,
+        `${now ?? "libtensorflow's default"}, the setting libtensorflow already loaded with in this ` +
+          `process (it reads ${variable} once, as it loads: start another process for another setting)`,
+        want,
+      );
+    }
+  }
+}
+
+/** Records that libtensorflow is loaded, and with which load-time settings. */
 function markLoaded(): void {
+  if (loadedNative.libtensorflow) return;
   loadedNative.libtensorflow = true;
-  loadedNative.onednn ??= onednnFromEnv();
+  loadedNative.onednn = onednnFromEnv();
+  loadedNative.intraOpThreads = intraOpThreadsFromEnv();
 }
 
 type Variant = 'node' | 'node-gpu';
@@ -141,14 +177,14 @@ export function checkSameTfjsCore(
 /**
  * Starts tfjs-node (`node`) or tfjs-node-gpu (`node-gpu`), imported lazily: both are optional
  * peers whose install downloads libtensorflow. `node-gpu` starts only where a CUDA device is.
- * `onednn` asks for oneDNN on or off (`selectBackend`'s `onednn` option); undefined keeps
- * the environment's setting. `from` is where the package is resolved from (this module; tests
- * point it elsewhere).
+ * `settings` are `selectBackend`'s `onednn` and `intraOpThreads` options (undefined keeps the
+ * environment's). `from` is where the package is resolved from (this module; tests point it
+ * elsewhere).
  */
 export async function startNode(
   variant: Variant,
   from: string = import.meta.url,
-  onednn?: boolean,
+  settings: LoadSettings = {},
 ): Promise<NodeInfo> {
   const pkg = PACKAGES[variant];
   if (!isNode()) {
@@ -178,7 +214,7 @@ export async function startNode(
         'when it is installed), or run the two in separate processes',
     );
   }
-  requestOnednn(onednn);
+  requestLoadSettings(settings);
   let mod: { version?: Record<string, string> };
   try {
     mod = await importOptional(pathToFileURL(createRequire(from).resolve(pkg)).href);
@@ -209,6 +245,7 @@ export async function startNode(
     libtensorflow: binding?.TF_Version,
     cores: availableParallelism(),
     onednn: loadedNative.onednn ?? onednnFromEnv(),
+    intraOpThreads: loadedNative.intraOpThreads,
   };
 }
 

@@ -50,6 +50,13 @@ export interface SelectBackendOptions {
    * {@link InvalidBackendOptionError}.
    */
   onednn?: boolean;
+  /**
+   * node / node-gpu: libtensorflow's intra-op threads (default: `TF_NUM_INTRAOP_THREADS`, else one
+   * per core). One thread made a `baby` decoding token ~1.7× faster on 2 shared cores (tiny
+   * products pay more for the hand-off to the pool than they gain; docs/tfjs-facts.md); large
+   * products need the threads. Read once, as libtensorflow loads, like `onednn`.
+   */
+  intraOpThreads?: number;
   /** Order for `auto` to try (default `autoOrderFor('node')` in Node, `autoOrderFor('browser')` elsewhere). */
   autoOrder?: readonly BackendName[];
 }
@@ -171,15 +178,21 @@ async function startOne(
       const { startNode } = await importOptional<typeof import('./node.js')>(
         siblingModule('./node.js'),
       );
-      const n = await startNode(name, undefined, opts.onednn);
+      const n = await startNode(name, undefined, {
+        onednn: opts.onednn,
+        intraOpThreads: opts.intraOpThreads,
+      });
       recordStart({
         backend: name,
         tfjsBackend,
         libtensorflow: n.libtensorflow,
+        ...(n.intraOpThreads ? { threads: n.intraOpThreads } : {}),
         // libtensorflow sizes its own thread pools (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS).
         details: {
           package: `${n.package}@${n.packageVersion}`,
-          threads: `libtensorflow's own pool (${n.cores} cores)`,
+          threads: n.intraOpThreads
+            ? `libtensorflow, ${n.intraOpThreads} intra-op`
+            : `libtensorflow's own pool (${n.cores} cores)`,
           oneDNN: n.onednn ? 'on' : 'off',
         },
       });
@@ -241,6 +254,9 @@ function validate(opts: SelectBackendOptions): void {
   validateWasmPaths(opts.wasmPaths);
   if (opts.onednn !== undefined && typeof opts.onednn !== 'boolean')
     throw new InvalidBackendOptionError('onednn', 'true or false', opts.onednn);
+  const i = opts.intraOpThreads;
+  if (i !== undefined && (!Number.isInteger(i) || i < 1))
+    throw new InvalidBackendOptionError('intraOpThreads', 'an integer ≥ 1', i);
   for (const n of opts.autoOrder ?? []) {
     if (!(BACKEND_CHOICES as readonly string[]).includes(n) || (n as string) === 'auto') {
       throw new UnknownBackendError(String(n), BACKEND_CHOICES.slice(1), 'autoOrder entry');

@@ -6,13 +6,26 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidBackendOptionError } from './errors.js';
-import { onednnFromEnv } from './node.js';
+import { intraOpThreadsFromEnv, onednnFromEnv } from './node.js';
 import { selectBackend } from './select-backend.js';
 
-describe('onednnFromEnv', () => {
+describe('load-time settings of libtensorflow', () => {
   it('reads TF_ENABLE_ONEDNN_OPTS as libtensorflow does: 0 and false turn it off', () => {
     for (const off of ['0', 'false', 'FALSE', ' 0 ']) expect(onednnFromEnv(off)).toBe(false);
     for (const on of [undefined, '', '1', 'true', 'yes']) expect(onednnFromEnv(on)).toBe(true);
+  });
+
+  it('reads TF_NUM_INTRAOP_THREADS as a positive integer, else the default (undefined)', () => {
+    expect(intraOpThreadsFromEnv('1')).toBe(1);
+    expect(intraOpThreadsFromEnv('12')).toBe(12);
+    for (const v of [undefined, '', '0', '-2', '1.5', 'two'])
+      expect(intraOpThreadsFromEnv(v)).toBe(undefined);
+  });
+
+  it('rejects an intraOpThreads option that is not an integer ≥ 1', async () => {
+    const error = await selectBackend('cpu', { intraOpThreads: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidBackendOptionError);
+    expect((error as Error).message).toBe('invalid intraOpThreads: expected an integer ≥ 1, got 0');
   });
 
   it('rejects an onednn option that is not a boolean', async () => {
@@ -26,7 +39,7 @@ describe('onednnFromEnv', () => {
 
 // libtensorflow reads the setting once per process, so each case starts a Node process of its own.
 const pkg = fileURLToPath(new URL('..', import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), 'tformer-onednn-'));
+const scratch = mkdtempSync(join(tmpdir(), 'tformer-load-settings-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const index = JSON.stringify(join(pkg, 'src', 'index.ts'));
 const require = createRequire(import.meta.url);
@@ -88,6 +101,35 @@ describe.skipIf(!nodeUnderTest)(
       expect(stderr).toMatch(ONEDNN_ON_LOG);
       expect(out).toEqual({ oneDNN: 'on' });
     });
+
+    // /proc/self/status counts the process's threads on Linux.
+    it.skipIf(process.platform !== 'linux')(
+      'starts libtensorflow with the intra-op threads asked for, and refuses another count after',
+      () => {
+        const threads = (n: number) =>
+          child(
+            [
+              "import { readFileSync } from 'node:fs';",
+              `const s = await selectBackend('node', { intraOpThreads: ${n} });`,
+              "const refused = await selectBackend('node', { intraOpThreads: " +
+                (n + 1) +
+                ' }).catch((e) => e);',
+              "const status = readFileSync('/proc/self/status', 'utf8');",
+              'console.log(JSON.stringify({ threads: Number(/Threads:\\s+(\\d+)/.exec(status)[1]),',
+              '  details: s.info.details.threads, code: refused.code }));',
+            ],
+            { TF_NUM_INTRAOP_THREADS: undefined },
+          ).out;
+        const [one, seven] = [threads(1), threads(7)];
+        expect(one).toMatchObject({
+          details: 'libtensorflow, 1 intra-op',
+          code: 'TFORMER_BACKEND_OPTION',
+        });
+        expect(seven.details).toBe('libtensorflow, 7 intra-op');
+        // libtensorflow makes its intra-op pool as it loads: six more threads in the process.
+        expect((seven.threads as number) - (one.threads as number)).toBeGreaterThanOrEqual(5);
+      },
+    );
 
     it('knows the setting of a tfjs-node the program imported itself', () => {
       const { out } = child(
