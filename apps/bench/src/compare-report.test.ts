@@ -206,6 +206,10 @@ describe('summarize', () => {
           { result: decodingOnly(1.5, 90) },
           { result: decodingOnly(2.5, 90) },
         ],
+        'tformer node generating 1 thread': [
+          { result: decodingOnly(1, 90) },
+          { result: decodingOnly(1, 90) },
+        ],
       },
     });
     expect(both).toContain('| tformer, node | KV cache, oneDNN on | 4.00 | 8.00 | 150 |');

@@ -84,14 +84,18 @@ export function summarize(run: CompareRun): string {
       matmulGflops: s.ok.map((r) => r.matmulGflops),
       skipped: s.skipped,
     });
-    const g =
-      run.raw[`tformer ${backend} generating`] &&
-      side(run, `tformer ${backend} generating`, 'not run');
+    const optional = (key: string) => (run.raw[key] ? side(run, key, 'not run') : undefined);
+    const g = optional(`tformer ${backend} generating`);
+    const one = optional(`tformer ${backend} generating 1 thread`);
+    const offRow = { s: g, name: `tformer, ${backend}, generating`, cache: 'KV cache, oneDNN off' };
+    const oneRow = {
+      s: one,
+      name: `tformer, ${backend}, generating, 1 thread`,
+      cache: 'KV cache, oneDNN off, 1 intra-op thread',
+    };
     const decoders = [
       { s, name: `tformer, ${backend}`, cache: g ? 'KV cache, oneDNN on' : 'KV cache' },
-      ...(g
-        ? [{ s: g, name: `tformer, ${backend}, generating`, cache: 'KV cache, oneDNN off' }]
-        : []),
+      ...[offRow, oneRow].flatMap((d) => (d.s ? [{ ...d, s: d.s }] : [])),
     ];
     for (const d of decoders) {
       decoding.push({
@@ -104,7 +108,7 @@ export function summarize(run: CompareRun): string {
       });
     }
     generating[backend] = (g ?? s).ok.map((r) => r.perf);
-    decodingRow[backend] = decoders.at(-1)!.name;
+    decodingRow[backend] = g ? offRow.name : `tformer, ${backend}`;
   }
   for (const backend of backends) {
     const s = side(run, `gpt-tfjs ${backend}`, run.why.gptTfjs ?? 'not run');
@@ -259,7 +263,9 @@ On node, tformer trains with libtensorflow's default oneDNN; its decoding and ge
 measured twice, as a training process runs them (oneDNN on) and in a process started as the
 apps' \`generate\`/\`translate\` start tfjs-node (\`generating\`, oneDNN off: \`forDecoding\` of
 @tformer/app-kit, \`selectBackend(name, { onednn: false })\`); the decoding goals and the
-generation numbers are the generating process's.
+generation numbers are the generating process's. A third node process decodes with one
+intra-op thread as well (\`intraOpThreads: 1\`, an option for small models, not the apps'
+default), shown for reference.
 
 ${trainingTable(training, flops, torchName)}
 

@@ -7,7 +7,8 @@
  *
  * Usage: tsx src/compare-tformer.ts --backend node|wasm --out result.json [--steps 6]
  *   [--tokens 16] [--contexts 64,256,1024] [--parts training,decoding,generation]
- *   [--onednn on|off] (node: libtensorflow with or without oneDNN; default the environment's)
+ *   [--onednn on|off] [--intra-op-threads n] (node: libtensorflow with or without oneDNN, its
+ *   intra-op threads; default the environment's)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,16 +25,17 @@ const { values: args } = parseArgs({
     contexts: { type: 'string', default: '64,256,1024' },
     parts: { type: 'string', default: 'training,decoding,generation' },
     onednn: { type: 'string' },
+    'intra-op-threads': { type: 'string' },
   },
 });
 if (!args.out) throw new Error('compare-tformer: --out <file> is required');
 if (args.onednn !== undefined && !['on', 'off'].includes(args.onednn))
   throw new Error(`compare-tformer: --onednn: expected on or off, got ${args.onednn}`);
 
-await selectBackend(
-  args.backend as BackendName,
-  args.onednn ? { onednn: args.onednn === 'on' } : {},
-);
+await selectBackend(args.backend as BackendName, {
+  ...(args.onednn ? { onednn: args.onednn === 'on' } : {}),
+  ...(args['intra-op-threads'] ? { intraOpThreads: Number(args['intra-op-threads']) } : {}),
+});
 const before = await matmulGflops();
 const perfJson = `${args.out}.perf.json`;
 // perf.ts reads process.argv when it is evaluated: hand it the arguments it would get from the

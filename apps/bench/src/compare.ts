@@ -169,6 +169,9 @@ function measure(): CompareRun {
       if (generating) {
         const g = [...t, '--parts', `decoding${generation}`, '--onednn', 'off'];
         record(`tformer ${backend} generating`, () => tsx('./compare-tformer.ts', g));
+        // The option users of small models may add: one intra-op thread (not the apps' default).
+        const one = [...g, '--intra-op-threads', '1'];
+        record(`tformer ${backend} generating 1 thread`, () => tsx('./compare-tformer.ts', one));
       }
       const python = where.python;
       if (backend === backends[0] && python) {
