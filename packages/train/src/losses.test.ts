@@ -99,6 +99,34 @@ describeWithBackends('losses vs float64 references', () => {
     tf.dispose([x, y, bad]);
   });
 
+  it('cross-entropy with an ignoreIndex inside [0, V) and a negative label that is not ignored', async () => {
+    const logits = random(B * T * V, 5);
+    const inRange = [1, 0, 3, 0, 2, 4]; // ignoreIndex 0: two padding positions
+    for (const labelSmoothing of [0, 0.1]) {
+      const opts = { labelSmoothing, ignoreIndex: 0 };
+      const x = tf.tensor3d(Float32Array.from(logits), [B, T, V]);
+      const y = tf.tensor2d(inRange, [B, T], 'int32');
+      await assertNoLeaks(async () => {
+        const loss = crossEntropy(x, y, opts);
+        expect(loss.dataSync()[0]).toBeCloseTo(refCrossEntropy(logits, inRange, B * T, V, opts), 5);
+        const grad = tf.grad((l: tf.Tensor) => crossEntropy(l, y, opts))(x);
+        const expected = numericGradient(
+          (l) => refCrossEntropy(l, inRange, B * T, V, opts),
+          logits.slice(),
+        );
+        await expectTensorsClose(grad, expected, { atol: 1e-5 });
+        expect(Array.from(grad.dataSync().slice(V, 2 * V)).every((g) => g === 0)).toBe(true);
+        tf.dispose([loss, grad]);
+      });
+      tf.dispose([x, y]);
+    }
+    const x = tf.tensor2d(Float32Array.from(random(2 * V, 6)), [2, V]);
+    const negative = tf.tensor1d([1, -3], 'int32');
+    expect(crossEntropy(x, negative).dataSync()[0]).toBeNaN();
+    expect(crossEntropy(x, negative, { reduction: 'sum' }).dataSync()[0]).toBeNaN();
+    tf.dispose([x, negative]);
+  });
+
   it('rejects wrong label shapes and dtypes with typed errors naming the argument', () => {
     const x = tf.zeros([2, 3, V]);
     expect(() => crossEntropy(x, tf.zeros([2, 4], 'int32'))).toThrow(InvalidArgumentError);
