@@ -90,16 +90,21 @@ export async function checkTokenIds(ids: tf.Tensor, vocabSize: number): Promise<
   }
 }
 
-/** The synchronous check, only on host-memory backends (see {@link onHostMemoryBackend}). */
+/**
+ * The synchronous check, only on host-memory backends (see {@link onHostMemoryBackend}): the ids
+ * themselves are read (a copy there) and scanned, so the check launches no kernel; the min/max
+ * reduction of {@link checkTokenIds} was three kernels per call on tfjs-node.
+ */
 function checkTokenIdsOnHost(ids: tf.Tensor, vocabSize: number): void {
   if (ids.size === 0) return;
-  const range = idRange(ids);
-  try {
-    // sync-read-ok: host-memory backends only (cpu, wasm, tfjs-node): a copy, not a GPU stall
-    throwIfOutOfRange(range.dataSync(), vocabSize);
-  } finally {
-    range.dispose();
+  // sync-read-ok: host-memory backends only (cpu, wasm, tfjs-node): a copy, not a GPU stall
+  const values = ids.dataSync() as Int32Array;
+  let [min, max] = [values[0]!, values[0]!];
+  for (const id of values) {
+    if (id < min) min = id;
+    else if (id > max) max = id;
   }
+  throwIfOutOfRange([min, max], vocabSize);
 }
 
 /**
@@ -182,14 +187,38 @@ export class TokenEmbedding extends Module {
   }
 
   /**
-   * The tied output projection: `h` `[..., dModel]` → logits `[..., vocabSize]` = h · Eᵀ, as a
-   * rank-2 product with an explicit transpose (the fast path on wasm, gradient included).
+   * The tied output projection: `h` `[..., dModel]` → logits `[..., vocabSize]` = h · Eᵀ. Rows
+   * `[m, dModel]` off wasm take one transposed product ({@link tiedProduct}); otherwise a rank-2
+   * product with an explicit transpose (the fast path on wasm, gradient included).
    */
   project(h: tf.Tensor): tf.Tensor {
     if (h.rank < 1 || h.shape[h.rank - 1] !== this.dModel) {
       throw new ShapeError('h', `last dimension ${this.dModel} (the embedding width)`, h.shape);
     }
+    if (h.rank === 2 && tf.getBackend() !== 'wasm')
+      return tiedProduct(h as tf.Tensor2D, this.embeddings);
     // [..., dModel] · [dModel, vocabSize] → [..., vocabSize]
     return tf.tidy(() => linear(h, tf.transpose(this.embeddings)));
   }
+}
+
+/**
+ * h · Eᵀ for rows `h` `[m, C]` and a table `E` `[V, C]` → `[m, V]`, as one `transposeB` product
+ * with the closed-form gradient dh = dY·E, dE = dYᵀ·h: no explicit transpose of the table forward
+ * and back (two kernels per training step on tfjs-node). Not for wasm, whose fast matmul is plain
+ * rank-2 products only.
+ */
+function tiedProduct(h: tf.Tensor2D, table: tf.Variable): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, e, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x]); // the table is a variable: read as it is in the backward pass, not copied
+    return {
+      value: tf.matMul(x, e, false, true), // [m, C] · [V, C]ᵀ → [m, V]
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dY = dy as tf.Tensor2D;
+        return [tf.matMul(dY, table as tf.Tensor as tf.Tensor2D), tf.matMul(dY, saved[0]!, true)]; // [m, C], [V, C]
+      },
+    };
+  });
+  return op(h, table) as tf.Tensor2D;
 }
