@@ -47,6 +47,8 @@ export function crossEntropy(
   // is (softmax·hitᵢ − targetᵢ)/denominator per row, from the saved log-probabilities.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    // No positions: 0 (a sum over an empty tensor is not 0 on every backend: wasm's is garbage).
+    if (labels.size === 0) return { value: tf.scalar(0), gradFunc: () => tf.zeros(logits.shape) };
     const { target, hit, weights } = targets(labels, numClasses, labelSmoothing, ignoreIndex);
     const logProbs = logSoftmaxRows(tf.reshape(x, [-1, numClasses])); // [N, V]
     // Ignored and out-of-range rows have all-zero targets, so one sum over every row and class

@@ -67,6 +67,12 @@ describeWithBackends('losses vs float64 references', () => {
     const x = tf.tensor2d(Float32Array.from(random(2 * V, 2)), [2, V]);
     expect(crossEntropy(x, tf.tensor1d([-100, -100], 'int32')).dataSync()[0]).toBe(0);
     expect(crossEntropy(x, tf.tensor1d([1, V], 'int32')).dataSync()[0]).toBeNaN();
+    // No positions at all (an empty last batch): 0 on every backend, with a zero gradient.
+    const none = tf.zeros([0, V]);
+    const noLabels = tf.zeros([0], 'int32');
+    for (const reduction of ['mean', 'sum'] as const)
+      expect(crossEntropy(none, noLabels, { reduction }).dataSync()[0]).toBe(0);
+    expect(tf.grad((l: tf.Tensor) => crossEntropy(l, noLabels))(none).shape).toEqual([0, V]);
   });
 
   it('cross-entropy gradients: "sum" is the mean times the counted positions; an out-of-range row gets 0', async () => {
