@@ -173,10 +173,12 @@ export class AdamW implements Optimizer {
     this.t += 1;
     this.dropExported();
     const { beta1, beta2 } = this;
-    // Bias corrections folded into two host scalars, so the per-element work stays minimal.
+    // Bias corrections folded into two host scalars, so the per-element work stays minimal:
+    // lr/bc₁ · m/(√v/√bc₂ + ε) = (lr·√bc₂/bc₁) · m/(√v + ε·√bc₂), one kernel fewer per group.
+    const sqrtBc2 = Math.sqrt(1 - beta2 ** this.t);
     const constants = {
-      stepSize: learningRate / (1 - beta1 ** this.t),
-      invSqrtBc2: 1 / Math.sqrt(1 - beta2 ** this.t),
+      stepSize: (learningRate * sqrtBc2) / (1 - beta1 ** this.t),
+      epsilon: this.epsilon * sqrtBc2,
       learningRate,
     };
     tf.tidy(() => {
@@ -233,14 +235,14 @@ export class AdamW implements Optimizer {
     rawGrad: tf.Tensor,
     m: tf.Tensor,
     v: tf.Tensor,
-    { stepSize, invSqrtBc2, learningRate }: StepConstants,
+    { stepSize, epsilon, learningRate }: StepConstants,
   ): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
-    const { beta1, beta2, epsilon } = this;
+    const { beta1, beta2 } = this;
     const g =
       decays && !this.decoupled ? tf.add(rawGrad, tf.mul(variable, this.weightDecay)) : rawGrad;
     const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
     const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-    const denom = tf.add(tf.mul(tf.sqrt(v1), invSqrtBc2), epsilon);
+    const denom = tf.add(tf.sqrt(v1), epsilon);
     const update = tf.mul(tf.div(m1, denom), stepSize);
     const decayed =
       decays && this.decoupled ? tf.mul(variable, 1 - learningRate * this.weightDecay) : variable;
@@ -375,7 +377,9 @@ export class AdamW implements Optimizer {
 }
 
 interface StepConstants {
+  /** lr·√bc₂/bc₁ */
   stepSize: number;
-  invSqrtBc2: number;
+  /** ε·√bc₂ */
+  epsilon: number;
   learningRate: number;
 }
