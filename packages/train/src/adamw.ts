@@ -53,7 +53,8 @@ export function defaultDecayFilter(name: string, variable: tf.Variable): boolean
  *   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²
  *   p ← p·(1 − lr·λ) − lr·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
  *
- * Parameters of the same rank, trailing dimensions and decay form a group whose moments are held
+ * Parameters of the same rank and trailing dimensions form a group (decayed and plain ones
+ * together: the decay is a per-row factor then) whose moments are held
  * stacked in one pair of `tf.Variable`s (owned, freed by {@link AdamW.dispose}, updated in place).
  * A step concatenates each group's parameters (and gradients, unless they come packed by
  * {@link AdamW.packGradients}), runs the elementwise update once over the group and splits the
@@ -145,8 +146,8 @@ export class AdamW implements Optimizer {
   }
 
   /**
-   * The gradients packed into one buffer per parameter group (parameters of the same rank,
-   * trailing dimensions and decay, stacked along axis 0), a map that {@link AdamW.step},
+   * The gradients packed into one buffer per parameter group (parameters of the same rank and
+   * trailing dimensions, stacked along axis 0), a map that {@link AdamW.step},
    * `clipByGlobalNorm` and `GradientAccumulator` take like the per-parameter one. Clipping and
    * updating a packed map launch a few kernels per group instead of a few per parameter; the
    * results are the same (clipping sums squares in another order: equal to float32 rounding).
@@ -191,7 +192,14 @@ export class AdamW implements Optimizer {
             group,
             group.slots.map((s) => s.variable),
           );
-          const next = this.update(group.decays, p, g, group.m, group.v, constants);
+          const next = this.update(
+            this.groupDecay(group, learningRate),
+            p,
+            g,
+            group.m,
+            group.v,
+            constants,
+          );
           group.m.assign(next.m);
           group.v.assign(next.v);
           const values = splitRows(group, next.p);
@@ -219,7 +227,8 @@ export class AdamW implements Optimizer {
     group.slots.forEach((slot, i) => {
       const g = grads[i];
       if (!g) return;
-      const next = this.update(slot.decays, slot.variable, g, ms[i]!, vs[i]!, constants);
+      const decay = slot.decays ? this.decayValue(constants.learningRate, true) : undefined;
+      const next = this.update(decay, slot.variable, g, ms[i]!, vs[i]!, constants);
       ms[i] = next.m;
       vs[i] = next.v;
       slot.variable.assign(next.p);
@@ -228,24 +237,53 @@ export class AdamW implements Optimizer {
     group.v.assign(concatRows(group, vs));
   }
 
-  /** The Adam(W) update of one tensor (a parameter or a group buffer), elementwise. */
+  /**
+   * A decayed parameter's factor: 1 − lr·λ for AdamW (the parameter is multiplied by it) and λ
+   * for Adam (λ·parameter is added to the gradient); a plain one's is the neutral 1 or 0.
+   */
+  private decayValue(learningRate: number, decays: boolean): number {
+    if (this.decoupled) return decays ? 1 - learningRate * this.weightDecay : 1;
+    return decays ? this.weightDecay : 0;
+  }
+
+  /**
+   * The decay of a group's buffer: none when no member decays, the scalar factor when all do,
+   * else one factor per row `[rows, 1, …]` made on the host (in float64, then rounded once, as
+   * the scalar is), so a shared buffer updates each row exactly as its own group would.
+   */
+  private groupDecay(group: Group, learningRate: number): number | tf.Tensor | undefined {
+    const decays = group.slots.map((s) => s.decays);
+    if (decays.every((d) => !d)) return undefined;
+    if (decays.every((d) => d)) return this.decayValue(learningRate, true);
+    const factors = new Float32Array(group.shape[0]!);
+    let row = 0;
+    group.rows.forEach((rows, i) => {
+      factors.fill(this.decayValue(learningRate, decays[i]!), row, row + rows);
+      row += rows;
+    });
+    return tf.tensor(factors, [factors.length, ...group.shape.slice(1).map(() => 1)]);
+  }
+
+  /**
+   * The Adam(W) update of one tensor (a parameter or a group buffer), elementwise; `decay` as
+   * {@link groupDecay} gives it (undefined: no decay).
+   */
   private update(
-    decays: boolean,
+    decay: number | tf.Tensor | undefined,
     variable: tf.Tensor,
     rawGrad: tf.Tensor,
     m: tf.Tensor,
     v: tf.Tensor,
-    { stepSize, epsilon, learningRate }: StepConstants,
+    { stepSize, epsilon }: StepConstants,
   ): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
     const { beta1, beta2 } = this;
     const g =
-      decays && !this.decoupled ? tf.add(rawGrad, tf.mul(variable, this.weightDecay)) : rawGrad;
+      decay !== undefined && !this.decoupled ? tf.add(rawGrad, tf.mul(variable, decay)) : rawGrad;
     const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
     const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
     const denom = tf.add(tf.sqrt(v1), epsilon);
     const update = tf.mul(tf.div(m1, denom), stepSize);
-    const decayed =
-      decays && this.decoupled ? tf.mul(variable, 1 - learningRate * this.weightDecay) : variable;
+    const decayed = decay !== undefined && this.decoupled ? tf.mul(variable, decay) : variable;
     return { p: tf.sub(decayed, update), m: m1, v: v1 };
   }
 

@@ -10,16 +10,16 @@ export interface Slot {
 }
 
 /**
- * Parameters stacked along axis 0 into one buffer: same rank, same trailing dimensions, same
- * decay. Such tensors concatenate and split without any reshape (a scalar is stored as one row),
- * so a step over a group costs one concat per operand and one split instead of one kernel per
- * operation per parameter, and elementwise work over the buffer is bit-identical to the same
- * work per parameter.
+ * Parameters stacked along axis 0 into one buffer: same rank, same trailing dimensions. Such
+ * tensors concatenate and split without any reshape (a scalar is stored as one row), so a step
+ * over a group costs one concat per operand and one split instead of one kernel per operation per
+ * parameter, and elementwise work over the buffer is bit-identical to the same work per
+ * parameter. Decayed and plain parameters share a group (the optimizer scales the decayed rows
+ * by a per-row factor): a separate group for each cost a whole update's kernels more per step.
  */
 export interface Group {
   /** The key of the group's packed gradient in a {@link packGradients} map. */
   key: string;
-  decays: boolean;
   slots: Slot[];
   /** Rows of each slot along axis 0 (1 for a scalar). */
   rows: number[];
@@ -53,14 +53,13 @@ export function groupSlots(
   const open = new Map<string, Group>();
   for (const { name, variable, decays } of parameters) {
     const trailing = variable.shape.slice(1);
-    const id = `${decays ? 'decayed' : 'plain'} rank ${variable.rank} [*,${trailing.join(',')}]`;
+    const id = `rank ${variable.rank} [*,${trailing.join(',')}]`;
     let group = open.get(id);
     const size = (g: Group) => g.shape.reduce((a, b) => a * b, 1);
     if (group && size(group) + variable.size > maxElements) group = undefined;
     if (!group) {
       group = {
         key: `${PACKED}${byKey.size} (${id})`,
-        decays,
         slots: [],
         rows: [],
         shape: [0, ...trailing],
