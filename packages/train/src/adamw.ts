@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from './errors.js';
 import type { Optimizer } from './optimizer.js';
 import {
+  assignPacked,
   concatRows,
   type Group,
   groupSlots,
+  packedParameters,
   packGradients,
   type Slot,
   splitRows,
@@ -188,10 +190,7 @@ export class AdamW implements Optimizer {
         const members = group.slots.map((s) => grads[s.variable.name]);
         if (packed || members.every((g) => g !== undefined)) {
           const g = packed ?? concatRows(group, members as tf.Tensor[]);
-          const p = concatRows(
-            group,
-            group.slots.map((s) => s.variable),
-          );
+          const p = packedParameters(group);
           const next = this.update(
             this.groupDecay(group, learningRate),
             p,
@@ -202,10 +201,7 @@ export class AdamW implements Optimizer {
           );
           group.m.assign(next.m);
           group.v.assign(next.v);
-          const values = splitRows(group, next.p);
-          group.slots.forEach((slot, i) => {
-            slot.variable.assign(values[i]!);
-          });
+          assignPacked(group, next.p);
         } else if (members.some((g) => g !== undefined)) {
           this.updatePart(group, members, constants);
         }
@@ -406,7 +402,10 @@ export class AdamW implements Optimizer {
 
   dispose(): void {
     this.dropExported();
-    for (const group of this.groups) tf.dispose([group.m, group.v]);
+    for (const group of this.groups) {
+      tf.dispose([group.m, group.v]);
+      group.values?.buffer.dispose();
+    }
     this.slots.length = 0;
     this.groups.length = 0;
     this.byEngineName.clear();

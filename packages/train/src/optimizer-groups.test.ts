@@ -174,6 +174,34 @@ describeWithBackends('AdamW over parameter groups', () => {
     }
   });
 
+  it('reads parameters assigned between steps (a loaded state dict) instead of its kept stack', async () => {
+    const grouped = setup();
+    const single = setup();
+    const optimizer = new AdamW(grouped, OPTIONS);
+    const decays = new Set(optimizer.decayedParameterNames());
+    const state = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+    for (let t = 1; t <= 3; t++) {
+      if (t > 1) {
+        // Outside the optimizer, as loadStateDict or user code would: the table and a kernel.
+        for (const i of [0, 5]) {
+          const values = Float32Array.from(randomFloats(grouped[i]![1].size, 50 + t));
+          grouped[i]![1].assign(tf.tensor(values, grouped[i]![1].shape));
+          single[i]![1].assign(tf.tensor(values, single[i]![1].shape));
+        }
+      }
+      const a = gradsOf(grouped, t);
+      const b = gradsOf(single, t);
+      await assertNoLeaks(() => optimizer.step(a.map, 0.01));
+      perParameterStep(single, state, b.map, t, 0.01, { ...OPTIONS, decays });
+      tf.dispose([a.map, b.map]);
+    }
+    for (const [i, [, variable]] of grouped.entries())
+      await expectTensorsClose(variable, single[i]![1].dataSync(), { atol: 1e-7, rtol: 0 });
+    optimizer.dispose();
+    tf.dispose([...grouped, ...single].map(([, v]) => v));
+    tf.dispose([...state.values()].flatMap((s) => [s.m, s.v]));
+  });
+
   it('packs nothing when every parameter is its own group (maxGroupElements 1)', async () => {
     const params = setup();
     const optimizer = new AdamW(params, { ...OPTIONS, maxGroupElements: 1 });

@@ -27,6 +27,11 @@ export interface Group {
   shape: number[];
   m: tf.Variable;
   v: tf.Variable;
+  /**
+   * Multi-member groups: the stacked parameters the last step assigned, and the data each member
+   * was then given ({@link packedParameters}).
+   */
+  values?: { buffer: tf.Tensor; dataIds: object[] };
 }
 
 /**
@@ -80,8 +85,64 @@ export function groupSlots(
   for (const group of groups) {
     group.m = tf.tidy(() => tf.variable(tf.zeros(group.shape, 'float32'), false));
     group.v = tf.tidy(() => tf.variable(tf.zeros(group.shape, 'float32'), false));
+    // Made here, not on the first step, so the number of tensors is the same before and after it.
+    if (group.slots.length > 1) {
+      const buffer = tf.keep(
+        concatRows(
+          group,
+          group.slots.map((s) => s.variable),
+        ),
+      );
+      group.values = { buffer, dataIds: dataIdsOf(group) };
+    }
   }
   return { slots, groups };
+}
+
+function dataIdsOf(group: Group): object[] {
+  return group.slots.map((s) => s.variable.dataId);
+}
+
+/**
+ * The group's parameters stacked into its buffer shape. A step assigns each member its rows of
+ * the updated buffer, so while every member still holds exactly that data (nothing assigned it
+ * since: a tfjs variable changes only by `assign`, which gives it new data) the buffer kept from
+ * the last step is the stack, and the concat — one copy of every parameter per group and step —
+ * is skipped. Otherwise (a loaded state dict, a partial update, any other assign) it is rebuilt.
+ * The result belongs to the group: do not dispose it.
+ */
+export function packedParameters(group: Group): tf.Tensor {
+  const values = group.values;
+  if (!values)
+    return concatRows(
+      group,
+      group.slots.map((s) => s.variable),
+    );
+  if (group.slots.some((s, i) => s.variable.dataId !== values.dataIds[i])) {
+    values.buffer.dispose();
+    values.buffer = tf.keep(
+      concatRows(
+        group,
+        group.slots.map((s) => s.variable),
+      ),
+    );
+    values.dataIds = dataIdsOf(group);
+  }
+  return values.buffer;
+}
+
+/**
+ * Assigns each member of `group` its rows of `buffer` (the updated stack) and keeps `buffer` as
+ * the group's {@link packedParameters} (it must not be disposed by the caller then).
+ */
+export function assignPacked(group: Group, buffer: tf.Tensor): void {
+  const parts = splitRows(group, buffer);
+  group.slots.forEach((slot, i) => {
+    slot.variable.assign(parts[i]!);
+  });
+  if (!group.values) return;
+  group.values.buffer.dispose();
+  group.values = { buffer: tf.keep(buffer), dataIds: dataIdsOf(group) };
 }
 
 /** Rows of `tensors` (one per slot of `group`, slot shapes) stacked into the group's shape. */
