@@ -57,29 +57,35 @@ export function addCommonOptions(command: Command, defaultOut: string): Command 
 }
 
 /**
- * The backend flags of {@link CommonOptions}, all that starting a backend needs, and whether
- * tfjs-node runs its products through oneDNN (see {@link forDecoding}).
+ * The backend flags of {@link CommonOptions}, all that starting a backend needs, and how
+ * tfjs-node's libtensorflow loads (see {@link forDecoding}).
  */
 export type BackendOptions = Pick<CommonOptions, 'backend' | 'wasmThreads' | 'verbose'> & {
   onednn?: boolean;
+  intraOpThreads?: number;
 };
 
 /**
  * The backend options of a command that only decodes (`generate`, `translate`, a translator's
- * `eval`): on the node backend, libtensorflow without oneDNN, whose per-call cost dominates the
- * tiny products of one-token steps (about twice the tokens/s measured, docs/tfjs-facts.md), unless
- * `TF_ENABLE_ONEDNN_OPTS` in the environment says otherwise. Training keeps oneDNN: its large
- * products gain from it. libtensorflow reads the setting once, as it loads, so a process that
- * already loaded it (a program that trained first) keeps its setting.
+ * `eval`): on the node backend, libtensorflow without oneDNN and with one intra-op thread, unless
+ * `TF_ENABLE_ONEDNN_OPTS` / `TF_NUM_INTRAOP_THREADS` in the environment say otherwise. A decoding
+ * step is many tiny products, for which oneDNN's per-call cost and the thread pool's hand-off
+ * cost more than they gain: on 2 shared cores one token took about a third of the time for
+ * nanoGPT's `baby` model, and one thread was no slower up to d 768 × 6 layers at batch 8
+ * (docs/tfjs-facts.md). Training keeps libtensorflow's defaults: its large products gain from
+ * both. libtensorflow reads these once, as it loads, so a process that already loaded it (a
+ * program that trained first) keeps its settings.
  */
 export function forDecoding(
   options: BackendOptions,
   env: Record<string, string | undefined> = process.env,
 ): BackendOptions {
-  const loaded = tf.findBackendFactory('tensorflow') !== null;
-  return env.TF_ENABLE_ONEDNN_OPTS === undefined && !loaded
-    ? { ...options, onednn: false }
-    : options;
+  if (tf.findBackendFactory('tensorflow') !== null) return options;
+  return {
+    ...options,
+    ...(env.TF_ENABLE_ONEDNN_OPTS === undefined ? { onednn: false } : {}),
+    ...(env.TF_NUM_INTRAOP_THREADS === undefined ? { intraOpThreads: 1 } : {}),
+  };
 }
 
 /**
@@ -93,11 +99,11 @@ export async function startBackend(options: BackendOptions): Promise<BackendSele
     ...(options.backend ? ['--backend', options.backend] : []),
     ...(options.wasmThreads ? ['--wasm-threads', options.wasmThreads] : []),
   ];
-  const { selection } = await selectBackendFromArgs(
-    argv,
-    process.env,
-    options.onednn === undefined ? {} : { onednn: options.onednn },
-  );
+  const { onednn, intraOpThreads } = options;
+  const { selection } = await selectBackendFromArgs(argv, process.env, {
+    ...(onednn === undefined ? {} : { onednn }),
+    ...(intraOpThreads === undefined ? {} : { intraOpThreads }),
+  });
   process.stderr.write(backendReport(selection, options.verbose ?? false));
   return selection;
 }

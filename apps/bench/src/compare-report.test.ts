@@ -206,15 +206,11 @@ describe('summarize', () => {
           { result: decodingOnly(1.5, 90) },
           { result: decodingOnly(2.5, 90) },
         ],
-        'tformer node generating 1 thread': [
-          { result: decodingOnly(1, 90) },
-          { result: decodingOnly(1, 90) },
-        ],
       },
     });
     expect(both).toContain('| tformer, node | KV cache, oneDNN on | 4.00 | 8.00 | 150 |');
     expect(both).toContain(
-      '| tformer, node, generating | KV cache, oneDNN off | 2.00 | 2.50 | 90 |',
+      '| tformer, node, generating | KV cache, oneDNN off, 1 intra-op thread | 2.00 | 2.50 | 90 |',
     );
     // Per round 1.5/2 and 2.5/2: median 1.00×.
     expect(both).toContain('without cache (ctx 64): **met**, 1.00×');

@@ -84,18 +84,15 @@ export function summarize(run: CompareRun): string {
       matmulGflops: s.ok.map((r) => r.matmulGflops),
       skipped: s.skipped,
     });
-    const optional = (key: string) => (run.raw[key] ? side(run, key, 'not run') : undefined);
-    const g = optional(`tformer ${backend} generating`);
-    const one = optional(`tformer ${backend} generating 1 thread`);
-    const offRow = { s: g, name: `tformer, ${backend}, generating`, cache: 'KV cache, oneDNN off' };
-    const oneRow = {
-      s: one,
-      name: `tformer, ${backend}, generating, 1 thread`,
-      cache: 'KV cache, oneDNN off, 1 intra-op thread',
-    };
+    const g = run.raw[`tformer ${backend} generating`]
+      ? side(run, `tformer ${backend} generating`, 'not run')
+      : undefined;
+    const generatingName = `tformer, ${backend}, generating`;
     const decoders = [
       { s, name: `tformer, ${backend}`, cache: g ? 'KV cache, oneDNN on' : 'KV cache' },
-      ...[offRow, oneRow].flatMap((d) => (d.s ? [{ ...d, s: d.s }] : [])),
+      ...(g
+        ? [{ s: g, name: generatingName, cache: 'KV cache, oneDNN off, 1 intra-op thread' }]
+        : []),
     ];
     for (const d of decoders) {
       decoding.push({
@@ -108,7 +105,7 @@ export function summarize(run: CompareRun): string {
       });
     }
     generating[backend] = (g ?? s).ok.map((r) => r.perf);
-    decodingRow[backend] = g ? offRow.name : `tformer, ${backend}`;
+    decodingRow[backend] = g ? generatingName : `tformer, ${backend}`;
   }
   for (const backend of backends) {
     const s = side(run, `gpt-tfjs ${backend}`, run.why.gptTfjs ?? 'not run');
@@ -259,13 +256,11 @@ script downloads extras), so \`pnpm install\` stays offline-safe. gpt-tfjs is a 
 with \`--gpt-tfjs\`, run on the workspace's \`@tensorflow/tfjs\` (the project does not vendor it);
 it decodes its ctx-64 model only. Threads: PyTorch is pinned to one (as the goal states), tfjs wasm
 has one, tfjs-node (libtensorflow) and onnxruntime-node use their default pools (every core).
-On node, tformer trains with libtensorflow's default oneDNN; its decoding and generation are
-measured twice, as a training process runs them (oneDNN on) and in a process started as the
-apps' \`generate\`/\`translate\` start tfjs-node (\`generating\`, oneDNN off: \`forDecoding\` of
-@tformer/app-kit, \`selectBackend(name, { onednn: false })\`); the decoding goals and the
-generation numbers are the generating process's. A third node process decodes with one
-intra-op thread as well (\`intraOpThreads: 1\`, an option for small models, not the apps'
-default), shown for reference.
+On node, tformer trains with libtensorflow's defaults (oneDNN, a thread per core); its decoding
+is measured twice, in that process and in one started as the apps' \`generate\`/\`translate\`
+start tfjs-node (\`generating\`: oneDNN off, one intra-op thread; \`forDecoding\` of
+@tformer/app-kit, \`selectBackend(name, { onednn: false, intraOpThreads: 1 })\`). The decoding
+goals and the generation numbers are the generating process's.
 
 ${trainingTable(training, flops, torchName)}
 

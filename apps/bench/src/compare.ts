@@ -162,16 +162,15 @@ function measure(): CompareRun {
       const generation = round === 1 ? ',generation' : '';
       const t = ['--backend', backend, ...common, '--contexts', args.contexts];
       // On node, decoding and generation also run as the apps' generate/translate start
-      // tfjs-node: without oneDNN (training keeps it; see @tformer/app-kit's forDecoding).
+      // tfjs-node: without oneDNN, one intra-op thread (training keeps libtensorflow's
+      // defaults; see @tformer/app-kit's forDecoding).
       const generating = backend === 'node';
       const parts = `training,decoding${generating ? '' : generation}`;
       record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', [...t, '--parts', parts]));
       if (generating) {
         const g = [...t, '--parts', `decoding${generation}`, '--onednn', 'off'];
-        record(`tformer ${backend} generating`, () => tsx('./compare-tformer.ts', g));
-        // The option users of small models may add: one intra-op thread (not the apps' default).
-        const one = [...g, '--intra-op-threads', '1'];
-        record(`tformer ${backend} generating 1 thread`, () => tsx('./compare-tformer.ts', one));
+        const apps = [...g, '--intra-op-threads', '1'];
+        record(`tformer ${backend} generating`, () => tsx('./compare-tformer.ts', apps));
       }
       const python = where.python;
       if (backend === backends[0] && python) {
