@@ -159,6 +159,7 @@ export class HeadMasks {
     const structural = this.structural(tile);
     // [T, S] structural terms broadcast against [B, H, T, S] scores as they are.
     const terms = combine(structural, this.values, this.additive); // [T, S] or [B|1, H|1, T|1, S]
+    if (structural && terms.keep !== structural.keep) structural.keep.dispose(); // left out: unused
     const slopes = this.plan.alibiSlopes;
     if (!slopes) return terms;
     const negSlopes = tf.tensor4d(
@@ -225,7 +226,7 @@ export class HeadMasks {
    * there is no structural masking or when the tile hides nothing (a decoding step's query sees
    * every cached key), so those steps run without mask ops at all.
    */
-  private structural(tile: Tile): MaskTerms | undefined {
+  private structural(tile: Tile): StructuralTerms | undefined {
     const { causal, window, queryOffset } = this.plan;
     if (!causal && window === undefined) return undefined;
     const kept = (delta: number) =>
@@ -234,13 +235,19 @@ export class HeadMasks {
     const first = queryOffset + tile.rowStart;
     const lastKey = tile.keyStart + tile.keyCount - 1;
     let hidesAny = false;
-    for (let r = 0; r < tile.rowCount && !hidesAny; r++) {
-      hidesAny = !kept(first + r - tile.keyStart) || !kept(first + r - lastKey);
+    let everyRowSees = true;
+    for (let r = 0; r < tile.rowCount; r++) {
+      // kept(delta) holds on an interval of deltas: a row's two ends decide whether it hides
+      // any key, and whether its deltas meet the kept interval whether it sees one.
+      const [nearest, farthest] = [first + r - lastKey, first + r - tile.keyStart];
+      hidesAny ||= !kept(farthest) || !kept(nearest);
+      everyRowSees &&= rowSeesKey(nearest, farthest, causal, window);
     }
-    if (!hidesAny) return undefined; // kept(delta) holds on an interval: its ends decide
+    if (!hidesAny) return undefined;
     return {
       keep: hostTile(tile, (q, k) => (kept(q - k) ? 1 : 0), first),
       bias: hostTile(tile, (q, k) => (kept(q - k) ? 0 : MASKED), first),
+      everyRowSees,
     };
   }
 }
@@ -255,13 +262,44 @@ function hostTile(tile: Tile, f: (q: number, k: number) => number, firstQuery: n
   return tf.tensor2d(values, [R, C], 'float32'); // [R, C]
 }
 
-/** Structural keep × user mask → additive bias (MASKED where hidden) and the 0/1 keep factor. */
+/** Causal/window terms, and whether every query row of the tile keeps at least one key. */
+interface StructuralTerms extends Required<MaskTerms> {
+  everyRowSees: boolean;
+}
+
+/**
+ * Whether a row whose key deltas (query − key positions) run from `nearest` to `farthest` keeps
+ * one: causal keeps deltas in [0, window − 1], a non-causal window those in [−(window − 1), window − 1].
+ */
+function rowSeesKey(
+  nearest: number,
+  farthest: number,
+  causal: boolean,
+  window: number | undefined,
+): boolean {
+  const high = window === undefined ? Number.POSITIVE_INFINITY : window - 1;
+  const low = causal ? 0 : -high;
+  return Math.max(low, nearest) <= Math.min(high, farthest);
+}
+
+/**
+ * Structural keep × user mask → additive bias (MASKED where hidden) and the 0/1 keep factor.
+ * Without a user mask, when every row keeps a key, `keep` is left out: the row's max is then a
+ * kept score, so exp(masked score − max) underflows to an exact 0 in float32 and multiplying by
+ * `keep` would change nothing (one [B, H, T, S] kernel less per call, forward). Rows that keep no
+ * key still need it, to become zeros instead of a uniform row.
+ */
 function combine(
-  structural: MaskTerms | undefined,
+  structural: StructuralTerms | undefined,
   user: tf.Tensor | undefined,
   additive: boolean,
 ): MaskTerms {
-  if (!user) return structural ? { ...structural } : {};
+  if (!user) {
+    if (!structural) return {};
+    return structural.everyRowSees
+      ? { bias: structural.bias }
+      : { bias: structural.bias, keep: structural.keep };
+  }
   let keep = structural?.keep;
   let userBias: tf.Tensor | undefined;
   if (additive) {

@@ -176,6 +176,26 @@ describeWithBackends('scaledDotProductAttention', () => {
     });
   });
 
+  it('a query row that causal / window masking hides entirely gives zeros, the others keep theirs', () => {
+    tf.tidy(() => {
+      // queryOffset −1: query 0 sits before every key (causal hides all); a window of 1 with
+      // offset 4 puts query 0 past every key of S = 3. Both rows must be zeros, not uniform.
+      const dims = { B: 1, H: 1, Hkv: 1, T: 2, S: 3, dk: 2, dv: 2 };
+      const [q, k, v] = inputs(dims, 6).tensors();
+      const cases = [
+        { causal: true, queryOffset: -1, hidden: [0, 1] },
+        { causal: true, window: 1, queryOffset: 3, hidden: [0, 1, 2, 3] },
+      ];
+      for (const { hidden, ...options } of cases) {
+        for (const variant of VARIANTS) {
+          const out = scaledDotProductAttention(q, k, v, { ...options, ...variant });
+          const values = out.dataSync();
+          expect(hidden.map((i) => values[i])).toEqual(hidden.map(() => 0));
+        }
+      }
+    });
+  });
+
   it('causal: true equals an explicit causalMask; masks combine by AND', async () => {
     await tidyAsync(async () => {
       const [q, k, v] = inputs({ B: 2, H: 2, Hkv: 2, T: 4, S: 6, dk: 3, dv: 3 }, 7).tensors();
