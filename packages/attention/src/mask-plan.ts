@@ -159,7 +159,6 @@ export class HeadMasks {
     const structural = this.structural(tile);
     // [T, S] structural terms broadcast against [B, H, T, S] scores as they are.
     const terms = combine(structural, this.values, this.additive); // [T, S] or [B|1, H|1, T|1, S]
-    if (structural && terms.keep !== structural.keep) structural.keep.dispose(); // left out: unused
     const slopes = this.plan.alibiSlopes;
     if (!slopes) return terms;
     const negSlopes = tf.tensor4d(
@@ -244,10 +243,12 @@ export class HeadMasks {
       everyRowSees &&= rowSeesKey(nearest, farthest, causal, window);
     }
     if (!hidesAny) return undefined;
+    // Without a user mask to combine with, `keep` is only needed for rows that see no key (see
+    // `combine`): when every row sees one it is not even made.
+    const needKeep = this.values !== undefined || !everyRowSees;
     return {
-      keep: hostTile(tile, (q, k) => (kept(q - k) ? 1 : 0), first),
+      keep: needKeep ? hostTile(tile, (q, k) => (kept(q - k) ? 1 : 0), first) : undefined,
       bias: hostTile(tile, (q, k) => (kept(q - k) ? 0 : MASKED), first),
-      everyRowSees,
     };
   }
 }
@@ -262,9 +263,9 @@ function hostTile(tile: Tile, f: (q: number, k: number) => number, firstQuery: n
   return tf.tensor2d(values, [R, C], 'float32'); // [R, C]
 }
 
-/** Causal/window terms, and whether every query row of the tile keeps at least one key. */
-interface StructuralTerms extends Required<MaskTerms> {
-  everyRowSees: boolean;
+/** Causal/window terms: the bias always, `keep` when a user mask or a row that sees no key needs it. */
+interface StructuralTerms extends MaskTerms {
+  bias: tf.Tensor;
 }
 
 /**
@@ -284,22 +285,17 @@ function rowSeesKey(
 
 /**
  * Structural keep × user mask → additive bias (MASKED where hidden) and the 0/1 keep factor.
- * Without a user mask, when every row keeps a key, `keep` is left out: the row's max is then a
- * kept score, so exp(masked score − max) underflows to an exact 0 in float32 and multiplying by
- * `keep` would change nothing (one [B, H, T, S] kernel less per call, forward). Rows that keep no
- * key still need it, to become zeros instead of a uniform row.
+ * Without a user mask, when every row keeps a key, there is no `keep` (`structural` skips it):
+ * the row's max is then a kept score, so exp(masked score − max) underflows to an exact 0 in
+ * float32 and multiplying by `keep` would change nothing (one [B, H, T, S] kernel less per call,
+ * forward). Rows that keep no key still need it, to become zeros instead of a uniform row.
  */
 function combine(
   structural: StructuralTerms | undefined,
   user: tf.Tensor | undefined,
   additive: boolean,
 ): MaskTerms {
-  if (!user) {
-    if (!structural) return {};
-    return structural.everyRowSees
-      ? { bias: structural.bias }
-      : { bias: structural.bias, keep: structural.keep };
-  }
+  if (!user) return structural ? { ...structural } : {};
   let keep = structural?.keep;
   let userBias: tf.Tensor | undefined;
   if (additive) {
