@@ -130,6 +130,29 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
     if (tf.getBackend() === 'tensorflow') expect(one).toBeLessThanOrEqual(17 + 5); // embedding, final norm, head
   });
 
+  it('off node, a batch of rows meets each weight as one rank-2 product (no weight broadcast over B)', async () => {
+    // wasm runs a product whose batch dimension is > 1 in its scalar loop: a [3, 1, 1, C + 1]
+    // stream against a [C + 1, N] weight is such a product (batch 3, the weight broadcast), rank-2
+    // rows [3, C + 1] are one batch-1 product (XNNPACK). Node broadcasts on purpose (its layout).
+    const m = model({ numLayers: 2, activation: 'gelu_tanh', useBias: false }, 4);
+    const cache = new DecoderCache(2);
+    const step = new DecodeStep(m);
+    const input = (p: number) => ({ ids: [1, 4, 2], positions: [p, p, p] });
+    tf.dispose(step.logits(input(0), cache));
+    const info = await tf.profile(() => step.logits(input(1), cache));
+    tf.dispose(info.result as tf.Tensor);
+    step.dispose();
+    cache.dispose();
+    m.dispose();
+    const products = info.kernels.filter((k) => k.name === 'BatchMatMul');
+    expect(products.length).toBeGreaterThan(0);
+    // tf.profile records the op's own shapes: a rank-2 weight against rows of a higher rank.
+    const broadcastWeights = products.filter(
+      (k) => k.inputShapes[1]?.length === 2 && (k.inputShapes[0]?.length ?? 0) > 2,
+    );
+    if (tf.getBackend() !== 'tensorflow') expect(broadcastWeights).toEqual([]);
+  });
+
   it.each(Object.keys(VARIANTS))(
     '%s: a batch of 3 rows: the logits of each equal its own full forward pass (1e-5)',
     async (name) => {

@@ -60,8 +60,9 @@ export interface StepInput {
  * path launched ~280, mostly reshapes, casts, per-head slices and element-wise norm pieces;
  * node pays ~27 µs per kernel whatever its size, so its time per token is mostly their count):
  *
- * - the residual stream stays `[B, 1, 1, C + 1]`: rows that a product with per-head weights
- *   `[heads, C + 1, w]` broadcasts into `[B, heads, 1, w]` without a reshape;
+ * - on node the residual stream stays `[B, 1, 1, C + 1]`: rows that a product with per-head
+ *   weights `[heads, C + 1, w]` broadcasts into `[B, heads, 1, w]` without a reshape (elsewhere
+ *   `[B, C + 1]`, see `#rows`);
  * - the cache is packed, one `[B, Hkv, S, 2d]` tensor of `[k | v]` per position
  *   (`KVCache.updatePacked`): keys/values are one product straight into that shape and one
  *   concat; the queries `[q·s | 0]` (s = 1/√d) meet the values with zeros, so the scores are
@@ -124,7 +125,7 @@ export class DecodeStep {
     };
     this.#centred = model.lnF instanceof LayerNorm;
     this.#eps = model.lnF.eps;
-    // The residual stream is [B, 1, 1, C + 1]. What writes into its C columns is centred once here, so
+    // The residual stream is [B, 1, 1, C + 1] on node, else [B, C + 1] (see #rows). What writes into its C columns is centred once here, so
     // the norms need no mean (a LayerNorm of x is that of x·(I − 1/C), and the stream is only
     // read through norms and sums); its last column is the constant √(C·ε), written by the
     // embedding only and read by nothing (zero rows below), so that Σ of the squared stream is
@@ -220,7 +221,7 @@ export class DecodeStep {
         const table = positions ? tf.concat([rows, noColumn(centre(positions))], 0) : rows;
         return this.#rows(table); // a gather of its rows is already the stream's shape
       }),
-    ); // [V (+ L), 1, 1, C + 1]
+    ); // [V (+ L), 1, 1, C + 1] on node, else [V (+ L), C + 1]
     const head = model.head;
     this.#logits = head
       ? fold(model.lnF, head.kernel, head.bias)
@@ -242,9 +243,9 @@ export class DecodeStep {
         this.#heads,
       ); // [B, Hkv, g, S]
       const rope = this.#heads.rope ? rotationAngles(input.positions, this.#heads) : undefined;
-      let h = this.#embed(input); // the stream: [B, 1, 1, C + 1]
+      let h = this.#embed(input); // the stream: [B, 1, 1, C + 1] (node) or [B, C + 1]
       this.#layers.forEach((layer, i) => {
-        const n = this.#normalize(h, layer.norm1); // [B, 1, 1, C + 1], divided by √C
+        const n = this.#normalize(h, layer.norm1); // the stream's shape, divided by √C
         const kv = this.#rotate(this.#project(n, layer.keyValue, Hkv), rope?.keyValue, 'keyValue'); // [B, Hkv, 1, 2d]
         const q = this.#rotate(this.#project(n, layer.query, H), rope?.query, 'query'); // [B, H, 1, 2d | d]
         const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [B, 1, 1, H·(2d | d)]
@@ -300,11 +301,16 @@ export class DecodeStep {
     tf.dispose(this.#owned);
   }
 
-  /** `x` `[B, …]` as rows of the stream `[B, 1, 1, N]`. */
+  /**
+   * `x` `[B, …]` as rows of the stream: `[B, 1, 1, N]` on node, whose products broadcast rank-2
+   * weights over `[B, 1]` and per-head ones over the heads; else `[B, N]`, since wasm runs a
+   * product with batch dimensions > 1 in its scalar loop (a `[8, 1, 1, C + 1]` stream made batch-8
+   * generation 3.5× slower there than rank-2 rows, which XNNPACK takes).
+   */
   #rows(x: tf.Tensor): tf.Tensor {
-    // Products of [B, 1, 1, K] rows broadcast rank-2 weights over [B, 1] and per-head ones over
-    // the heads.
-    return tf.reshape(x, [x.shape[0]!, 1, 1, -1]); // [B, 1, 1, N]
+    const B = x.shape[0]!;
+    if (this.#node) return tf.reshape(x, [B, 1, 1, -1]); // [B, 1, 1, N]
+    return x.rank === 2 ? x : tf.reshape(x, [B, -1]); // [B, N]
   }
 
   /**
@@ -315,9 +321,9 @@ export class DecodeStep {
   #embed({ ids, positions }: StepInput): tf.Tensor {
     const B = ids.length;
     const V = this.#model.config.vocabSize;
-    if (this.#table.shape[0] === V) return rowPicker(ids)(this.#table); // [B, 1, 1, C + 1]
+    if (this.#table.shape[0] === V) return rowPicker(ids)(this.#table); // the stream: [B, 1, 1, C + 1] or [B, C + 1]
     const rows = ids.flatMap((id, b) => [id, V + positions[b]!]);
-    return tf.sum(rowPicker(rows, [B, 2])(this.#table), 1); // [B, 2, 1, 1, C + 1] → [B, 1, 1, C + 1]
+    return tf.sum(rowPicker(rows, [B, 2])(this.#table), 1); // [B, 2, (1, 1,) C + 1] → the stream
   }
 
   /**
@@ -338,11 +344,11 @@ export class DecodeStep {
         ? tf.matMul(x as tf.Tensor4D, x as tf.Tensor4D, false, true) // [1, 1, 1, 1]
         : tf.sum(tf.square(x), -1, true); // [B, 1, 1, 1]
     if (rest !== 0) sumSquares = tf.add(sumSquares, rest);
-    return tf.mul(x, tf.rsqrt(sumSquares)); // [B, 1, 1, C + 1]
+    return tf.mul(x, tf.rsqrt(sumSquares)); // [B, C + 1]
   }
 
   /**
-   * The FFN branch `[B, 1, 1, C + 1]` (to add to the residual). On node its hidden activations are
+   * The FFN branch in the stream's shape (to add to the residual). On node its hidden activations are
    * a column `[B, 1, dFF, 1]` (the up product transposed, the down product reading it
    * transposed: no reshape), so that GELU's w + c·w³ is one `LRN` kernel acting per element,
    * w·(1 + c·w²)^−(−1) over a window of depth 1 (its cost grows with the depth squared).
@@ -369,7 +375,7 @@ export class DecodeStep {
       a = tf.mul(w, tf.sigmoid(cubic)); // w·σ(w + c·w³) = 2k·gelu_tanh(x)
     }
     // The down weights hold GELU_SCALE[kind].output.
-    const y = tf.matMul(a as tf.Tensor4D, ffn.down.w as tf.Tensor2D, this.#node, false); // [B, 1, 1, C + 1]
+    const y = tf.matMul(a as tf.Tensor4D, ffn.down.w as tf.Tensor2D, this.#node, false); // the stream's shape
     return ffn.down.bias ? tf.add(y, ffn.down.bias) : y;
   }
 }
