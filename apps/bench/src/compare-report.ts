@@ -195,7 +195,8 @@ export function goalLines(goals: Goal[]): string {
       }
       const meets = (x: number) => (g.kind === 'atLeast' ? x >= g.target : x <= g.target);
       const factor = g.kind === 'atLeast' ? g.target / g.value : g.value / g.target;
-      const digits = Math.abs(g.value) >= 100 ? 0 : 2;
+      const count = g.unit === '' && Number.isInteger(g.value); // kernels: no decimals
+      const digits = Math.abs(g.value) >= 100 || count ? 0 : 2;
       const rounds = g.rounds && g.rounds.length > 1 ? g.rounds : undefined;
       const perRound = rounds ? ` (per round ${rounds.map((x) => fmt(x, 2)).join(', ')})` : '';
       const measured = `${fmt(g.value, digits)}${g.unit}${perRound}`;
