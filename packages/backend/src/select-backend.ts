@@ -248,15 +248,14 @@ function silenceCpuBanner(): void {
 }
 
 function validate(opts: SelectBackendOptions): void {
-  const t = opts.wasmThreads;
-  if (t !== undefined && (!Number.isInteger(t) || t < 1))
-    throw new InvalidBackendOptionError('wasmThreads', 'an integer ≥ 1', t);
+  for (const option of ['wasmThreads', 'intraOpThreads'] as const) {
+    const t = opts[option];
+    if (t !== undefined && (!Number.isInteger(t) || t < 1))
+      throw new InvalidBackendOptionError(option, 'an integer ≥ 1', t);
+  }
   validateWasmPaths(opts.wasmPaths);
   if (opts.onednn !== undefined && typeof opts.onednn !== 'boolean')
     throw new InvalidBackendOptionError('onednn', 'true or false', opts.onednn);
-  const i = opts.intraOpThreads;
-  if (i !== undefined && (!Number.isInteger(i) || i < 1))
-    throw new InvalidBackendOptionError('intraOpThreads', 'an integer ≥ 1', i);
   for (const n of opts.autoOrder ?? []) {
     if (!(BACKEND_CHOICES as readonly string[]).includes(n) || (n as string) === 'auto') {
       throw new UnknownBackendError(String(n), BACKEND_CHOICES.slice(1), 'autoOrder entry');
