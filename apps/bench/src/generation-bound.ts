@@ -47,8 +47,9 @@ const { dModel: C, vocabSize: V, numLayers } = config;
 const F = config.dFF ?? 4 * C;
 /**
  * One layer's weight shapes `[in, out]` as each path runs them: the prompt pass (the layer path:
- * three projections, output, FFN) and the one-token step (`DecodeStep`: one [Wq|Wk|Wv] product,
- * and the stream's extra ε column, C + 1).
+ * three projections, output, FFN) and the one-token step (`DecodeStep` off node: a q product and
+ * one [Wk|Wv] product, and the stream's extra ε column, C + 1; `baby` has as many key/value heads
+ * as query heads).
  */
 const SHAPES = {
   prompt: [
@@ -61,7 +62,8 @@ const SHAPES = {
     [C, V],
   ],
   step: [
-    [C + 1, 3 * C],
+    [C + 1, C],
+    [C + 1, 2 * C],
     [C, C + 1],
     [C + 1, F],
     [F, C + 1],
