@@ -219,6 +219,18 @@ describe('summarize', () => {
     expect(both).toContain('(node): 5.50×, **1.09× short**');
   });
 
+  it('judges training against PyTorch by the one-thread process when the run has one', () => {
+    const oneThread = summarize({
+      ...run,
+      raw: { ...run.raw, 'tformer node 1 thread': [{ result: perf(80) }, { result: perf(90) }] },
+    });
+    expect(oneThread).toContain('| tformer, node, 1 intra-op thread | 85 | 80, 90 |');
+    // Per round 100/80 and 100/90: median 1.18×; the default-threads row (0.53×) is not the judge.
+    expect(oneThread).toContain(
+      '- training on node ≥ 1.0× PyTorch eager (1 thread; tformer with 1 intra-op thread): **met**, 1.18×',
+    );
+  });
+
   it('names the reason of a skipped side in its row and its goal', () => {
     expect(section).toContain(
       "| gpt-tfjs, node | skipped: Error: Cannot find module '@tensorflow/tfjs' |",

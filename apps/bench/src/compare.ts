@@ -167,6 +167,11 @@ function measure(): CompareRun {
       const generating = backend === 'node';
       const parts = `training,decoding${generating ? '' : generation}`;
       record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', [...t, '--parts', parts]));
+      if (backend === 'node') {
+        // Training once more with PyTorch's thread budget: one intra-op thread.
+        const one = [...t, '--parts', 'training', '--intra-op-threads', '1'];
+        record(`tformer ${backend} 1 thread`, () => tsx('./compare-tformer.ts', one));
+      }
       if (generating) {
         const g = [...t, '--parts', `decoding${generation}`, '--onednn', 'off'];
         const apps = [...g, '--intra-op-threads', '1'];
