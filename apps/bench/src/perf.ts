@@ -12,7 +12,7 @@
  * that does not start (tfjs-node not installed) is skipped with the reason.
  *
  * Usage: pnpm --filter @tformer/bench perf [--backend node|wasm|cpu] [--steps 15] [--tokens 24]
- *   [--contexts 64,256,1024] [--parts training,decoding,generation] [--json out.json]
+ *   [--warmup 768] (tokens decoded unmeasured first) [--contexts 64,256,1024] [--parts training,decoding,generation] [--json out.json]
  *   [--baseline ../other-checkout]  (training steps of this checkout ÷ the other's, interleaved;
  *   only training is measured then)
  */
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string' },
     steps: { type: 'string' },
     tokens: { type: 'string', default: '24' },
+    warmup: { type: 'string', default: '768' },
     contexts: { type: 'string', default: '64,256,1024' },
     parts: { type: 'string', default: 'training,decoding,generation' },
     json: { type: 'string' },
@@ -212,6 +213,21 @@ async function decoding(model: DecoderLM, context: number) {
   return { context, msPerToken: median(ms), kernelsPerToken: profiled.count, top: profiled.top };
 }
 
+/**
+ * Unmeasured decoding of `count` tokens before any is timed. A fresh process runs the JS that
+ * dispatches a step's kernels in V8's interpreter and baseline tiers for its first few hundred
+ * steps: on node (2026-12-06, load ~1) ctx-64 steps took a median 2.19 ms over the first 14 of a
+ * process, 1.29 after 100 and 0.98–1.07 from ~700 on. Timing those first steps measured V8's
+ * warm-up, not decoding (and made ctx 1024 ÷ ctx 64 look flatter than it is).
+ */
+async function warmUp(model: DecoderLM, count: number) {
+  for (let done = 0; done < count; done += 256) {
+    const prompt = Array.from({ length: 48 }, (_, i) => (i * 13) % 65);
+    const n = Math.min(256, count - done);
+    for await (const _ of generateStream(model, [prompt], { maxNewTokens: n, doSample: false }));
+  }
+}
+
 /** Tokens/s of greedy generation from prompts of 16 ids, 32 new tokens, batch 1 and 8. */
 async function batchedGeneration(model: DecoderLM) {
   const rate = async (rows: number) => {
@@ -361,9 +377,7 @@ if (parts.has('training')) {
 if (parts.has('decoding')) {
   const long = new DecoderLM({ ...config, maxLength: 1024 }, { rng: 7 });
   result.decoding = [];
-  // Unmeasured: the first generation pays for JIT and kernel set-up, which then fell on the first
-  // context's tokens (and made ctx 1024 ÷ ctx 64 look flatter than it is).
-  await decoding(long, contexts[0]!);
+  await warmUp(long, Number(args.warmup));
   for (const context of contexts)
     (result.decoding as unknown[]).push(await decoding(long, context));
   long.dispose();
