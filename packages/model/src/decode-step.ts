@@ -6,6 +6,7 @@ import {
   attentionWeights,
   cube,
   foldNorm,
+  fusedAttentionWeights,
   GELU_SCALE,
   type Norm,
   type Projection,
@@ -29,15 +30,22 @@ type Ffn =
     }
   | { kind: 'module'; apply: (x: tf.Tensor) => tf.Tensor };
 
+/**
+ * Off node without RoPE, one product `[C + 1, (H + 2Hkv)·d]` of `[q·s | k | v]` whose heads three
+ * slices cut (two products and their reshapes took webgpu 1.5× the time per token). Else queries:
+ * on node `[H, C + 1, 2d]`, `[q·s | 0]` per head (RoPE: the unrotated `[q | q·R]`), elsewhere
+ * flat `[C + 1, H·d]` (RoPE: `H·2d`); and `[k | v]` per head, `[Hkv, C + 1, 2d]` on node (RoPE:
+ * `[k | k·R | v]`, 3d), else flat.
+ */
+type AttentionInput = { qkv: Projection } | { query: Projection; keyValue: Projection };
+
+/** This step's keys and values: packed `[k | v]` (node) or apart. */
+type KeysValues = { kv: tf.Tensor } | { k: tf.Tensor; v: tf.Tensor };
+type Angles = ReturnType<typeof rotationAngles>;
+
 interface Layer {
   norm1: Norm;
-  /**
-   * Queries: on node `[H, C + 1, 2d]`, `[q·s | 0]` per head (RoPE: the unrotated `[q | q·R]`);
-   * elsewhere flat, `[C + 1, H·d]` (RoPE: `H·2d`), a product and a reshape.
-   */
-  query: Projection;
-  /** `[k | v]` per head: `[Hkv, C + 1, 2d]` on node (RoPE: `[k | k·R | v]`, 3d), else flat. */
-  keyValue: Projection;
+  attention: AttentionInput;
   /** `[H·2d, C + 1]` on node, zero rows meeting the packed outputs' key halves; else `[H·d, C + 1]`. */
   out: Projection;
   norm2: Norm;
@@ -179,16 +187,22 @@ export class DecodeStep {
     this.#layers = [...model.blocks].map((block) => {
       const ffn = block.ffn;
       const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
-      const attention: Partial<Pick<Layer, 'query' | 'keyValue'>> = {};
+      let attention: AttentionInput | undefined;
       tf.tidy(() => {
+        // heads() keeps what it makes: only the intermediates go with the tidy.
+        if (!this.#node && !rope) {
+          attention = { qkv: heads(block.ln1, fusedAttentionWeights(block.attn), H) };
+          return;
+        }
         const { query, keyValue } = attentionWeights(block.attn, this.#node);
-        attention.query = heads(block.ln1, query, H);
-        attention.keyValue = heads(block.ln1, keyValue, Hkv);
+        attention = {
+          query: heads(block.ln1, query, H),
+          keyValue: heads(block.ln1, keyValue, Hkv),
+        };
       });
       return {
         norm1: block.ln1,
-        query: attention.query!,
-        keyValue: attention.keyValue!,
+        attention: attention!,
         out: writer(block.attn.output, 1, (w) => (this.#node ? valueRows(w, H) : w)),
         norm2: block.ln2,
         ffn:
@@ -234,7 +248,6 @@ export class DecodeStep {
   logits(input: StepInput, cache: DecoderCache): tf.Tensor2D {
     const B = input.ids.length;
     const S = cache.length + 1;
-    const { H, Hkv } = this.#heads;
     return tf.tidy(() => {
       const bias = attentionBias(
         input,
@@ -246,8 +259,7 @@ export class DecodeStep {
       let h = this.#embed(input); // the stream: [B, 1, 1, C + 1] (node) or [B, C + 1]
       this.#layers.forEach((layer, i) => {
         const n = this.#normalize(h, layer.norm1); // the stream's shape, divided by √C
-        const kv = this.#rotate(this.#project(n, layer.keyValue, Hkv), rope?.keyValue, 'keyValue'); // [B, Hkv, 1, 2d]
-        const q = this.#rotate(this.#project(n, layer.query, H), rope?.query, 'query'); // [B, H, 1, 2d | d]
+        const { q, ...kv } = this.#queriesKeysValues(n, layer.attention, rope);
         const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [B, 1, 1, H·(2d | d)]
         h = tf.add(h, project(out, layer.out)); // the stream
         h = tf.add(h, this.#feedForward(h, layer));
@@ -265,13 +277,12 @@ export class DecodeStep {
    * width (wasm took 1.12× the time per token at context 1,024): keys and values are cut apart
    * and cached as two, the outputs `[B, 1, 1, H·d]`.
    */
-  #attend(query: tf.Tensor, kv: tf.Tensor, cache: KVCache, bias?: tf.Tensor): tf.Tensor {
+  #attend(query: tf.Tensor, kv: KeysValues, cache: KVCache, bias?: tf.Tensor): tf.Tensor {
     const { H, Hkv, d } = this.#heads;
-    const cut = (from: number) => tf.slice(kv, [0, 0, 0, from], [-1, -1, -1, d]); // [B, Hkv, 1, d]
-    const packed = this.#node ? cache.updatePacked(kv, d) : undefined; // [B, Hkv, S, 2d]
+    const packed = 'kv' in kv ? cache.updatePacked(kv.kv, d) : undefined; // [B, Hkv, S, 2d]
     const { keys, values } = packed
       ? { keys: packed, values: packed }
-      : cache.update(cut(0), cut(d));
+      : cache.update((kv as { k: tf.Tensor; v: tf.Tensor }).k, (kv as { v: tf.Tensor }).v);
     // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, 2d | d].
     const q = Hkv === H ? query : tf.reshape(query, [query.shape[0]!, Hkv, H / Hkv, -1]);
     let scores = tf.matMul(q, keys, false, true); // [B, Hkv, g, S] (node: q·kᵀ + 0·vᵀ)
@@ -280,6 +291,30 @@ export class DecodeStep {
     // g = 1: vᵀ·pᵀ [B, H, ·, 1] has the memory of p·v [B, H, 1, ·] and is ~10× faster on wasm.
     const out = Hkv === H ? tf.matMul(values, p, true, true) : tf.matMul(p, values);
     return this.#rows(out); // [B, 1, 1, H·(2d | d)]
+  }
+
+  /**
+   * This step's queries `[B, H, 1, 2d | d]` and keys/values of the normalised stream `n`: packed
+   * `[k | v]` `[B, Hkv, 1, 2d]` on node, else apart, `[B, Hkv, 1, d]` each.
+   */
+  #queriesKeysValues(
+    n: tf.Tensor,
+    a: AttentionInput,
+    rope?: Angles,
+  ): { q: tf.Tensor } & KeysValues {
+    const { H, Hkv, d } = this.#heads;
+    const B = n.shape[0]!;
+    if ('qkv' in a) {
+      const parts = tf.reshape(project(n, a.qkv), [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
+      const heads = (from: number, count: number) =>
+        tf.slice(parts, [0, from, 0, 0], [B, count, 1, d]); // [B, count, 1, d]
+      return { q: heads(0, H), k: heads(H, Hkv), v: heads(H + Hkv, Hkv) };
+    }
+    const kv = this.#rotate(this.#project(n, a.keyValue, Hkv), rope?.keyValue, 'keyValue'); // [B, Hkv, 1, 2d]
+    const q = this.#rotate(this.#project(n, a.query, H), rope?.query, 'query'); // [B, H, 1, 2d | d]
+    if (this.#node) return { q, kv };
+    const cut = (from: number) => tf.slice(kv, [0, 0, 0, from], [-1, -1, -1, d]); // [B, Hkv, 1, d]
+    return { q, k: cut(0), v: cut(d) };
   }
 
   /** The normalised stream `[B, 1, 1, C + 1]` through per-head weights: `[B, heads, 1, w]`. */

@@ -101,6 +101,18 @@ export function attentionWeights(
 }
 
 /**
+ * The query, key and value products of one attention layer as one flat `[C, (H + 2Hkv)·d]`
+ * product `[q·s | k | v]` (s = 1/√d) and its bias, for a step that cuts the heads apart by
+ * slices (no RoPE, no packed cache).
+ */
+export function fusedAttentionWeights(attn: MultiHeadAttention): Projection {
+  const s = 1 / Math.sqrt(attn.config.headSize);
+  const part = (get: (dense: Dense) => tf.Tensor | undefined) =>
+    tf.concat([tf.mul(get(attn.query)!, s), get(attn.key)!, get(attn.value)!], -1);
+  return { w: part((x) => x.kernel), bias: attn.query.bias ? part((x) => x.bias) : undefined };
+}
+
+/**
  * The `[H·2d, C + 1]` rows of a product reading packed attention outputs `[k-part | v-part]`
  * per head: the `[H·d, C + 1]` weights `w` below zero rows for each head's key half.
  */
