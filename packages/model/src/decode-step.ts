@@ -31,11 +31,9 @@ type Ffn =
   | { kind: 'module'; apply: (x: tf.Tensor) => tf.Tensor };
 
 /**
- * Off node without RoPE, one product `[C + 1, (H + 2Hkv)·d]` of `[q·s | k | v]` whose heads three
- * slices cut (two products and their reshapes took webgpu 1.5× the time per token). Else queries:
- * on node `[H, C + 1, 2d]`, `[q·s | 0]` per head (RoPE: the unrotated `[q | q·R]`), elsewhere
- * flat `[C + 1, H·d]` (RoPE: `H·2d`); and `[k | v]` per head, `[Hkv, C + 1, 2d]` on node (RoPE:
- * `[k | k·R | v]`, 3d), else flat.
+ * Off node without RoPE one flat `[C + 1, (H + 2Hkv)·d]` product `[q·s | k | v]`. Else queries
+ * `[H, C + 1, 2d]` on node, `[q·s | 0]` per head (RoPE: `[q | q·R]`), flat `[C + 1, H·2d]` with
+ * RoPE elsewhere; and `[k | v]` per head, `[Hkv, C + 1, 2d]` on node (RoPE: `[k | k·R | v]`).
  */
 type AttentionInput = { qkv: Projection } | { query: Projection; keyValue: Projection };
 
@@ -71,11 +69,13 @@ export interface StepInput {
  * - on node the residual stream stays `[B, 1, 1, C + 1]`: rows that a product with per-head
  *   weights `[heads, C + 1, w]` broadcasts into `[B, heads, 1, w]` without a reshape (elsewhere
  *   `[B, C + 1]`, see `#rows`);
- * - the cache is packed, one `[B, Hkv, S, 2d]` tensor of `[k | v]` per position
+ * - on node the cache is packed, one `[B, Hkv, S, 2d]` tensor of `[k | v]` per position
  *   (`KVCache.updatePacked`): keys/values are one product straight into that shape and one
  *   concat; the queries `[q·s | 0]` (s = 1/√d) meet the values with zeros, so the scores are
  *   q·kᵀ exactly, and p·[k | v] feeds an output product whose rows for the key halves are zero:
- *   a layer's attention is 8 kernels where slices and two caches took 13. RoPE's rotate-half is
+ *   a layer's attention is 8 kernels where slices and two caches took 13. Elsewhere one
+ *   `[q·s | k | v]` product and three slices (split products took webgpu 1.5× the time per
+ *   token), keys and values cached apart. RoPE's rotate-half is
  *   folded into extra columns (`[q | q·R]`, `[k | k·R | v]`): rotating is one multiply by
  *   host-made `[cos | sin (| 1)]` and one product with a 0/1 matrix summing the halves;
  * - a norm's gain and shift are folded into the product after it (`diag(γ)·W`, `β·W + b`); the
@@ -259,7 +259,7 @@ export class DecodeStep {
       let h = this.#embed(input); // the stream: [B, 1, 1, C + 1] (node) or [B, C + 1]
       this.#layers.forEach((layer, i) => {
         const n = this.#normalize(h, layer.norm1); // the stream's shape, divided by √C
-        const { q, ...kv } = this.#queriesKeysValues(n, layer.attention, rope);
+        const { q, kv } = this.#queriesKeysValues(n, layer.attention, rope);
         const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [B, 1, 1, H·(2d | d)]
         h = tf.add(h, project(out, layer.out)); // the stream
         h = tf.add(h, this.#feedForward(h, layer));
@@ -279,10 +279,11 @@ export class DecodeStep {
    */
   #attend(query: tf.Tensor, kv: KeysValues, cache: KVCache, bias?: tf.Tensor): tf.Tensor {
     const { H, Hkv, d } = this.#heads;
-    const packed = 'kv' in kv ? cache.updatePacked(kv.kv, d) : undefined; // [B, Hkv, S, 2d]
-    const { keys, values } = packed
-      ? { keys: packed, values: packed }
-      : cache.update((kv as { k: tf.Tensor; v: tf.Tensor }).k, (kv as { v: tf.Tensor }).v);
+    let keys: tf.Tensor;
+    let values: tf.Tensor;
+    if ('kv' in kv)
+      keys = values = cache.updatePacked(kv.kv, d); // [B, Hkv, S, 2d]
+    else ({ keys, values } = cache.update(kv.k, kv.v)); // [B, Hkv, S, d] each
     // Query heads sharing a key/value head are its g = H / Hkv rows: [B, Hkv, g, 2d | d].
     const q = Hkv === H ? query : tf.reshape(query, [query.shape[0]!, Hkv, H / Hkv, -1]);
     let scores = tf.matMul(q, keys, false, true); // [B, Hkv, g, S] (node: q·kᵀ + 0·vᵀ)
@@ -301,20 +302,20 @@ export class DecodeStep {
     n: tf.Tensor,
     a: AttentionInput,
     rope?: Angles,
-  ): { q: tf.Tensor } & KeysValues {
+  ): { q: tf.Tensor; kv: KeysValues } {
     const { H, Hkv, d } = this.#heads;
     const B = n.shape[0]!;
     if ('qkv' in a) {
       const parts = tf.reshape(project(n, a.qkv), [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
       const heads = (from: number, count: number) =>
         tf.slice(parts, [0, from, 0, 0], [B, count, 1, d]); // [B, count, 1, d]
-      return { q: heads(0, H), k: heads(H, Hkv), v: heads(H + Hkv, Hkv) };
+      return { q: heads(0, H), kv: { k: heads(H, Hkv), v: heads(H + Hkv, Hkv) } };
     }
     const kv = this.#rotate(this.#project(n, a.keyValue, Hkv), rope?.keyValue, 'keyValue'); // [B, Hkv, 1, 2d]
     const q = this.#rotate(this.#project(n, a.query, H), rope?.query, 'query'); // [B, H, 1, 2d | d]
-    if (this.#node) return { q, kv };
+    if (this.#node) return { q, kv: { kv } };
     const cut = (from: number) => tf.slice(kv, [0, 0, 0, from], [-1, -1, -1, d]); // [B, Hkv, 1, d]
-    return { q, k: cut(0), v: cut(d) };
+    return { q, kv: { k: cut(0), v: cut(d) } };
   }
 
   /** The normalised stream `[B, 1, 1, C + 1]` through per-head weights: `[B, heads, 1, w]`. */
