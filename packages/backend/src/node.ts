@@ -58,24 +58,24 @@ export interface LoadSettings {
  */
 function requestLoadSettings(wanted: LoadSettings): void {
   // tfjs-node registers its backend as it loads: a program may have imported it before us.
-  if (tf.findBackendFactory('tensorflow')) markLoaded();
+  const loaded = tf.findBackendFactory('tensorflow') ? markLoaded() : loadedNative.libtensorflow;
   const settings = [
     {
       option: 'onednn',
       variable: 'TF_ENABLE_ONEDNN_OPTS',
       want: wanted.onednn,
-      now: loadedNative.onednn,
+      now: loaded?.onednn,
     },
     {
       option: 'intraOpThreads',
       variable: 'TF_NUM_INTRAOP_THREADS',
       want: wanted.intraOpThreads,
-      now: loadedNative.intraOpThreads,
+      now: loaded?.intraOpThreads,
     },
   ] as const;
   for (const { option, variable, want, now } of settings) {
     if (want === undefined) continue;
-    if (!loadedNative.libtensorflow) {
+    if (!loaded) {
       process.env[variable] = typeof want === 'boolean' ? (want ? '1' : '0') : String(want);
     } else if (want !== now) {
       throw new InvalidBackendOptionError(
@@ -88,12 +88,13 @@ function requestLoadSettings(wanted: LoadSettings): void {
   }
 }
 
-/** Records that libtensorflow is loaded, and with which load-time settings. */
-function markLoaded(): void {
-  if (loadedNative.libtensorflow) return;
-  loadedNative.libtensorflow = true;
-  loadedNative.onednn = onednnFromEnv();
-  loadedNative.intraOpThreads = intraOpThreadsFromEnv();
+/** Records that libtensorflow is loaded, with the load-time settings it read; returns them. */
+function markLoaded(): { onednn: boolean; intraOpThreads?: number } {
+  loadedNative.libtensorflow ??= {
+    onednn: onednnFromEnv(),
+    intraOpThreads: intraOpThreadsFromEnv(),
+  };
+  return loadedNative.libtensorflow;
 }
 
 type Variant = 'node' | 'node-gpu';
@@ -235,7 +236,7 @@ export async function startNode(
         : undefined,
     );
   }
-  markLoaded();
+  const loaded = markLoaded();
   if (!(await tf.setBackend('tensorflow')))
     throw new Error("tf.setBackend('tensorflow') returned false");
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
@@ -244,8 +245,8 @@ export async function startNode(
     packageVersion: mod.version?.['tfjs-node'] ?? version,
     libtensorflow: binding?.TF_Version,
     cores: availableParallelism(),
-    onednn: loadedNative.onednn ?? onednnFromEnv(),
-    intraOpThreads: loadedNative.intraOpThreads,
+    onednn: loaded.onednn,
+    intraOpThreads: loaded.intraOpThreads,
   };
 }
 
@@ -262,7 +263,8 @@ function firstLine(message: string): string {
  * so that a later webgpu start (Mesa OpenGL) leaves it loadable. Returns whether it loaded.
  */
 export async function preloadLibtensorflow(): Promise<boolean> {
-  if (loadedNative.libtensorflow || loadedNative.mesaOpenGl) return loadedNative.libtensorflow;
+  if (loadedNative.libtensorflow) return true;
+  if (loadedNative.mesaOpenGl) return false;
   try {
     checkSameTfjsCore('node', PACKAGES.node);
     await importOptional(PACKAGES.node);
@@ -270,5 +272,5 @@ export async function preloadLibtensorflow(): Promise<boolean> {
   } catch {
     // not installed, no addon, or a mismatch: selectBackend('node') reports why when asked
   }
-  return loadedNative.libtensorflow;
+  return !!loadedNative.libtensorflow;
 }

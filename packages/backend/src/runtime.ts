@@ -86,16 +86,12 @@ export function installHint(pkg: string, version: string): string {
  * Native libraries this process has loaded. libtensorflow (tfjs-node) segfaults when it is loaded
  * after Mesa's OpenGL driver (Dawn's `backend=opengl`) in the same process — measured here on
  * Mesa 22.3 / libtensorflow 2.21 — while the other order works; the starters use this to load them
- * in the working order or to refuse with a reason. `onednn` and `intraOpThreads` are the settings
- * libtensorflow loaded with (it reads `TF_ENABLE_ONEDNN_OPTS` and `TF_NUM_INTRAOP_THREADS` once,
- * as it loads), once it has.
+ * in the working order or to refuse with a reason. `libtensorflow`, once loaded, holds the settings
+ * it loaded with (it reads `TF_ENABLE_ONEDNN_OPTS` and `TF_NUM_INTRAOP_THREADS` once, as it loads).
  */
 export const loadedNative: {
-  libtensorflow: boolean;
+  libtensorflow?: { onednn: boolean; intraOpThreads?: number };
   mesaOpenGl: boolean;
-  onednn?: boolean;
-  intraOpThreads?: number;
 } = {
-  libtensorflow: false,
   mesaOpenGl: false,
 };
