@@ -228,19 +228,21 @@ export class HeadMasks {
   private structural(tile: Tile): StructuralTerms | undefined {
     const { causal, window, queryOffset } = this.plan;
     if (!causal && window === undefined) return undefined;
-    const kept = (delta: number) =>
-      (!causal || delta >= 0) &&
-      (window === undefined || (causal ? delta < window : Math.abs(delta) < window));
+    // Kept key deltas (query − key position) are one interval: causal [0, window − 1], a
+    // non-causal window [−(window − 1), window − 1].
+    const high = window === undefined ? Number.POSITIVE_INFINITY : window - 1;
+    const low = causal ? 0 : -high;
+    const kept = (delta: number) => low <= delta && delta <= high;
     const first = queryOffset + tile.rowStart;
     const lastKey = tile.keyStart + tile.keyCount - 1;
     let hidesAny = false;
     let everyRowSees = true;
     for (let r = 0; r < tile.rowCount; r++) {
-      // kept(delta) holds on an interval of deltas: a row's two ends decide whether it hides
-      // any key, and whether its deltas meet the kept interval whether it sees one.
+      // A row's deltas run from `nearest` to `farthest`: its two ends decide whether it hides any
+      // key, and whether they meet the kept interval whether it sees one.
       const [nearest, farthest] = [first + r - lastKey, first + r - tile.keyStart];
       hidesAny ||= !kept(farthest) || !kept(nearest);
-      everyRowSees &&= rowSeesKey(nearest, farthest, causal, window);
+      everyRowSees &&= Math.max(low, nearest) <= Math.min(high, farthest);
     }
     if (!hidesAny) return undefined;
     // Without a user mask to combine with, `keep` is only needed for rows that see no key (see
@@ -266,21 +268,6 @@ function hostTile(tile: Tile, f: (q: number, k: number) => number, firstQuery: n
 /** Causal/window terms: the bias always, `keep` when a user mask or a row that sees no key needs it. */
 interface StructuralTerms extends MaskTerms {
   bias: tf.Tensor;
-}
-
-/**
- * Whether a row whose key deltas (query − key positions) run from `nearest` to `farthest` keeps
- * one: causal keeps deltas in [0, window − 1], a non-causal window those in [−(window − 1), window − 1].
- */
-function rowSeesKey(
-  nearest: number,
-  farthest: number,
-  causal: boolean,
-  window: number | undefined,
-): boolean {
-  const high = window === undefined ? Number.POSITIVE_INFINITY : window - 1;
-  const low = causal ? 0 : -high;
-  return Math.max(low, nearest) <= Math.min(high, farthest);
 }
 
 /**
