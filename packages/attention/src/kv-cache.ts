@@ -74,10 +74,7 @@ export class KVCache {
   update(key: tf.Tensor, value: tf.Tensor): { keys: tf.Tensor4D; values: tf.Tensor4D } {
     this.#unpack();
     this.#check(key, value);
-    const requested = this.length + key.shape[2]!;
-    if (this.maxLength !== undefined && requested > this.maxLength) {
-      throw new KVCacheOverflowError(this.maxLength, requested);
-    }
+    this.#checkRoom(key.shape[2]!);
     const [oldKeys, oldValues] = [this.#keys, this.#values];
     this.#keys = tf.keep(oldKeys ? tf.concat([oldKeys, key], 2) : tf.clone(key)) as tf.Tensor4D; // [B, Hkv, L, dk]
     this.#values = tf.keep(
@@ -124,10 +121,7 @@ export class KVCache {
         entries.shape,
       );
     }
-    const requested = this.length + entries.shape[2]!;
-    if (this.maxLength !== undefined && requested > this.maxLength) {
-      throw new KVCacheOverflowError(this.maxLength, requested);
-    }
+    this.#checkRoom(entries.shape[2]!);
     const old = packed?.entries ?? (keys && values && tf.concat([keys, values], 3)); // [B, Hkv, L, dk + dv]
     const all = tf.keep(old ? tf.concat([old, entries], 2) : tf.clone(entries)) as tf.Tensor4D; // [B, Hkv, L + t, dk + dv]
     tf.dispose([old, keys, values].filter((t) => t !== undefined));
@@ -233,6 +227,14 @@ export class KVCache {
     this.#values = tf.keep(tf.slice(entries, [0, 0, 0, keySize], [-1, -1, -1, -1])); // [B, Hkv, L, dv]
     this.#packed = undefined;
     entries.dispose();
+  }
+
+  /** Throws {@link KVCacheOverflowError} when `count` more positions would pass `maxLength`. */
+  #checkRoom(count: number): void {
+    const requested = this.length + count;
+    if (this.maxLength !== undefined && requested > this.maxLength) {
+      throw new KVCacheOverflowError(this.maxLength, requested);
+    }
   }
 
   #check(key: tf.Tensor, value: tf.Tensor): void {
