@@ -87,16 +87,19 @@ export function groupSlots(
     group.v = tf.tidy(() => tf.variable(tf.zeros(group.shape, 'float32'), false));
     // Made here, not on the first step, so the number of tensors is the same before and after it.
     if (group.slots.length > 1) {
-      const buffer = tf.keep(
-        concatRows(
-          group,
-          group.slots.map((s) => s.variable),
-        ),
-      );
+      const buffer = tf.keep(stackParameters(group));
       group.values = { buffer, dataIds: dataIdsOf(group) };
     }
   }
   return { slots, groups };
+}
+
+/** The group's parameters as they are now, stacked into its buffer shape (a new tensor). */
+function stackParameters(group: Group): tf.Tensor {
+  return concatRows(
+    group,
+    group.slots.map((s) => s.variable),
+  );
 }
 
 function dataIdsOf(group: Group): object[] {
@@ -113,19 +116,10 @@ function dataIdsOf(group: Group): object[] {
  */
 export function packedParameters(group: Group): tf.Tensor {
   const values = group.values;
-  if (!values)
-    return concatRows(
-      group,
-      group.slots.map((s) => s.variable),
-    );
+  if (!values) return stackParameters(group);
   if (group.slots.some((s, i) => s.variable.dataId !== values.dataIds[i])) {
     values.buffer.dispose();
-    values.buffer = tf.keep(
-      concatRows(
-        group,
-        group.slots.map((s) => s.variable),
-      ),
-    );
+    values.buffer = tf.keep(stackParameters(group));
     values.dataIds = dataIdsOf(group);
   }
   return values.buffer;
