@@ -77,24 +77,17 @@ export function summarize(run: CompareRun): string {
   for (const backend of backends) {
     const s = side(run, `tformer ${backend}`, 'not run');
     tformer[backend] = s.ok.map((r) => r.perf);
-    training.push({
-      name: `tformer, ${backend}`,
-      rounds: s.ok.map((r) => r.perf.training.msPerStep),
-      kernels: s.ok[0]?.perf.trainingKernels.total,
-      matmulGflops: s.ok.map((r) => r.matmulGflops),
-      skipped: s.skipped,
+    const trainingRow = (name: string, t: typeof s): TrainingRow => ({
+      name,
+      rounds: t.ok.map((r) => r.perf.training.msPerStep),
+      kernels: t.ok[0]?.perf.trainingKernels.total,
+      matmulGflops: t.ok.map((r) => r.matmulGflops),
+      skipped: t.skipped,
     });
-    const oneThread = run.raw[`tformer ${backend} 1 thread`]
-      ? side(run, `tformer ${backend} 1 thread`, 'not run')
-      : undefined;
-    if (oneThread) {
-      training.push({
-        name: `tformer, ${backend}, 1 intra-op thread`,
-        rounds: oneThread.ok.map((r) => r.perf.training.msPerStep),
-        kernels: oneThread.ok[0]?.perf.trainingKernels.total,
-        matmulGflops: oneThread.ok.map((r) => r.matmulGflops),
-        skipped: oneThread.skipped,
-      });
+    training.push(trainingRow(`tformer, ${backend}`, s));
+    if (run.raw[`tformer ${backend} 1 thread`]) {
+      const oneThread = side(run, `tformer ${backend} 1 thread`, 'not run');
+      training.push(trainingRow(`tformer, ${backend}, 1 intra-op thread`, oneThread));
     }
     const g = run.raw[`tformer ${backend} generating`]
       ? side(run, `tformer ${backend} generating`, 'not run')
