@@ -130,10 +130,10 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
     if (tf.getBackend() === 'tensorflow') expect(one).toBeLessThanOrEqual(17 + 5); // embedding, final norm, head
   });
 
-  it('off node, a batch of rows meets each weight as one rank-2 product (no weight broadcast over B)', async () => {
-    // wasm runs a product whose batch dimension is > 1 in its scalar loop: a [3, 1, 1, C + 1]
-    // stream against a [C + 1, N] weight is such a product (batch 3, the weight broadcast), rank-2
-    // rows [3, C + 1] are one batch-1 product (XNNPACK). Node broadcasts on purpose (its layout).
+  it('a batch of rows meets each rank-2 weight as one matrix product (the weight not broadcast over B)', async () => {
+    // A [3, 1, 1, C + 1] stream against a [C + 1, N] weight is a product of batch 3: wasm runs it
+    // in its scalar loop and node as 3 products of one row (a batch-8 FFN 185 µs against 129 as
+    // one product). Rows [3, C + 1] (off node) or [1, 1, 3, C + 1] (node) are one product.
     const m = model({ numLayers: 2, activation: 'gelu_tanh', useBias: false }, 4);
     const cache = new DecoderCache(2);
     const step = new DecodeStep(m);
@@ -144,19 +144,20 @@ describeWithBackends('DecodeStep (one-token decoding path)', () => {
     step.dispose();
     cache.dispose();
     m.dispose();
-    const products = info.kernels.filter((k) => k.name === 'BatchMatMul');
-    expect(products.length).toBeGreaterThan(0);
-    // tf.profile records the op's own shapes: a rank-2 weight against rows of a higher rank.
-    const broadcastWeights = products.filter(
-      (k) => k.inputShapes[1]?.length === 2 && (k.inputShapes[0]?.length ?? 0) > 2,
+    // tf.profile records the op's own shapes; a rank-2 operand is a weight.
+    const products = info.kernels.filter(
+      (k) => k.name === 'BatchMatMul' && k.inputShapes.some((s) => s.length === 2),
     );
-    if (tf.getBackend() !== 'tensorflow') expect(broadcastWeights).toEqual([]);
+    expect(products.length).toBeGreaterThanOrEqual(2 * 3 + 1); // out, up and down per layer, head
+    const batch = (shape: number[]) => shape.slice(0, -2).reduce((a, n) => a * n, 1);
+    const broadcast = products.filter((k) => k.inputShapes.some((s) => batch(s) > 1));
+    expect(broadcast.map((k) => k.inputShapes)).toEqual([]);
   });
 
   it.each(Object.keys(VARIANTS))(
     '%s: a batch of 3 rows: the logits of each equal its own full forward pass (1e-5)',
     async (name) => {
-      // Batch > 1 takes other norm kernels (Σ of squares; node's LRN broadcasts its products).
+      // Batch > 1 takes other kernels (Σ of squares off node; node's per-row reshape and columns).
       const m = model(VARIANTS[name]!, 9);
       const ids = [
         [1, 5, 2, 9, 4, 7, 3],

@@ -66,8 +66,9 @@ export interface StepInput {
  * path launched ~280, mostly reshapes, casts, per-head slices and element-wise norm pieces;
  * node pays ~27 µs per kernel whatever its size, so its time per token is mostly their count):
  *
- * - on node the residual stream stays `[B, 1, 1, C + 1]`: rows that a product with per-head
- *   weights `[heads, C + 1, w]` broadcasts into `[B, heads, 1, w]` without a reshape (elsewhere
+ * - on node the residual stream stays `[1, 1, B, C + 1]`, whose products with rank-2 weights are
+ *   one matrix product each, and is read by the per-head weights `[heads, C + 1, w]` as
+ *   `[B, 1, 1, C + 1]` (free when B = 1), which they broadcast into `[B, heads, 1, w]` (elsewhere
  *   `[B, C + 1]`, see `#rows`);
  * - on node the cache is packed, one `[B, Hkv, S, 2d]` tensor of `[k | v]` per position
  *   (`KVCache.updatePacked`): keys/values are one product straight into that shape and one
@@ -133,7 +134,7 @@ export class DecodeStep {
     };
     this.#centred = model.lnF instanceof LayerNorm;
     this.#eps = model.lnF.eps;
-    // The residual stream is [B, 1, 1, C + 1] on node, else [B, C + 1] (see #rows). What writes into its C columns is centred once here, so
+    // The residual stream is [1, 1, B, C + 1] on node, else [B, C + 1] (see #rows). What writes into its C columns is centred once here, so
     // the norms need no mean (a LayerNorm of x is that of x·(I − 1/C), and the stream is only
     // read through norms and sums); its last column is the constant √(C·ε), written by the
     // embedding only and read by nothing (zero rows below), so that Σ of the squared stream is
@@ -233,9 +234,9 @@ export class DecodeStep {
         const rows = tf.concat([centre(tokens), column], 1); // [V, C + 1]
         // Position rows add 0 to the ε column: a row of the stream is one token + one position.
         const table = positions ? tf.concat([rows, noColumn(centre(positions))], 0) : rows;
-        return this.#rows(table); // a gather of its rows is already the stream's shape
+        return table; // #embed's gather of its rows makes the stream's shape
       }),
-    ); // [V (+ L), 1, 1, C + 1] on node, else [V (+ L), C + 1]
+    ); // [V (+ L), C + 1]
     const head = model.head;
     this.#logits = head
       ? fold(model.lnF, head.kernel, head.bias)
@@ -256,15 +257,15 @@ export class DecodeStep {
         this.#heads,
       ); // [B, Hkv, g, S]
       const rope = this.#heads.rope ? rotationAngles(input.positions, this.#heads) : undefined;
-      let h = this.#embed(input); // the stream: [B, 1, 1, C + 1] (node) or [B, C + 1]
+      let h = this.#embed(input); // the stream: [1, 1, B, C + 1] (node) or [B, C + 1]
       this.#layers.forEach((layer, i) => {
         const n = this.#normalize(h, layer.norm1); // the stream's shape, divided by √C
         const { q, kv } = this.#queriesKeysValues(n, layer.attention, rope);
-        const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [B, 1, 1, H·(2d | d)]
+        const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [1, 1, B, H·2d] | [B, H·d]
         h = tf.add(h, project(out, layer.out)); // the stream
         h = tf.add(h, this.#feedForward(h, layer));
       });
-      const logits = project(this.#normalize(h, this.#model.lnF), this.#logits); // [B, 1, 1, V]
+      const logits = project(this.#normalize(h, this.#model.lnF), this.#logits); // [1, 1, B, V] | [B, V]
       return tf.reshape(logits, [B, -1]) as tf.Tensor2D; // [B, V]
     });
   }
@@ -272,10 +273,10 @@ export class DecodeStep {
   /**
    * Appends this step's `[k | v]` `[B, Hkv, 1, 2d]` to `cache` and attends to it. Node keeps the
    * cache packed, `[B, Hkv, S, 2d]` (one concat): the queries `[q·s | 0]` `[B, H, 1, 2d]` meet
-   * its values with zeros, and the outputs `p·[k | v]` `[B, 1, 1, H·2d]` meet the output
+   * its values with zeros, and the outputs `p·[k | v]` `[1, 1, B, H·2d]` meet the output
    * product's zero rows with their key halves. Elsewhere a kernel costs less than the doubled
    * width (wasm took 1.12× the time per token at context 1,024): keys and values are cut apart
-   * and cached as two, the outputs `[B, 1, 1, H·d]`.
+   * and cached as two, the outputs `[B, H·d]`.
    */
   #attend(query: tf.Tensor, kv: KeysValues, cache: KVCache, bias?: tf.Tensor): tf.Tensor {
     const { H, Hkv, d } = this.#heads;
@@ -291,20 +292,23 @@ export class DecodeStep {
     const p = tf.softmax(scores); // [B, Hkv, g, S]
     // g = 1: vᵀ·pᵀ [B, H, ·, 1] has the memory of p·v [B, H, 1, ·] and is ~10× faster on wasm.
     const out = Hkv === H ? tf.matMul(values, p, true, true) : tf.matMul(p, values);
-    return this.#rows(out); // [B, 1, 1, H·(2d | d)]
+    return this.#rows(out); // [1, 1, B, H·2d] | [B, H·d]
   }
 
   /**
    * This step's queries `[B, H, 1, 2d | d]` and keys/values of the normalised stream `n`: packed
-   * `[k | v]` `[B, Hkv, 1, 2d]` on node, else apart, `[B, Hkv, 1, d]` each.
+   * `[k | v]` `[B, Hkv, 1, 2d]` on node, else apart, `[B, Hkv, 1, d]` each. On node each row is
+   * made a batch entry of its own, `[B, 1, 1, C + 1]`, which the per-head weights broadcast into
+   * `[B, heads, 1, w]` (a reshape, and none when B = 1).
    */
   #queriesKeysValues(
-    n: tf.Tensor,
+    stream: tf.Tensor,
     a: AttentionInput,
     rope?: Angles,
   ): { q: tf.Tensor; kv: KeysValues } {
     const { H, Hkv, d } = this.#heads;
-    const B = n.shape[0]!;
+    const B = this.#node ? stream.shape[2]! : stream.shape[0]!;
+    const n = this.#node && B > 1 ? tf.reshape(stream, [B, 1, 1, -1]) : stream; // [B, 1, 1, C + 1] | [B, C + 1]
     if ('qkv' in a) {
       const parts = tf.reshape(project(n, a.qkv), [B, H + 2 * Hkv, 1, d]); // [B, heads, 1, d]
       const heads = (from: number, count: number) =>
@@ -318,7 +322,7 @@ export class DecodeStep {
     return { q, kv: { k: cut(0), v: cut(d) } };
   }
 
-  /** The normalised stream `[B, 1, 1, C + 1]` through per-head weights: `[B, heads, 1, w]`. */
+  /** The normalised rows `[B, 1, 1, C + 1]` | `[B, C + 1]` through per-head weights: `[B, heads, 1, w]`. */
   #project(n: tf.Tensor, p: Projection, heads: number): tf.Tensor {
     const y = project(n, p); // node: [B, heads, 1, w]; else [B, 1, 1, heads·w]
     return this.#node ? y : tf.reshape(y, [n.shape[0]!, heads, 1, -1]); // [B, heads, 1, w]
@@ -338,14 +342,15 @@ export class DecodeStep {
   }
 
   /**
-   * `x` `[B, …]` as rows of the stream: `[B, 1, 1, N]` on node, whose products broadcast rank-2
-   * weights over `[B, 1]` and per-head ones over the heads; else `[B, N]`, since wasm runs a
-   * product with batch dimensions > 1 in its scalar loop (a `[8, 1, 1, C + 1]` stream made batch-8
-   * generation 3.5× slower there than rank-2 rows, which XNNPACK takes).
+   * `x` `[B, …]` as rows of the stream: `[1, 1, B, N]` on node, a rank-4 tensor that LRN takes and
+   * whose products with rank-2 weights are one matrix product (`[B, 1, 1, N]` rows were B
+   * products of one row each: a batch-8 FFN took 185 µs, 129 as one product); else `[B, N]`,
+   * since wasm runs a product with batch dimensions > 1 in its scalar loop (a `[8, 1, 1, C + 1]`
+   * stream made batch-8 generation 3.5× slower there than rank-2 rows, which XNNPACK takes).
    */
   #rows(x: tf.Tensor): tf.Tensor {
     const B = x.shape[0]!;
-    if (this.#node) return tf.reshape(x, [B, 1, 1, -1]); // [B, 1, 1, N]
+    if (this.#node) return tf.reshape(x, [1, 1, B, -1]); // [1, 1, B, N]
     return x.rank === 2 ? x : tf.reshape(x, [B, -1]); // [B, N]
   }
 
@@ -357,9 +362,10 @@ export class DecodeStep {
   #embed({ ids, positions }: StepInput): tf.Tensor {
     const B = ids.length;
     const V = this.#model.config.vocabSize;
-    if (this.#table.shape[0] === V) return rowPicker(ids)(this.#table); // the stream: [B, 1, 1, C + 1] or [B, C + 1]
+    const lead = this.#node ? [1, 1, B] : [B]; // the stream's leading dimensions
+    if (this.#table.shape[0] === V) return rowPicker(ids, lead)(this.#table); // the stream
     const rows = ids.flatMap((id, b) => [id, V + positions[b]!]);
-    return tf.sum(rowPicker(rows, [B, 2])(this.#table), 1); // [B, 2, (1, 1,) C + 1] → the stream
+    return tf.sum(rowPicker(rows, [...lead, 2])(this.#table), lead.length); // [...lead, 2, C + 1] → the stream
   }
 
   /**
@@ -373,21 +379,21 @@ export class DecodeStep {
     if (this.#node) {
       // x/(rest + Σ over a window of radius C + 1, i.e. the whole row, of x²)^½
       const C1 = x.shape.at(-1)!;
-      return tf.localResponseNormalization(x as tf.Tensor4D, C1, rest, 1, 0.5); // [B, 1, 1, C + 1]
+      return tf.localResponseNormalization(x as tf.Tensor4D, C1, rest, 1, 0.5); // [1, 1, B, C + 1]
     }
     let sumSquares =
       x.shape[0] === 1
-        ? tf.matMul(x as tf.Tensor4D, x as tf.Tensor4D, false, true) // [1, 1, 1, 1]
-        : tf.sum(tf.square(x), -1, true); // [B, 1, 1, 1]
+        ? tf.matMul(x as tf.Tensor4D, x as tf.Tensor4D, false, true) // [1, 1]
+        : tf.sum(tf.square(x), -1, true); // [B, 1]
     if (rest !== 0) sumSquares = tf.add(sumSquares, rest);
     return tf.mul(x, tf.rsqrt(sumSquares)); // [B, C + 1]
   }
 
   /**
    * The FFN branch in the stream's shape (to add to the residual). On node its hidden activations are
-   * a column `[B, 1, dFF, 1]` (the up product transposed, the down product reading it
+   * columns `[1, 1, dFF, B]` (the up product transposed, the down product reading it
    * transposed: no reshape), so that GELU's w + c·w³ is one `LRN` kernel acting per element,
-   * w·(1 + c·w²)^−(−1) over a window of depth 1 (its cost grows with the depth squared).
+   * w·(1 + c·w²)^−(−1) over a window of radius 0 (its cost grows with the depth B squared).
    */
   #feedForward(h: tf.Tensor, layer: Layer): tf.Tensor {
     const { ffn } = layer;
@@ -395,7 +401,7 @@ export class DecodeStep {
       return this.#stream.widen(ffn.apply(layer.norm2.apply(this.#stream.slice(h))));
     }
     const n = this.#normalize(h, layer.norm2) as tf.Tensor4D;
-    // w: the FFN input times GELU_SCALE[kind].input, [B, 1, dFF, 1] on node, else [B, 1, 1, dFF]
+    // w: the FFN input times GELU_SCALE[kind].input, [1, 1, dFF, B] on node, else [B, dFF]
     let w = this.#node
       ? tf.matMul(ffn.up.w as tf.Tensor2D, n, false, true)
       : tf.matMul(n, ffn.up.w as tf.Tensor2D);
