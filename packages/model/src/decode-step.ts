@@ -1,54 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KVCache } from '@tformer/attention';
-import { type Dense, FeedForward, LayerNorm, rowPicker } from '@tformer/nn';
+import { rowPicker } from '@tformer/nn';
+import {
+  type AttentionInput,
+  arrangeWeights,
+  type Layer,
+  type StepWeights,
+} from './decode-step-weights.js';
 import {
   attentionBias,
-  attentionWeights,
   cube,
-  foldNorm,
-  fusedAttentionWeights,
-  GELU_SCALE,
   type Norm,
   type Projection,
   project,
   rotationAngles,
-  rotationSum,
   TANH_CUBIC,
-  toHeads,
-  valueRows,
 } from './decode-weights.js';
 import type { DecoderCache } from './decoder-cache.js';
 import type { DecoderLM } from './decoder-lm.js';
 
-/** The FFN of one layer: specialised activations on folded weights, or the block's own FFN. */
-type Ffn =
-  | {
-      kind: 'gelu' | 'gelu_tanh' | 'relu';
-      /** `[C + 1, dFF]`; on node transposed, `[dFF, C + 1]` and bias `[dFF, 1]` (columns). */
-      up: Projection;
-      down: Projection;
-    }
-  | { kind: 'module'; apply: (x: tf.Tensor) => tf.Tensor };
-
-/**
- * Off node without RoPE one flat `[C + 1, (H + 2Hkv)·d]` product `[q·s | k | v]`. Else queries
- * `[H, C + 1, 2d]` on node, `[q·s | 0]` per head (RoPE: `[q | q·R]`), flat `[C + 1, H·2d]` with
- * RoPE elsewhere; and `[k | v]` per head, `[Hkv, C + 1, 2d]` on node (RoPE: `[k | k·R | v]`).
- */
-type AttentionInput = { qkv: Projection } | { query: Projection; keyValue: Projection };
-
 /** This step's keys and values: packed `[k | v]` (node) or apart. */
 type KeysValues = { kv: tf.Tensor } | { k: tf.Tensor; v: tf.Tensor };
 type Angles = ReturnType<typeof rotationAngles>;
-
-interface Layer {
-  norm1: Norm;
-  attention: AttentionInput;
-  /** `[H·2d, C + 1]` on node, zero rows meeting the packed outputs' key halves; else `[H·d, C + 1]`. */
-  out: Projection;
-  norm2: Norm;
-  ffn: Ffn;
-}
 
 /** One step's inputs, one entry per batch row. */
 export interface StepInput {
@@ -94,20 +67,13 @@ export interface StepInput {
  */
 export class DecodeStep {
   readonly #model: DecoderLM;
-  readonly #layers: Layer[];
-  readonly #owned: tf.Tensor[] = [];
-  /** `[V (+ L), C + 1]`: token rows, then position rows (learned or sinusoidal) if any. */
-  readonly #table: tf.Tensor;
-  readonly #logits: Projection;
+  /** The model's weights folded and laid out for this backend ({@link arrangeWeights}). */
+  readonly #weights: StepWeights;
   /** The C model columns of the stream, and a module's output made a centred stream row. */
   readonly #stream: { slice(h: tf.Tensor): tf.Tensor; widen(x: tf.Tensor): tf.Tensor };
-  /** LayerNorm models keep the residual stream centred (x·(I − 1/C)); RMSNorm ones do not. */
-  readonly #centred: boolean;
-  /** The ε of the final norm, carried by the stream's extra column (see the constructor). */
+  /** The ε of the final norm, carried by the stream's extra column (see {@link arrangeWeights}). */
   readonly #eps: number;
   readonly #heads: { H: number; Hkv: number; d: number; rope: boolean; base: number };
-  /** RoPE's `[n·d, 2d]` sums of rotated halves ({@link rotationSum}) for queries and keys/values. */
-  readonly #rotationSums: { query: tf.Tensor; keyValue: tf.Tensor } | undefined;
   /**
    * Node: norms and GELU's cubic as one `LRN` kernel each (on wasm the norm's costs 3.7× the
    * kernels it replaces at batch 8, 28× at d 768; cpu 1.05–1.85×), and per-head weights that the
@@ -118,8 +84,6 @@ export class DecodeStep {
 
   constructor(model: DecoderLM) {
     this.#model = model;
-    const c = model.config;
-    const C = c.dModel;
     const first = model.blocks.at(0).attn;
     this.#heads = {
       H: first.config.numHeads,
@@ -128,121 +92,13 @@ export class DecodeStep {
       rope: first.rotary !== undefined,
       base: first.config.ropeBase,
     };
-    const own = <T extends tf.Tensor>(t: T): T => {
-      this.#owned.push(tf.keep(t));
-      return t;
-    };
-    this.#centred = model.lnF instanceof LayerNorm;
     this.#eps = model.lnF.eps;
-    // The residual stream is [1, 1, B, C + 1] on node, else [B, C + 1] (see #rows). What writes into its C columns is centred once here, so
-    // the norms need no mean (a LayerNorm of x is that of x·(I − 1/C), and the stream is only
-    // read through norms and sums); its last column is the constant √(C·ε), written by the
-    // embedding only and read by nothing (zero rows below), so that Σ of the squared stream is
-    // already Σx² + C·ε and a norm needs no addition. Always new tensors: what is kept here is
-    // disposed with the step, never a model weight.
-    const centre = (x: tf.Tensor) =>
-      this.#centred ? tf.sub(x, tf.mean(x, -1, true)) : tf.clone(x); // [·, C]
-    const noColumn = (x: tf.Tensor) =>
-      tf.pad(
-        x,
-        Array.from({ length: x.rank }, (_, i): [number, number] => [0, i === x.rank - 1 ? 1 : 0]),
-      ); // [·, C + 1]
-    // Every rearranged weight is made in a tidy and kept: nothing else outlives the constructor.
-    const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
-    /** A product reading the stream: the norm folded in, and a zero row for the ε column. */
-    const padRow = (p: Projection): Projection => ({
-      w: tf.pad(p.w, [
-        [0, 1],
-        [0, 0],
-      ]), // [C + 1, N]
-      bias: p.bias,
-    });
-    const reader = (p: Projection): Projection => keep(padRow(p));
-    const fold = (norm: Norm, w: tf.Tensor, bias?: tf.Tensor, scale = 1): Projection =>
-      tf.tidy(() => reader(foldNorm(norm, w, bias, scale)) as never);
-    /** The weights of a product writing into the stream, times `scale`, centred. */
-    const writer = (dense: Dense, scale = 1, rows = (w: tf.Tensor) => w): Projection =>
-      tf.tidy(
-        () =>
-          keep({
-            w: rows(noColumn(centre(tf.mul(dense.kernel, scale)))),
-            bias: dense.bias && noColumn(centre(dense.bias)),
-          }) as never,
-      );
-    /** Products reading the stream into heads, the norm folded in: `[heads, C + 1, w]` on node. */
-    const heads = (norm: Norm, p: Projection, count: number): Projection => {
-      const flat = padRow(foldNorm(norm, p.w, p.bias)); // [C + 1, heads·w]
-      return keep(this.#node ? toHeads(flat, count) : flat);
-    };
-    const { H, Hkv, d, rope } = this.#heads;
-    this.#rotationSums = rope
-      ? {
-          query: own(tf.tidy(() => rotationSum(2, this.#node ? 2 : 1, d))),
-          keyValue: own(tf.tidy(() => rotationSum(3, 2, d))),
-        }
-      : undefined;
+    this.#weights = arrangeWeights(model, this.#node);
+    const C = model.config.dModel;
     this.#stream = {
       slice: (h) => tf.slice(tf.reshape(h, [-1, C + 1]), [0, 0], [-1, C]), // [B, C]
-      widen: (x) => this.#rows(noColumn(centre(x))), // the stream's shape
+      widen: (x) => this.#rows(this.#weights.streamColumns(x)), // the stream's shape
     };
-    this.#layers = [...model.blocks].map((block) => {
-      const ffn = block.ffn;
-      const kind = ffn instanceof FeedForward ? ffn.activation : undefined;
-      let attention: AttentionInput | undefined;
-      tf.tidy(() => {
-        // heads() keeps what it makes: only the intermediates go with the tidy.
-        if (!this.#node && !rope) {
-          attention = { qkv: heads(block.ln1, fusedAttentionWeights(block.attn), H) };
-          return;
-        }
-        const { query, keyValue } = attentionWeights(block.attn, this.#node);
-        attention = {
-          query: heads(block.ln1, query, H),
-          keyValue: heads(block.ln1, keyValue, Hkv),
-        };
-      });
-      return {
-        norm1: block.ln1,
-        attention: attention!,
-        out: writer(block.attn.output, 1, (w) => (this.#node ? valueRows(w, H) : w)),
-        norm2: block.ln2,
-        ffn:
-          ffn instanceof FeedForward && (kind === 'gelu' || kind === 'gelu_tanh' || kind === 'relu')
-            ? {
-                kind,
-                up: tf.tidy(() => {
-                  const up = padRow(
-                    foldNorm(block.ln2, ffn.up.kernel, ffn.up.bias, GELU_SCALE[kind].input),
-                  );
-                  return keep(
-                    this.#node
-                      ? { w: tf.transpose(up.w), bias: up.bias && tf.reshape(up.bias, [-1, 1]) }
-                      : up,
-                  ) as never;
-                }),
-                down: writer(ffn.down, GELU_SCALE[kind].output),
-              }
-            : { kind: 'module', apply: (x: tf.Tensor) => block.ffn.apply(x) },
-      };
-    });
-    this.#table = own(
-      tf.tidy(() => {
-        const e = model.wte;
-        const tokens = e.scaleBySqrtDModel ? tf.mul(e.embeddings, Math.sqrt(C)) : e.embeddings;
-        const positions = model.wpe?.embeddings ?? model.sinusoid?.encoding(c.maxLength);
-        const column = tf.fill([c.vocabSize, 1], Math.sqrt(C * this.#eps)); // the ε column
-        const rows = tf.concat([centre(tokens), column], 1); // [V, C + 1]
-        // Position rows add 0 to the ε column: a row of the stream is one token + one position.
-        const table = positions ? tf.concat([rows, noColumn(centre(positions))], 0) : rows;
-        return table; // #embed's gather of its rows makes the stream's shape
-      }),
-    ); // [V (+ L), C + 1]
-    const head = model.head;
-    this.#logits = head
-      ? fold(model.lnF, head.kernel, head.bias)
-      : tf.tidy(
-          () => reader(foldNorm(model.lnF, tf.transpose(model.wte.embeddings), undefined)) as never,
-        ); // [C + 1, V]
   }
 
   /** Logits `[B, V]` of the new tokens; appends their keys/values to `cache` (caller-owned). */
@@ -258,14 +114,14 @@ export class DecodeStep {
       ); // [B, Hkv, g, S]
       const rope = this.#heads.rope ? rotationAngles(input.positions, this.#heads) : undefined;
       let h = this.#embed(input); // the stream: [1, 1, B, C + 1] (node) or [B, C + 1]
-      this.#layers.forEach((layer, i) => {
+      this.#weights.layers.forEach((layer, i) => {
         const n = this.#normalize(h, layer.norm1); // the stream's shape, divided by √C
         const { q, kv } = this.#queriesKeysValues(n, layer.attention, rope);
         const out = this.#attend(q, kv, cache.layers[i]!.self, bias); // [1, 1, B, H·2d] | [B, H·d]
         h = tf.add(h, project(out, layer.out)); // the stream
         h = tf.add(h, this.#feedForward(h, layer));
       });
-      const logits = project(this.#normalize(h, this.#model.lnF), this.#logits); // [1, 1, B, V] | [B, V]
+      const logits = project(this.#normalize(h, this.#model.lnF), this.#weights.logits); // [1, 1, B, V] | [B, V]
       return tf.reshape(logits, [B, -1]) as tf.Tensor2D; // [B, V]
     });
   }
@@ -334,11 +190,14 @@ export class DecodeStep {
    */
   #rotate(x: tf.Tensor, angles: tf.Tensor | undefined, part: 'query' | 'keyValue'): tf.Tensor {
     if (!angles) return x;
-    return tf.matMul(tf.mul(x, angles) as tf.Tensor4D, this.#rotationSums![part] as tf.Tensor2D);
+    return tf.matMul(
+      tf.mul(x, angles) as tf.Tensor4D,
+      this.#weights.rotationSums![part] as tf.Tensor2D,
+    );
   }
 
   dispose(): void {
-    tf.dispose(this.#owned);
+    tf.dispose(this.#weights.owned);
   }
 
   /**
@@ -363,9 +222,9 @@ export class DecodeStep {
     const B = ids.length;
     const V = this.#model.config.vocabSize;
     const lead = this.#node ? [1, 1, B] : [B]; // the stream's leading dimensions
-    if (this.#table.shape[0] === V) return rowPicker(ids, lead)(this.#table); // the stream
+    if (this.#weights.table.shape[0] === V) return rowPicker(ids, lead)(this.#weights.table); // the stream
     const rows = ids.flatMap((id, b) => [id, V + positions[b]!]);
-    return tf.sum(rowPicker(rows, [...lead, 2])(this.#table), lead.length); // [...lead, 2, C + 1] → the stream
+    return tf.sum(rowPicker(rows, [...lead, 2])(this.#weights.table), lead.length); // [...lead, 2, C + 1] → the stream
   }
 
   /**

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MultiHeadAttention } from '@tformer/attention';
 import { type Dense, LayerNorm, type RMSNorm } from '@tformer/nn';
 
-// The weights of `DecodeStep` rearranged once per `generate` call, the products that read them,
-// and the tables each step makes on the host. Internal to the one-token decoding path.
+// The folds behind `DecodeStep`'s weights (laid out by `arrangeWeights`), the products that read
+// them, and the tables each step makes on the host. Internal to the one-token decoding path.
 
 export type Norm = LayerNorm | RMSNorm;
 
