@@ -19,6 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { forDecoding } from '@tformer/app-kit';
 import { scaledDotProductAttention } from '@tformer/attention';
 import { type BackendName, selectBackend } from '@tformer/backend';
 import { DECODER_LM_PRESETS, DecoderLM, type DecoderLMConfig } from '@tformer/model';
@@ -121,9 +122,12 @@ async function batches(model: DecoderLM) {
 
 /**
  * Each lever alone, on the ops of one layer at batch `B` (d 128, 4 heads, 64 cached keys): the
- * layer path's ops against the one-token path's, interleaved 150 times; kernels and medians.
+ * layer path's ops against the one-token path's as this backend runs them (node: per-head
+ * products, a packed `[k | v]` cache, LRN kernels for the norm and GELU's cubic, rows
+ * `[1, 1, B, ·]` and FFN columns `[1, 1, dFF, B]`), interleaved 150 times; kernels and medians.
  */
 async function levers(B: number) {
+  const node = tf.getBackend() === 'tensorflow';
   const C = 128;
   const [H, d, S] = [4, 32, 64];
   const keep = <T extends tf.Tensor>(t: T) => tf.keep(t);
@@ -151,31 +155,62 @@ async function levers(B: number) {
   const q = keep(tf.randomNormal([B, H, 1, d]));
   const c = 0.044715 / (2 * Math.sqrt(2 / Math.PI)) ** 2;
   const heads = (x: tf.Tensor, from: number) => tf.slice(x, [0, from, 0, 0], [B, H, 1, d]);
+  // Node's layouts: the stream as [1, 1, B, ·], per-head [q·s | 0] and [k | v] weights, a packed
+  // [k | v] cache, the FFN's hidden activations as columns [1, 1, dFF, B].
+  const nodeRows = keep(tf.reshape(x2, [1, 1, B, C]));
+  const nodeStream = keep(tf.reshape(stream, [1, 1, B, C + 1])) as tf.Tensor4D;
+  const perHead = () => keep(tf.randomNormal([H, C, 2 * d], 0, 0.1));
+  const [wQueryHeads, wKeyValueHeads] = [perHead(), perHead()];
+  const packed = keep(tf.concat([keys, values], 3)); // [B, H, S, 2d]
+  const queryPadded = keep(tf.tidy(() => tf.concat([q, tf.zerosLike(q)], 3))); // [B, H, 1, 2d]
+  const columns = keep(tf.tidy(() => tf.reshape(tf.transpose(h), [1, 1, 4 * C, B]))) as tf.Tensor4D;
   // Beam search's cache reorder: rows 0, 0, 1, … of a [B, 4, 64, 32] cache.
   const parents = Array.from({ length: B }, (_, i) => Math.floor(i / 2));
   const pairs: Record<string, [() => tf.Tensor | tf.Tensor[], () => tf.Tensor | tf.Tensor[]]> = {
-    'Q, K, V: three projections + head reshapes → one product, one reshape, three slices': [
+    [node
+      ? 'Q, K, V: three projections + head reshapes → per-head products (q·s, 0) and (k, v) (a reshape of the rows when B > 1)'
+      : 'Q, K, V: three projections + head reshapes → one product, one reshape, three slices']: [
       () => [wq, wk, wv].map((m) => tf.reshape(linear(x3, m), [B, H, 1, d])),
-      () => {
-        const parts = tf.reshape(tf.matMul(x2, wqkv), [B, 3 * H, 1, d]);
-        return [heads(parts, 0), heads(parts, H), heads(parts, 2 * H)];
-      },
+      node
+        ? () => {
+            const rows = B > 1 ? tf.reshape(nodeRows, [B, 1, 1, C]) : nodeRows; // [B, 1, 1, C]
+            return [tf.matMul(rows, wQueryHeads), tf.matMul(rows, wKeyValueHeads)];
+          }
+        : () => {
+            const parts = tf.reshape(tf.matMul(x2, wqkv), [B, 3 * H, 1, d]);
+            return [heads(parts, 0), heads(parts, H), heads(parts, 2 * H)];
+          },
     ],
-    'LayerNorm, then a product → dot (or Σ of squares), rsqrt, mul, product with γ folded': [
+    [node
+      ? 'LayerNorm, then a product → one LRN kernel (window: the whole row), product with γ folded'
+      : 'LayerNorm, then a product → dot (or Σ of squares), rsqrt, mul, product with γ folded']: [
       () => linear(norm.apply(x3), wq),
-      () => {
-        const sum =
-          B === 1 ? tf.matMul(stream, stream, false, true) : tf.sum(tf.square(stream), -1, true);
-        return tf.matMul(tf.mul(stream, tf.rsqrt(sum)), wqPadded);
-      },
+      node
+        ? () => tf.matMul(tf.localResponseNormalization(nodeStream, C + 1, 0, 1, 0.5), wqPadded)
+        : () => {
+            const sum =
+              B === 1
+                ? tf.matMul(stream, stream, false, true)
+                : tf.sum(tf.square(stream), -1, true);
+            return tf.matMul(tf.mul(stream, tf.rsqrt(sum)), wqPadded);
+          },
     ],
-    'GELU (tanh) → w·σ(w + c·w²·w) on folded weights': [
+    [node
+      ? 'GELU (tanh) → w·σ(w·(1 + c·w²)) on folded weights, the cubic one LRN kernel on columns'
+      : 'GELU (tanh) → w·σ(w + c·w²·w) on folded weights']: [
       () => geluTanh(h),
-      () => tf.mul(h, tf.sigmoid(tf.add(h, tf.mul(tf.mul(tf.square(h), h), c)))),
+      node
+        ? () => tf.mul(columns, tf.sigmoid(tf.localResponseNormalization(columns, 0, 1, c, -1)))
+        : () => tf.mul(h, tf.sigmoid(tf.add(h, tf.mul(tf.mul(tf.square(h), h), c)))),
     ],
-    'attention at T = 1: per-head kernel → q·kᵀ, softmax, vᵀ·pᵀ (batched)': [
+    [node
+      ? 'attention at T = 1: per-head kernel → (q·s, 0)·(k, v)ᵀ, softmax, (k, v)ᵀ·pᵀ (packed cache)'
+      : 'attention at T = 1: per-head kernel → q·kᵀ, softmax, vᵀ·pᵀ (batched)']: [
       () => scaledDotProductAttention(q, keys, values),
-      () => tf.matMul(values, tf.softmax(tf.matMul(q, keys, false, true)), true, true),
+      node
+        ? () =>
+            tf.matMul(packed, tf.softmax(tf.matMul(queryPadded, packed, false, true)), true, true)
+        : () => tf.matMul(values, tf.softmax(tf.matMul(q, keys, false, true)), true, true),
     ],
     'cache reorder (beam search): gather → gatherND over whole rows (KVCache on wasm, node)': [
       () => tf.gather(keys, tf.tensor1d(parents, 'int32'), 0),
@@ -206,12 +241,18 @@ async function levers(B: number) {
     });
   }
   tf.dispose([wq, wk, wv, wqkv, wqPadded, x3, x2, stream, h, keys, values, q]);
+  tf.dispose([nodeRows, nodeStream, wQueryHeads, wKeyValueHeads, packed, queryPadded, columns]);
   norm.dispose();
   return out;
 }
 
 async function measure() {
-  await selectBackend(args.backend as BackendName);
+  // Node starts as the apps' decoding commands start it (oneDNN off, one intra-op thread).
+  const { onednn, intraOpThreads } = forDecoding({ backend: args.backend });
+  await selectBackend(
+    args.backend as BackendName,
+    args.backend === 'node' ? { onednn, intraOpThreads } : {},
+  );
   const before = tf.memory().numTensors;
   const long = new DecoderLM({ ...config, maxLength: 1024 }, { rng: 7 });
   const paths: Variant[] = [
@@ -219,6 +260,12 @@ async function measure() {
     { name: 'layer path', options: { fusedStep: false } },
     { name: 'no cache', options: { useCache: false } },
   ];
+  // V8 compiles the JS that dispatches a step's kernels over its first few hundred steps
+  // (docs/tfjs-facts.md): decode unmeasured first, so that the first context is not the coldest.
+  for (const fusedStep of [true, true, true, false]) {
+    const warm = { maxNewTokens: 200, doSample: false, fusedStep };
+    for await (const _ of generateStream(long, [prompt(48)], warm));
+  }
   const contexts = [];
   for (const context of args.contexts.split(',').map(Number)) {
     // Without a cache a token at context 1024 is a whole 1024-token forward pass: left out there.
@@ -258,7 +305,7 @@ function markdown(results: Result[], skipped: string[]): string {
   const lines = [
     '## KV-cached decoding (nanoGPT `baby`, issue 17)',
     '',
-    `Date: ${first?.date.slice(0, 10) ?? '–'} (UTC). Machine: ${cpus().length} shared vCPU (${cpus()[0]?.model.trim()}), Node ${process.versions.node}; 1-minute load ${results.map((r) => `${r.backend} ${f(r.load)}`).join(', ')}. Config: 4 layers × 4 heads × d 128, \`gelu_tanh\`, greedy, batch 1 unless said. Variants run interleaved step by step in one process; medians. Command: \`pnpm --filter @tformer/bench decode --write\`.`,
+    `Date: ${first?.date.slice(0, 10) ?? '–'} (UTC). Machine: ${cpus().length} shared vCPU (${cpus()[0]?.model.trim()}), Node ${process.versions.node}; 1-minute load ${results.map((r) => `${r.backend} ${f(r.load)}`).join(', ')}. Config: 4 layers × 4 heads × d 128, \`gelu_tanh\`, greedy, batch 1 unless said. node as the apps' decoding commands start it (oneDNN off, one intra-op thread). Variants run interleaved step by step in one process; medians. Command: \`pnpm --filter @tformer/bench decode --write\`.`,
     ...(results.some((r) => r.load > 2 * cpus().length)
       ? [
           '\nLoad above twice the core count: the ms columns swing with scheduling (neighbouring steps differ by up to 10×); the kernel counts are exact and load-free.',
