@@ -216,7 +216,7 @@ describe('summarize', () => {
     expect(both).toContain('without cache (ctx 64): **met**, 1.00×');
     expect(both).toContain('- kernels per decoded token ≤ 120 (node): **met**, 90');
     expect(both).toContain('ctx 64 to 1024 (node; ratio ≤ 1.5): **met**, 1.25×');
-    expect(both).toContain('(node): 5.50×, **1.09× short**');
+    expect(both).toContain('(node): 5.50× (per round 5.50, 5.50), **1.09× short**');
   });
 
   it('judges training against PyTorch by the one-thread process when the run has one', () => {
@@ -228,6 +228,36 @@ describe('summarize', () => {
     // Per round 100/80 and 100/90: median 1.18×; the default-threads row (0.53×) is not the judge.
     expect(oneThread).toContain(
       '- training on node ≥ 1.0× PyTorch eager (1 thread; tformer with 1 intra-op thread): **met**, 1.18×',
+    );
+  });
+
+  it('judges batched generation round by round, as the other goals', () => {
+    const generationOnly = (batch8TokensPerS: number) => ({
+      matmulGflops: 40,
+      perf: {
+        decoding: [
+          { context: 64, msPerToken: 1, kernelsPerToken: 90 },
+          { context: 1024, msPerToken: 1.25, kernelsPerToken: 90 },
+        ],
+        generation: { batch1TokensPerS: 100, batch8TokensPerS },
+      },
+    });
+    const rounds = (...rates: number[]) =>
+      summarize({
+        ...run,
+        raw: {
+          ...run.raw,
+          'tformer node generating': rates.map((r) => ({ result: generationOnly(r) })),
+        },
+      });
+    // Per round 5.5× and 6.5×: on both sides of 6×, whatever the median.
+    expect(rounds(550, 650, 640)).toContain(
+      '(node): **undecided at this load**, median 6.40× (per round 5.50, 6.50, 6.40)',
+    );
+    expect(rounds(650, 620)).toContain('(node): **met**, 6.35× (per round 6.50, 6.20)');
+    // The tokens/s quoted are the medians over rounds.
+    expect(rounds(550, 650, 640)).toContain(
+      'batch 1 / batch 8\n(median over rounds) node 100 / 640',
     );
   });
 

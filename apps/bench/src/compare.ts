@@ -158,8 +158,9 @@ function measure(): CompareRun {
   for (let round = 1; round <= rounds; round++) {
     process.stderr.write(`round ${round}/${rounds} (load ${loadavg()[0]!.toFixed(1)})\n`);
     for (const backend of backends) {
-      // Kernel counts, dropout and batched generation do not need every round.
-      const generation = round === 1 ? ',generation' : '';
+      // Batched generation every round (a few seconds), so that its goal is judged round by
+      // round as the others are.
+      const generation = ',generation';
       const t = ['--backend', backend, ...common, '--contexts', args.contexts];
       // On node, decoding and generation also run as the apps' generate/translate start
       // tfjs-node: without oneDNN, one intra-op thread (training keeps libtensorflow's
