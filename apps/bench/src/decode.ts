@@ -27,6 +27,7 @@ import { type GenerateOptions, generateStream } from '@tformer/model/generate';
 import { geluTanh, LayerNorm, linear } from '@tformer/nn';
 import { table, writeMarkedSection } from './efficiency-report.js';
 import { launchedKernels } from './kernel-count.js';
+import { warmUp } from './warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -260,12 +261,9 @@ async function measure() {
     { name: 'layer path', options: { fusedStep: false } },
     { name: 'no cache', options: { useCache: false } },
   ];
-  // V8 compiles the JS that dispatches a step's kernels over its first few hundred steps
-  // (docs/tfjs-facts.md): decode unmeasured first, so that the first context is not the coldest.
-  for (const fusedStep of [true, true, true, false]) {
-    const warm = { maxNewTokens: 200, doSample: false, fusedStep };
-    for await (const _ of generateStream(long, [prompt(48)], warm));
-  }
+  // Unmeasured first, both paths, so that the first context is not the coldest.
+  await warmUp(long, 600);
+  await warmUp(long, 200, { fusedStep: false });
   const contexts = [];
   for (const context of args.contexts.split(',').map(Number)) {
     // Without a cache a token at context 1024 is a whole 1024-token forward pass: left out there.

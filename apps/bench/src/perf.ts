@@ -28,6 +28,7 @@ import { DECODER_LM_PRESETS, DecoderLM } from '@tformer/model';
 import { generateStream } from '@tformer/model/generate';
 import * as train from '@tformer/train';
 import { launchedKernels } from './kernel-count.js';
+import { warmUp } from './warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -211,21 +212,6 @@ async function decoding(model: DecoderLM, context: number) {
   const profiled = await kernels(() => stream.next());
   await stream.return(undefined);
   return { context, msPerToken: median(ms), kernelsPerToken: profiled.count, top: profiled.top };
-}
-
-/**
- * Unmeasured decoding of `count` tokens before any is timed. A fresh process runs the JS that
- * dispatches a step's kernels in V8's interpreter and baseline tiers for its first few hundred
- * steps: on node (2026-12-06, load ~1) ctx-64 steps took a median 2.19 ms over the first 14 of a
- * process, 1.29 after 100 and 0.98–1.07 from ~700 on. Timing those first steps measured V8's
- * warm-up, not decoding (and made ctx 1024 ÷ ctx 64 look flatter than it is).
- */
-async function warmUp(model: DecoderLM, count: number) {
-  for (let done = 0; done < count; done += 256) {
-    const prompt = Array.from({ length: 48 }, (_, i) => (i * 13) % 65);
-    const n = Math.min(256, count - done);
-    for await (const _ of generateStream(model, [prompt], { maxNewTokens: n, doSample: false }));
-  }
 }
 
 /** Tokens/s of greedy generation from prompts of 16 ids, 32 new tokens, batch 1 and 8. */
