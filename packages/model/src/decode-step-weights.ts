@@ -12,6 +12,7 @@ import {
   valueRows,
 } from './decode-weights.js';
 import type { DecoderLM } from './decoder-lm.js';
+import { centreRows, padZeros, scaleRows } from './fold-ops.js';
 import type { TransformerBlock } from './transformer-block.js';
 
 // The weights of `DecodeStep` arranged once per `generate` call: the folds its doc lists, in
@@ -77,9 +78,9 @@ export function arrangeWeights(model: DecoderLM, node: boolean): StepWeights {
     return t;
   };
   const centred = model.lnF instanceof LayerNorm;
-  const centre = (x: tf.Tensor) => (centred ? tf.sub(x, tf.mean(x, -1, true)) : tf.clone(x)); // [·, C]
+  const centre = (x: tf.Tensor) => (centred ? centreRows(x) : tf.clone(x)); // [·, C]
   const noColumn = (x: tf.Tensor) =>
-    tf.pad(
+    padZeros(
       x,
       Array.from({ length: x.rank }, (_, i): [number, number] => [0, i === x.rank - 1 ? 1 : 0]),
     ); // [·, C + 1]
@@ -87,7 +88,7 @@ export function arrangeWeights(model: DecoderLM, node: boolean): StepWeights {
   const keep = (p: Projection): Projection => ({ w: own(p.w), bias: p.bias && own(p.bias) });
   /** A product reading the stream: the norm folded in, and a zero row for the ε column. */
   const padRow = (p: Projection): Projection => ({
-    w: tf.pad(p.w, [
+    w: padZeros(p.w, [
       [0, 1],
       [0, 0],
     ]), // [C + 1, N]
@@ -99,7 +100,7 @@ export function arrangeWeights(model: DecoderLM, node: boolean): StepWeights {
     tf.tidy(
       () =>
         keep({
-          w: rows(noColumn(centre(tf.mul(dense.kernel, scale)))),
+          w: rows(noColumn(centre(scaleRows(dense.kernel, scale)))),
           bias: dense.bias && noColumn(centre(dense.bias)),
         }) as never,
     );
@@ -155,7 +156,7 @@ export function arrangeWeights(model: DecoderLM, node: boolean): StepWeights {
   const table = own(
     tf.tidy(() => {
       const e = model.wte;
-      const tokens = e.scaleBySqrtDModel ? tf.mul(e.embeddings, Math.sqrt(C)) : e.embeddings;
+      const tokens = e.scaleBySqrtDModel ? scaleRows(e.embeddings, Math.sqrt(C)) : e.embeddings;
       const positions = model.wpe?.embeddings ?? model.sinusoid?.encoding(c.maxLength);
       const column = tf.fill([c.vocabSize, 1], Math.sqrt(C * model.lnF.eps)); // the ε column
       const rows = tf.concat([centre(tokens), column], 1); // [V, C + 1]

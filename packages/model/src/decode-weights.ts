@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MultiHeadAttention } from '@tformer/attention';
 import { type Dense, LayerNorm, type RMSNorm } from '@tformer/nn';
+import { padZeros, scaleRows } from './fold-ops.js';
 
 // The folds behind `DecodeStep`'s weights (laid out by `arrangeWeights`), the products that read
 // them, and the tables each step makes on the host. Internal to the one-token decoding path.
@@ -51,8 +52,7 @@ export function foldNorm(
   scale = 1,
 ): Projection {
   const C = w.shape[0]!;
-  const gamma = norm.gamma && tf.reshape(norm.gamma, [C, 1]); // [C, 1]
-  const weights = tf.mul(gamma ? tf.mul(w, gamma) : w, Math.sqrt(C) * scale); // [C, N]
+  const weights = scaleRows(w, Math.sqrt(C) * scale, norm.gamma); // [C, N]
   const beta = norm instanceof LayerNorm ? norm.beta : undefined;
   let shift = beta && tf.reshape(tf.matMul(tf.reshape(beta, [1, C]), w), [-1]); // [N]
   if (bias) shift = shift ? tf.add(shift, bias) : bias;
@@ -80,7 +80,7 @@ export function attentionWeights(
   const { headSize: d } = attn.config;
   const s = 1 / Math.sqrt(d);
   const part = (get: (dense: Dense) => tf.Tensor | undefined) => {
-    const q = tf.mul(get(attn.query)!, s);
+    const q = scaleRows(get(attn.query)!, s);
     const [k, v] = [get(attn.key)!, get(attn.value)!];
     return attn.rotary
       ? {
@@ -108,7 +108,7 @@ export function attentionWeights(
 export function fusedAttentionWeights(attn: MultiHeadAttention): Projection {
   const s = 1 / Math.sqrt(attn.config.headSize);
   const part = (get: (dense: Dense) => tf.Tensor | undefined) =>
-    tf.concat([tf.mul(get(attn.query)!, s), get(attn.key)!, get(attn.value)!], -1);
+    tf.concat([scaleRows(get(attn.query)!, s), get(attn.key)!, get(attn.value)!], -1);
   return { w: part((x) => x.kernel), bias: attn.query.bias ? part((x) => x.bias) : undefined };
 }
 
@@ -121,7 +121,7 @@ export function valueRows(w: tf.Tensor, heads: number): tf.Tensor {
   const d = rows / heads;
   const perHead = tf.reshape(w, [heads, d, columns]); // [H, d, C + 1]
   return tf.reshape(
-    tf.pad(perHead, [
+    padZeros(perHead, [
       [0, 0],
       [d, 0],
       [0, 0],
