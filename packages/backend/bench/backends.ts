@@ -3,7 +3,7 @@
 // usage: tsx bench/backends.ts [--backends cpu,wasm,node,webgpu] [--no-write]
 //        tsx bench/backends.ts --one <backend>   (one backend, JSON on the last stdout line)
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -109,7 +109,7 @@ function table(rows: Row[], auto: string, command: string): string {
   return [
     '## Backends',
     '',
-    `Date 2026-11-28 · machine: 2 vCPU Xeon (AVX-512), shared · Node ${process.versions.node} · tfjs ${tf.version_core} · ` +
+    `Date ${new Date().toISOString().slice(0, 10)} (UTC) · machine: ${cpus().length} vCPU ${cpus()[0]?.model.trim() ?? ''}, shared · Node ${process.versions.node} · tfjs ${tf.version_core} · ` +
       `command: \`${command}\` (packages/backend/bench/backends.ts; each backend in its own process).`,
     '',
     `Training: the decoder of bench/decoder.ts (${BENCH_CONFIG.layers} layers, d=${BENCH_CONFIG.d}, ${BENCH_CONFIG.heads} ` +
@@ -173,10 +173,13 @@ if (!args.includes('--no-write')) {
   const [start, end] = ['<!-- backend:start -->', '<!-- backend:end -->'];
   if (!text.includes(start) || !text.includes(end))
     throw new Error(`${docs}: no ${start} … ${end} section`);
+  // Atomic: a temp file beside it, then a rename over it.
+  const temp = `${docs}.${process.pid}.tmp`;
   writeFileSync(
-    docs,
+    temp,
     `${text.slice(0, text.indexOf(start) + start.length)}\n${md}\n${text.slice(text.indexOf(end))}`,
   );
+  renameSync(temp, docs);
   console.log(`wrote ${docs} (${cpus().length} CPUs)`);
 }
 process.exit(0);
