@@ -5,8 +5,9 @@
  * one core's arithmetic (`generation-bound.ts`). The alternative measured here splits a batch over
  * worker threads, each with its own tfjs-wasm and a copy of the model (`wasm-worker-generate.mjs`),
  * rows divided evenly: batch 8 as `--workers` parts, against batch 8, one worker's share and
- * batch 1 on the main thread. Greedy generation on nanoGPT's `baby` config (`gelu_tanh`), prompts of 16 ids, 32 new
- * tokens per row, as `perf.ts` times it; the four run interleaved, one of each per round;
+ * batch 1 on the main thread. Greedy generation on nanoGPT's `baby` config (`gelu_tanh`),
+ * prompts of 16 ids, 32 new tokens per row, as `perf.ts` times it; the four run interleaved, one
+ * of each per round;
  * medians of wall time (what the caller waits, postMessage included). Before timing, each
  * worker's rows are checked against the main thread's generation of the same rows (same weights,
  * same batch size: the same tokens).
@@ -91,46 +92,50 @@ const here = (rows: number[][]) => generate(model, rows, { maxNewTokens: NEW, do
 
 // The same rows at the same batch size give the same tokens on either side.
 const split = await overWorkers();
-const alone = (await Promise.all(parts.map(here))).flat();
+const alone: number[][] = [];
+for (const part of parts) alone.push(...(await here(part)));
 if (JSON.stringify(split) !== JSON.stringify(alone)) {
   throw new Error('the workers generated other tokens than the main thread for the same rows');
 }
 
-const runs = {
-  'batch 1, main thread': () => here(prompts.slice(0, 1)),
-  [`batch ${ROWS / W}, main thread (one worker's share)`]: () => here(parts[0]!),
-  'batch 8, main thread': () => here(prompts),
-  [`batch 8 over ${W} worker threads (${ROWS / W} rows each)`]: overWorkers,
-};
-const ms: Record<string, number[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+const runs = [
+  { name: 'batch 1, main thread', rows: 1, run: () => here(prompts.slice(0, 1)) },
+  {
+    name: `batch ${ROWS / W}, main thread (one worker's share)`,
+    rows: ROWS / W,
+    run: () => here(parts[0]!),
+  },
+  { name: 'batch 8, main thread', rows: ROWS, run: () => here(prompts) },
+  {
+    name: `batch 8 over ${W} worker threads (${ROWS / W} rows each)`,
+    rows: ROWS,
+    run: overWorkers,
+  },
+].map((r) => ({ ...r, ms: [] as number[] }));
 for (let round = 0; round < Number(args.rounds); round++) {
-  for (const [name, run] of Object.entries(runs)) {
+  for (const r of runs) {
     const t0 = performance.now();
-    await run();
-    ms[name]!.push(performance.now() - t0);
+    await r.run();
+    r.ms.push(performance.now() - t0);
   }
 }
 load.push(loadavg()[0]!);
 await Promise.all(workers.map((w) => w.worker.terminate()));
 model.dispose();
 
-const tokensPerSecond = (name: string, rows: number) => (rows * NEW * 1000) / median(ms[name]!);
-const single = tokensPerSecond('batch 1, main thread', 1);
-const rows = Object.keys(runs).map((name) => {
-  const n = Number(name.split(/[ ,]/)[1]);
-  const tps = tokensPerSecond(name, n);
-  return [
-    name,
-    median(ms[name]!).toFixed(1),
-    ms[name]!.map((x) => x.toFixed(0)).join(', '),
-    tps.toFixed(0),
-    `${(tps / single).toFixed(2)}×`,
-  ];
-});
+const tokensPerSecond = (r: (typeof runs)[number]) => (r.rows * NEW * 1000) / median(r.ms);
+const single = tokensPerSecond(runs[0]!);
+const lines = runs.map((r) => [
+  r.name,
+  median(r.ms).toFixed(1),
+  r.ms.map((x) => x.toFixed(0)).join(', '),
+  tokensPerSecond(r).toFixed(0),
+  `${(tokensPerSecond(r) / single).toFixed(2)}×`,
+]);
 const report = [
   `Date: ${new Date().toISOString().slice(0, 10)} (UTC). Machine: ${cpus().length} shared vCPU (${cpus()[0]?.model.trim()}), Node ${process.versions.node}, tfjs-wasm (SIMD ${info.simd ? 'on' : 'off'}, one thread in each JS thread); 1-minute load ${load.map((l) => l.toFixed(1)).join(' → ')}. Greedy, \`baby\` (\`gelu_tanh\`), 16-id prompts, ${NEW} new tokens per row; ${args.rounds} interleaved rounds; wall time. Command: \`pnpm --filter @tformer/bench wasm-workers --workers ${W} --rounds ${args.rounds} --write\`.`,
   '',
-  table(['generation', 'ms (median)', 'per round', 'tokens/s', '÷ batch 1'], rows),
+  table(['generation', 'ms (median)', 'per round', 'tokens/s', '÷ batch 1'], lines),
   '',
 ].join('\n');
 console.log(report);
