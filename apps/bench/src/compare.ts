@@ -158,15 +158,14 @@ function measure(): CompareRun {
   for (let round = 1; round <= rounds; round++) {
     process.stderr.write(`round ${round}/${rounds} (load ${loadavg()[0]!.toFixed(1)})\n`);
     for (const backend of backends) {
-      // Batched generation every round (a few seconds), so that its goal is judged round by
-      // round as the others are.
-      const generation = ',generation';
       const t = ['--backend', backend, ...common, '--contexts', args.contexts];
       // On node, decoding and generation also run as the apps' generate/translate start
       // tfjs-node: without oneDNN, one intra-op thread (training keeps libtensorflow's
       // defaults; see @tformer/app-kit's forDecoding).
       const generating = backend === 'node';
-      const parts = `training,decoding${generating ? '' : generation}`;
+      // Batched generation every round (a few seconds), so that its goal is judged round by
+      // round as the others are: in the generating process on node, else with training.
+      const parts = generating ? 'training,decoding' : 'training,decoding,generation';
       record(`tformer ${backend}`, () => tsx('./compare-tformer.ts', [...t, '--parts', parts]));
       if (backend === 'node') {
         // Training once more with PyTorch's thread budget: one intra-op thread.
@@ -174,7 +173,7 @@ function measure(): CompareRun {
         record(`tformer ${backend} 1 thread`, () => tsx('./compare-tformer.ts', one));
       }
       if (generating) {
-        const g = [...t, '--parts', `decoding${generation}`, '--onednn', 'off'];
+        const g = [...t, '--parts', 'decoding,generation', '--onednn', 'off'];
         const apps = [...g, '--intra-op-threads', '1'];
         record(`tformer ${backend} generating`, () => tsx('./compare-tformer.ts', apps));
       }
