@@ -2,13 +2,13 @@
  * Issue 17's lever "wasm threads in Node (tfjs disables them; measure a worker-based
  * alternative before keeping anything)". tfjs-wasm 4.22 runs one thread in Node (its thread pool
  * needs blob: workers, which worker_threads rejects), so batched generation there is bounded by
- * one core's arithmetic (`generation-bound.ts`). The alternative measured here splits a batch over
- * worker threads, each with its own tfjs-wasm and a copy of the model (`wasm-worker-generate.mjs`),
- * rows divided evenly: batch 8 as `--workers` parts, against batch 8, one worker's share and
- * batch 1 on the main thread. Greedy generation on nanoGPT's `baby` config (`gelu_tanh`),
- * prompts of 16 ids, 32 new tokens per row, as `perf.ts` times it; the four run interleaved, one
- * of each per round;
- * medians of wall time (what the caller waits, postMessage included). Before timing, each
+ * one core's arithmetic (`generation-bound.ts`). The alternative measured here splits a batch
+ * over worker threads, each with its own tfjs-wasm and a copy of the model
+ * (`wasm-worker-generate.ts`), rows divided evenly: batch 8 as `--workers` parts, against batch 8,
+ * one worker's share and batch 1 on the main thread. Greedy generation on nanoGPT's `baby` config
+ * (`gelu_tanh`), prompts of 16 ids, 32 new tokens per row, as `perf.ts` times it; the four run
+ * interleaved, one of each per round; medians of wall time (what the caller waits, postMessage
+ * included). Before timing, each
  * worker's rows are checked against the main thread's generation of the same rows (same weights,
  * same batch size: the same tokens).
  *
@@ -24,9 +24,7 @@ import { DECODER_LM_PRESETS, DecoderLM } from '@tformer/model';
 import { generate } from '@tformer/model/generate';
 import { table, writeMarkedSection } from './efficiency-report.js';
 import { warmUp } from './warm-up.js';
-
-/** A state dict as plain arrays, which `postMessage` copies to the workers. */
-type Weights = Record<string, { shape: number[]; values: Float32Array }>;
+import type { Weights } from './wasm-worker-generate.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +63,7 @@ const parts = Array.from({ length: W }, (_, k) =>
 
 /** A worker thread answering one message at a time (an error rejects the pending answer). */
 function start(): { ask: <T>(message: unknown) => Promise<T>; worker: Worker } {
-  const worker = new Worker(fileURLToPath(new URL('./wasm-worker-generate.mjs', import.meta.url)));
+  const worker = new Worker(fileURLToPath(new URL('./wasm-worker-entry.mjs', import.meta.url)));
   let pending: { resolve: (answer: unknown) => void; reject: (error: Error) => void } | undefined;
   worker.on('message', (answer: unknown) => pending?.resolve(answer));
   worker.on('error', (error) => pending?.reject(error));
